@@ -1,0 +1,63 @@
+package content
+
+import (
+	"fmt"
+	"time"
+
+	"kb/render"
+)
+
+// Type is the kind of an article.
+type Type string
+
+// The article types.
+const (
+	TypeRunbook Type = "runbook"
+	TypeArticle Type = "article"
+)
+
+// Article is one Markdown file of the content folder, parsed and rendered.
+// Articles belong to a Snapshot and are never modified after it is published.
+type Article struct {
+	ID          string        // stable id for permalinks and ticket links
+	Path        string        // root-relative slash path of the source, e.g. "runbooks/etcd/no-leader.md"
+	URL         string        // URL path, unescaped, e.g. "/runbooks/etcd/no-leader"
+	Title       string        //
+	Summary     string        //
+	Type        Type          //
+	Service     string        //
+	Severity    string        //
+	Alerts      []string      // alert names this runbook answers
+	Tags        []string      //
+	Owners      []string      //
+	Aliases     []string      // normalised old URL paths that redirect here
+	Reviewed    time.Time     // zero when never reviewed
+	ReviewEvery time.Duration // zero when the site default applies
+	Updated     time.Time     // last modification known (file time, or reviewed)
+	Size        int64         // bytes of the source file
+	Extra       map[string]any
+	Doc         render.Doc // rendered body; empty when the file could not be rendered
+	Warnings    []Warning  // problems with this file, shown on its page
+	Unrendered  string     // why Doc is empty ("too large", "binary file"), "" when rendered
+	Hash        string     // hex digest of the source bytes
+}
+
+// Folder returns the root-relative folder of the article ("runbooks/etcd"), "" at the root.
+func (a *Article) Folder() string {
+	return parentDir(a.Path)
+}
+
+// Warning is a problem found in the content, positioned in a file.
+type Warning struct {
+	Path    string // root-relative path of the file
+	Line    int    // 1-based line; 0 when the whole file is meant
+	Message string
+}
+
+// String formats w as "path:line: message", the form editors and CI understand.
+func (w Warning) String() string {
+	if w.Line > 0 {
+		return fmt.Sprintf("%s:%d: %s", w.Path, w.Line, w.Message)
+	}
+	return w.Path + ": " + w.Message
+}

@@ -1,0 +1,363 @@
+package content
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"path"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"kb/render"
+)
+
+// Options configures Load.
+type Options struct {
+	// MaxSize overrides kb.yaml's max_size when positive.
+	MaxSize int64
+	// IDPrefix is the prefix of heading ids; "" means render.DefaultIDPrefix.
+	IDPrefix string
+}
+
+// maxSiteFile bounds kb.yaml.
+const maxSiteFile = 1 << 20
+
+// headSize is how much of a file over the size cap is read: enough for its
+// front matter, so its title and id survive.
+const headSize = 64 << 10
+
+// Load reads every article and attachment below the root of fsys into a new
+// Snapshot. Problems with single files become warnings on the snapshot and the
+// article; Load fails only when the root cannot be listed or ctx ends.
+func Load(ctx context.Context, fsys fs.FS, opts Options) (*Snapshot, error) {
+	start := time.Now()
+	site, warns := loadSite(fsys)
+	if opts.MaxSize > 0 {
+		site.MaxSize = ByteSize(opts.MaxSize)
+	}
+	files, attachments, walkWarns, err := walk(ctx, fsys)
+	if err != nil {
+		return nil, err
+	}
+	warns = append(warns, walkWarns...)
+
+	articles := make([]*Article, len(files))
+	bodies := make([][]byte, len(files))
+	bodyLines := make([]int, len(files))
+	err = parallel(ctx, len(files), func(i int) {
+		articles[i], bodies[i], bodyLines[i] = readArticle(fsys, files[i], int64(site.MaxSize))
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	s := newSnapshot(site, fsys, attachments)
+	warns = append(warns, s.assign(articles)...)
+
+	r := render.New(render.Options{UnsafeHTML: site.UnsafeHTML, MaxSize: int(site.MaxSize), IDPrefix: opts.IDPrefix})
+	err = parallel(ctx, len(articles), func(i int) {
+		renderArticle(r, s, articles[i], bodies[i], bodyLines[i])
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.index(articles)
+	s.Warnings = warns
+	s.LoadTime = time.Since(start)
+	return s, nil
+}
+
+func loadSite(fsys fs.FS) (Site, []Warning) {
+	f, err := fsys.Open(SiteFile)
+	if errors.Is(err, fs.ErrNotExist) {
+		return ParseSite(nil)
+	}
+	var src []byte
+	if err == nil {
+		src, err = io.ReadAll(io.LimitReader(f, maxSiteFile))
+		f.Close()
+	}
+	if err != nil {
+		s, _ := ParseSite(nil)
+		return s, []Warning{{Path: SiteFile, Message: fmt.Sprintf("cannot read, using defaults: %v", err)}}
+	}
+	return ParseSite(src)
+}
+
+type file struct {
+	path    string
+	size    int64
+	modTime time.Time
+}
+
+// walk lists the Markdown files and attachments below the root, skipping
+// hidden files and folders (.git among them). Symbolic links are listed but
+// never followed as folders; opening one that leaves the root fails when the
+// file is read, which makes it a warning.
+func walk(ctx context.Context, fsys fs.FS) (files []file, attachments map[string]int64, warns []Warning, err error) {
+	attachments = map[string]int64{}
+	err = fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			return ctxErr
+		}
+		if err != nil {
+			if p == "." {
+				return err
+			}
+			warns = append(warns, Warning{Path: p, Message: fmt.Sprintf("cannot read: %v", errors.Unwrap(err))})
+			return nil
+		}
+		if p != "." && strings.HasPrefix(d.Name(), ".") {
+			if d.IsDir() {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if d.IsDir() || p == SiteFile {
+			return nil
+		}
+		if !utf8.ValidString(p) {
+			warns = append(warns, Warning{Path: strings.ToValidUTF8(p, "\uFFFD"), Message: "file name is not UTF-8; skipped"})
+			return nil
+		}
+		info, err := d.Info()
+		if err != nil {
+			warns = append(warns, Warning{Path: p, Message: fmt.Sprintf("cannot read: %v", err)})
+			return nil
+		}
+		if strings.EqualFold(path.Ext(p), ".md") {
+			files = append(files, file{path: p, size: info.Size(), modTime: info.ModTime()})
+		} else if info.Mode().IsRegular() || info.Mode()&fs.ModeSymlink != 0 {
+			attachments[p] = info.Size()
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("list content: %w", err)
+	}
+	return files, attachments, warns, nil
+}
+
+// readArticle reads and parses one file. It never fails: what goes wrong is
+// recorded on the article, which is still served.
+func readArticle(fsys fs.FS, f file, maxSize int64) (a *Article, body []byte, bodyLine int) {
+	a = &Article{Path: f.path, Size: f.size, Updated: f.modTime}
+	warn := func(line int, format string, args ...any) {
+		a.Warnings = append(a.Warnings, Warning{Path: f.path, Line: line, Message: fmt.Sprintf(format, args...)})
+	}
+	src, err := readHead(fsys, f.path, maxSize+1)
+	if err != nil {
+		warn(0, "cannot read: %v", err)
+		a.Unrendered = "The file could not be read."
+		src = nil
+	}
+	sum := sha256.Sum256(src)
+	a.Hash = hex.EncodeToString(sum[:16])
+	a.Size = max(a.Size, int64(len(src)))
+	tooLarge := int64(len(src)) > maxSize
+	if tooLarge {
+		a.Unrendered = fmt.Sprintf("This file is %s, over the %s limit, so it is not rendered.", humanBytes(a.Size), humanBytes(maxSize))
+		warn(0, "file is %s; files over %s are not rendered (kb.yaml max_size)", humanBytes(a.Size), humanBytes(maxSize))
+		src = src[:min(len(src), headSize)]
+	}
+	if isBinary(src) {
+		a.Unrendered = "This file is not text, so it is not rendered."
+		warn(0, "binary file named .md; not rendered")
+		src = nil
+	}
+	if !utf8.Valid(src) {
+		warn(0, "file is not valid UTF-8; invalid bytes are shown as \uFFFD")
+	}
+	src = normaliseText(src)
+	fm, body, err := parseFrontMatter(f.path, src)
+	var fe *FrontMatterError
+	for _, e := range joined(err) {
+		if errors.As(e, &fe) {
+			a.Warnings = append(a.Warnings, Warning{Path: f.path, Line: fe.Line, Message: "front matter: " + fe.Err.Error()})
+		}
+	}
+	if tooLarge {
+		body = nil
+	}
+	a.applyFrontMatter(fm, warn)
+	return a, body, 1 + bytes.Count(src[:len(src)-len(body)], []byte("\n"))
+}
+
+func joined(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	if err != nil {
+		return []error{err}
+	}
+	return nil
+}
+
+// applyFrontMatter fills a from fm, with the defaults of DESIGN.md.
+func (a *Article) applyFrontMatter(fm frontMatter, warn func(int, string, ...any)) {
+	a.Title, a.Summary, a.Service, a.Severity = fm.Title, fm.Summary, strings.ToLower(fm.Service), strings.ToLower(fm.Severity)
+	a.Alerts, a.Owners, a.Extra = fm.Alerts, fm.Owners, fm.Extra
+	a.Reviewed, a.ReviewEvery = fm.Reviewed, fm.ReviewEvery
+	for _, t := range fm.Tags {
+		if t = strings.ToLower(t); !slices.Contains(a.Tags, t) {
+			a.Tags = append(a.Tags, t)
+		}
+	}
+	if a.Updated.IsZero() {
+		a.Updated = a.Reviewed
+	}
+	a.URL = URLFor(a.Path)
+	a.ID = DeriveID(a.Path)
+	if fm.ID != "" {
+		if id, err := normaliseID(fm.ID); err != nil {
+			warn(fm.Lines["id"], "front matter: id %q: %v; using %q", fm.ID, err, a.ID)
+		} else {
+			a.ID = id
+		}
+	}
+	switch Type(strings.ToLower(fm.Type)) {
+	case TypeRunbook:
+		a.Type = TypeRunbook
+	case TypeArticle:
+		a.Type = TypeArticle
+	default:
+		if fm.Type != "" {
+			warn(fm.Lines["type"], "front matter: type %q is not runbook or article; using the default", fm.Type)
+		}
+		a.Type = TypeArticle
+		for seg := range strings.SplitSeq(a.Folder(), "/") {
+			if strings.EqualFold(seg, "runbooks") {
+				a.Type = TypeRunbook
+			}
+		}
+	}
+	for _, al := range fm.Aliases {
+		n, err := normaliseAlias(a.Path, al)
+		if err != nil {
+			warn(fm.Lines["aliases"], "front matter: alias %q rejected: %v", al, err)
+			continue
+		}
+		a.Aliases = append(a.Aliases, n)
+	}
+}
+
+// readHead reads at most limit bytes of the file at p.
+func readHead(fsys fs.FS, p string, limit int64) ([]byte, error) {
+	f, err := fsys.Open(p)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !info.Mode().IsRegular() {
+		return nil, errors.New("not a regular file")
+	}
+	return io.ReadAll(io.LimitReader(f, limit))
+}
+
+func isBinary(src []byte) bool {
+	return bytes.IndexByte(src[:min(len(src), 8000)], 0) >= 0
+}
+
+// normaliseText removes a UTF-8 BOM, turns CRLF and CR line endings into LF
+// and replaces invalid UTF-8, so everything after it sees one form of text.
+func normaliseText(src []byte) []byte {
+	src = bytes.TrimPrefix(src, []byte("\uFEFF"))
+	if bytes.IndexByte(src, '\r') >= 0 {
+		src = bytes.ReplaceAll(src, []byte("\r\n"), []byte("\n"))
+		src = bytes.ReplaceAll(src, []byte("\r"), []byte("\n"))
+	}
+	if !utf8.Valid(src) {
+		src = bytes.ToValidUTF8(src, []byte("\uFFFD"))
+	}
+	return src
+}
+
+func renderArticle(r *render.Renderer, s *Snapshot, a *Article, body []byte, bodyLine int) {
+	if a.Unrendered == "" {
+		doc, err := r.Render(render.Input{Path: a.Path, Source: body, Links: s})
+		var le *render.LimitError
+		switch {
+		case errors.As(err, &le):
+			a.Unrendered = "This file is " + le.Error() + " to render safely."
+			a.Warnings = append(a.Warnings, Warning{Path: a.Path, Message: le.Error() + "; not rendered"})
+		case err != nil:
+			a.Unrendered = "This file could not be rendered."
+			a.Warnings = append(a.Warnings, Warning{Path: a.Path, Message: "render: " + err.Error()})
+		default:
+			a.Doc = *doc
+			for _, w := range doc.Warnings {
+				line := 0
+				if w.Line > 0 {
+					line = w.Line + bodyLine - 1
+				}
+				a.Warnings = append(a.Warnings, Warning{Path: a.Path, Line: line, Message: w.Message})
+			}
+		}
+	}
+	if a.Title == "" {
+		a.Title = a.Doc.Title
+	}
+	if a.Title == "" {
+		a.Title = titleFromPath(a.Path)
+	}
+}
+
+// titleFromPath makes a title of a file name: "disk-full.md" → "disk full";
+// an index file is named after its folder.
+func titleFromPath(p string) string {
+	u := URLFor(p)
+	name := path.Base(u)
+	if u == "/" {
+		name = "Home"
+	}
+	return strings.TrimSpace(strings.NewReplacer("-", " ", "_", " ").Replace(name))
+}
+
+func humanBytes(n int64) string {
+	switch {
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+// parallel runs fn(0..n-1) on every CPU and returns early if ctx ends.
+func parallel(ctx context.Context, n int, fn func(int)) error {
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range min(n, runtime.GOMAXPROCS(0)) {
+		wg.Go(func() {
+			for i := range next {
+				fn(i)
+			}
+		})
+	}
+	var err error
+feed:
+	for i := range n {
+		select {
+		case next <- i:
+		case <-ctx.Done():
+			err = ctx.Err()
+			break feed
+		}
+	}
+	close(next)
+	wg.Wait()
+	return err
+}

@@ -1,0 +1,140 @@
+package content
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// SiteFile is the name of the optional settings file at the content root.
+const SiteFile = "kb.yaml"
+
+// Site holds the settings of kb.yaml. The zero value, with defaults applied by
+// ParseSite, is what a content folder without kb.yaml gets.
+type Site struct {
+	Title        string            `yaml:"title"`
+	BaseURL      string            `yaml:"base_url"`      // public URL of kb, for links in cards and feeds
+	EditURL      string            `yaml:"edit_url"`      // "https://git.example.com/kb/-/edit/main/{path}"
+	UnsafeHTML   bool              `yaml:"unsafe_html"`   // render raw HTML in Markdown
+	MaxSize      ByteSize          `yaml:"max_size"`      // largest Markdown file rendered
+	ReviewEvery  Interval          `yaml:"review_every"`  // default review interval
+	Owners       []string          `yaml:"owners"`        // default owners of new articles
+	EmbedOrigins []string          `yaml:"embed_origins"` // origins allowed to frame /embed/
+	Secrets      map[string]string `yaml:"webhook_secrets"`
+}
+
+// DefaultMaxSize is the size cap of a Markdown file when kb.yaml sets none.
+const DefaultMaxSize = 1 << 20
+
+// ParseSite parses kb.yaml. Unknown keys and bad values are returned as
+// warnings with the defaults in their place: a typo in kb.yaml never stops kb.
+func ParseSite(src []byte) (Site, []Warning) {
+	s := Site{Title: "Knowledge Base", MaxSize: DefaultMaxSize}
+	var warns []Warning
+	warn := func(line int, format string, args ...any) {
+		warns = append(warns, Warning{Path: SiteFile, Line: line, Message: fmt.Sprintf(format, args...)})
+	}
+	src = normaliseText(src)
+	var doc yaml.Node
+	if err := yaml.Unmarshal(src, &doc); err != nil {
+		warn(yamlErrorLine(err), "invalid YAML, using defaults: %s", yamlErrorText(err))
+		return s, warns
+	}
+	if len(doc.Content) == 0 {
+		return s, nil
+	}
+	m := doc.Content[0]
+	if m.Kind != yaml.MappingNode {
+		warn(m.Line, "kb.yaml must be a mapping of settings, such as title: Our runbooks")
+		return s, warns
+	}
+	known := []string{"title", "base_url", "edit_url", "unsafe_html", "max_size", "review_every", "owners", "embed_origins", "webhook_secrets"}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		k, v := m.Content[i], m.Content[i+1]
+		if !slices.Contains(known, k.Value) {
+			warn(k.Line, "unknown setting %q (known: %s)", k.Value, strings.Join(known, ", "))
+			continue
+		}
+		one := yaml.Node{Kind: yaml.MappingNode, Content: []*yaml.Node{k, v}}
+		before := s
+		if err := one.Decode(&s); err != nil {
+			s = before
+			warn(v.Line, "%s: %s", k.Value, yamlErrorText(err))
+		}
+	}
+	if s.MaxSize <= 0 {
+		s.MaxSize = DefaultMaxSize
+	}
+	if s.BaseURL != "" {
+		if u, err := url.Parse(s.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			warn(0, "base_url %q is not an http(s) URL; ignored", s.BaseURL)
+			s.BaseURL = ""
+		}
+		s.BaseURL = strings.TrimSuffix(s.BaseURL, "/")
+	}
+	if s.EditURL != "" && !strings.Contains(s.EditURL, "{path}") {
+		warn(0, "edit_url %q has no {path} placeholder; ignored", s.EditURL)
+		s.EditURL = ""
+	}
+	return s, warns
+}
+
+// EditLink returns the edit URL of the file at root-relative path p, or "".
+func (s Site) EditLink(p string) string {
+	if s.EditURL == "" {
+		return ""
+	}
+	return strings.ReplaceAll(s.EditURL, "{path}", (&url.URL{Path: p}).EscapedPath())
+}
+
+// ByteSize is a size in bytes written as a number or with a unit ("2MiB", "512KB").
+type ByteSize int64
+
+// UnmarshalYAML implements yaml.Unmarshaler.
+func (b *ByteSize) UnmarshalYAML(n *yaml.Node) error {
+	v, err := parseByteSize(n.Value)
+	if err != nil {
+		return err
+	}
+	*b = ByteSize(v)
+	return nil
+}
+
+func parseByteSize(s string) (int64, error) {
+	s = strings.TrimSpace(s)
+	units := []struct {
+		suffix string
+		mult   int64
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"KB", 1000}, {"MB", 1000 * 1000}, {"GB", 1000 * 1000 * 1000}, {"B", 1}}
+	mult := int64(1)
+	for _, u := range units {
+		if strings.HasSuffix(s, u.suffix) {
+			s, mult = strings.TrimSpace(strings.TrimSuffix(s, u.suffix)), u.mult
+			break
+		}
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n <= 0 || n > (1<<40)/mult {
+		return 0, errors.New("want a positive size such as 1048576 or 2MiB")
+	}
+	return n * mult, nil
+}
+
+// Interval is a review interval written as "180d", "26w" or "36h".
+type Interval time.Duration
+
+// UnmarshalYAML implements yaml.Unmarshaler.
+func (iv *Interval) UnmarshalYAML(n *yaml.Node) error {
+	d, err := ParseReviewEvery(n.Value)
+	if err != nil {
+		return err
+	}
+	*iv = Interval(d)
+	return nil
+}

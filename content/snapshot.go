@@ -1,0 +1,378 @@
+package content
+
+import (
+	"cmp"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"slices"
+	"strings"
+	"time"
+	"unicode"
+)
+
+// ErrNotFound is returned for a path, id or file that the snapshot does not hold.
+var ErrNotFound = errors.New("not found")
+
+// Snapshot is one complete, immutable load of the content folder: articles,
+// rendered bodies, attachments and the link graph. A request uses one
+// snapshot from start to end; a reload builds a new one.
+type Snapshot struct {
+	Site     Site
+	Articles []*Article // sorted by Path
+	Warnings []Warning  // problems that belong to no single article (kb.yaml, duplicates, unreadable folders)
+	Version  string     // digest of every path and file content
+	LoadTime time.Duration
+
+	files       fs.FS
+	attachments map[string]int64 // root-relative path → size
+	byPath      map[string]*Article
+	byID        map[string]*Article
+	byURL       map[string]*Article
+	byFoldedURL map[string]*Article // lower-cased URL → article, for links that lost their case
+	aliases     map[string]*Article
+	tags        map[string][]*Article
+	services    map[string][]*Article
+	backlinks   map[string][]*Article // target path → articles linking to it
+	folders     map[string]*Folder
+}
+
+func newSnapshot(site Site, files fs.FS, attachments map[string]int64) *Snapshot {
+	return &Snapshot{Site: site, files: files, attachments: attachments}
+}
+
+// assign settles ids, URLs and aliases before rendering (links are resolved
+// against them). Where two files claim the same one, the file whose path sorts
+// first keeps it, so the outcome never depends on load order.
+func (s *Snapshot) assign(articles []*Article) []Warning {
+	slices.SortFunc(articles, func(a, b *Article) int { return strings.Compare(a.Path, b.Path) })
+	s.Articles = articles
+	s.byPath = make(map[string]*Article, len(articles))
+	s.byID = make(map[string]*Article, len(articles))
+	s.byURL = make(map[string]*Article, len(articles))
+	s.byFoldedURL = make(map[string]*Article, len(articles))
+	s.aliases = map[string]*Article{}
+	var warns []Warning
+	warn := func(a *Article, format string, args ...any) {
+		w := Warning{Path: a.Path, Message: fmt.Sprintf(format, args...)}
+		a.Warnings = append(a.Warnings, w)
+		warns = append(warns, w)
+	}
+	for _, a := range articles {
+		s.byPath[a.Path] = a
+		if other, dup := s.byURL[a.URL]; dup {
+			alt := "/" + strings.TrimSuffix(a.Path, path.Ext(a.Path))
+			warn(a, "URL %s is already %s's; this file is served at %s", a.URL, other.Path, alt)
+			a.URL = alt
+		}
+		s.byURL[a.URL] = a
+		if IsReserved(a.URL) {
+			warn(a, "URL %s collides with one of kb's own routes; rename the file or folder (it stays reachable at /a/%s)", a.URL, a.ID)
+		}
+	}
+	for _, a := range articles {
+		if other, dup := s.byID[a.ID]; dup {
+			alt := DeriveID(a.Path)
+			for i := 2; alt == a.ID || s.byID[alt] != nil; i++ {
+				alt = fmt.Sprintf("%s-%d", DeriveID(a.Path), i)
+			}
+			warn(a, "id %q is also used by %s, which keeps it; this file gets id %q", a.ID, other.Path, alt)
+			a.ID = alt
+		}
+		s.byID[a.ID] = a
+		if _, taken := s.byFoldedURL[strings.ToLower(a.URL)]; !taken {
+			s.byFoldedURL[strings.ToLower(a.URL)] = a
+		}
+	}
+	for _, a := range articles {
+		kept := a.Aliases[:0]
+		for _, al := range a.Aliases {
+			if owner, ok := s.byURL[al]; ok {
+				warn(a, "alias %s is the URL of %s; the article wins and the alias is ignored", al, owner.Path)
+				continue
+			}
+			if other, dup := s.aliases[al]; dup {
+				if other != a {
+					warn(a, "alias %s is also claimed by %s, which keeps it", al, other.Path)
+				}
+				continue
+			}
+			s.aliases[al] = a
+			kept = append(kept, al)
+		}
+		a.Aliases = kept
+	}
+	return warns
+}
+
+// index builds the listings and the link graph once every article is rendered.
+func (s *Snapshot) index(articles []*Article) {
+	s.tags = map[string][]*Article{}
+	s.services = map[string][]*Article{}
+	s.backlinks = map[string][]*Article{}
+	s.folders = map[string]*Folder{"": {Path: ""}}
+	h := sha256.New()
+	for _, a := range articles {
+		fmt.Fprintf(h, "%s\x00%s\x00", a.Path, a.Hash)
+		for _, t := range a.Tags {
+			s.tags[t] = append(s.tags[t], a)
+		}
+		if a.Service != "" {
+			s.services[a.Service] = append(s.services[a.Service], a)
+		}
+		seen := map[string]bool{}
+		for _, l := range a.Doc.Links {
+			if l.Target != "" && !l.Broken && l.Target != a.Path && !seen[l.Target] {
+				seen[l.Target] = true
+				s.backlinks[l.Target] = append(s.backlinks[l.Target], a)
+			}
+		}
+		s.folder(a.Folder()).Articles = append(s.folder(a.Folder()).Articles, a)
+	}
+	s.Version = hex.EncodeToString(h.Sum(nil)[:16])
+}
+
+// folder returns the Folder at dir, creating it and its parents.
+func (s *Snapshot) folder(dir string) *Folder {
+	if f, ok := s.folders[dir]; ok {
+		return f
+	}
+	f := &Folder{Path: dir}
+	s.folders[dir] = f
+	parent := s.folder(parentDir(dir))
+	parent.Folders = append(parent.Folders, f)
+	return f
+}
+
+// Folder is a folder of the content root that holds articles.
+type Folder struct {
+	Path     string // root-relative, "" for the root
+	Folders  []*Folder
+	Articles []*Article
+}
+
+// Name is the last element of the folder's path.
+func (f *Folder) Name() string { return path.Base(f.Path) }
+
+// Count is the number of articles in the folder and below.
+func (f *Folder) Count() int {
+	n := len(f.Articles)
+	for _, c := range f.Folders {
+		n += c.Count()
+	}
+	return n
+}
+
+// Article implements render.Resolver: the URL of the article at source path p.
+func (s *Snapshot) Article(p string) (string, bool) {
+	if a, ok := s.byPath[p]; ok {
+		return a.URL, true
+	}
+	return "", false
+}
+
+// Attachment implements render.Resolver: whether a file other than an article is at p.
+func (s *Snapshot) Attachment(p string) bool {
+	_, ok := s.attachments[p]
+	return ok
+}
+
+// ByPath returns the article whose source file is at root-relative path p.
+func (s *Snapshot) ByPath(p string) (*Article, bool) {
+	a, ok := s.byPath[p]
+	return a, ok
+}
+
+// ByID returns the article with id, ignoring case.
+func (s *Snapshot) ByID(id string) (*Article, bool) {
+	a, ok := s.byID[strings.ToLower(id)]
+	return a, ok
+}
+
+// ByURL returns the article served at the unescaped URL path p ("/runbooks/etcd/no-leader").
+func (s *Snapshot) ByURL(p string) (*Article, bool) {
+	a, ok := s.byURL[trimSlash(p)]
+	return a, ok
+}
+
+// ByFoldedURL returns the article whose URL equals p ignoring letter case, for
+// links written by tools that lower-case paths.
+func (s *Snapshot) ByFoldedURL(p string) (*Article, bool) {
+	a, ok := s.byFoldedURL[strings.ToLower(trimSlash(p))]
+	return a, ok
+}
+
+// ByAlias returns the article that lists the URL path p among its aliases.
+func (s *Snapshot) ByAlias(p string) (*Article, bool) {
+	a, ok := s.aliases[trimSlash(p)]
+	return a, ok
+}
+
+func trimSlash(p string) string {
+	if len(p) > 1 {
+		return strings.TrimSuffix(p, "/")
+	}
+	return p
+}
+
+// Folder returns the folder at root-relative path dir.
+func (s *Snapshot) Folder(dir string) (*Folder, bool) {
+	f, ok := s.folders[strings.Trim(dir, "/")]
+	return f, ok
+}
+
+// Backlinks returns the articles that link to a, in path order.
+func (s *Snapshot) Backlinks(a *Article) []*Article {
+	return s.backlinks[a.Path]
+}
+
+// Term is a tag or service with the number of articles that carry it.
+type Term struct {
+	Name  string
+	Count int
+}
+
+// Tags returns every tag with its article count, most used first.
+func (s *Snapshot) Tags() []Term { return terms(s.tags) }
+
+// Services returns every service with its article count, by name.
+func (s *Snapshot) Services() []Term {
+	t := terms(s.services)
+	slices.SortFunc(t, func(a, b Term) int { return strings.Compare(a.Name, b.Name) })
+	return t
+}
+
+// Tagged returns the articles tagged t, by path.
+func (s *Snapshot) Tagged(t string) []*Article { return s.tags[strings.ToLower(t)] }
+
+// InService returns the articles of service name, by path.
+func (s *Snapshot) InService(name string) []*Article { return s.services[strings.ToLower(name)] }
+
+func terms(m map[string][]*Article) []Term {
+	out := make([]Term, 0, len(m))
+	for k, v := range m {
+		out = append(out, Term{Name: k, Count: len(v)})
+	}
+	slices.SortFunc(out, func(a, b Term) int {
+		return cmp.Or(cmp.Compare(b.Count, a.Count), strings.Compare(a.Name, b.Name))
+	})
+	return out
+}
+
+// Recent returns up to n articles, most recently updated first.
+func (s *Snapshot) Recent(n int) []*Article {
+	out := slices.Clone(s.Articles)
+	slices.SortStableFunc(out, func(a, b *Article) int { return b.Updated.Compare(a.Updated) })
+	return out[:min(n, len(out))]
+}
+
+// Open opens the attachment at root-relative path p. Only files listed when
+// the snapshot was loaded can be opened, so nothing hidden (.git) and nothing
+// outside the root is ever served.
+func (s *Snapshot) Open(p string) (fs.File, int64, error) {
+	size, ok := s.attachments[p]
+	if !ok {
+		return nil, 0, ErrNotFound
+	}
+	f, err := s.files.Open(p)
+	if err != nil {
+		return nil, 0, fmt.Errorf("open %s: %w", p, err)
+	}
+	return f, size, nil
+}
+
+// Similar returns up to n articles whose URL or title shares the most words
+// with the URL path p, for a helpful "not found" page.
+func (s *Snapshot) Similar(p string, n int) []*Article {
+	want := words(p)
+	if len(want) == 0 {
+		return nil
+	}
+	type scored struct {
+		a     *Article
+		score int
+	}
+	var best []scored
+	for _, a := range s.Articles {
+		have := words(a.URL + " " + a.Title)
+		score := 0
+		for _, w := range want {
+			for _, h := range have {
+				if h == w {
+					score += 3
+				} else if len(w) >= 3 && (strings.HasPrefix(h, w) || strings.HasPrefix(w, h) && len(h) >= 3) {
+					score++
+				}
+			}
+		}
+		if score > 0 {
+			best = append(best, scored{a, score})
+		}
+	}
+	slices.SortStableFunc(best, func(x, y scored) int { return cmp.Compare(y.score, x.score) })
+	out := make([]*Article, 0, n)
+	for _, b := range best[:min(n, len(best))] {
+		out = append(out, b.a)
+	}
+	return out
+}
+
+// words splits s into lower-case words at punctuation and case changes
+// ("KubePodCrashLooping" → kube pod crash looping).
+func words(s string) []string {
+	var out []string
+	var cur []rune
+	flush := func() {
+		if len(cur) > 1 {
+			out = append(out, strings.ToLower(string(cur)))
+		}
+		cur = cur[:0]
+	}
+	prev := rune(0)
+	for _, r := range s {
+		switch {
+		case !unicode.IsLetter(r) && !unicode.IsDigit(r):
+			flush()
+		case unicode.IsUpper(r) && unicode.IsLower(prev):
+			flush()
+			cur = append(cur, r)
+		default:
+			cur = append(cur, r)
+		}
+		prev = r
+	}
+	flush()
+	return out
+}
+
+// AllWarnings yields the snapshot's own warnings and then every article's, each once.
+func (s *Snapshot) AllWarnings() func(yield func(Warning) bool) {
+	return func(yield func(Warning) bool) {
+		seen := map[Warning]bool{}
+		for _, w := range s.Warnings {
+			seen[w] = true
+			if !yield(w) {
+				return
+			}
+		}
+		for _, a := range s.Articles {
+			for _, w := range a.Warnings {
+				if !seen[w] && !yield(w) {
+					return
+				}
+			}
+		}
+	}
+}
+
+// WarningCount is the number of warnings AllWarnings yields.
+func (s *Snapshot) WarningCount() int {
+	n := 0
+	for range s.AllWarnings() {
+		n++
+	}
+	return n
+}
