@@ -269,19 +269,23 @@ func (s *Snapshot) Recent(n int) []*Article {
 	return out[:min(n, len(out))]
 }
 
-// Open opens the attachment at root-relative path p. Only files listed when
-// the snapshot was loaded can be opened, so nothing hidden (.git) and nothing
-// outside the root is ever served.
+// Open opens the attachment at root-relative path p and returns its size.
+// Only files listed when the snapshot was loaded can be opened, so nothing
+// hidden (.git) and nothing outside the root is ever served.
 func (s *Snapshot) Open(p string) (fs.File, int64, error) {
-	size, ok := s.attachments[p]
-	if !ok {
+	if _, ok := s.attachments[p]; !ok {
 		return nil, 0, ErrNotFound
 	}
 	f, err := s.files.Open(p)
 	if err != nil {
 		return nil, 0, fmt.Errorf("open %s: %w", p, err)
 	}
-	return f, size, nil
+	info, err := f.Stat() // the file itself, where the listing saw a symbolic link
+	if err != nil || !info.Mode().IsRegular() {
+		f.Close()
+		return nil, 0, fmt.Errorf("open %s: %w", p, ErrNotFound)
+	}
+	return f, info.Size(), nil
 }
 
 // Similar returns up to n articles whose URL or title shares the most words
