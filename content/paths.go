@@ -101,7 +101,7 @@ func normaliseAlias(p, alias string) (string, error) {
 		return "", errors.New("an alias is a path inside the site, such as /runbooks/old-name")
 	case strings.IndexFunc(a, unicode.IsControl) >= 0:
 		return "", errors.New("alias has control characters")
-	case strings.Contains(a[:max(0, strings.IndexByte(a, '/'))], ":"):
+	case strings.Contains(strings.SplitN(a, "/", 2)[0], ":"):
 		return "", errors.New("an alias is a path inside the site, not a URL with a scheme")
 	}
 	if !strings.HasPrefix(a, "/") {

@@ -98,7 +98,7 @@ type ByteSize int64
 
 // UnmarshalYAML implements yaml.Unmarshaler.
 func (b *ByteSize) UnmarshalYAML(n *yaml.Node) error {
-	v, err := parseByteSize(n.Value)
+	v, err := ParseByteSize(n.Value)
 	if err != nil {
 		return err
 	}
@@ -106,7 +106,9 @@ func (b *ByteSize) UnmarshalYAML(n *yaml.Node) error {
 	return nil
 }
 
-func parseByteSize(s string) (int64, error) {
+// ParseByteSize parses a size in bytes written as a number or with a unit
+// ("2MiB", "512KB").
+func ParseByteSize(s string) (int64, error) {
 	s = strings.TrimSpace(s)
 	units := []struct {
 		suffix string
