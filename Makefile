@@ -1,0 +1,54 @@
+# kb — see README.md. Every target works on a fresh machine with Go installed.
+VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS  := -s -w -X main.version=$(VERSION)
+BIN      := bin/kb
+FUZZTIME ?= 30s
+GO       ?= go
+
+.PHONY: all build run test vet fmt-check bench fuzz lint cover tidy clean
+
+all: build
+
+build:
+	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/kb
+
+## run: build and serve the example knowledge base on http://localhost:8080
+run: build
+	./$(BIN) serve --addr 127.0.0.1:8080
+
+## test: vet, formatting and every test with the race detector
+test: vet fmt-check
+	$(GO) test -race -timeout 9m ./...
+
+vet:
+	$(GO) vet ./...
+
+fmt-check:
+	@out="$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))"; \
+	if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
+
+## bench: benchmarks, each a ratio to a baseline measured in the same run
+bench:
+	$(GO) test -run='^$$' -bench=. -benchmem -count=5 ./...
+
+## fuzz: run every fuzz test for FUZZTIME each
+fuzz:
+	@for pkg in $$($(GO) list ./...); do \
+	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+	    echo "== $$pkg $$f"; $(GO) test -run='^$$' -fuzz="^$$f$$" -fuzztime=$(FUZZTIME) $$pkg || exit 1; \
+	  done; \
+	done
+
+lint:
+	golangci-lint run
+
+cover:
+	$(GO) test -coverprofile=coverage.out ./...
+	$(GO) tool cover -func=coverage.out | tail -1
+
+tidy:
+	$(GO) mod tidy
+	git diff --exit-code go.mod go.sum
+
+clean:
+	rm -rf bin coverage.out kb-data
