@@ -4,6 +4,8 @@ LDFLAGS  := -s -w -X main.version=$(VERSION)
 BIN      := bin/kb
 FUZZTIME ?= 30s
 GO       ?= go
+SHELL    := /bin/bash
+.SHELLFLAGS := -o pipefail -c
 
 .PHONY: all build run test vet fmt-check bench fuzz lint cover tidy clean
 
@@ -29,7 +31,7 @@ fmt-check:
 
 ## bench: benchmarks, each a ratio to a baseline measured in the same run
 bench:
-	$(GO) test -run='^$$' -bench=. -benchmem -count=5 ./...
+	$(GO) test -run='^$$' -bench=. -benchmem -count=5 ./... | awk -f scripts/benchratio.awk
 
 ## fuzz: run every fuzz test for FUZZTIME each
 fuzz:

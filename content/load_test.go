@@ -28,7 +28,7 @@ func writeTree(t *testing.T, files map[string]string) string {
 }
 
 // rootFS opens dir the way kb serve does: through os.Root.
-func rootFS(t *testing.T, dir string) fs.FS {
+func rootFS(t testing.TB, dir string) fs.FS {
 	t.Helper()
 	root, err := os.OpenRoot(dir)
 	require.NoError(t, err)
