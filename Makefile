@@ -32,6 +32,7 @@ fmt-check:
 ## bench: benchmarks, each a ratio to a baseline measured in the same run
 bench:
 	$(GO) test -run='^$$' -bench=. -benchmem -count=5 ./... | awk -f scripts/benchratio.awk
+	scripts/bench-http.sh
 
 ## fuzz: run every fuzz test for FUZZTIME each
 fuzz:
