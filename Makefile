@@ -42,8 +42,9 @@ fuzz:
 	  done; \
 	done
 
+## lint: golangci-lint v2 (fetched through the Go module proxy on first use)
 lint:
-	golangci-lint run
+	$(GO) run github.com/golangci/golangci-lint/v2/cmd/golangci-lint@v2.15.0 run
 
 cover:
 	$(GO) test -coverprofile=coverage.out ./...
