@@ -1,0 +1,131 @@
+package tickets
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"time"
+
+	"go.etcd.io/bbolt"
+)
+
+// Scope is what a token may do.
+type Scope string
+
+// The token scopes.
+const (
+	ScopeWrite Scope = "links:write" // write links, and read
+	ScopeRead  Scope = "read"        // read the API where kb.yaml requires a token
+)
+
+// Token is an API token as stored: its secret is never kept, only a hash.
+type Token struct {
+	Name    string    `json:"name"`
+	Scope   Scope     `json:"scope"`
+	Hash    []byte    `json:"hash"`
+	Created time.Time `json:"created"`
+}
+
+// CanWrite reports whether the token may write links.
+func (t Token) CanWrite() bool { return t.Scope == ScopeWrite }
+
+var tokenNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`)
+
+// ErrUnauthorized is returned for a token that matches no stored token.
+var ErrUnauthorized = errors.New("unknown or revoked token")
+
+// CreateToken stores a new token called name and returns its secret, which is
+// shown once and never stored.
+func (s *Store) CreateToken(ctx context.Context, name string, scope Scope) (string, error) {
+	if !tokenNameRE.MatchString(name) {
+		return "", &ValidationError{"name", "lowercase letters, digits, '.', '_' and '-', at most 64"}
+	}
+	if scope != ScopeWrite && scope != ScopeRead {
+		return "", &ValidationError{"scope", "links:write or read"}
+	}
+	if err := ctx.Err(); err != nil {
+		return "", err
+	}
+	raw := make([]byte, 32)
+	if _, err := rand.Read(raw); err != nil {
+		return "", fmt.Errorf("create token: %w", err)
+	}
+	secret := "kb_" + base64.RawURLEncoding.EncodeToString(raw)
+	sum := sha256.Sum256([]byte(secret))
+	t := Token{Name: name, Scope: scope, Hash: sum[:], Created: s.now().UTC()}
+	val, err := json.Marshal(t)
+	if err != nil {
+		return "", fmt.Errorf("encode token: %w", err)
+	}
+	err = s.db.Update(func(tx *bbolt.Tx) error {
+		b := tx.Bucket([]byte(bucketTokens))
+		if b.Get([]byte(name)) != nil {
+			return fmt.Errorf("token %q: %w; revoke it first", name, ErrExists)
+		}
+		return b.Put([]byte(name), val)
+	})
+	if err != nil {
+		return "", err
+	}
+	return secret, nil
+}
+
+// Tokens lists the stored tokens by name.
+func (s *Store) Tokens(ctx context.Context) ([]Token, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var out []Token
+	err := s.db.View(func(tx *bbolt.Tx) error {
+		return tx.Bucket([]byte(bucketTokens)).ForEach(func(k, v []byte) error {
+			var t Token
+			if err := json.Unmarshal(v, &t); err != nil {
+				return fmt.Errorf("decode token %q: %w", k, err)
+			}
+			out = append(out, t)
+			return nil
+		})
+	})
+	return out, err
+}
+
+// RevokeToken deletes the token called name.
+func (s *Store) RevokeToken(ctx context.Context, name string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return s.db.Update(func(tx *bbolt.Tx) error {
+		b := tx.Bucket([]byte(bucketTokens))
+		if b.Get([]byte(name)) == nil {
+			return fmt.Errorf("token %q: %w", name, ErrNotFound)
+		}
+		return b.Delete([]byte(name))
+	})
+}
+
+// Authenticate returns the token whose secret is secret. Every stored hash is
+// compared in constant time, so timing tells nothing about near misses.
+func (s *Store) Authenticate(ctx context.Context, secret string) (Token, error) {
+	tokens, err := s.Tokens(ctx)
+	if err != nil {
+		return Token{}, err
+	}
+	sum := sha256.Sum256([]byte(secret))
+	var found Token
+	match := 0
+	for _, t := range tokens {
+		if subtle.ConstantTimeCompare(sum[:], t.Hash) == 1 {
+			found, match = t, 1
+		}
+	}
+	if match == 0 {
+		return Token{}, ErrUnauthorized
+	}
+	return found, nil
+}
