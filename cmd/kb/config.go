@@ -1,0 +1,108 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"strings"
+
+	"kb/content"
+)
+
+// config is every setting of kb, from defaults, KB_* environment variables
+// and flags, in that order of precedence (flags win).
+type config struct {
+	Content   string // content folder; "" serves the embedded example
+	Data      string // derived index and the links database
+	Addr      string
+	Theme     string // folder overriding the default theme file by file
+	LogFormat string
+	LogLevel  string
+	MaxSize   int64 // overrides kb.yaml max_size when positive
+}
+
+// parseConfig reads the flags of command cmd. Every flag falls back to the
+// environment variable KB_<NAME>, with dashes as underscores.
+func parseConfig(cmd string, args []string, getenv func(string) string, stderr io.Writer) (config, error) {
+	cfg := config{Data: "kb-data", Addr: "127.0.0.1:8080", LogFormat: "text", LogLevel: "info"}
+	flags := flag.NewFlagSet("kb "+cmd, flag.ContinueOnError)
+	flags.SetOutput(stderr)
+	str := func(p *string, name, help string) {
+		if v := getenv(envName(name)); v != "" {
+			*p = v
+		}
+		flags.StringVar(p, name, *p, help+" (env "+envName(name)+")")
+	}
+	str(&cfg.Content, "content", "content folder of Markdown files; empty serves the built-in example")
+	str(&cfg.Data, "data", "folder for the search index and the links database")
+	str(&cfg.Addr, "addr", "address to listen on")
+	str(&cfg.Theme, "theme", "folder whose files override the default theme")
+	str(&cfg.LogFormat, "log-format", "log format: text or json")
+	str(&cfg.LogLevel, "log-level", "log level: debug, info, warn or error")
+	maxSize := getenv(envName("max-size"))
+	flags.StringVar(&maxSize, "max-size", maxSize, "largest Markdown file rendered, e.g. 2MiB; overrides kb.yaml max_size (env "+envName("max-size")+")")
+	if err := flags.Parse(args); err != nil {
+		return cfg, err
+	}
+	if flags.NArg() > 0 {
+		return cfg, fmt.Errorf("kb %s takes no arguments, got %q", cmd, flags.Args())
+	}
+	if maxSize != "" {
+		n, err := content.ParseByteSize(maxSize)
+		if err != nil {
+			return cfg, fmt.Errorf("--max-size: %w", err)
+		}
+		cfg.MaxSize = n
+	}
+	return cfg, cfg.validate()
+}
+
+func envName(flagName string) string {
+	return "KB_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}
+
+func (c config) validate() error {
+	var errs []error
+	if c.Content != "" {
+		if info, err := os.Stat(c.Content); err != nil || !info.IsDir() {
+			errs = append(errs, fmt.Errorf("--content %s: not a folder", c.Content))
+		}
+	}
+	if c.Theme != "" {
+		if info, err := os.Stat(c.Theme); err != nil || !info.IsDir() {
+			errs = append(errs, fmt.Errorf("--theme %s: not a folder", c.Theme))
+		}
+	}
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		errs = append(errs, fmt.Errorf("--addr %q: want HOST:PORT, such as 127.0.0.1:8080 or :8080", c.Addr))
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		errs = append(errs, fmt.Errorf("--log-format %q: want text or json", c.LogFormat))
+	}
+	if _, err := parseLevel(c.LogLevel); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+func parseLevel(s string) (slog.Level, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(s)); err != nil {
+		return 0, fmt.Errorf("--log-level %q: want debug, info, warn or error", s)
+	}
+	return l, nil
+}
+
+// newLogger returns the logger of the whole program.
+func newLogger(c config, w io.Writer) *slog.Logger {
+	level, _ := parseLevel(c.LogLevel) // checked by validate
+	opts := &slog.HandlerOptions{Level: level}
+	if c.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}

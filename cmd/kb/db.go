@@ -1,0 +1,59 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"go.etcd.io/bbolt"
+
+	"kb/tickets"
+)
+
+// dbFile is the name of the bbolt file under --data.
+const dbFile = "kb.db"
+
+// lockTimeout is how long kb waits for another process to release the
+// database: long enough for a restart, short enough to fail at once otherwise.
+const lockTimeout = 500 * time.Millisecond
+
+// openDB opens the bbolt file under dataDir, creating both when missing.
+// Another kb holding the file is a clear error after lockTimeout, never a
+// hang; a damaged file is an error wrapping tickets.ErrCorrupt and is left as
+// it is.
+func openDB(dataDir string) (db *bbolt.DB, err error) {
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("create data folder: %w", err)
+	}
+	path := filepath.Join(dataDir, dbFile)
+	defer func() {
+		// bbolt panics on some kinds of damage while opening.
+		if r := recover(); r != nil {
+			db, err = nil, fmt.Errorf("open %s: %w: %v", path, tickets.ErrCorrupt, r)
+		}
+	}()
+	db, err = bbolt.Open(path, 0o600, &bbolt.Options{Timeout: lockTimeout})
+	switch {
+	case errors.Is(err, bbolt.ErrTimeout):
+		return nil, fmt.Errorf("database %s is locked by another kb (a running kb serve?): stop it, or give this one another --data", path)
+	case err != nil:
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	return db, nil
+}
+
+// openStore opens the links store for a command that needs it.
+func openStore(dataDir string) (*tickets.Store, func() error, error) {
+	db, err := openDB(dataDir)
+	if err != nil {
+		return nil, nil, err
+	}
+	store, err := tickets.Open(db)
+	if err != nil {
+		db.Close()
+		return nil, nil, err
+	}
+	return store, db.Close, nil
+}

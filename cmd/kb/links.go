@@ -1,0 +1,76 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+)
+
+const linksUsage = `usage:
+  kb links export [--data DIR] [--out FILE]   write every ticket link as JSON lines (default: stdout)
+  kb links import [--data DIR] FILE|-         add links from a file written by export`
+
+// runLinks backs up and restores ticket links.
+func runLinks(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprintln(stderr, linksUsage)
+		return flag.ErrHelp
+	}
+	verb := args[0]
+	flags := flag.NewFlagSet("kb links "+verb, flag.ContinueOnError)
+	flags.SetOutput(stderr)
+	data := envOr(getenv, "data", "kb-data")
+	flags.StringVar(&data, "data", data, "folder of the links database (env KB_DATA)")
+	out := "-"
+	if verb == "export" {
+		flags.StringVar(&out, "out", out, "file to write, - for stdout")
+	}
+	pos, err := parseInterleaved(flags, args[1:])
+	if err != nil {
+		return err
+	}
+	if !(verb == "export" && len(pos) == 0 || verb == "import" && len(pos) == 1) {
+		fmt.Fprintln(stderr, linksUsage)
+		return errors.New("kb links: wrong arguments")
+	}
+	store, closeStore, err := openStore(data)
+	if err != nil {
+		return err
+	}
+	defer closeStore()
+	if verb == "export" {
+		w := stdout
+		if out != "-" {
+			f, err := os.Create(out)
+			if err != nil {
+				return fmt.Errorf("export: %w", err)
+			}
+			defer f.Close()
+			w = f
+		}
+		bw := bufio.NewWriter(w)
+		if err := store.Export(ctx, bw); err != nil {
+			return err
+		}
+		return bw.Flush()
+	}
+	r := stdin
+	if pos[0] != "-" {
+		f, err := os.Open(pos[0])
+		if err != nil {
+			return fmt.Errorf("import: %w", err)
+		}
+		defer f.Close()
+		r = f
+	}
+	n, err := store.Import(ctx, r)
+	fmt.Fprintf(stderr, "%d links imported\n", n)
+	if err != nil {
+		return fmt.Errorf("import %s: %w", pos[0], err)
+	}
+	return nil
+}

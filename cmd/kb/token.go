@@ -1,0 +1,101 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"text/tabwriter"
+
+	"kb/tickets"
+)
+
+const tokenUsage = `usage:
+  kb token create NAME [--scope links:write|read] [--data DIR]
+  kb token list [--data DIR]
+  kb token revoke NAME [--data DIR]`
+
+// runToken manages API tokens: the secret is printed once at creation and
+// only its hash is stored.
+func runToken(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprintln(stderr, tokenUsage)
+		return flag.ErrHelp
+	}
+	verb := args[0]
+	flags := flag.NewFlagSet("kb token "+verb, flag.ContinueOnError)
+	flags.SetOutput(stderr)
+	data := envOr(getenv, "data", "kb-data")
+	flags.StringVar(&data, "data", data, "folder of the links database (env KB_DATA)")
+	scope := string(tickets.ScopeWrite)
+	if verb == "create" {
+		flags.StringVar(&scope, "scope", scope, "links:write (write links, and read) or read")
+	}
+	pos, err := parseInterleaved(flags, args[1:])
+	if err != nil {
+		return err
+	}
+	want := map[string]int{"create": 1, "list": 0, "revoke": 1}
+	n, ok := want[verb]
+	if !ok || len(pos) != n {
+		fmt.Fprintln(stderr, tokenUsage)
+		return errors.New("kb token: wrong arguments")
+	}
+	store, closeStore, err := openStore(data)
+	if err != nil {
+		return err
+	}
+	defer closeStore()
+	switch verb {
+	case "create":
+		secret, err := store.CreateToken(ctx, pos[0], tickets.Scope(scope))
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "%s\n", secret)
+		fmt.Fprintf(stderr, "token %q (%s) created; it is shown only this once. Use it as: Authorization: Bearer <token>\n", pos[0], scope)
+	case "list":
+		list, err := store.Tokens(ctx)
+		if err != nil {
+			return err
+		}
+		w := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(w, "NAME\tSCOPE\tCREATED")
+		for _, t := range list {
+			fmt.Fprintf(w, "%s\t%s\t%s\n", t.Name, t.Scope, t.Created.Format("2006-01-02 15:04"))
+		}
+		return w.Flush()
+	case "revoke":
+		if err := store.RevokeToken(ctx, pos[0]); err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "token %q revoked\n", pos[0])
+	}
+	return nil
+}
+
+// parseInterleaved parses flags that may come before or after positional
+// arguments ("create NAME --scope read") and returns the positional ones.
+func parseInterleaved(flags *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := flags.Parse(args); err != nil {
+			return nil, err
+		}
+		args = flags.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
+// envOr returns the KB_ environment variable of flag name, or def.
+func envOr(getenv func(string) string, name, def string) string {
+	if v := getenv(envName(name)); v != "" {
+		return v
+	}
+	return def
+}
