@@ -1,0 +1,186 @@
+package search
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"hash"
+	"path"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"kb/content"
+)
+
+// snippetSource bounds the body text stored for snippets: matches further
+// down a very long article get a snippet from its summary instead.
+const snippetSource = 16 << 10
+
+// document is an article as the index sees it, with the fingerprint of
+// everything indexed, so an unchanged article is never indexed again.
+type document struct {
+	id          string
+	fields      map[string]any
+	fingerprint string
+}
+
+// newDocument builds the indexed form of a.
+func newDocument(a *content.Article) document {
+	h := sha256.New()
+	fields := map[string]any{}
+	set := func(name string, v any) {
+		fields[name] = v
+		hashValue(h, name, v)
+	}
+
+	alerts := alertNames(a)
+	names := uniqueFold(append([]string{a.Title, a.Doc.Title}, alerts...))
+	nameExp, joined := identExpansion(names, true)
+	set(fieldName, append(names, nameExp))
+	set(fieldJoined, joined)
+	keys := make([]string, 0, len(alerts))
+	for _, al := range alerts {
+		keys = append(keys, alertKey(al))
+	}
+	set(fieldAlert, keys)
+
+	set(fieldSummary, withIdents(a.Summary))
+	var heads []string
+	for _, hd := range a.Doc.Headings {
+		if hd.Level == 1 && strings.EqualFold(hd.Text, a.Doc.Title) {
+			continue
+		}
+		heads = append(heads, hd.Text)
+	}
+	headExp, _ := identExpansion(heads, false)
+	set(fieldHeadings, append(heads, headExp))
+	set(fieldWords, []string{strings.Join(names, " "), nameExp, strings.Join(heads, " "), strings.Join(a.Tags, " "), a.Service})
+	meta := append(append([]string{}, a.Tags...), a.Service)
+	meta = append(meta, strings.ReplaceAll(a.Folder(), "/", " "))
+	set(fieldMeta, meta)
+	set(fieldBody, withIdents(a.Doc.Text))
+	set(fieldCode, withIdents(a.Doc.Code))
+
+	set(fieldType, string(a.Type))
+	set(fieldService, a.Service)
+	set(fieldTags, a.Tags)
+	set(fieldTitle, a.Title)
+	set(fieldURL, a.URL)
+	set(fieldPath, a.Path)
+	set(fieldSnippet, truncateUTF8(a.Doc.Text, snippetSource))
+
+	return document{id: a.ID, fields: fields, fingerprint: hex.EncodeToString(h.Sum(nil)[:8])}
+}
+
+// withIdents returns text and, as a second value of the field, the parts and
+// whole forms of the identifiers in it.
+func withIdents(text string) []string {
+	exp, _ := identExpansion([]string{text}, false)
+	if exp == "" {
+		return []string{text}
+	}
+	return []string{text, exp}
+}
+
+func hashValue(h hash.Hash, name string, v any) {
+	h.Write([]byte(name))
+	h.Write([]byte{0})
+	switch v := v.(type) {
+	case string:
+		h.Write([]byte(v))
+	case []string:
+		for _, s := range v {
+			h.Write([]byte(s))
+			h.Write([]byte{1})
+		}
+	}
+	h.Write([]byte{0})
+}
+
+// alertNames returns the alert names a is the runbook for: its front matter
+// alerts, else (for runbooks) its file name and H1 when either is a single
+// mixed-case word such as TargetDown, etcdNoLeader or Watchdog, which is how
+// runbook collections without front matter name their files and titles.
+func alertNames(a *content.Article) []string {
+	if len(a.Alerts) > 0 {
+		return a.Alerts
+	}
+	if a.Type != content.TypeRunbook {
+		return nil
+	}
+	var out []string
+	base := strings.TrimSuffix(path.Base(a.Path), path.Ext(a.Path))
+	for _, c := range []string{base, a.Doc.Title, a.Title} {
+		if looksLikeAlertName(c) {
+			out = append(out, c)
+		}
+	}
+	return uniqueFold(out)
+}
+
+// looksLikeAlertName reports whether s is one word of letters and digits
+// with both upper- and lower-case letters.
+func looksLikeAlertName(s string) bool {
+	if s == "" {
+		return false
+	}
+	var upper, lower bool
+	for i, r := range s {
+		switch {
+		case unicode.IsUpper(r):
+			upper = true
+		case unicode.IsLower(r):
+			lower = true
+		case unicode.IsDigit(r) && i > 0:
+		default:
+			return false
+		}
+	}
+	return upper && lower
+}
+
+// alertKey is the form alert names are compared in: lower-cased, without
+// connectors, so KubePodCrashLooping, kube-pod-crash-looping and
+// "kube pod crash looping" are one key.
+func alertKey(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if isWordRune(r) {
+			b.WriteRune(unicode.ToLower(r))
+		}
+	}
+	return b.String()
+}
+
+// uniqueFold drops empty strings and case-insensitive duplicates, keeping order.
+func uniqueFold(in []string) []string {
+	out := in[:0:0]
+	for _, s := range in {
+		s = strings.TrimSpace(s)
+		if s == "" {
+			continue
+		}
+		dup := false
+		for _, o := range out {
+			if strings.EqualFold(o, s) {
+				dup = true
+				break
+			}
+		}
+		if !dup {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// truncateUTF8 cuts s to at most n bytes at a rune boundary.
+func truncateUTF8(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}

@@ -1,0 +1,126 @@
+package search
+
+import (
+	"fmt"
+
+	"github.com/blevesearch/bleve/v2/analysis/analyzer/custom"
+	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
+	"github.com/blevesearch/bleve/v2/analysis/lang/en"
+	"github.com/blevesearch/bleve/v2/analysis/token/lowercase"
+	"github.com/blevesearch/bleve/v2/analysis/token/porter"
+	"github.com/blevesearch/bleve/v2/analysis/tokenizer/unicode"
+	"github.com/blevesearch/bleve/v2/mapping"
+	index "github.com/blevesearch/bleve_index_api"
+)
+
+// MappingVersion identifies the index layout: the mapping below and the way
+// documents are built from articles. An index written with another version
+// is rebuilt. Bump it with every change to either.
+const MappingVersion = 1
+
+// Fields of an indexed article.
+const (
+	fieldName     = "name"     // title, H1, alert names, their identifier parts
+	fieldWords    = "words"    // names and headings unstemmed, for "did you mean"
+	fieldJoined   = "joined"   // adjacent identifier parts joined: crashlooping
+	fieldAlert    = "alert"    // alert names, lower-cased, connectors removed (keyword)
+	fieldSummary  = "summary"  // front matter summary
+	fieldHeadings = "headings" // section headings
+	fieldMeta     = "meta"     // tags, service and folder names as words
+	fieldBody     = "body"     // prose
+	fieldCode     = "code"     // code blocks and spans
+	fieldType     = "type"     // keyword: runbook | article
+	fieldService  = "service"  // keyword
+	fieldTags     = "tags"     // keyword
+	fieldTitle    = "title"    // stored only
+	fieldURL      = "url"      // stored only
+	fieldPath     = "path"     // stored only
+	fieldSnippet  = "snip"     // stored only: the start of the body, for snippets
+)
+
+// proseAnalyzer is English analysis with stemming, declared in the mapping
+// from bleve's built-in components (nothing registered by kb).
+const proseAnalyzer = "kb_prose"
+
+// plainAnalyzer splits words and lower-cases them, nothing more: the words
+// it indexes read well as suggestions.
+const plainAnalyzer = "kb_plain"
+
+// newMapping builds the index mapping. It is built in code, never read from
+// a file, and versioned by MappingVersion.
+func newMapping() (*mapping.IndexMappingImpl, error) {
+	m := mapping.NewIndexMapping()
+	err := m.AddCustomAnalyzer(proseAnalyzer, map[string]any{
+		"type":      custom.Name,
+		"tokenizer": unicode.Name,
+		"token_filters": []any{
+			en.PossessiveName,
+			lowercase.Name,
+			en.StopName,
+			porter.Name,
+		},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("search mapping: %w", err)
+	}
+	err = m.AddCustomAnalyzer(plainAnalyzer, map[string]any{
+		"type":          custom.Name,
+		"tokenizer":     unicode.Name,
+		"token_filters": []any{lowercase.Name},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("search mapping: %w", err)
+	}
+	m.DefaultAnalyzer = proseAnalyzer
+	m.DefaultField = fieldBody
+	m.IndexDynamic = false
+	m.StoreDynamic = false
+	m.DocValuesDynamic = false
+	m.ScoringModel = index.BM25Scoring
+
+	prose := func(termVectors bool) *mapping.FieldMapping {
+		return &mapping.FieldMapping{
+			Type: "text", Analyzer: proseAnalyzer, Index: true,
+			IncludeTermVectors: termVectors, // phrases need positions
+		}
+	}
+	kw := func(docValues, store bool) *mapping.FieldMapping {
+		return &mapping.FieldMapping{
+			Type: "text", Analyzer: keyword.Name, Index: true,
+			DocValues: docValues, Store: store,
+		}
+	}
+	stored := func() *mapping.FieldMapping {
+		return &mapping.FieldMapping{Type: "text", Analyzer: keyword.Name, Store: true}
+	}
+
+	doc := mapping.NewDocumentStaticMapping()
+	add := func(name string, f *mapping.FieldMapping) {
+		f.Name = name
+		doc.AddFieldMappingsAt(name, f)
+	}
+	add(fieldName, prose(true))
+	add(fieldJoined, prose(false))
+	add(fieldWords, &mapping.FieldMapping{Type: "text", Analyzer: plainAnalyzer, Index: true})
+	add(fieldAlert, kw(false, false))
+	summary := prose(true)
+	summary.Store = true
+	add(fieldSummary, summary)
+	add(fieldHeadings, prose(true))
+	add(fieldMeta, prose(false))
+	add(fieldBody, prose(true))
+	add(fieldCode, prose(true))
+	add(fieldType, kw(true, true))
+	add(fieldService, kw(true, true))
+	add(fieldTags, kw(true, false))
+	add(fieldTitle, stored())
+	add(fieldURL, stored())
+	add(fieldPath, stored())
+	add(fieldSnippet, stored())
+	m.DefaultMapping = doc
+
+	if err := m.Validate(); err != nil {
+		return nil, fmt.Errorf("search mapping: %w", err)
+	}
+	return m, nil
+}

@@ -1,0 +1,407 @@
+package search
+
+import (
+	"cmp"
+	"context"
+	"slices"
+	"strings"
+
+	"github.com/blevesearch/bleve/v2/analysis"
+	"github.com/blevesearch/bleve/v2/search/query"
+	index "github.com/blevesearch/bleve_index_api"
+)
+
+// Weights of the fields a word is looked up in. Names (title, alert names)
+// weigh most, then headings and the summary, then the body; code is the
+// noisiest.
+type weighted struct {
+	field  string
+	weight float64
+}
+
+func textFields() []weighted {
+	return []weighted{
+		{fieldName, 4},
+		{fieldJoined, 2.5},
+		{fieldHeadings, 2},
+		{fieldSummary, 2},
+		{fieldMeta, 1.5},
+		{fieldBody, 1},
+		{fieldCode, 0.7},
+	}
+}
+
+// phraseFields are the fields a quoted phrase is matched in.
+func phraseFields() []weighted {
+	return []weighted{{fieldName, 4}, {fieldHeadings, 2}, {fieldSummary, 2}, {fieldBody, 1}, {fieldCode, 0.7}}
+}
+
+// Ranking constants; doc.go states the rules they implement.
+const (
+	alertWeight    = 10  // a word, or the whole query, that is exactly an alert name
+	prefixWeight   = 0.6 // a completion of the word being typed
+	fuzzyWeight1   = 0.5 // a word one edit away from a typo
+	fuzzyWeight2   = 0.3 // a word two edits away
+	maxPrefixTerms = 12  // completions kept for the word being typed
+	maxFuzzyTerms  = 6   // corrections kept per misspelt word
+	minPrefixLen   = 2   // shorter words being typed are not completed
+	minFuzzyLen    = 4   // shorter misspelt words are not corrected
+)
+
+// planner turns a parsed query into a bleve query, looking words up in the
+// index's dictionaries to complete and correct them.
+type planner struct {
+	ctx      context.Context
+	r        index.IndexReader
+	analyzer analysis.Analyzer
+	marks    marks
+	unknown  []string // words found nowhere in the index
+}
+
+// marks are what snippets highlight: analysed terms, and raw prefixes of a
+// word being typed.
+type marks struct {
+	terms    map[string]bool
+	prefixes []string
+}
+
+func (m *marks) add(t string) {
+	if m.terms == nil {
+		m.terms = map[string]bool{}
+	}
+	m.terms[t] = true
+}
+
+// plan is a query ready to run.
+type plan struct {
+	q       query.Query
+	marks   marks
+	ignored int      // words past MaxTerms
+	unknown []string // words found nowhere, for suggestions
+	empty   bool     // nothing to search for
+}
+
+// build makes the bleve query for p and the filters.
+func (pl *planner) build(p parsed, filters []query.Query) plan {
+	var out plan
+	var clauses []query.Query
+	var words []string
+	seen := map[string]bool{}
+	var phrases []query.Query
+	for idx, it := range p.items {
+		if it.phrase {
+			if q := pl.phrase(it.text); q != nil {
+				phrases = append(phrases, q)
+			}
+			continue
+		}
+		ts := terms(it.text)
+		for k, t := range ts {
+			key := strings.ToLower(t)
+			if seen[key] {
+				continue
+			}
+			if len(words) >= MaxTerms {
+				out.ignored++
+				continue
+			}
+			seen[key] = true
+			words = append(words, t)
+			typing := p.typing && idx == len(p.items)-1 && k == len(ts)-1
+			if c := pl.word(t, typing); c != nil {
+				clauses = append(clauses, c)
+			}
+		}
+	}
+	// The whole query written as one alert name: "kube pod crash looping".
+	if len(words) > 1 {
+		key := alertKey(strings.Join(words, ""))
+		if key != "" {
+			aq := query.NewTermQuery(key)
+			aq.SetField(fieldAlert)
+			aq.SetBoost(alertWeight * float64(len(words)))
+			clauses = append(clauses, aq)
+		}
+	}
+
+	bq := query.NewBooleanQuery(nil, nil, nil)
+	switch {
+	case len(phrases) > 0:
+		bq.AddMust(phrases...)
+		if len(clauses) > 0 {
+			bq.AddShould(clauses...)
+		}
+	case len(clauses) > 0:
+		bq.AddShould(clauses...)
+		bq.SetMinShould(1)
+	case len(filters) > 0:
+		bq.AddMust(query.NewMatchAllQuery())
+	default:
+		out.empty = true
+	}
+	if len(filters) > 0 {
+		bq.AddFilter(query.NewConjunctionQuery(filters))
+	}
+	out.q = bq
+	out.marks = pl.marks
+	out.unknown = pl.unknown
+	return out
+}
+
+// word builds the clause for one query word: it matches the word as
+// analysed, an identifier's whole and split forms, a completion of the word
+// being typed, or corrections of a word found nowhere in the index.
+func (pl *planner) word(raw string, typing bool) query.Query {
+	var alts []query.Query
+	seen := map[string]bool{}
+	addSeq := func(toks []string, boost float64) {
+		key := strings.Join(toks, " ")
+		if len(toks) == 0 || seen[key] {
+			return
+		}
+		seen[key] = true
+		for _, t := range toks {
+			pl.marks.add(t)
+		}
+		alts = append(alts, pl.all(toks, boost))
+	}
+
+	prose := pl.analyze(raw)
+	addSeq(prose, 1)
+	if f, ok := identOf(raw); ok {
+		addSeq(pl.analyze(f.whole), 1)
+		var parts []string
+		for _, part := range f.parts {
+			parts = append(parts, pl.analyze(part)...)
+		}
+		addSeq(parts, 1)
+		aq := query.NewTermQuery(f.whole)
+		aq.SetField(fieldAlert)
+		aq.SetBoost(alertWeight)
+		alts = append(alts, aq)
+	} else if len(prose) == 1 {
+		aq := query.NewTermQuery(alertKey(raw))
+		aq.SetField(fieldAlert)
+		aq.SetBoost(alertWeight)
+		alts = append(alts, aq)
+	}
+
+	if typing {
+		if q := pl.completions(strings.ToLower(raw), seen); q != nil {
+			alts = append(alts, q)
+		}
+	}
+	if len(prose) == 1 && !pl.exists(prose[0]) {
+		pl.unknown = append(pl.unknown, raw)
+		if q := pl.corrections(prose[0], len([]rune(raw))); q != nil {
+			alts = append(alts, q)
+		}
+	}
+	switch len(alts) {
+	case 0:
+		return nil // stop words only
+	case 1:
+		return alts[0]
+	}
+	return query.NewDisjunctionQuery(alts)
+}
+
+// all matches every token (each in any field).
+func (pl *planner) all(toks []string, boost float64) query.Query {
+	if len(toks) == 1 {
+		return pl.anyField(toks[0], boost)
+	}
+	qs := make([]query.Query, len(toks))
+	for i, t := range toks {
+		qs[i] = pl.anyField(t, boost)
+	}
+	return query.NewConjunctionQuery(qs)
+}
+
+// anyField matches an analysed token in any text field, by field weight.
+func (pl *planner) anyField(tok string, boost float64) query.Query {
+	fs := textFields()
+	qs := make([]query.Query, len(fs))
+	for i, f := range fs {
+		tq := query.NewTermQuery(tok)
+		tq.SetField(f.field)
+		tq.SetBoost(f.weight * boost)
+		qs[i] = tq
+	}
+	return query.NewDisjunctionQuery(qs)
+}
+
+// phrase matches a quoted phrase in any phrase field.
+func (pl *planner) phrase(text string) query.Query {
+	toks := pl.analyze(text)
+	if len(toks) == 0 {
+		return nil
+	}
+	for _, t := range toks {
+		pl.marks.add(t)
+	}
+	fs := phraseFields()
+	qs := make([]query.Query, len(fs))
+	for i, f := range fs {
+		pq := query.NewMatchPhraseQuery(text)
+		pq.SetField(f.field)
+		pq.Analyzer = proseAnalyzer
+		pq.SetBoost(f.weight * 2)
+		qs[i] = pq
+	}
+	return query.NewDisjunctionQuery(qs)
+}
+
+// analyze returns the terms kb's prose analysis makes of s.
+func (pl *planner) analyze(s string) []string {
+	ts := pl.analyzer.Analyze([]byte(s))
+	out := make([]string, 0, len(ts))
+	for _, t := range ts {
+		out = append(out, string(t.Term))
+	}
+	return out
+}
+
+// dictFields are the fields whose dictionaries completions and corrections
+// are taken from.
+func dictFields() []string {
+	return []string{fieldName, fieldJoined, fieldHeadings, fieldSummary, fieldBody}
+}
+
+// exists reports whether an analysed token is in any text field.
+func (pl *planner) exists(tok string) bool {
+	for _, f := range textFields() {
+		tfr, err := pl.r.TermFieldReader(pl.ctx, []byte(tok), f.field, false, false, false)
+		if err != nil {
+			continue
+		}
+		n := tfr.Count()
+		_ = tfr.Close()
+		if n > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+type candidate struct {
+	term  string
+	count uint64
+	dist  uint8
+}
+
+// completions matches the indexed words that start with the word being
+// typed, the most frequent first.
+func (pl *planner) completions(prefix string, skip map[string]bool) query.Query {
+	if len([]rune(prefix)) < minPrefixLen {
+		return nil
+	}
+	byTerm := map[string]uint64{}
+	for _, f := range dictFields() {
+		d, err := pl.r.FieldDictPrefix(f, []byte(prefix))
+		if err != nil {
+			continue
+		}
+		for n := 0; n < 4096; n++ { // bounded scan of a very common prefix
+			e, err := d.Next()
+			if err != nil || e == nil {
+				break
+			}
+			byTerm[e.Term] += e.Count
+		}
+		_ = d.Close()
+	}
+	cands := make([]candidate, 0, len(byTerm))
+	for t, c := range byTerm {
+		if !skip[t] {
+			cands = append(cands, candidate{term: t, count: c})
+		}
+	}
+	slices.SortFunc(cands, func(a, b candidate) int {
+		return cmp.Or(cmp.Compare(b.count, a.count), cmp.Compare(len(a.term), len(b.term)), strings.Compare(a.term, b.term))
+	})
+	cands = cands[:min(len(cands), maxPrefixTerms)]
+	if len(cands) == 0 {
+		return nil
+	}
+	pl.marks.prefixes = append(pl.marks.prefixes, prefix)
+	qs := make([]query.Query, len(cands))
+	for i, c := range cands {
+		qs[i] = pl.anyField(c.term, prefixWeight)
+	}
+	if len(qs) == 1 {
+		return qs[0]
+	}
+	return query.NewDisjunctionQuery(qs)
+}
+
+// corrections matches the indexed words within one edit (words of 4 to 7
+// letters) or two edits (longer words) of a word found nowhere in the index.
+func (pl *planner) corrections(tok string, runes int) query.Query {
+	cands := pl.fuzzyIn(dictFields(), tok, runes)
+	if len(cands) == 0 {
+		return nil
+	}
+	qs := make([]query.Query, len(cands))
+	for i, c := range cands {
+		pl.marks.add(c.term)
+		w := fuzzyWeight1
+		if c.dist > 1 {
+			w = fuzzyWeight2
+		}
+		qs[i] = pl.anyField(c.term, w)
+	}
+	if len(qs) == 1 {
+		return qs[0]
+	}
+	return query.NewDisjunctionQuery(qs)
+}
+
+// fuzzyIn returns the closest words to tok in the dictionaries of fields,
+// nearest and most frequent first.
+func (pl *planner) fuzzyIn(fields []string, tok string, runes int) []candidate {
+	if runes < minFuzzyLen {
+		return nil
+	}
+	fr, ok := pl.r.(index.IndexReaderFuzzy)
+	if !ok {
+		return nil
+	}
+	edits := 1
+	if runes >= 8 {
+		edits = 2
+	}
+	best := map[string]candidate{}
+	for _, f := range fields {
+		d, fa, err := fr.FieldDictFuzzyAutomaton(f, tok, edits, "")
+		if err != nil {
+			continue
+		}
+		for n := 0; n < 1024; n++ {
+			e, err := d.Next()
+			if err != nil || e == nil {
+				break
+			}
+			if e.Term == tok {
+				continue
+			}
+			c := best[e.Term]
+			c.term, c.count, c.dist = e.Term, c.count+e.Count, uint8(edits)
+			if fa != nil {
+				if _, dist := fa.MatchAndDistance(e.Term); dist > 0 {
+					c.dist = dist
+				}
+			}
+			best[e.Term] = c
+		}
+		_ = d.Close()
+	}
+	cands := make([]candidate, 0, len(best))
+	for _, c := range best {
+		cands = append(cands, c)
+	}
+	slices.SortFunc(cands, func(a, b candidate) int {
+		return cmp.Or(cmp.Compare(a.dist, b.dist), cmp.Compare(b.count, a.count), strings.Compare(a.term, b.term))
+	})
+	return cands[:min(len(cands), maxFuzzyTerms)]
+}

@@ -1,0 +1,367 @@
+package search
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"html/template"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/blevesearch/bleve/v2"
+	bsearch "github.com/blevesearch/bleve/v2/search"
+	"github.com/blevesearch/bleve/v2/search/query"
+
+	"kb/content"
+)
+
+// Results is one page of hits for a query.
+type Results struct {
+	Total        int           // hits in all pages
+	Hits         []Hit         // this page, best first
+	Facets       Facets        // counts over all hits, for narrowing down
+	Took         time.Duration //
+	IgnoredWords int           // words past MaxTerms that were not searched for
+	// Suggestions is set when nothing matched.
+	Suggestions *Suggestions
+}
+
+// Hit is one matching article.
+type Hit struct {
+	ID      string
+	Title   string
+	URL     string
+	Path    string
+	Type    string
+	Service string
+	Summary string
+	// Snippet is an excerpt of the article around the matched words, as
+	// HTML: every character of the article and the query is escaped, and
+	// matched words are wrapped in <mark>...</mark>.
+	Snippet template.HTML
+	Score   float64
+}
+
+// Facets counts the hits by type, service and tag, most frequent first.
+type Facets struct {
+	Type    []FacetCount
+	Service []FacetCount
+	Tag     []FacetCount
+}
+
+// FacetCount is one value of a facet and the number of hits that have it.
+type FacetCount struct {
+	Value string
+	Count int
+}
+
+// Suggestions help after a search that found nothing.
+type Suggestions struct {
+	// Queries are the query with misspelt words replaced by close words
+	// of the index ("did you mean").
+	Queries []string
+	// Runbooks are runbooks whose names or alert names resemble the query's
+	// words, ignoring filters.
+	Runbooks []Hit
+}
+
+const (
+	snippetWidth    = 200 // bytes of article text in a snippet
+	maxFacetService = 20
+	maxFacetTag     = 20
+	maxSuggestions  = 3
+)
+
+// Search runs q. It returns a *QueryError (ErrBadQuery) for a query it
+// refuses, ErrNotReady before the index is built, ErrBusy when too many
+// searches run, and ErrTimeout past the per-search deadline.
+func (x *Index) Search(ctx context.Context, q Query) (res Results, err error) {
+	start := time.Now()
+	defer func() {
+		res.Took = time.Since(start)
+		x.stats.record(err, res.Total, res.Took, x.opts.SlowQuery)
+	}()
+	p, filters, limit, err := x.prepare(q)
+	if err != nil {
+		return Results{}, err
+	}
+	release, err := x.acquireSearch(ctx)
+	if err != nil {
+		return Results{}, err
+	}
+	defer release()
+
+	sctx, cancel := context.WithTimeout(ctx, x.opts.Timeout)
+	defer cancel()
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	if x.closed {
+		return Results{}, ErrClosed
+	}
+	g := x.cur
+	if g == nil {
+		return Results{}, ErrNotReady
+	}
+	res, err = x.run(sctx, g, p, filters, limit, q.Offset)
+	if err != nil && sctx.Err() != nil {
+		if ctx.Err() != nil {
+			return Results{}, ctx.Err() // the caller gave up
+		}
+		return Results{}, fmt.Errorf("%w (deadline %s)", ErrTimeout, x.opts.Timeout)
+	}
+	return res, err
+}
+
+// prepare checks q's limits and parses it.
+func (x *Index) prepare(q Query) (p parsed, filters []query.Query, limit int, err error) {
+	switch {
+	case len(q.Text) > MaxQueryBytes:
+		return p, nil, 0, &QueryError{Msg: fmt.Sprintf("the query is %d bytes long; the limit is %d", len(q.Text), MaxQueryBytes)}
+	case q.Limit < 0:
+		return p, nil, 0, &QueryError{Msg: "limit must not be negative"}
+	case q.Offset < 0:
+		return p, nil, 0, &QueryError{Msg: "offset must not be negative"}
+	case q.Offset > MaxOffset:
+		return p, nil, 0, &QueryError{Msg: fmt.Sprintf("offset must be at most %d; narrow the search down instead", MaxOffset)}
+	}
+	limit = cmp.Or(q.Limit, DefaultLimit)
+	limit = min(limit, MaxLimit)
+	p = parse(q.Text)
+	typ := cmp.Or(filterValue(q.Type), p.typ)
+	service := cmp.Or(filterValue(q.Service), p.service)
+	tag := cmp.Or(filterValue(q.Tag), p.tag)
+	if typ != "" && typ != string(content.TypeRunbook) && typ != string(content.TypeArticle) {
+		return p, nil, 0, &QueryError{Msg: fmt.Sprintf("type %q is unknown; use type:runbook or type:article", truncateUTF8(typ, 40))}
+	}
+	for _, f := range []struct{ field, value string }{{fieldType, typ}, {fieldService, service}, {fieldTags, tag}} {
+		if f.value != "" {
+			tq := query.NewTermQuery(f.value)
+			tq.SetField(f.field)
+			filters = append(filters, tq)
+		}
+	}
+	if len(filters) == 0 && !hasWords(p) {
+		return p, nil, 0, &QueryError{Msg: "the query has no words to search for; type a symptom, an error message or an alert name"}
+	}
+	return p, filters, limit, nil
+}
+
+func hasWords(p parsed) bool {
+	for _, it := range p.items {
+		if len(terms(it.text)) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// acquireSearch takes a search slot, waiting at most QueueWait.
+func (x *Index) acquireSearch(ctx context.Context) (release func(), err error) {
+	select {
+	case x.sem <- struct{}{}:
+		return func() { <-x.sem }, nil
+	default:
+	}
+	t := time.NewTimer(x.opts.QueueWait)
+	defer t.Stop()
+	select {
+	case x.sem <- struct{}{}:
+		return func() { <-x.sem }, nil
+	case <-t.C:
+		return nil, ErrBusy
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// run searches generation g.
+func (x *Index) run(ctx context.Context, g *generation, p parsed, filters []query.Query, limit, offset int) (res Results, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			g.broken.Store(true)
+			x.setErr(fmt.Errorf("search index damaged: %v", r))
+			res, err = Results{}, fmt.Errorf("search: index damaged: %v", r)
+		}
+	}()
+	adv, err := g.idx.Advanced()
+	if err != nil {
+		return res, fmt.Errorf("search: %w", err)
+	}
+	r, err := adv.Reader()
+	if err != nil {
+		return res, fmt.Errorf("search: %w", err)
+	}
+	defer r.Close()
+	pl := planner{ctx: ctx, r: r, analyzer: x.mapping.AnalyzerNamed(proseAnalyzer)}
+	plan := pl.build(p, filters)
+	res.IgnoredWords = plan.ignored
+	if plan.empty {
+		return res, nil // stop words only: nothing can match
+	}
+
+	req := bleve.NewSearchRequestOptions(plan.q, limit, offset, false)
+	req.Fields = []string{fieldTitle, fieldURL, fieldPath, fieldType, fieldService, fieldSummary, fieldSnippet}
+	req.SortBy([]string{"-_score", "_id"})
+	req.AddFacet(fieldType, bleve.NewFacetRequest(fieldType, 2))
+	req.AddFacet(fieldService, bleve.NewFacetRequest(fieldService, maxFacetService))
+	req.AddFacet(fieldTags, bleve.NewFacetRequest(fieldTags, maxFacetTag))
+	sr, err := g.idx.SearchInContext(ctx, req)
+	if err != nil {
+		return res, fmt.Errorf("search: %w", err)
+	}
+	res.Total = int(sr.Total)
+	hl := highlighter{marks: plan.marks, analyzer: pl.analyzer}
+	for _, h := range sr.Hits {
+		res.Hits = append(res.Hits, hitOf(h, &hl))
+	}
+	res.Facets = Facets{
+		Type:    facetCounts(sr.Facets[fieldType]),
+		Service: facetCounts(sr.Facets[fieldService]),
+		Tag:     facetCounts(sr.Facets[fieldTags]),
+	}
+	if res.Total == 0 && ctx.Err() == nil {
+		res.Suggestions = x.suggest(ctx, g, &pl, p)
+	}
+	return res, nil
+}
+
+func hitOf(h *bsearch.DocumentMatch, hl *highlighter) Hit {
+	str := func(f string) string {
+		s, _ := h.Fields[f].(string)
+		return s
+	}
+	hit := Hit{
+		ID: h.ID, Title: str(fieldTitle), URL: str(fieldURL), Path: str(fieldPath),
+		Type: str(fieldType), Service: str(fieldService), Summary: str(fieldSummary), Score: h.Score,
+	}
+	if hl != nil {
+		hit.Snippet = hl.snippet(str(fieldSnippet), hit.Summary)
+	}
+	return hit
+}
+
+func facetCounts(fr *bsearch.FacetResult) []FacetCount {
+	if fr == nil || fr.Terms == nil {
+		return nil
+	}
+	var out []FacetCount
+	for _, t := range fr.Terms.Terms() {
+		out = append(out, FacetCount{Value: t.Term, Count: t.Count})
+	}
+	slices.SortStableFunc(out, func(a, b FacetCount) int {
+		return cmp.Or(cmp.Compare(b.Count, a.Count), strings.Compare(a.Value, b.Value))
+	})
+	return out
+}
+
+// suggest finds close words for the query's unknown words and runbooks
+// whose names share words with the query.
+func (x *Index) suggest(ctx context.Context, g *generation, pl *planner, p parsed) *Suggestions {
+	s := &Suggestions{}
+	var words []string
+	for _, it := range p.items {
+		words = append(words, terms(it.text)...)
+	}
+	words = words[:min(len(words), MaxTerms)]
+
+	// did you mean: each word the index does not have, replaced by the
+	// closest unstemmed word of names and headings
+	replaced := false
+	fixed := make([]string, len(words))
+	for i, w := range words {
+		fixed[i] = w
+		lw := strings.ToLower(w)
+		if pl.existsPlain(lw) {
+			continue
+		}
+		if c := pl.closestWord(lw); c != "" {
+			fixed[i], replaced = c, true
+		}
+	}
+	if replaced {
+		s.Queries = append(s.Queries, strings.Join(fixed, " "))
+	}
+
+	// runbooks named like the query: any part of any word, in names
+	var qs []query.Query
+	for _, w := range words {
+		parts := []string{w}
+		if f, ok := identOf(w); ok {
+			parts = append(f.parts, f.whole)
+		}
+		for _, part := range parts {
+			for _, t := range pl.analyze(part) {
+				tq := query.NewTermQuery(t)
+				tq.SetField(fieldName)
+				qs = append(qs, tq)
+			}
+			if lp := strings.ToLower(part); len([]rune(lp)) >= minFuzzyLen {
+				fq := query.NewFuzzyQuery(lp)
+				fq.SetField(fieldWords)
+				fq.SetFuzziness(1)
+				qs = append(qs, fq)
+			}
+		}
+	}
+	if len(qs) == 0 {
+		return s
+	}
+	tq := query.NewTermQuery(string(content.TypeRunbook))
+	tq.SetField(fieldType)
+	bq := query.NewBooleanQuery(nil, qs, nil)
+	bq.SetMinShould(1)
+	bq.AddFilter(tq)
+	req := bleve.NewSearchRequestOptions(bq, maxSuggestions, 0, false)
+	req.Fields = []string{fieldTitle, fieldURL, fieldPath, fieldType, fieldService, fieldSummary}
+	req.SortBy([]string{"-_score", "_id"})
+	sr, err := g.idx.SearchInContext(ctx, req)
+	if err != nil {
+		return s
+	}
+	for _, h := range sr.Hits {
+		s.Runbooks = append(s.Runbooks, hitOf(h, nil))
+	}
+	return s
+}
+
+// existsPlain reports whether w is an unstemmed word of names and headings.
+func (pl *planner) existsPlain(w string) bool {
+	tfr, err := pl.r.TermFieldReader(pl.ctx, []byte(w), fieldWords, false, false, false)
+	if err != nil {
+		return false
+	}
+	defer tfr.Close()
+	return tfr.Count() > 0 || pl.exists(w)
+}
+
+// closestWord returns the nearest unstemmed word of names and headings to w.
+func (pl *planner) closestWord(w string) string {
+	c := pl.fuzzyIn([]string{fieldWords}, w, len([]rune(w)))
+	if len(c) == 0 {
+		return ""
+	}
+	return c[0].term
+}
+
+// outcome classifies a finished search for the counters.
+func outcome(err error, total int) string {
+	switch {
+	case err == nil && total > 0:
+		return "ok"
+	case err == nil:
+		return "zero"
+	case errors.Is(err, ErrBadQuery):
+		return "bad_query"
+	case errors.Is(err, ErrNotReady):
+		return "not_ready"
+	case errors.Is(err, ErrBusy):
+		return "busy"
+	case errors.Is(err, ErrTimeout):
+		return "timeout"
+	case errors.Is(err, context.Canceled):
+		return "canceled"
+	}
+	return "error"
+}

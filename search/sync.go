@@ -1,0 +1,305 @@
+package search
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/index/scorch"
+
+	"kb/content"
+)
+
+// batchSize is the number of articles indexed per bleve batch.
+const batchSize = 256
+
+// acquireWriter takes the writer token, giving up when ctx ends or the
+// index closes.
+func (x *Index) acquireWriter(ctx context.Context) (release func(), err error) {
+	if x.opts.ReadOnly {
+		return nil, ErrReadOnly
+	}
+	select {
+	case x.writer <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case <-x.closing:
+		return nil, ErrClosed
+	}
+	return func() { <-x.writer }, nil
+}
+
+// stopped returns why a long write must stop: ctx ended or Close was called.
+func (x *Index) stopped(ctx context.Context) error {
+	select {
+	case <-x.closing:
+		return ErrClosed
+	default:
+		return ctx.Err()
+	}
+}
+
+func (x *Index) current() *generation {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return x.cur
+}
+
+// Sync brings the index to snap. A missing, damaged or outdated index is
+// rebuilt beside the serving one and swapped in; otherwise only articles
+// whose indexed content changed are indexed again, and those gone are
+// deleted. It records snap.Version. Writes are serialised: a Sync waits for
+// a running Update or Sync.
+func (x *Index) Sync(ctx context.Context, snap *content.Snapshot) error {
+	release, err := x.acquireWriter(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
+	g := x.current()
+	if g == nil || g.broken.Load() {
+		return x.rebuild(ctx, snap)
+	}
+	err = x.syncChanges(ctx, g, snap)
+	if err == nil || x.stopped(ctx) != nil {
+		return err
+	}
+	x.log.Warn("search index update failed; rebuilding it", "err", err)
+	x.setErr(err)
+	return x.rebuild(ctx, snap)
+}
+
+// Rebuild builds a new index from snap beside the serving one and swaps it
+// in (kb index). Searches keep using the old index until then.
+func (x *Index) Rebuild(ctx context.Context, snap *content.Snapshot) error {
+	release, err := x.acquireWriter(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
+	return x.rebuild(ctx, snap)
+}
+
+// rebuild builds a complete generation from snap and swaps it in.
+func (x *Index) rebuild(ctx context.Context, snap *content.Snapshot) (err error) {
+	x.building.Store(true)
+	defer x.building.Store(false)
+	start := time.Now()
+
+	name := ""
+	var idx bleve.Index
+	if x.dir == "" {
+		idx, err = bleve.NewMemOnly(x.mapping)
+	} else {
+		name = "gen-" + strconv.FormatInt(time.Now().UnixNano(), 10)
+		idx, err = bleve.NewUsing(filepath.Join(x.dir, name), x.mapping, scorch.Name, scorch.Name,
+			map[string]any{"bolt_timeout": x.opts.LockTimeout.String()})
+	}
+	if err != nil {
+		err = fmt.Errorf("create search index: %w", err)
+		x.setErr(err)
+		return err
+	}
+	g := &generation{name: name, idx: idx, manifest: make(map[string]string, len(snap.Articles))}
+	defer func() {
+		if err != nil {
+			closeQuietly(idx)
+			if name != "" {
+				_ = os.RemoveAll(filepath.Join(x.dir, name)) // a half-built index is worthless
+			}
+			if !errors.Is(err, ErrClosed) && !errors.Is(err, context.Canceled) {
+				x.setErr(err)
+			}
+		}
+	}()
+
+	batch := idx.NewBatch()
+	for i, a := range snap.Articles {
+		if i%64 == 0 {
+			if err := x.stopped(ctx); err != nil {
+				return err
+			}
+		}
+		d := newDocument(a)
+		if err := batch.Index(d.id, d.fields); err != nil {
+			return fmt.Errorf("index %s: %w", a.Path, err)
+		}
+		g.manifest[d.id] = d.fingerprint
+		if batch.Size() >= batchSize {
+			if err := idx.Batch(batch); err != nil {
+				return fmt.Errorf("build search index: %w", err)
+			}
+			batch.Reset()
+		}
+	}
+	meta := indexMeta{Mapping: MappingVersion, Content: snap.Version, Built: time.Now().UTC()}
+	if err := setState(batch, &meta, g.manifest); err != nil {
+		return err
+	}
+	if err := idx.Batch(batch); err != nil {
+		return fmt.Errorf("build search index: %w", err)
+	}
+	g.meta.Store(&meta)
+	if name != "" {
+		if err := x.writeCurrent(name); err != nil {
+			return err
+		}
+	}
+	if err := x.swap(g); err != nil {
+		return err
+	}
+	x.log.Info("search index built", "count", len(snap.Articles), "dur", time.Since(start).Round(time.Millisecond), "version", snap.Version)
+	return nil
+}
+
+// setState adds kb's metadata and manifest to batch, so they change in the
+// same step as the documents.
+func setState(batch *bleve.Batch, meta *indexMeta, manifest map[string]string) error {
+	m, err := json.Marshal(meta)
+	if err != nil {
+		return fmt.Errorf("encode index metadata: %w", err)
+	}
+	man, err := json.Marshal(manifest)
+	if err != nil {
+		return fmt.Errorf("encode index manifest: %w", err)
+	}
+	batch.SetInternal(keyMeta, m)
+	batch.SetInternal(keyManifest, man)
+	return nil
+}
+
+// syncChanges indexes the articles of snap whose fingerprint differs from
+// the manifest and deletes the ones snap no longer has.
+func (x *Index) syncChanges(ctx context.Context, g *generation, snap *content.Snapshot) error {
+	manifest := maps.Clone(g.manifest)
+	seen := make(map[string]bool, len(snap.Articles))
+	batch := g.idx.NewBatch()
+	changed, deleted := 0, 0
+	for i, a := range snap.Articles {
+		if i%64 == 0 {
+			if err := x.stopped(ctx); err != nil {
+				return err
+			}
+		}
+		d := newDocument(a)
+		seen[d.id] = true
+		if manifest[d.id] == d.fingerprint {
+			continue
+		}
+		if err := batch.Index(d.id, d.fields); err != nil {
+			return fmt.Errorf("index %s: %w", a.Path, err)
+		}
+		manifest[d.id] = d.fingerprint
+		changed++
+		if batch.Size() >= batchSize {
+			if err := x.applyBatch(g, batch); err != nil {
+				return err
+			}
+			batch.Reset()
+		}
+	}
+	for id := range g.manifest {
+		if !seen[id] {
+			batch.Delete(id)
+			delete(manifest, id)
+			deleted++
+		}
+	}
+	old := g.meta.Load()
+	if changed == 0 && deleted == 0 && old.Content == snap.Version {
+		return nil
+	}
+	meta := indexMeta{Mapping: MappingVersion, Content: snap.Version, Built: old.Built}
+	if err := setState(batch, &meta, manifest); err != nil {
+		return err
+	}
+	if err := x.applyBatch(g, batch); err != nil {
+		return err
+	}
+	g.manifest = manifest
+	g.meta.Store(&meta)
+	x.log.Info("search index updated", "count", changed, "deleted", deleted, "version", snap.Version)
+	return nil
+}
+
+// applyBatch writes batch to the serving generation. It holds the read lock
+// so the generation cannot be closed underneath.
+func (x *Index) applyBatch(g *generation, batch *bleve.Batch) (err error) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	if x.closed {
+		return ErrClosed
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			g.broken.Store(true)
+			err = fmt.Errorf("write search index: damaged: %v", r)
+		}
+	}()
+	if err := g.idx.Batch(batch); err != nil {
+		return fmt.Errorf("write search index: %w", err)
+	}
+	return nil
+}
+
+// Update indexes articles, replacing the ones with the same id, and makes
+// them searchable before it returns. The index must have been built (Sync).
+func (x *Index) Update(ctx context.Context, articles []*content.Article) error {
+	return x.change(ctx, func(batch *bleve.Batch, manifest map[string]string) error {
+		for _, a := range articles {
+			d := newDocument(a)
+			if err := batch.Index(d.id, d.fields); err != nil {
+				return fmt.Errorf("index %s: %w", a.Path, err)
+			}
+			manifest[d.id] = d.fingerprint
+		}
+		return nil
+	})
+}
+
+// Delete removes the articles with the given ids; unknown ids are ignored.
+func (x *Index) Delete(ctx context.Context, ids []string) error {
+	return x.change(ctx, func(batch *bleve.Batch, manifest map[string]string) error {
+		for _, id := range ids {
+			batch.Delete(id)
+			delete(manifest, id)
+		}
+		return nil
+	})
+}
+
+// change applies one edit of the serving generation with its manifest.
+func (x *Index) change(ctx context.Context, edit func(*bleve.Batch, map[string]string) error) error {
+	release, err := x.acquireWriter(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
+	g := x.current()
+	if g == nil {
+		return ErrNotReady
+	}
+	manifest := maps.Clone(g.manifest)
+	batch := g.idx.NewBatch()
+	if err := edit(batch, manifest); err != nil {
+		return err
+	}
+	meta := *g.meta.Load()
+	meta.Content = "" // the index no longer matches a whole snapshot
+	if err := setState(batch, &meta, manifest); err != nil {
+		return err
+	}
+	if err := x.applyBatch(g, batch); err != nil {
+		return err
+	}
+	g.manifest = manifest
+	g.meta.Store(&meta)
+	return nil
+}
