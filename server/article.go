@@ -1,0 +1,95 @@
+package server
+
+import (
+	"strings"
+
+	"github.com/labstack/echo/v5"
+
+	"kb/content"
+	"kb/themes"
+)
+
+// content serves GET /*: an article by its URL, an attachment by its path,
+// a source path ("/x.md" → 301 "/x"), an alias (→ 301), a folder listing, or
+// a URL that differs only in letter case (→ 301).
+func (s *Server) content(c *echo.Context) error {
+	p, redirect, err := contentPath(c.Request().URL)
+	if err != nil {
+		return err
+	}
+	if redirect != "" {
+		return s.redirect(c, redirect)
+	}
+	if content.IsReserved(p) {
+		return content.ErrNotFound // kb's own names win over content
+	}
+	snap, err := s.snapshot()
+	if err != nil {
+		return err
+	}
+	if a, ok := snap.ByURL(p); ok {
+		return s.article(c, snap, a)
+	}
+	rel := p[1:]
+	if strings.HasSuffix(strings.ToLower(p), ".md") {
+		if a, ok := snap.ByPath(rel); ok {
+			return s.redirect(c, a.URL)
+		}
+		if a, ok := snap.ByURL(p[:len(p)-len(".md")]); ok {
+			return s.redirect(c, a.URL)
+		}
+	}
+	if snap.Attachment(rel) {
+		return s.attachment(c, snap, rel)
+	}
+	if a, ok := snap.ByAlias(p); ok {
+		return s.redirect(c, a.URL)
+	}
+	if f, ok := snap.Folder(rel); ok {
+		return s.folder(c, snap, f)
+	}
+	if a, ok := snap.ByFoldedURL(p); ok {
+		return s.redirect(c, a.URL)
+	}
+	return content.ErrNotFound
+}
+
+// article serves the page of a. An index article (runbooks/_index.md) is its
+// folder's page and lists the folder too.
+func (s *Server) article(c *echo.Context, snap *content.Snapshot, a *content.Article) error {
+	b, err := s.page(snap, "article:"+a.Path, func() (string, any) {
+		return themes.PageArticle, s.articleView(snap, a)
+	})
+	if err != nil {
+		return err
+	}
+	return s.serveBlob(c, b)
+}
+
+func (s *Server) folder(c *echo.Context, snap *content.Snapshot, f *content.Folder) error {
+	b, err := s.page(snap, "folder:"+f.Path, func() (string, any) {
+		return themes.PageFolder, s.folderView(snap, f)
+	})
+	if err != nil {
+		return err
+	}
+	return s.serveBlob(c, b)
+}
+
+// permalink serves GET /a/:id: 301 to the article's current URL, which
+// survives renames. An article whose URL one of kb's routes owns is served
+// here, its only address.
+func (s *Server) permalink(c *echo.Context) error {
+	snap, err := s.snapshot()
+	if err != nil {
+		return err
+	}
+	a, ok := snap.ByID(c.Param("id"))
+	if !ok {
+		return content.ErrNotFound
+	}
+	if content.IsReserved(a.URL) {
+		return s.article(c, snap, a)
+	}
+	return s.redirect(c, a.URL)
+}

@@ -1,0 +1,47 @@
+package server
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v5"
+)
+
+// healthz serves GET /healthz: the process is up and answering.
+func (s *Server) healthz(c *echo.Context) error {
+	c.Response().Header()["Cache-Control"] = s.hdr.noStore
+	return c.String(http.StatusOK, "ok\n")
+}
+
+// readiness is the body of /readyz.
+type readiness struct {
+	Status         string `json:"status"` // "ready", "degraded" or "not ready"
+	Articles       int    `json:"articles"`
+	Warnings       int    `json:"warnings"`
+	Version        string `json:"version"`                   // kb's version
+	ContentVersion string `json:"content_version,omitempty"` // digest of the content served
+	Error          string `json:"error,omitempty"`           // why not ready, or why degraded
+}
+
+// readyz serves GET /readyz. It is 200 "ready" when content is loaded and
+// the last load succeeded, 200 "degraded" when a reload failed and the last
+// good content is still served (so a load balancer keeps the replica), and
+// 503 "not ready" before the first successful load.
+func (s *Server) readyz(c *echo.Context) error {
+	c.Response().Header()["Cache-Control"] = s.hdr.noStore
+	snap, loadErr := s.lib.Snapshot(), s.lib.Err()
+	if snap == nil {
+		r := readiness{Status: "not ready", Version: s.version, Error: "content is not loaded yet"}
+		if loadErr != nil {
+			r.Error = "content failed to load: " + loadErr.Error()
+		}
+		return c.JSON(http.StatusServiceUnavailable, r)
+	}
+	r := readiness{
+		Status: "ready", Articles: len(snap.Articles), Warnings: snap.WarningCount(),
+		Version: s.version, ContentVersion: snap.Version,
+	}
+	if loadErr != nil {
+		r.Status, r.Error = "degraded", "the last reload failed; serving the content loaded before: "+loadErr.Error()
+	}
+	return c.JSON(http.StatusOK, r)
+}

@@ -1,0 +1,115 @@
+package server
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v5"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// metrics are the Server's Prometheus metrics, in a registry of its own (no
+// global default registry), so two servers in one process never collide.
+type metrics struct {
+	reg      *prometheus.Registry
+	requests *prometheus.CounterVec
+	duration *prometheus.HistogramVec
+}
+
+func newMetrics(s *Server) *metrics {
+	m := &metrics{
+		reg: prometheus.NewRegistry(),
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "kb_http_requests_total",
+			Help: "HTTP requests by route pattern, method and status code.",
+		}, []string{"route", "method", "status"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "kb_http_request_duration_seconds",
+			Help:    "Time to answer an HTTP request, by route pattern and status code.",
+			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 10},
+		}, []string{"route", "status"}),
+	}
+	gauge := func(name, help string, f func() float64) prometheus.Collector {
+		return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, f)
+	}
+	m.reg.MustRegister(
+		m.requests, m.duration,
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		gauge("kb_content_articles", "Articles in the content snapshot being served.", func() float64 {
+			if snap := s.lib.Snapshot(); snap != nil {
+				return float64(len(snap.Articles))
+			}
+			return 0
+		}),
+		gauge("kb_content_warnings", "Problems found in the content being served (kb check lists them).", func() float64 {
+			if snap := s.lib.Snapshot(); snap != nil {
+				return float64(snap.WarningCount())
+			}
+			return 0
+		}),
+		gauge("kb_content_load_duration_seconds", "Time the load of the content being served took.", func() float64 {
+			if snap := s.lib.Snapshot(); snap != nil {
+				return snap.LoadTime.Seconds()
+			}
+			return 0
+		}),
+		gauge("kb_content_last_load_timestamp_seconds", "Unix time at which this server first saw the content being served (at its first request or scrape after the load).", func() float64 {
+			if snap := s.lib.Snapshot(); snap != nil {
+				return float64(s.pagesFor(snap).seenAt.UnixMilli()) / 1000
+			}
+			return 0
+		}),
+		gauge("kb_content_load_ok", "1 when the last content load succeeded, 0 when it failed (the previous content is still served if there is any).", func() float64 {
+			if s.lib.Err() == nil && s.lib.Snapshot() != nil {
+				return 1
+			}
+			return 0
+		}),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "kb_build_info", Help: "Always 1; the label is kb's version.",
+			ConstLabels: prometheus.Labels{"version": s.version},
+		}, func() float64 { return 1 }),
+	)
+	return m
+}
+
+// observe counts and times one request.
+func (m *metrics) observe(route, method string, status int, dur time.Duration) {
+	code := statusLabel(status)
+	m.requests.WithLabelValues(route, methodLabel(method), code).Inc()
+	m.duration.WithLabelValues(route, code).Observe(dur.Seconds())
+}
+
+// methodLabel keeps the method label to the methods kb knows, so a client
+// cannot create series at will.
+func methodLabel(m string) string {
+	switch m {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete, http.MethodOptions:
+		return m
+	}
+	return "other"
+}
+
+// statusLabel formats the common status codes without allocating.
+func statusLabel(code int) string {
+	switch code {
+	case http.StatusOK:
+		return "200"
+	case http.StatusMovedPermanently:
+		return "301"
+	case http.StatusNotModified:
+		return "304"
+	case http.StatusNotFound:
+		return "404"
+	}
+	return strconv.Itoa(code)
+}
+
+// metricsHandler serves GET /metrics in the Prometheus text format.
+func (s *Server) metricsHandler() echo.HandlerFunc {
+	return echo.WrapHandler(promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{Registry: s.metrics.reg}))
+}

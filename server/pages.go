@@ -1,0 +1,176 @@
+package server
+
+import (
+	"bytes"
+	"compress/gzip"
+	"crypto/sha256"
+	"encoding/hex"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/labstack/echo/v5"
+
+	"kb/content"
+)
+
+// pageSet holds the rendered pages of one snapshot. Pages are rendered on
+// first request and kept until the library publishes a new snapshot; the keys
+// come only from the snapshot (article paths, folders, tags, services), so the
+// set is bounded by the content.
+type pageSet struct {
+	snap   *content.Snapshot
+	seenAt time.Time // when this server first saw snap
+	pages  sync.Map  // key → *blob
+}
+
+// pagesFor returns the page set of snap, starting a new one when the library
+// has published a new snapshot since the last request.
+func (s *Server) pagesFor(snap *content.Snapshot) *pageSet {
+	for {
+		ps := s.pages.Load()
+		if ps != nil && ps.snap == snap {
+			return ps
+		}
+		next := &pageSet{snap: snap, seenAt: time.Now()}
+		if s.pages.CompareAndSwap(ps, next) {
+			return next
+		}
+	}
+}
+
+// page returns the page stored under key, rendering it with build the first time.
+func (s *Server) page(snap *content.Snapshot, key string, build func() (page string, data any)) (*blob, error) {
+	ps := s.pagesFor(snap)
+	if b, ok := ps.pages.Load(key); ok {
+		return b.(*blob), nil
+	}
+	name, data := build()
+	var buf bytes.Buffer
+	if err := s.theme.Render(&buf, name, data); err != nil {
+		return nil, err
+	}
+	b := newBlob(buf.Bytes(), s.hdr.html, s.hdr.noCache)
+	got, _ := ps.pages.LoadOrStore(key, b)
+	return got.(*blob), nil
+}
+
+// blob is a response body kept in memory with its gzip form and validators.
+// Header values are stored as http.Header holds them, shared and never modified.
+type blob struct {
+	body, gz         []byte
+	contentType      []string
+	cacheControl     []string
+	etag, gzETag     []string
+	length, gzLength []string
+}
+
+func newBlob(body []byte, contentType, cacheControl []string) *blob {
+	sum := sha256.Sum256(body)
+	tag := hex.EncodeToString(sum[:12])
+	b := &blob{
+		body:         body,
+		contentType:  contentType,
+		cacheControl: cacheControl,
+		etag:         []string{`"` + tag + `"`},
+		length:       []string{strconv.Itoa(len(body))},
+	}
+	if gz := gzipBytes(body); gz != nil && len(gz) < len(body) {
+		b.gz = gz
+		b.gzETag = []string{`"` + tag + `-gzip"`}
+		b.gzLength = []string{strconv.Itoa(len(gz))}
+	}
+	return b
+}
+
+func gzipBytes(data []byte) []byte {
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	if _, err := zw.Write(data); err != nil {
+		return nil // a bytes.Buffer never fails; nil means "send it uncompressed"
+	}
+	if err := zw.Close(); err != nil {
+		return nil
+	}
+	return buf.Bytes()
+}
+
+// serveBlob writes b with status 200, gzip-compressed when the client accepts
+// it, or 304 when the client's If-None-Match names it.
+func (s *Server) serveBlob(c *echo.Context, b *blob) error {
+	req, w := c.Request(), c.Response()
+	h := w.Header()
+	h["Vary"] = s.hdr.varyAE
+	h["Cache-Control"] = b.cacheControl
+	body, etag, length := b.body, b.etag, b.length
+	if b.gz != nil && acceptsGzip(req.Header.Get("Accept-Encoding")) {
+		body, etag, length = b.gz, b.gzETag, b.gzLength
+		h["Content-Encoding"] = s.hdr.gzip
+	}
+	h["Etag"] = etag
+	if inm := req.Header.Get("If-None-Match"); inm != "" &&
+		(etagMatch(inm, b.etag[0]) || b.gz != nil && etagMatch(inm, b.gzETag[0])) {
+		delete(h, "Content-Encoding")
+		w.WriteHeader(http.StatusNotModified)
+		return nil
+	}
+	h["Content-Type"] = b.contentType
+	h["Content-Length"] = length
+	w.WriteHeader(http.StatusOK)
+	_, err := w.Write(body)
+	if err != nil {
+		s.log.Debug("response not fully written", "err", err, "path", req.URL.Path)
+	}
+	return nil
+}
+
+// acceptsGzip reports whether an Accept-Encoding header value allows gzip:
+// "gzip" or "*" with a q-value above zero, gzip's own entry deciding.
+func acceptsGzip(ae string) bool {
+	gz, star := -1.0, -1.0
+	for ae != "" {
+		var part string
+		part, ae, _ = strings.Cut(ae, ",")
+		name, params, _ := strings.Cut(part, ";")
+		name = strings.TrimSpace(name)
+		q := 1.0
+		for params != "" {
+			var p string
+			p, params, _ = strings.Cut(params, ";")
+			k, v, _ := strings.Cut(strings.TrimSpace(p), "=")
+			if strings.EqualFold(k, "q") {
+				f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+				if err != nil || f < 0 {
+					f = 0
+				}
+				q = f
+			}
+		}
+		switch {
+		case strings.EqualFold(name, "gzip"), strings.EqualFold(name, "x-gzip"):
+			gz = max(gz, q)
+		case name == "*":
+			star = max(star, q)
+		}
+	}
+	if gz >= 0 {
+		return gz > 0
+	}
+	return star > 0
+}
+
+// etagMatch reports whether an If-None-Match header value names etag, with
+// the weak comparison RFC 9110 prescribes for If-None-Match.
+func etagMatch(header, etag string) bool {
+	for header != "" {
+		var t string
+		t, header, _ = strings.Cut(header, ",")
+		t = strings.TrimSpace(t)
+		if t == "*" || strings.TrimPrefix(t, "W/") == etag {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,157 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync/atomic"
+
+	"github.com/labstack/echo/v5"
+
+	"kb/content"
+	"kb/themes"
+)
+
+// Deps lists what a Server needs; cmd/kb fills it in.
+type Deps struct {
+	Library *content.Library // current snapshot via Library.Snapshot(); Library.Err() is the last load error
+	Theme   *themes.Theme
+	Logger  *slog.Logger
+	Version string
+}
+
+// Server serves kb's pages, attachments and operational endpoints.
+type Server struct {
+	lib     *content.Library
+	theme   *themes.Theme // the given theme plus the generated syntax stylesheets
+	log     *slog.Logger
+	version string
+	echo    *echo.Echo
+	pages   atomic.Pointer[pageSet] // pages of the snapshot seen last
+	metrics *metrics
+	hdr     headerValues
+}
+
+// errNotLoaded is returned while the library has no snapshot yet.
+var errNotLoaded = errors.New("content not loaded")
+
+// New returns a Server for d. It fails when the theme cannot be completed
+// with kb's generated assets.
+func New(d Deps) (*Server, error) {
+	if d.Library == nil {
+		return nil, errors.New("server: no content library")
+	}
+	if d.Theme == nil {
+		return nil, errors.New("server: no theme")
+	}
+	log := d.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	css, err := syntaxStylesheets()
+	if err != nil {
+		return nil, fmt.Errorf("server: syntax highlighting stylesheets: %w", err)
+	}
+	theme, err := d.Theme.WithAssets(css)
+	if err != nil {
+		return nil, fmt.Errorf("server: %w", err)
+	}
+	s := &Server{
+		lib:     d.Library,
+		theme:   theme,
+		log:     log,
+		version: d.Version,
+		hdr:     newHeaderValues(),
+	}
+	s.metrics = newMetrics(s)
+	s.echo = echo.NewWithConfig(echo.Config{
+		Logger:           s.log,
+		HTTPErrorHandler: s.handleError,
+		Router:           echo.NewRouter(echo.RouterConfig{AutoHandleHEAD: true}),
+		Filesystem:       noFiles{}, // kb never serves files through echo; content goes through Snapshot.Open
+	})
+	s.routes(s.echo)
+	return s, nil
+}
+
+// Handler returns the http.Handler serving every route.
+func (s *Server) Handler() http.Handler {
+	return s.echo
+}
+
+// snapshot returns the current content snapshot, or errNotLoaded.
+func (s *Server) snapshot() (*content.Snapshot, error) {
+	snap := s.lib.Snapshot()
+	if snap == nil {
+		return nil, errNotLoaded
+	}
+	return snap, nil
+}
+
+// handleError is the echo HTTPErrorHandler: the only place errors become
+// responses. 4xx says what went wrong; 5xx says "internal error" and logs the cause.
+func (s *Server) handleError(c *echo.Context, err error) {
+	req := c.Request()
+	if r, _ := echo.UnwrapResponse(c.Response()); r != nil && r.Committed {
+		s.log.Warn("error after the response was sent", "err", err, "path", req.URL.Path)
+		return
+	}
+	status, msg := http.StatusInternalServerError, "internal error"
+	var he *echo.HTTPError
+	var sc echo.HTTPStatusCoder
+	switch {
+	case errors.Is(err, content.ErrNotFound):
+		status = http.StatusNotFound
+	case errors.Is(err, errNotLoaded):
+		status, msg = http.StatusServiceUnavailable, "The content is not loaded yet; try again in a moment."
+	case errors.As(err, &he):
+		status, msg = he.Code, he.Message
+	case errors.As(err, &sc):
+		status, msg = sc.StatusCode(), ""
+	}
+	switch {
+	case status == http.StatusNotFound:
+		msg = "There is no page at " + clip(req.URL.Path) + "."
+	case status >= 500 && status != http.StatusServiceUnavailable:
+		s.log.Error("request failed", "err", err, "path", req.URL.Path, "route", c.Path())
+		msg = "internal error"
+	case msg == "":
+		msg = http.StatusText(status)
+	}
+	s.respond(c, status, msg)
+}
+
+// respond writes an error response: {"error": msg} under /api/, a themed
+// HTML page elsewhere.
+func (s *Server) respond(c *echo.Context, status int, msg string) {
+	req := c.Request()
+	h := c.Response().Header()
+	for _, k := range []string{"Content-Disposition", "Content-Encoding", "Content-Length", "Etag", "Last-Modified", "Accept-Ranges", "Vary"} {
+		delete(h, k)
+	}
+	h["Content-Security-Policy"] = s.hdr.csp // an attachment may have set its own
+	h["Cache-Control"] = s.hdr.noStore
+	var err error
+	switch {
+	case req.Method == http.MethodHead:
+		err = c.NoContent(status)
+	case strings.HasPrefix(req.URL.Path, "/api/"):
+		err = c.JSON(status, map[string]string{"error": msg})
+	default:
+		err = s.errorPage(c, status, msg)
+	}
+	if err != nil {
+		s.log.Warn("cannot send error response", "err", err, "path", req.URL.Path, "status", status)
+	}
+}
+
+// noFiles is the echo Filesystem: empty, so that nothing is ever served from
+// the working directory by accident.
+type noFiles struct{}
+
+func (noFiles) Open(name string) (fs.File, error) {
+	return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
+}

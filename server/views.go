@@ -1,0 +1,410 @@
+package server
+
+import (
+	"cmp"
+	"html/template"
+	"net/url"
+	"path"
+	"slices"
+	"strings"
+	"time"
+
+	"kb/content"
+)
+
+// The data the theme's templates receive. Every page's data embeds layout;
+// URLs are escaped, ready for href. Themes depend on these field names.
+
+// layout is what templates/layout.html uses on every page.
+type layout struct {
+	SiteTitle   string
+	Title       string // page title; "" on the home page
+	Description string // meta description
+	Version     string // kb's version
+	Path        string // escaped URL path of the page
+	Crumbs      []link // breadcrumbs between Home and the page
+	Query       string // pre-filled text of the search box
+}
+
+// link is a labelled URL.
+type link struct {
+	Text string
+	URL  string
+}
+
+// item is an article in a list.
+type item struct {
+	Title      string
+	URL        string
+	Summary    string
+	Type       string // "runbook" or "article"
+	Service    string
+	ServiceURL string
+	Severity   string
+	Updated    time.Time
+}
+
+// homePage is the data of templates/home.html.
+type homePage struct {
+	layout
+	Count    int               // articles in the snapshot
+	Services []group           // runbooks by service; a last group holds runbooks without one
+	Folders  []group           // other articles by folder
+	Recent   []item            // most recently updated
+	Tags     []term            // most used tags
+	MoreTags bool              // Tags is not every tag
+	TagCount int               // number of tags
+	Warnings []content.Warning // problems outside single articles (kb.yaml, duplicates)
+}
+
+// group is a titled list of articles; URL is "" when the group has no page.
+type group struct {
+	Name     string
+	URL      string
+	Runbooks []item // for service groups
+	Articles []item // for folder groups
+}
+
+// term is a tag or service with its page and article count.
+type term struct {
+	Name  string
+	URL   string
+	Count int
+}
+
+// articlePage is the data of templates/article.html.
+type articlePage struct {
+	layout
+	Article    item
+	Body       template.HTML // rendered Markdown, safe HTML from package render
+	Unrendered string        // why there is no Body; shown instead of it
+	TOC        []tocEntry    // headings of levels 2 and 3
+	Reviewed   time.Time
+	Owners     []string
+	Alerts     []string
+	Tags       []link
+	Backlinks  []item
+	Warnings   []content.Warning // problems in this file, with path and line
+	EditURL    string            // from kb.yaml edit_url; "" when unset
+	SourcePath string            // root-relative path of the Markdown file
+	Permalink  string            // /a/{id}
+	Listing    *listing          // the folder's contents when the article is its index
+}
+
+// tocEntry is one line of the table of contents.
+type tocEntry struct {
+	ID    string
+	Text  string
+	Level int
+}
+
+// listing is the contents of a folder.
+type listing struct {
+	Folders  []folderItem
+	Articles []item
+}
+
+// folderItem is a sub-folder in a listing.
+type folderItem struct {
+	Name  string
+	URL   string
+	Count int // articles in it and below
+}
+
+// folderPage is the data of templates/folder.html.
+type folderPage struct {
+	layout
+	Count   int
+	Listing listing
+}
+
+// termsPage is the data of templates/terms.html (/tags, /services).
+type termsPage struct {
+	layout
+	Kind  string // "tags" or "services"
+	Terms []term
+}
+
+// listPage is the data of templates/list.html (/tags/{tag}, /services/{name}).
+type listPage struct {
+	layout
+	Kind     string // "tags" or "services"
+	Name     string
+	Articles []item
+}
+
+// errorPage is the data of templates/error.html.
+type errorPage struct {
+	layout
+	Status  int
+	Message string
+	Similar []item // pages whose names resemble the missing one
+}
+
+func (s *Server) layout(snap *content.Snapshot, title, urlPath string) layout {
+	l := layout{Title: title, Version: s.version, Path: href(urlPath), SiteTitle: "kb"}
+	if snap != nil {
+		l.SiteTitle = snap.Site.Title
+	}
+	return l
+}
+
+// href escapes a URL path for an href: "/runbooks/disk full?" → "/runbooks/disk%20full%3F".
+func href(p string) string {
+	return (&url.URL{Path: p}).EscapedPath()
+}
+
+func tagURL(t string) string      { return "/tags/" + url.PathEscape(t) }
+func serviceURL(n string) string  { return "/services/" + url.PathEscape(n) }
+func folderURL(dir string) string { return href("/" + dir) }
+
+func toItem(a *content.Article) item {
+	it := item{
+		Title: a.Title, URL: href(a.URL), Summary: a.Summary, Type: string(a.Type),
+		Service: a.Service, Severity: a.Severity, Updated: a.Updated,
+	}
+	if a.Service != "" {
+		it.ServiceURL = serviceURL(a.Service)
+	}
+	if content.IsReserved(a.URL) {
+		it.URL = permalinkURL(a) // one of kb's routes owns its URL
+	}
+	return it
+}
+
+func permalinkURL(a *content.Article) string { return "/a/" + url.PathEscape(a.ID) }
+
+func toItems(as []*content.Article) []item {
+	out := make([]item, 0, len(as))
+	for _, a := range as {
+		out = append(out, toItem(a))
+	}
+	return out
+}
+
+// severityRank orders runbooks for scanning: critical first.
+func severityRank(s string) int {
+	switch s {
+	case "critical", "page", "high":
+		return 0
+	case "warning", "warn", "medium":
+		return 1
+	case "info", "low", "ticket":
+		return 2
+	case "":
+		return 4
+	}
+	return 3
+}
+
+// sortItems orders a list: runbooks before articles, the most severe first, then by title.
+func sortItems(items []item) {
+	slices.SortStableFunc(items, func(a, b item) int {
+		return cmp.Or(
+			cmp.Compare(typeRank(a.Type), typeRank(b.Type)),
+			cmp.Compare(severityRank(a.Severity), severityRank(b.Severity)),
+			strings.Compare(strings.ToLower(a.Title), strings.ToLower(b.Title)),
+		)
+	})
+}
+
+func typeRank(t string) int {
+	if t == string(content.TypeRunbook) {
+		return 0
+	}
+	return 1
+}
+
+// isIndex reports whether a is its folder's index article (runbooks/_index.md).
+func isIndex(a *content.Article) bool {
+	return a.URL == "/"+a.Folder()
+}
+
+// folderTitle names a folder by its index article's title, else by its name.
+func folderTitle(snap *content.Snapshot, dir string) string {
+	if dir == "" {
+		return "Home"
+	}
+	if a, ok := snap.ByURL("/" + dir); ok && isIndex(a) {
+		return a.Title
+	}
+	return path.Base(dir)
+}
+
+// crumbs links each folder from the top down to dir.
+func crumbs(snap *content.Snapshot, dir string) []link {
+	if dir == "" {
+		return nil
+	}
+	var out []link
+	parts := strings.Split(dir, "/")
+	for i := range parts {
+		d := strings.Join(parts[:i+1], "/")
+		out = append(out, link{Text: folderTitle(snap, d), URL: folderURL(d)})
+	}
+	return out
+}
+
+func parentDir(dir string) string {
+	if i := strings.LastIndexByte(dir, '/'); i >= 0 {
+		return dir[:i]
+	}
+	return ""
+}
+
+func listFolder(snap *content.Snapshot, f *content.Folder) listing {
+	var l listing
+	for _, sub := range f.Folders {
+		l.Folders = append(l.Folders, folderItem{Name: folderTitle(snap, sub.Path), URL: folderURL(sub.Path), Count: sub.Count()})
+	}
+	slices.SortFunc(l.Folders, func(a, b folderItem) int {
+		return strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name))
+	})
+	for _, a := range f.Articles {
+		if !isIndex(a) {
+			l.Articles = append(l.Articles, toItem(a))
+		}
+	}
+	sortItems(l.Articles)
+	return l
+}
+
+func (s *Server) homeView(snap *content.Snapshot) homePage {
+	p := homePage{layout: s.layout(snap, "", "/"), Count: len(snap.Articles), Warnings: snap.Warnings}
+	p.Description = snap.Site.Title
+	for _, t := range snap.Services() {
+		g := group{Name: t.Name, URL: serviceURL(t.Name)}
+		for _, a := range snap.InService(t.Name) {
+			if a.Type == content.TypeRunbook && !isIndex(a) {
+				g.Runbooks = append(g.Runbooks, toItem(a))
+			}
+		}
+		if len(g.Runbooks) > 0 {
+			sortItems(g.Runbooks)
+			p.Services = append(p.Services, g)
+		}
+	}
+	other := group{Name: "Other runbooks"}
+	folders := map[string]*group{}
+	var dirs []string
+	for _, a := range snap.Articles {
+		switch {
+		case isIndex(a):
+		case a.Type == content.TypeRunbook:
+			if a.Service == "" {
+				other.Runbooks = append(other.Runbooks, toItem(a))
+			}
+		default:
+			dir := a.Folder()
+			g, ok := folders[dir]
+			if !ok {
+				g = &group{Name: folderTitle(snap, dir)}
+				if dir != "" {
+					g.URL = folderURL(dir)
+				} else {
+					g.Name = "General"
+				}
+				folders[dir] = g
+				dirs = append(dirs, dir)
+			}
+			g.Articles = append(g.Articles, toItem(a))
+		}
+	}
+	if len(other.Runbooks) > 0 {
+		sortItems(other.Runbooks)
+		p.Services = append(p.Services, other)
+	}
+	slices.Sort(dirs)
+	for _, d := range dirs {
+		sortItems(folders[d].Articles)
+		p.Folders = append(p.Folders, *folders[d])
+	}
+	p.Recent = toItems(snap.Recent(8))
+	tags := snap.Tags()
+	p.TagCount = len(tags)
+	const maxTags = 30
+	if len(tags) > maxTags {
+		tags, p.MoreTags = tags[:maxTags], true
+	}
+	p.Tags = toTerms(tags, tagURL)
+	return p
+}
+
+func toTerms(ts []content.Term, url func(string) string) []term {
+	out := make([]term, 0, len(ts))
+	for _, t := range ts {
+		out = append(out, term{Name: t.Name, URL: url(t.Name), Count: t.Count})
+	}
+	return out
+}
+
+func (s *Server) articleView(snap *content.Snapshot, a *content.Article) articlePage {
+	p := articlePage{
+		layout:     s.layout(snap, a.Title, a.URL),
+		Article:    toItem(a),
+		Body:       template.HTML(a.Doc.HTML), // #nosec G203 -- render's output is safe HTML by contract
+		Unrendered: a.Unrendered,
+		Reviewed:   a.Reviewed,
+		Owners:     a.Owners,
+		Alerts:     a.Alerts,
+		Backlinks:  toItems(snap.Backlinks(a)),
+		Warnings:   a.Warnings,
+		EditURL:    editURL(snap.Site.EditLink(a.Path)),
+		SourcePath: a.Path,
+		Permalink:  permalinkURL(a),
+	}
+	p.Description = a.Summary
+	dir := a.Folder()
+	if isIndex(a) {
+		if f, ok := snap.Folder(dir); ok {
+			l := listFolder(snap, f)
+			p.Listing = &l
+		}
+		dir = parentDir(dir)
+	}
+	p.Crumbs = crumbs(snap, dir)
+	for _, h := range a.Doc.Headings {
+		if h.Level == 2 || h.Level == 3 {
+			p.TOC = append(p.TOC, tocEntry{ID: h.ID, Text: h.Text, Level: h.Level})
+		}
+	}
+	for _, t := range a.Tags {
+		p.Tags = append(p.Tags, link{Text: t, URL: tagURL(t)})
+	}
+	return p
+}
+
+// editURL keeps only http(s) edit links; kb.yaml is trusted, but a typo
+// should not produce a javascript: link.
+func editURL(u string) string {
+	if pu, err := url.Parse(u); err == nil && (pu.Scheme == "https" || pu.Scheme == "http") && pu.Host != "" {
+		return u
+	}
+	return ""
+}
+
+func (s *Server) folderView(snap *content.Snapshot, f *content.Folder) folderPage {
+	p := folderPage{layout: s.layout(snap, folderTitle(snap, f.Path), "/"+f.Path), Count: f.Count(), Listing: listFolder(snap, f)}
+	p.Crumbs = crumbs(snap, parentDir(f.Path))
+	return p
+}
+
+func (s *Server) termsView(snap *content.Snapshot, kind string) termsPage {
+	if kind == "services" {
+		return termsPage{layout: s.layout(snap, "Services", "/services"), Kind: kind, Terms: toTerms(snap.Services(), serviceURL)}
+	}
+	return termsPage{layout: s.layout(snap, "Tags", "/tags"), Kind: kind, Terms: toTerms(snap.Tags(), tagURL)}
+}
+
+func (s *Server) listView(snap *content.Snapshot, kind, name string, as []*content.Article) listPage {
+	title, up := "Tag "+name, link{Text: "Tags", URL: "/tags"}
+	urlPath := "/tags/" + name
+	if kind == "services" {
+		title, up = "Service "+name, link{Text: "Services", URL: "/services"}
+		urlPath = "/services/" + name
+	}
+	p := listPage{layout: s.layout(snap, title, urlPath), Kind: kind, Name: name, Articles: toItems(as)}
+	p.Crumbs = []link{up}
+	sortItems(p.Articles)
+	return p
+}
