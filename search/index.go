@@ -94,8 +94,9 @@ type Index struct {
 	building  atomic.Bool
 	lastErr   atomic.Pointer[errBox]
 
-	sem   chan struct{} // bounds concurrent searches
-	stats counters
+	sem     chan struct{} // bounds concurrent searches
+	stats   counters
+	indexed atomic.Uint64 // documents written since Open, for tests and logs
 }
 
 type errBox struct{ err error }

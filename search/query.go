@@ -96,7 +96,8 @@ func parse(s string) parsed {
 			if end < 0 {
 				text, i = s[j:], len(s)
 			} else {
-				text, i = s[j:j+end], j+end+1
+				_, qs := utf8.DecodeRuneInString(s[j+end:])
+				text, i = s[j:j+end], j+end+qs
 			}
 			if t := strings.Join(strings.Fields(text), " "); t != "" {
 				p.items = append(p.items, item{text: t, phrase: true})
@@ -116,7 +117,8 @@ func parse(s string) parsed {
 				if end < 0 {
 					val, j = s[k:], len(s)
 				} else {
-					val, j = s[k:k+end], k+end+1
+					_, qs := utf8.DecodeRuneInString(s[k+end:])
+					val, j = s[k:k+end], k+end+qs
 				}
 			}
 			if v := filterValue(val); v != "" {

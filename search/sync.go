@@ -132,6 +132,7 @@ func (x *Index) rebuild(ctx context.Context, snap *content.Snapshot) (err error)
 			return fmt.Errorf("index %s: %w", a.Path, err)
 		}
 		g.manifest[d.id] = d.fingerprint
+		x.indexed.Add(1)
 		if batch.Size() >= batchSize {
 			if err := idx.Batch(batch); err != nil {
 				return fmt.Errorf("build search index: %w", err)
@@ -198,6 +199,7 @@ func (x *Index) syncChanges(ctx context.Context, g *generation, snap *content.Sn
 		}
 		manifest[d.id] = d.fingerprint
 		changed++
+		x.indexed.Add(1)
 		if batch.Size() >= batchSize {
 			if err := x.applyBatch(g, batch); err != nil {
 				return err
@@ -259,6 +261,7 @@ func (x *Index) Update(ctx context.Context, articles []*content.Article) error {
 				return fmt.Errorf("index %s: %w", a.Path, err)
 			}
 			manifest[d.id] = d.fingerprint
+			x.indexed.Add(1)
 		}
 		return nil
 	})

@@ -1,0 +1,176 @@
+package search
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestParseQuery(t *testing.T) {
+	tests := []struct {
+		name, in string
+		want     Query
+	}{
+		{name: "words", in: "etcd no leader", want: Query{Text: "etcd no leader"}},
+		{name: "trailing space ends the last word", in: "etcd no leader ", want: Query{Text: "etcd no leader "}},
+		{name: "inline filters", in: "type:runbook disk full service:Node tag:disk", want: Query{Text: "disk full", Type: "runbook", Service: "node", Tag: "disk"}},
+		{name: "quoted filter value", in: `tag:"on-call" pager`, want: Query{Text: "pager", Tag: "on-call"}},
+		{name: "phrase", in: `"no leader" etcd`, want: Query{Text: `"no leader" etcd`}},
+		{name: "unbalanced quote", in: `"no leader`, want: Query{Text: `"no leader" `}},
+		{name: "colons are text", in: "x509: certificate", want: Query{Text: "x509: certificate"}},
+		{name: "unknown key is text", in: "severity:critical", want: Query{Text: "severity:critical"}},
+		{name: "empty filter is text", in: "tag: disk", want: Query{Text: "tag: disk"}},
+		{name: "empty", in: "", want: Query{}},
+		{name: "control characters", in: "etcd\x00\tleader", want: Query{Text: "etcd leader"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := ParseQuery(tt.in)
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, got)
+		})
+	}
+	_, err := ParseQuery(strings.Repeat("a", MaxQueryBytes+1))
+	assert.ErrorIs(t, err, ErrBadQuery)
+}
+
+func TestBadInput(t *testing.T) {
+	x := openSynced(t, Options{Timeout: 2 * time.Second}, fixtures()...)
+	manyWords := make([]string, 100)
+	for i := range manyWords {
+		manyWords[i] = fmt.Sprintf("w%d", i)
+	}
+	tests := []struct {
+		name    string
+		q       Query
+		wantErr bool
+		check   func(t *testing.T, res Results)
+	}{
+		{name: "too many edits", q: Query{Text: "term~3"}},
+		{name: "star", q: Query{Text: "*"}, wantErr: true},
+		{name: "prefix syntax", q: Query{Text: "a*"}},
+		{name: "regexp syntax", q: Query{Text: "/.*/"}, wantErr: true},
+		{name: "query string syntax", q: Query{Text: `+etcd -leader title:(foo OR bar)^5 [a TO z]`}},
+		{name: "unbalanced quotes", q: Query{Text: `"etcd no leader`}, check: func(t *testing.T, res Results) {
+			assert.Equal(t, "runbooks-etcd-etcdNoLeader", res.Hits[0].ID)
+		}},
+		{name: "only a quote", q: Query{Text: `"`}, wantErr: true},
+		{name: "thousand ORed words", q: Query{Text: strings.Repeat("leader OR ", 1000)}, wantErr: true},
+		{name: "many words within the size limit", q: Query{Text: strings.Join(manyWords, " OR ")}, check: func(t *testing.T, res Results) {
+			assert.Equal(t, len(manyWords)+1-MaxTerms, res.IgnoredWords) // "OR" counts once
+		}},
+		{name: "over 1 KB", q: Query{Text: strings.Repeat("x", 2000)}, wantErr: true},
+		{name: "huge limit is clamped", q: Query{Text: "etcd", Limit: 10000000}, check: func(t *testing.T, res Results) {
+			assert.LessOrEqual(t, len(res.Hits), MaxLimit)
+		}},
+		{name: "huge offset", q: Query{Text: "etcd", Offset: 1000000}, wantErr: true},
+		{name: "negative limit", q: Query{Text: "etcd", Limit: -1}, wantErr: true},
+		{name: "negative offset", q: Query{Text: "etcd", Offset: -5}, wantErr: true},
+		{name: "unknown type", q: Query{Text: "etcd type:banana"}, wantErr: true},
+		{name: "empty", q: Query{}, wantErr: true},
+		{name: "spaces", q: Query{Text: "   \t "}, wantErr: true},
+		{name: "stop words only", q: Query{Text: "the and of"}, check: func(t *testing.T, res Results) {
+			assert.Zero(t, res.Total)
+		}},
+		{name: "invalid UTF-8", q: Query{Text: "etcd \xff\xfe leader"}},
+		{name: "emoji and scripts", q: Query{Text: "🔥 etcd лидер 领导"}},
+		{name: "long word", q: Query{Text: strings.Repeat("ab", 400)}},
+		{name: "many prefixes", q: Query{Text: "e"}},
+		{name: "html", q: Query{Text: `<img src=x onerror=alert(1)>`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			start := time.Now()
+			res, err := x.Search(context.Background(), tt.q)
+			assert.Less(t, time.Since(start), 2*time.Second)
+			if tt.wantErr {
+				require.Error(t, err)
+				assert.ErrorIs(t, err, ErrBadQuery)
+				assert.NotEmpty(t, err.Error())
+				return
+			}
+			require.NoError(t, err)
+			assert.LessOrEqual(t, len(res.Hits), MaxLimit)
+			for _, h := range res.Hits {
+				assert.NotContains(t, strings.NewReplacer("<mark>", "", "</mark>", "").Replace(string(h.Snippet)), "<")
+			}
+			if tt.check != nil {
+				tt.check(t, res)
+			}
+		})
+	}
+}
+
+func TestBusy(t *testing.T) {
+	x := openSynced(t, Options{MaxConcurrent: 1, QueueWait: 10 * time.Millisecond}, fixtures()...)
+	x.sem <- struct{}{} // one search is running
+	_, err := x.Search(context.Background(), Query{Text: "etcd"})
+	assert.ErrorIs(t, err, ErrBusy)
+	assert.Equal(t, uint64(1), x.Stats().Busy)
+	<-x.sem
+	_, err = x.Search(context.Background(), Query{Text: "etcd"})
+	assert.NoError(t, err)
+}
+
+func TestDeadline(t *testing.T) {
+	x := openSynced(t, Options{Timeout: time.Nanosecond}, fixtures()...)
+	_, err := x.Search(context.Background(), Query{Text: "etcd"})
+	assert.ErrorIs(t, err, ErrTimeout)
+	assert.Equal(t, uint64(1), x.Stats().Timeout)
+
+	y := openSynced(t, Options{}, fixtures()...)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err = y.Search(ctx, Query{Text: "etcd"})
+	assert.ErrorIs(t, err, context.Canceled)
+}
+
+func FuzzParseQuery(f *testing.F) {
+	for _, s := range []string{"", "etcd no leader", `"no leader" type:runbook`, `tag:"a`, "x509: certificate", "term~3", "*", "/.*/", `"`, "type:", "\xff", "“quoted”"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		q, err := ParseQuery(s)
+		if len(s) > MaxQueryBytes {
+			require.ErrorIs(t, err, ErrBadQuery)
+			return
+		}
+		require.NoError(t, err)
+		assert.True(t, utf8.ValidString(q.Text))
+		assert.LessOrEqual(t, len(q.Text), len(s)*3+2) // invalid bytes become spaces, quotes are closed
+		// parsing what ParseQuery returns changes nothing
+		again, err := ParseQuery(q.Text)
+		if len(q.Text) > MaxQueryBytes {
+			return
+		}
+		require.NoError(t, err)
+		assert.Equal(t, q.Text, again.Text)
+		assert.Empty(t, again.Type+again.Service+again.Tag)
+	})
+}
+
+func FuzzSearch(f *testing.F) {
+	x, err := New(Options{})
+	require.NoError(f, err)
+	f.Cleanup(func() { _ = x.Close() })
+	require.NoError(f, x.Sync(context.Background(), snapshot("v1", fixtures()...)))
+	for _, s := range []string{"etcd no leader", `"no leader" type:runbook`, "KubePodCra", "x509:", "a*", "conntrak", "<b>"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		res, err := x.Search(context.Background(), Query{Text: s})
+		if err != nil {
+			require.ErrorIs(t, err, ErrBadQuery, "only bad queries fail: %v", err)
+			return
+		}
+		for _, h := range res.Hits {
+			assert.NotContains(t, strings.NewReplacer("<mark>", "", "</mark>", "").Replace(string(h.Snippet)), "<")
+		}
+	})
+}
