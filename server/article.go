@@ -57,23 +57,18 @@ func (s *Server) content(c *echo.Context) error {
 // article serves the page of a. An index article (runbooks/_index.md) is its
 // folder's page and lists the folder too.
 func (s *Server) article(c *echo.Context, snap *content.Snapshot, a *content.Article) error {
-	b, err := s.page(snap, "article:"+a.Path, func() (string, any) {
-		return themes.PageArticle, s.articleView(snap, a)
-	})
-	if err != nil {
-		return err
+	ps, b := s.cached(snap, a)
+	if b == nil {
+		var err error
+		if b, err = s.render(ps, a, themes.PageArticle, s.articleView(snap, a)); err != nil {
+			return err
+		}
 	}
 	return s.serveBlob(c, b)
 }
 
 func (s *Server) folder(c *echo.Context, snap *content.Snapshot, f *content.Folder) error {
-	b, err := s.page(snap, "folder:"+f.Path, func() (string, any) {
-		return themes.PageFolder, s.folderView(snap, f)
-	})
-	if err != nil {
-		return err
-	}
-	return s.serveBlob(c, b)
+	return s.servePage(c, snap, f, themes.PageFolder, func() any { return s.folderView(snap, f) })
 }
 
 // permalink serves GET /a/:id: 301 to the article's current URL, which

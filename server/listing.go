@@ -18,11 +18,7 @@ func (s *Server) home(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	b, err := s.page(snap, "home", func() (string, any) { return themes.PageHome, s.homeView(snap) })
-	if err != nil {
-		return err
-	}
-	return s.serveBlob(c, b)
+	return s.servePage(c, snap, "home", themes.PageHome, func() any { return s.homeView(snap) })
 }
 
 // tags serves GET /tags: every tag, most used first.
@@ -36,11 +32,7 @@ func (s *Server) terms(c *echo.Context, kind string) error {
 	if err != nil {
 		return err
 	}
-	b, err := s.page(snap, kind, func() (string, any) { return themes.PageTerms, s.termsView(snap, kind) })
-	if err != nil {
-		return err
-	}
-	return s.serveBlob(c, b)
+	return s.servePage(c, snap, kind, themes.PageTerms, func() any { return s.termsView(snap, kind) })
 }
 
 // tag serves GET /tags/:tag: the articles tagged so.
@@ -71,11 +63,7 @@ func (s *Server) list(c *echo.Context, kind string, find func(*content.Snapshot,
 	if len(as) == 0 {
 		return content.ErrNotFound
 	}
-	b, err := s.page(snap, kind+":"+name, func() (string, any) { return themes.PageList, s.listView(snap, kind, name, as) })
-	if err != nil {
-		return err
-	}
-	return s.serveBlob(c, b)
+	return s.servePage(c, snap, kind+":"+name, themes.PageList, func() any { return s.listView(snap, kind, name, as) })
 }
 
 // errorPage writes the themed page for an error. A 404 suggests pages whose

@@ -41,20 +41,39 @@ func (s *Server) pagesFor(snap *content.Snapshot) *pageSet {
 	}
 }
 
-// page returns the page stored under key, rendering it with build the first time.
-func (s *Server) page(snap *content.Snapshot, key string, build func() (page string, data any)) (*blob, error) {
+// cached returns the page set of snap and the page stored in it under key.
+// Keys are what a page shows: an *content.Article, a *content.Folder, or a
+// string for the other pages. Pointers as keys keep a cache hit free of
+// allocations.
+func (s *Server) cached(snap *content.Snapshot, key any) (*pageSet, *blob) {
 	ps := s.pagesFor(snap)
 	if b, ok := ps.pages.Load(key); ok {
-		return b.(*blob), nil
+		return ps, b.(*blob)
 	}
-	name, data := build()
+	return ps, nil
+}
+
+// render renders page with data, compresses it and stores it in ps under key.
+func (s *Server) render(ps *pageSet, key any, page string, data any) (*blob, error) {
 	var buf bytes.Buffer
-	if err := s.theme.Render(&buf, name, data); err != nil {
+	if err := s.theme.Render(&buf, page, data); err != nil {
 		return nil, err
 	}
 	b := newBlob(buf.Bytes(), s.hdr.html, s.hdr.noCache)
 	got, _ := ps.pages.LoadOrStore(key, b)
 	return got.(*blob), nil
+}
+
+// servePage serves the page under key, rendering it with view on first use.
+func (s *Server) servePage(c *echo.Context, snap *content.Snapshot, key any, page string, view func() any) error {
+	ps, b := s.cached(snap, key)
+	if b == nil {
+		var err error
+		if b, err = s.render(ps, key, page, view()); err != nil {
+			return err
+		}
+	}
+	return s.serveBlob(c, b)
 }
 
 // blob is a response body kept in memory with its gzip form and validators.
