@@ -1,0 +1,174 @@
+package search
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"kb/content"
+	"kb/search/internal/gen"
+)
+
+// Benchmarks: go test -run=^$ -bench=. ./search/
+// The 50,000-article runs take several minutes each; they run only with
+// KB_BENCH_LARGE=1.
+
+func benchSizes() []int {
+	if os.Getenv("KB_BENCH_LARGE") != "" {
+		return []int{10000, 50000}
+	}
+	return []int{10000}
+}
+
+// generated loads n generated articles through content (and render), as kb
+// would load a folder of them.
+func generated(b *testing.B, n int) *content.Snapshot {
+	b.Helper()
+	snap, err := content.Load(context.Background(), gen.Files(n, 1), content.Options{})
+	require.NoError(b, err)
+	require.Len(b, snap.Articles, n)
+	return snap
+}
+
+func dirSize(b *testing.B, dir string) int64 {
+	b.Helper()
+	var n int64
+	require.NoError(b, filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() {
+			info, err := d.Info()
+			if err == nil {
+				n += info.Size()
+			}
+		}
+		return err
+	}))
+	return n
+}
+
+// BenchmarkBuild measures building the whole index on disk, for kb and for
+// bleve's default mapping over the same articles.
+func BenchmarkBuild(b *testing.B) {
+	for _, n := range benchSizes() {
+		snap := generated(b, n)
+		b.Run(fmt.Sprintf("kb/%d", n), func(b *testing.B) {
+			var size int64
+			for b.Loop() {
+				dir := filepath.Join(b.TempDir(), "index")
+				x, err := Open(dir, Options{})
+				require.NoError(b, err)
+				require.NoError(b, x.Sync(context.Background(), snap))
+				require.NoError(b, x.Close())
+				size = dirSize(b, dir)
+			}
+			b.ReportMetric(float64(size)/(1<<20), "MB")
+		})
+		b.Run(fmt.Sprintf("bare/%d", n), func(b *testing.B) {
+			var size int64
+			for b.Loop() {
+				dir := filepath.Join(b.TempDir(), "bare")
+				bare := newBareIndex(b, dir, snap)
+				require.NoError(b, bare.idx.Close())
+				size = dirSize(b, dir)
+			}
+			b.ReportMetric(float64(size)/(1<<20), "MB")
+		})
+	}
+}
+
+// latencies runs every query once per round until b.N searches ran and
+// reports the 50th and 99th percentile.
+func latencies(b *testing.B, queries []string, search func(q string) error) {
+	b.Helper()
+	durs := make([]time.Duration, 0, b.N)
+	i := 0
+	for b.Loop() {
+		start := time.Now()
+		require.NoError(b, search(queries[i%len(queries)]))
+		durs = append(durs, time.Since(start))
+		i++
+	}
+	slices.Sort(durs)
+	pct := func(p float64) float64 {
+		return float64(durs[min(len(durs)-1, int(float64(len(durs))*p))].Microseconds()) / 1000
+	}
+	b.ReportMetric(pct(0.50), "p50-ms")
+	b.ReportMetric(pct(0.99), "p99-ms")
+}
+
+// BenchmarkQuery measures query latency over a few hundred generated
+// queries: plain 1-4 word queries (typed: the last word is completed),
+// quoted phrases, and the same plain queries on the bare bleve index.
+func BenchmarkQuery(b *testing.B) {
+	for _, n := range benchSizes() {
+		snap := generated(b, n)
+		x, err := Open(filepath.Join(b.TempDir(), "index"), Options{Timeout: 10 * time.Second})
+		require.NoError(b, err)
+		require.NoError(b, x.Sync(context.Background(), snap))
+		bare := newBareIndex(b, filepath.Join(b.TempDir(), "bare"), snap)
+		plain, phrases := gen.Queries(300, 7), gen.Phrases(100, 7)
+		kb := func(q string) error {
+			_, err := x.Search(context.Background(), Query{Text: q})
+			return err
+		}
+		b.Run(fmt.Sprintf("kb-plain/%d", n), func(b *testing.B) { latencies(b, plain, kb) })
+		b.Run(fmt.Sprintf("kb-phrase/%d", n), func(b *testing.B) { latencies(b, phrases, kb) })
+		b.Run(fmt.Sprintf("bare-plain/%d", n), func(b *testing.B) {
+			latencies(b, plain, func(q string) error {
+				_, err := bare.search(q, DefaultLimit)
+				return err
+			})
+		})
+		require.NoError(b, x.Close())
+		require.NoError(b, bare.idx.Close())
+	}
+}
+
+// BenchmarkStartup measures opening an existing index of 10,000 articles and
+// syncing it to unchanged content, until the first search is answered.
+func BenchmarkStartup(b *testing.B) {
+	snap := generated(b, 10000)
+	dir := filepath.Join(b.TempDir(), "index")
+	x, err := Open(dir, Options{})
+	require.NoError(b, err)
+	require.NoError(b, x.Sync(context.Background(), snap))
+	require.NoError(b, x.Close())
+	for b.Loop() {
+		x, err := Open(dir, Options{})
+		require.NoError(b, err)
+		require.True(b, x.Ready())
+		require.NoError(b, x.Sync(context.Background(), snap))
+		_, err = x.Search(context.Background(), Query{Text: "etcd leader"})
+		require.NoError(b, err)
+		require.Zero(b, x.indexed.Load(), "nothing is indexed again")
+		require.NoError(b, x.Close())
+	}
+}
+
+// BenchmarkUpdate measures how long one changed article takes to become
+// searchable in an index of 10,000.
+func BenchmarkUpdate(b *testing.B) {
+	snap := generated(b, 10000)
+	x, err := Open(filepath.Join(b.TempDir(), "index"), Options{})
+	require.NoError(b, err)
+	defer x.Close()
+	require.NoError(b, x.Sync(context.Background(), snap))
+	a := *snap.Articles[len(snap.Articles)/2]
+	i := 0
+	for b.Loop() {
+		word := fmt.Sprintf("zebrafish%d", i)
+		i++
+		changed := a
+		changed.Doc.Text = a.Doc.Text + " " + word
+		require.NoError(b, x.Update(context.Background(), []*content.Article{&changed}))
+		res, err := x.Search(context.Background(), Query{Text: word + " "})
+		require.NoError(b, err)
+		require.Equal(b, 1, res.Total)
+	}
+}
