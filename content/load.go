@@ -70,8 +70,8 @@ func Load(ctx context.Context, fsys fs.FS, opts Options) (*Snapshot, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.index(articles)
 	s.Warnings = warns
+	s.index(articles)
 	s.LoadTime = time.Since(start)
 	return s, nil
 }

@@ -38,6 +38,8 @@ type Snapshot struct {
 	services    map[string][]*Article
 	backlinks   map[string][]*Article // target path → articles linking to it
 	folders     map[string]*Folder
+	alerts      map[string]*Article // folded alert name → runbook claiming it in front matter
+	alertNames  map[string]*Article // folded file name or title of a runbook → runbook
 }
 
 func newSnapshot(site Site, files fs.FS, attachments map[string]int64) *Snapshot {
@@ -133,6 +135,7 @@ func (s *Snapshot) index(articles []*Article) {
 		s.folder(a.Folder()).Articles = append(s.folder(a.Folder()).Articles, a)
 	}
 	s.Version = hex.EncodeToString(h.Sum(nil)[:16])
+	s.indexAlerts(articles)
 }
 
 // folder returns the Folder at dir, creating it and its parents.

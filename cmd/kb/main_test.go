@@ -89,7 +89,7 @@ func TestConfigErrors(t *testing.T) {
 	}
 }
 
-var listening = regexp.MustCompile(`addr=http://(127\.0\.0\.1:\d+)`)
+var listening = regexp.MustCompile(`"?addr"?[=:]"?http://(127\.0\.0\.1:\d+)`)
 
 // startServe runs kb serve with args on a free port and returns its base URL.
 func startServe(t *testing.T, args ...string) (base string, logs *syncBuffer) {
