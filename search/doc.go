@@ -1,9 +1,56 @@
 // Package search owns kb's full-text index: the bleve mapping (built in
-// code and versioned), building and incrementally updating the index from a
-// content snapshot, and answering queries with highlights, facets and
-// suggestions.
+// code and versioned by MappingVersion), building the index from a content
+// snapshot and updating it article by article, and answering queries with
+// snippets, facets and suggestions.
 //
-// search imports content for its types and bleve for the index; it must not
-// import server, tickets or anything of HTTP. Its API is internal to kb and
-// narrow on purpose: another engine (OpenSearch) may replace bleve behind it.
+// search imports content (for its types) and bleve, which no other package
+// of kb imports; it knows nothing about HTTP. Its API is internal to kb and
+// narrow on purpose (Open, Sync, Update, Delete, Search, ParseQuery,
+// Status, Stats): another engine such as OpenSearch may replace bleve
+// behind it.
+//
+// # The index is a cache
+//
+// The index lives in a folder (kb passes <data>/index) holding one
+// generation gen-<n> at a time and a CURRENT file naming it. Open never
+// fails for a missing, damaged or outdated index: it opens not ready, and
+// Sync builds a new generation beside the old one, writes CURRENT
+// atomically, swaps it in for searches and deletes the old one. A stale
+// index is updated in place: every article's indexed form has a
+// fingerprint, kept in a manifest inside the index, and only articles whose
+// fingerprint changed are indexed again. A lock file with a timeout keeps a
+// second writer out; read-only openers (kb search) share it.
+//
+// # Ranking rules
+//
+// Every rule is general; none names a query, an article or a corpus.
+//
+//  1. A word counts by where it is found: title and alert names 4×, joined
+//     identifier parts 2.5×, headings and summary 2×, tags, service and
+//     folder 1.5×, body 1×, code 0.7× (BM25 within each field).
+//  2. Articles that match more of the query's words rank higher: each
+//     match is scaled by the share of the query's words the article
+//     matches.
+//  3. A word found in more fields of an article counts more than a word
+//     found in one.
+//  4. Prose is analysed as English: stemmed (restart, restarts, restarting
+//     are one word), stop words ignored.
+//  5. An identifier (CamelCase, snake_case, kebab-case, dotted.name, x509)
+//     matches as written, as its parts joined into one lower-case word, and
+//     through its parts, each part counting like a word of its own.
+//  6. A name in a title or alert also matches any run of its adjacent parts
+//     written as one word ("crashlooping" finds KubePodCrashLooping).
+//  7. A query word, or the whole query, that is an alert name (ignoring case,
+//     spaces and separators) puts that alert's runbook first (10× per word).
+//  8. A runbook without alerts in its front matter answers the alert named
+//     by its file name or H1 when that is one mixed-case word (TargetDown).
+//  9. The word being typed (the last one, no space after it) also matches
+//     the 12 most frequent indexed words it begins, at 0.6×.
+//  10. A word found nowhere in the index matches the closest indexed words
+//     instead: one edit away for words of 4 to 7 letters (0.5×), two edits
+//     for longer words (0.3×).
+//  11. A quoted phrase must occur as a phrase in the title, headings,
+//     summary, body or code.
+//  12. Filters (type:, service:, tag: or the Query fields) select without
+//     changing scores; equal scores are ordered by article id.
 package search

@@ -53,11 +53,10 @@ func newDocument(a *content.Article) document {
 		heads = append(heads, hd.Text)
 	}
 	headExp, _ := identExpansion(heads, false)
-	set(fieldHeadings, append(heads, headExp))
-	set(fieldWords, []string{strings.Join(names, " "), nameExp, strings.Join(heads, " "), strings.Join(a.Tags, " "), a.Service})
-	meta := append(append([]string{}, a.Tags...), a.Service)
-	meta = append(meta, strings.ReplaceAll(a.Folder(), "/", " "))
-	set(fieldMeta, meta)
+	set(fieldHeadings, nonEmpty(append(heads, headExp)))
+	set(fieldWords, nonEmpty([]string{strings.Join(names, " "), nameExp, strings.Join(heads, " "), strings.Join(a.Tags, " "), a.Service}))
+	meta := append(append([]string{}, a.Tags...), a.Service, strings.ReplaceAll(a.Folder(), "/", " "))
+	set(fieldMeta, nonEmpty(meta))
 	set(fieldBody, withIdents(a.Doc.Text))
 	set(fieldCode, withIdents(a.Doc.Code))
 
@@ -76,10 +75,18 @@ func newDocument(a *content.Article) document {
 // whole forms of the identifiers in it.
 func withIdents(text string) []string {
 	exp, _ := identExpansion([]string{text}, false)
-	if exp == "" {
-		return []string{text}
+	return nonEmpty([]string{text, exp})
+}
+
+// nonEmpty drops empty strings.
+func nonEmpty(in []string) []string {
+	out := make([]string, 0, len(in))
+	for _, s := range in {
+		if strings.TrimSpace(s) != "" {
+			out = append(out, s)
+		}
 	}
-	return []string{text, exp}
+	return out
 }
 
 func hashValue(h hash.Hash, name string, v any) {

@@ -170,11 +170,24 @@ func (pl *planner) word(raw string, typing bool) query.Query {
 	addSeq(prose, 1)
 	if f, ok := identOf(raw); ok {
 		addSeq(pl.analyze(f.whole), 1)
-		var parts []string
+		// the parts match like words of their own: the more, the better
+		var parts []query.Query
 		for _, part := range f.parts {
-			parts = append(parts, pl.analyze(part)...)
+			for _, t := range pl.analyze(part) {
+				if !seen[t] {
+					seen[t] = true
+					pl.marks.add(t)
+					parts = append(parts, pl.anyField(t, 1))
+				}
+			}
 		}
-		addSeq(parts, 1)
+		switch len(parts) {
+		case 0:
+		case 1:
+			alts = append(alts, parts[0])
+		default:
+			alts = append(alts, query.NewDisjunctionQuery(parts))
+		}
 		aq := query.NewTermQuery(f.whole)
 		aq.SetField(fieldAlert)
 		aq.SetBoost(alertWeight)
