@@ -67,3 +67,12 @@ func TestByAlertPrefersFrontMatter(t *testing.T) {
 	_, ok = s.ByAlert("---")
 	assert.False(t, ok)
 }
+
+func TestLinksIgnoreLetterCase(t *testing.T) {
+	s := load(t, fstest.MapFS{
+		"Microsoft.PowerShell.Utility/Format-Table.md": {Data: []byte("# Format-Table\n")},
+	})
+	url, ok := s.Article("Microsoft.Powershell.Utility/Format-Table.md")
+	require.True(t, ok)
+	assert.Equal(t, "/Microsoft.PowerShell.Utility/Format-Table", url)
+}

@@ -27,19 +27,20 @@ type Snapshot struct {
 	Version  string     // digest of every path and file content
 	LoadTime time.Duration
 
-	files       fs.FS
-	attachments map[string]int64 // root-relative path → size
-	byPath      map[string]*Article
-	byID        map[string]*Article
-	byURL       map[string]*Article
-	byFoldedURL map[string]*Article // lower-cased URL → article, for links that lost their case
-	aliases     map[string]*Article
-	tags        map[string][]*Article
-	services    map[string][]*Article
-	backlinks   map[string][]*Article // target path → articles linking to it
-	folders     map[string]*Folder
-	alerts      map[string]*Article // folded alert name → runbook claiming it in front matter
-	alertNames  map[string]*Article // folded file name or title of a runbook → runbook
+	files        fs.FS
+	attachments  map[string]int64 // root-relative path → size
+	byPath       map[string]*Article
+	byFoldedPath map[string]*Article // lower-cased path → article, for links written on case-insensitive systems
+	byID         map[string]*Article
+	byURL        map[string]*Article
+	byFoldedURL  map[string]*Article // lower-cased URL → article, for links that lost their case
+	aliases      map[string]*Article
+	tags         map[string][]*Article
+	services     map[string][]*Article
+	backlinks    map[string][]*Article // target path → articles linking to it
+	folders      map[string]*Folder
+	alerts       map[string]*Article // folded alert name → runbook claiming it in front matter
+	alertNames   map[string]*Article // folded file name or title of a runbook → runbook
 }
 
 func newSnapshot(site Site, files fs.FS, attachments map[string]int64) *Snapshot {
@@ -53,6 +54,7 @@ func (s *Snapshot) assign(articles []*Article) []Warning {
 	slices.SortFunc(articles, func(a, b *Article) int { return strings.Compare(a.Path, b.Path) })
 	s.Articles = articles
 	s.byPath = make(map[string]*Article, len(articles))
+	s.byFoldedPath = make(map[string]*Article, len(articles))
 	s.byID = make(map[string]*Article, len(articles))
 	s.byURL = make(map[string]*Article, len(articles))
 	s.byFoldedURL = make(map[string]*Article, len(articles))
@@ -65,6 +67,9 @@ func (s *Snapshot) assign(articles []*Article) []Warning {
 	}
 	for _, a := range articles {
 		s.byPath[a.Path] = a
+		if _, taken := s.byFoldedPath[strings.ToLower(a.Path)]; !taken {
+			s.byFoldedPath[strings.ToLower(a.Path)] = a
+		}
 		if other, dup := s.byURL[a.URL]; dup {
 			alt := "/" + strings.TrimSuffix(a.Path, path.Ext(a.Path))
 			warn(a, "URL %s is already %s's; this file is served at %s", a.URL, other.Path, alt)
@@ -169,9 +174,14 @@ func (f *Folder) Count() int {
 	return n
 }
 
-// Article implements render.Resolver: the URL of the article at source path p.
+// Article implements render.Resolver: the URL of the article at source path
+// p. A link that differs from the file's path only in letter case still
+// resolves, as it does on the case-insensitive disks many authors write on.
 func (s *Snapshot) Article(p string) (string, bool) {
 	if a, ok := s.byPath[p]; ok {
+		return a.URL, true
+	}
+	if a, ok := s.byFoldedPath[strings.ToLower(p)]; ok {
 		return a.URL, true
 	}
 	return "", false
