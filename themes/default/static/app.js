@@ -1,5 +1,5 @@
 // kb default theme: dark-mode toggle, "/" to search, copy buttons on code
-// blocks, heading anchors and the current section in the table of contents.
+// blocks and the current section in the table of contents.
 // Everything works without it; it only adds conveniences.
 (function () {
   "use strict";
@@ -55,36 +55,46 @@
   }
 
   // ---- copy buttons on code blocks ----
+  // legacyCopy copies through a hidden textarea and the old copy command:
+  // plain http on an internal network has no Clipboard API.
+  function legacyCopy(text) {
+    var ta = document.createElement("textarea");
+    ta.value = text;
+    ta.setAttribute("readonly", "");
+    ta.className = "visually-hidden";
+    document.body.appendChild(ta);
+    ta.select();
+    var ok = false;
+    try {
+      ok = document.execCommand("copy");
+    } catch (e) {
+      ok = false;
+    }
+    document.body.removeChild(ta);
+    return ok;
+  }
   function copyText(text) {
     if (navigator.clipboard && window.isSecureContext) {
-      return navigator.clipboard.writeText(text);
+      return navigator.clipboard.writeText(text).catch(function () {
+        if (!legacyCopy(text)) throw new Error("copy failed");
+      });
     }
-    // Plain http on an internal network has no Clipboard API: fall back to a
-    // hidden textarea and the old copy command.
     return new Promise(function (resolve, reject) {
-      var ta = document.createElement("textarea");
-      ta.value = text;
-      ta.setAttribute("readonly", "");
-      ta.className = "visually-hidden";
-      document.body.appendChild(ta);
-      ta.select();
-      var ok = false;
-      try {
-        ok = document.execCommand("copy");
-      } catch (e) {
-        ok = false;
-      }
-      document.body.removeChild(ta);
-      if (ok) resolve();
+      if (legacyCopy(text)) resolve();
       else reject(new Error("copy failed"));
     });
   }
   function addCopyButton(pre) {
-    if (pre.parentNode && pre.parentNode.classList && pre.parentNode.classList.contains("code-block")) return;
-    var wrap = document.createElement("div");
-    wrap.className = "code-block";
-    pre.parentNode.insertBefore(wrap, pre);
-    wrap.appendChild(pre);
+    // render wraps each code block in <div class="code">; wrap a bare <pre> likewise.
+    var wrap = pre.parentNode;
+    if (!wrap.classList || !wrap.classList.contains("code")) {
+      wrap = document.createElement("div");
+      wrap.className = "code-block";
+      pre.parentNode.insertBefore(wrap, pre);
+      wrap.appendChild(pre);
+    }
+    if (wrap.querySelector(".copy-button")) return;
+    wrap.classList.add("has-copy");
     var btn = document.createElement("button");
     btn.type = "button";
     btn.className = "copy-button";
@@ -115,19 +125,6 @@
   }
   var pres = document.querySelectorAll(".prose pre");
   for (var i = 0; i < pres.length; i++) addCopyButton(pres[i]);
-
-  // ---- anchor links on headings ----
-  var heads = document.querySelectorAll(".prose h2[id], .prose h3[id], .prose h4[id]");
-  for (var j = 0; j < heads.length; j++) {
-    var h = heads[j];
-    if (h.querySelector("a.heading-anchor")) continue;
-    var a = document.createElement("a");
-    a.className = "heading-anchor";
-    a.href = "#" + h.id;
-    a.textContent = "#";
-    a.setAttribute("aria-label", "Link to this section: " + h.textContent);
-    h.appendChild(a);
-  }
 
   // ---- highlight the current section in the sidebar ----
   var side = document.querySelector(".toc-side");
