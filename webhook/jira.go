@@ -49,9 +49,11 @@ type jiraPayload struct {
 
 // parseJira reads a Jira webhook. The issue is resolved when the changelog
 // sets the resolution field, or when its status is in the "done" category
-// and the changelog does not clear the resolution. The delivery id is
-// X-Atlassian-Webhook-Identifier (Jira Cloud keeps it across retries), else
-// the hash of the body.
+// and the changelog does not clear the resolution (so a comment added to a
+// closed issue counts too). Texts, in order: the resolution's name, the
+// event's comment, the issue's last maxComments comments newest first, the
+// description. The delivery id is X-Atlassian-Webhook-Identifier (Jira Cloud
+// keeps it across retries), else the hash of the body.
 func parseJira(header func(string) string, body []byte, base refBase) (Delivery, error) {
 	var p jiraPayload
 	if err := decode(body, &p, false); err != nil {

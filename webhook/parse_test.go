@@ -526,3 +526,24 @@ func TestSources(t *testing.T) {
 		assert.NoError(t, err, "every source has a resolved sample")
 	}
 }
+
+func TestParseAlertmanagerRunbookForms(t *testing.T) {
+	tests := []struct {
+		runbook string
+		want    []Ref
+	}{
+		{"/runbooks/etcd/no-leader-old", []Ref{{Path: "/runbooks/etcd/no-leader-old"}}}, // an old alias, resolved by the server
+		{"https://kb.example.com/a/etcd-no-leader#check-members", []Ref{{Path: "/a/etcd-no-leader", Anchor: "check-members"}}},
+		{"https://kb.example.com/runbooks/etcd/no-leader", []Ref{{Path: "/runbooks/etcd/no-leader"}}},
+		{"runbooks/etcd/no-leader", []Ref{{Path: "/alerts/etcdNoLeader"}}}, // not a kb reference: the alert name stands in
+		{"javascript:alert(1)", []Ref{{Path: "/alerts/etcdNoLeader"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.runbook, func(t *testing.T) {
+			body := `{"version": "4", "alerts": [{"status": "resolved", "labels": {"alertname": "etcdNoLeader"}, "annotations": {"runbook_url": "` + tt.runbook + `"}}]}`
+			d, err := Parse(Alertmanager, nil, []byte(body), testBase)
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, d.Tickets[0].Refs)
+		})
+	}
+}

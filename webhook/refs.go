@@ -13,8 +13,13 @@ import (
 // MaxRefs bounds the references taken from one text, and from one ticket.
 const MaxRefs = 50
 
-// maxScan bounds the bytes of one text that FindRefs reads.
-const maxScan = 256 << 10
+// maxScan bounds the bytes of one text that FindRefs reads, and
+// maxCandidates the URLs and paths it parses for one ticket: a comment full
+// of other links costs a bounded time.
+const (
+	maxScan       = 256 << 10
+	maxCandidates = 2000
+)
 
 // Ref is a reference to a kb article, as found in a ticket: the server
 // resolves Path to an article id (a permalink, a content path, an old alias
@@ -58,7 +63,7 @@ func FindRefs(text string, base Base) []Ref {
 
 // refBase is a parsed Base.
 type refBase struct {
-	host   string // lowercase host[:port] without a default port; "" when no base URL is set
+	host   string // lowercase host[:port] without port 80 or 443; "" when no base URL is set
 	prefix string // path kb is served under: "" or e.g. "/kb"
 }
 
@@ -72,7 +77,7 @@ func (b Base) parse() refBase {
 
 func hostKey(u *url.URL) string {
 	host, port := strings.ToLower(u.Hostname()), u.Port()
-	if port == "" || (u.Scheme == "https" && port == "443") || (u.Scheme == "http" && port == "80") {
+	if port == "" || port == "443" || port == "80" { // http or https, kb is the same
 		return host
 	}
 	return host + ":" + port
@@ -80,8 +85,9 @@ func hostKey(u *url.URL) string {
 
 // refFinder collects references from several texts, without duplicates.
 type refFinder struct {
-	base refBase
-	refs []Ref
+	base       refBase
+	refs       []Ref
+	candidates int
 }
 
 func (f *refFinder) add(r Ref) {
@@ -102,11 +108,12 @@ func (f *refFinder) scan(text string) {
 	if len(text) > maxScan {
 		text = text[:maxScan]
 	}
-	for i := 0; i < len(text) && len(f.refs) < MaxRefs; {
+	for i := 0; i < len(text) && len(f.refs) < MaxRefs && f.candidates < maxCandidates; {
 		if !candidateAt(text, i) {
 			i++
 			continue
 		}
+		f.candidates++
 		end := candidateEnd(text, i)
 		if end-i <= tickets.MaxURL {
 			if r, ok := f.base.ref(trimTrailing(text[i:end]), false); ok {

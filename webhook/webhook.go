@@ -226,7 +226,7 @@ func jsonError(err error) *PayloadError {
 
 func jsonKind(goType string) string {
 	switch {
-	case goType == "string" || goType == "webhook.flexString":
+	case goType == "string":
 		return "a string"
 	case goType == "bool" || goType == "*bool":
 		return "true or false"
@@ -295,7 +295,8 @@ func cleanID(s string) string {
 }
 
 // addTexts appends the non-empty texts to r (bounded) and the references
-// found in them to r.Refs.
+// found in them to r.Refs. Adapters call it once per Resolution, so the
+// candidate budget of one refFinder bounds the work for one ticket.
 func (r *Resolution) addTexts(base refBase, texts ...string) {
 	f := refFinder{base: base, refs: r.Refs}
 	for _, t := range texts {
