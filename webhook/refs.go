@@ -29,6 +29,7 @@ type Ref struct {
 	Anchor string // the URL's fragment without "#", a heading id; may be empty
 }
 
+// String returns the reference as a path with its "#anchor", if any.
 func (r Ref) String() string {
 	if r.Anchor == "" {
 		return r.Path
@@ -53,8 +54,8 @@ func (r Ref) String() string {
 // /a/{id}. Links to kb pages that are not articles (/search, /tags/...,
 // /api/...) are skipped, and so is anything inside a javascript: or data:
 // URL. The result is in order of appearance, without duplicate paths (the
-// first anchor seen wins), at most MaxRefs; only the first 256 KiB of text
-// are read.
+// first anchor seen wins), at most MaxRefs. Only the first 256 KiB of text
+// and its first 2000 URLs and paths are read.
 func FindRefs(text string, base Base) []Ref {
 	f := refFinder{base: base.parse()}
 	f.scan(text)

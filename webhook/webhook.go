@@ -89,22 +89,25 @@ type Resolution struct {
 	// runbook arrives before incident.resolved).
 	Resolved bool
 	// Texts are the free texts kb links were looked for in: resolution,
-	// comments, close notes, description, alert annotations. At most
-	// maxTexts, each at most maxText bytes.
+	// comments, close notes, description, alert annotations. At most 64,
+	// each at most 64 KiB.
 	Texts []string
 	// Refs are the kb references found in Texts and in fields that hold a
 	// reference as a whole (an alert's runbook_url, the generic refs), in
-	// order, without duplicates, at most MaxRefs. See FindRefs.
+	// order, without duplicates, at most MaxRefs; see FindRefs. An alert
+	// without any refers to /alerts/<alertname>.
 	Refs []Ref
 }
 
-// Limits on what one delivery yields; the body itself is limited by MaxBody.
+// MaxBody is the largest body Parse reads; the server answers 413 above it.
+const MaxBody = 1 << 20
+
+// Limits on what one delivery yields.
 const (
-	MaxBody     = 1 << 20 // bytes of a body Parse reads; the server answers 413 above it
-	maxDepth    = 64      // nesting of JSON objects and arrays
-	maxAlerts   = 100     // alerts of one Alertmanager notification
-	maxComments = 50      // most recent comments of one ticket
-	maxTexts    = 64      // texts of one Resolution
+	maxDepth    = 64  // nesting of JSON objects and arrays
+	maxAlerts   = 100 // alerts of one Alertmanager notification
+	maxComments = 50  // most recent comments of one ticket
+	maxTexts    = 64  // texts of one Resolution
 	maxText     = 64 << 10
 	maxID       = 128
 )
