@@ -47,6 +47,7 @@ type item struct {
 // homePage is the data of templates/home.html.
 type homePage struct {
 	layout
+	Intro    template.HTML     // body of the root index article (index.md), if any
 	Count    int               // articles in the snapshot
 	Services []group           // runbooks by service; a last group holds runbooks without one
 	Folders  []group           // other articles by folder
@@ -272,6 +273,10 @@ func listFolder(snap *content.Snapshot, f *content.Folder) listing {
 func (s *Server) homeView(snap *content.Snapshot) homePage {
 	p := homePage{layout: s.layout(snap, "", "/"), Count: len(snap.Articles), Warnings: snap.Warnings}
 	p.Description = snap.Site.Title
+	if a, ok := snap.ByURL("/"); ok && a.Unrendered == "" {
+		p.Intro = template.HTML(a.Doc.HTML) // #nosec G203 -- render's output is safe HTML by contract
+		p.Description = cmp.Or(a.Summary, p.Description)
+	}
 	for _, t := range snap.Services() {
 		g := group{Name: t.Name, URL: serviceURL(t.Name)}
 		for _, a := range snap.InService(t.Name) {
