@@ -23,6 +23,7 @@
 //	date  TIME         "2 Jan 2006", "" for the zero time
 //	isoDate TIME       "2006-01-02", for <time datetime>
 //	join LIST SEP      strings.Join
+//	slug TEXT          lower-case letters, digits and dashes, for class names: "Critical!" → "critical"
 //
 // themes imports nothing of kb; its API is internal to kb.
 package themes

@@ -282,7 +282,27 @@ func (t *Theme) funcs() template.FuncMap {
 			return tm.Format("2006-01-02")
 		},
 		"join": strings.Join,
+		"slug": slug,
 	}
+}
+
+// slug makes s safe and predictable as part of a class name: lower-case
+// letters, digits and single dashes ("Critical!" → "critical").
+func slug(s string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(s) {
+		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
+			if dash && b.Len() > 0 {
+				b.WriteByte('-')
+			}
+			dash = false
+			b.WriteRune(r)
+			continue
+		}
+		dash = true
+	}
+	return b.String()
 }
 
 func newAsset(name string, data []byte) *Asset {

@@ -170,3 +170,11 @@ func TestOpenMissingFolder(t *testing.T) {
 	_, err = Open(t.TempDir())
 	require.Error(t, err, "an empty folder is almost certainly the wrong folder")
 }
+
+func TestSlug(t *testing.T) {
+	for in, want := range map[string]string{
+		"critical": "critical", "Critical!": "critical", `warning" onclick="x`: "warning-onclick-x", "": "", "--a--b--": "a-b", "ü": "",
+	} {
+		assert.Equal(t, want, slug(in), in)
+	}
+}
