@@ -73,6 +73,7 @@ func (s *Server) errorPage(c *echo.Context, status int, msg string) error {
 	req := c.Request()
 	snap := s.lib.Snapshot()
 	p := errorPage{layout: s.layout(snap, http.StatusText(status), req.URL.Path), Status: status, Message: msg}
+	p.Canonical = ""
 	if status == http.StatusNotFound {
 		p.Title = "Page not found"
 		p.Query = clip(strings.TrimSpace(req.URL.Query().Get("q")))

@@ -22,6 +22,7 @@ type layout struct {
 	Description string // meta description
 	Version     string // kb's version
 	Path        string // escaped URL path of the page
+	Canonical   string // absolute URL of the page when kb.yaml sets base_url
 	Crumbs      []link // breadcrumbs between Home and the page
 	Query       string // pre-filled text of the search box
 }
@@ -146,6 +147,9 @@ func (s *Server) layout(snap *content.Snapshot, title, urlPath string) layout {
 	l := layout{Title: title, Version: s.version, Path: href(urlPath), SiteTitle: "kb"}
 	if snap != nil {
 		l.SiteTitle = snap.Site.Title
+		if snap.Site.BaseURL != "" {
+			l.Canonical = snap.Site.BaseURL + l.Path
+		}
 	}
 	return l
 }
