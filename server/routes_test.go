@@ -4,6 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -12,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"kb/render"
+	"kb/themes"
 )
 
 // renderReady skips a test that needs real Markdown rendering (headings,
@@ -76,7 +80,7 @@ func TestPages(t *testing.T) {
 			want: []string{"Page not found", `href="/a/search"`}, notWant: []string{"route wins over this file"}},
 		{name: "article at a reserved URL lives at its permalink", path: "/a/search", status: 200, ctype: "text/html",
 			want: []string{"A page whose URL is reserved", "route wins over this file", "collides with one of kb"}},
-		{name: "api errors are JSON", path: "/api/v1/nope", status: 404, ctype: "application/json", want: []string{`{"error":"There is no page at /api/v1/nope."}`}},
+		{name: "api errors are JSON", path: "/api/v1/nope", status: 404, ctype: "application/json", want: []string{`{"error":"There is no API endpoint at /api/v1/nope."}`}},
 		{name: "healthz", path: "/healthz", status: 200, ctype: "text/plain", want: []string{"ok"}},
 		{name: "readyz", path: "/readyz", status: 200, ctype: "application/json", want: []string{`"status":"ready"`}},
 		{name: "metrics", path: "/metrics", status: 200, ctype: "text/plain", want: []string{"kb_content_articles"}},
@@ -302,4 +306,24 @@ func TestRequestLog(t *testing.T) {
 	site.get(t, "/runbooks/etcd/no-leader?token=SECRET-TOKEN")
 	assert.True(t, site.logs.hasLine("msg=request", "method=GET", "path=/runbooks/etcd/no-leader", "status=200", "dur=", "bytes="))
 	assert.NotContains(t, site.logs.String(), "SECRET-TOKEN")
+}
+
+func TestThemeOverride(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, "templates"), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "templates", "article.html"),
+		[]byte(`{{define "main"}}<p id="custom">{{.Article.Title}} by {{join .Owners ", "}}</p>{{end}}`), 0o644))
+	theme, err := themes.Open(dir)
+	require.NoError(t, err)
+	site := newTestSite(t)
+	srv, err := New(Deps{Library: site.lib, Theme: theme})
+	require.NoError(t, err)
+	ts := httptest.NewServer(srv.Handler())
+	t.Cleanup(ts.Close)
+	site.ts = ts
+
+	res := site.get(t, "/runbooks/etcd/no-leader")
+	assert.Equal(t, 200, res.status)
+	assert.Contains(t, res.body, `<p id="custom">etcd has no leader by team-platform</p>`)
+	assert.Contains(t, res.body, `class="site-header"`, "the default layout still applies")
 }

@@ -113,6 +113,8 @@ func (s *Server) handleError(c *echo.Context, err error) {
 		status, msg = sc.StatusCode(), ""
 	}
 	switch {
+	case status == http.StatusNotFound && strings.HasPrefix(req.URL.Path, "/api/"):
+		msg = "There is no API endpoint at " + clip(req.URL.Path) + "."
 	case status == http.StatusNotFound:
 		msg = "There is no page at " + clip(req.URL.Path) + "."
 	case status >= 500 && status != http.StatusServiceUnavailable:
