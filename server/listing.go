@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/labstack/echo/v5"
@@ -92,15 +93,22 @@ func (s *Server) errorPage(c *echo.Context, status int, msg string) error {
 	return c.HTMLBlob(status, buf.Bytes())
 }
 
-// wordsOf turns a missing path into search words: "/runbooks/etcd/no-leader" → "etcd no leader".
+// wordsOf turns a missing path into search words, each once:
+// "/runbooks/etcd/etcd-no-leader" → "etcd no leader".
 func wordsOf(p string) string {
-	p = strings.Trim(p, "/")
+	p = strings.TrimSuffix(strings.Trim(p, "/"), ".md")
 	if i := strings.IndexByte(p, '/'); i >= 0 {
 		p = p[i+1:] // the top folder ("runbooks") says little
 	}
-	return strings.Join(strings.FieldsFunc(p, func(r rune) bool {
+	var words []string
+	for _, w := range strings.FieldsFunc(p, func(r rune) bool {
 		return r == '/' || r == '-' || r == '_' || r == '.' || r == ' '
-	}), " ")
+	}) {
+		if !slices.Contains(words, w) {
+			words = append(words, w)
+		}
+	}
+	return strings.Join(words, " ")
 }
 
 // maxEcho bounds what a client's path or query contributes to an error page

@@ -208,3 +208,9 @@ func FuzzContentPath(f *testing.F) {
 		}
 	})
 }
+
+func TestWordsOf(t *testing.T) {
+	assert.Equal(t, "etcd no leader", wordsOf("/runbooks/etcd/etcd-no-leader"))
+	assert.Equal(t, "disk full", wordsOf("/disk_full.md"))
+	assert.Empty(t, wordsOf("/"))
+}
