@@ -34,7 +34,11 @@ func (s *Server) attachment(c *echo.Context, snap *content.Snapshot, rel string)
 		}
 		return content.ErrNotFound
 	}
-	defer f.Close()
+	defer func() {
+		if err := f.Close(); err != nil {
+			s.log.Debug("attachment not closed", "path", rel, "err", err) // read-only: nothing is lost
+		}
+	}()
 	info, err := f.Stat()
 	if err != nil {
 		s.log.Warn("attachment cannot be read", "path", rel, "err", err)

@@ -8,6 +8,7 @@ import (
 	"os"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"kb/content"
@@ -20,7 +21,7 @@ import (
 func BenchmarkArticlePage(b *testing.B) {
 	root, err := os.OpenRoot("testdata/site")
 	require.NoError(b, err)
-	b.Cleanup(func() { root.Close() })
+	b.Cleanup(func() { assert.NoError(b, root.Close()) })
 	lib := content.NewLibrary(root.FS(), content.Options{}, slog.New(slog.DiscardHandler))
 	require.NoError(b, lib.Load(context.Background()))
 	theme, err := themes.Open("")

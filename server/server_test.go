@@ -13,6 +13,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"kb/content"
@@ -53,7 +54,7 @@ func newTestSite(t *testing.T) *testSite {
 
 	root, err := os.OpenRoot(dir)
 	require.NoError(t, err)
-	t.Cleanup(func() { root.Close() })
+	t.Cleanup(func() { assert.NoError(t, root.Close()) })
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	lib := content.NewLibrary(root.FS(), content.Options{}, log)
@@ -108,7 +109,7 @@ func (s *testSite) do(t *testing.T, method, path string, body io.Reader, header 
 	}
 	res, err := client.Do(req)
 	require.NoError(t, err)
-	defer res.Body.Close()
+	defer func() { assert.NoError(t, res.Body.Close()) }()
 	b, err := io.ReadAll(res.Body)
 	require.NoError(t, err)
 	return response{status: res.StatusCode, header: res.Header, body: string(b)}
