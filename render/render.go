@@ -1,6 +1,14 @@
 package render
 
-import "errors"
+import (
+	"bytes"
+	"errors"
+	"fmt"
+
+	"github.com/yuin/goldmark"
+	"github.com/yuin/goldmark/parser"
+	"github.com/yuin/goldmark/text"
+)
 
 // DefaultMaxSize is the largest Markdown source Render accepts when
 // Options.MaxSize is zero.
@@ -25,7 +33,9 @@ type Options struct {
 type Resolver interface {
 	// Article returns the URL path ("/runbooks/etcd/no-leader") of the article
 	// whose source file is at the cleaned, root-relative slash path p
-	// ("runbooks/etcd/no-leader.md"), and whether there is one.
+	// ("runbooks/etcd/no-leader.md"), and whether there is one. The path may
+	// be returned unescaped: Render percent-encodes what needs it and keeps
+	// existing %XX escapes.
 	Article(p string) (url string, ok bool)
 	// Attachment reports whether a non-Markdown file exists at root-relative path p.
 	Attachment(p string) bool
@@ -42,7 +52,7 @@ type Input struct {
 type Doc struct {
 	HTML     []byte    // safe HTML of the body, without a leading H1 (see Title)
 	Title    string    // text of the H1 that opens the document, "" if none
-	Headings []Heading // every heading in document order (the TOC is built from these)
+	Headings []Heading // every heading of HTML in document order (the TOC is built from these); the opening H1 is Title, not listed
 	Text     string    // plain text of the prose for the search index
 	Code     string    // text of code blocks and code spans for the search index
 	Links    []Link    // every outgoing link and image, in document order
@@ -92,25 +102,64 @@ type LimitError struct {
 	Err       error // ErrTooLarge or ErrTooDeep
 }
 
-// ErrTooDeep is returned (wrapped in a *LimitError) for input nested too deeply.
+// ErrTooDeep is returned (wrapped in a *LimitError) for input nested too
+// deeply. Render currently clamps nesting instead of refusing it (see
+// Renderer.Render), so callers only meet it if that policy changes; handle it
+// like ErrTooLarge.
 var ErrTooDeep = errors.New("nested too deeply")
 
 func (e *LimitError) Error() string { return "markdown " + e.Err.Error() }
 
 func (e *LimitError) Unwrap() error { return e.Err }
 
-// Renderer renders Markdown with kb's extensions. It is safe for concurrent use.
+// Renderer renders Markdown with kb's extensions. It is safe for concurrent
+// use. Keep one for the life of the process: it caches highlighted code
+// blocks, so re-rendering unchanged documents (every reload) is cheap.
 type Renderer struct {
 	opts Options
+	md   goldmark.Markdown
+	code *highlighter
 }
 
 // New returns a Renderer for opts.
 func New(opts Options) *Renderer {
-	return &Renderer{opts: opts}
+	if opts.MaxSize <= 0 {
+		opts.MaxSize = DefaultMaxSize
+	}
+	if opts.IDPrefix == "" {
+		opts.IDPrefix = DefaultIDPrefix
+	}
+	r := &Renderer{opts: opts, code: newHighlighter(codeCacheBytes)}
+	r.md = newMarkdown(opts, r.code)
+	return r
 }
 
 // Render renders in. It returns a *LimitError for input it refuses; any other
 // input, however malformed, renders.
+//
+// Limits are checked before parsing: Source over Options.MaxSize is refused
+// with ErrTooLarge. Nesting is clamped while parsing rather than refused:
+// block containers (quotes, lists, footnotes) deeper than 64 levels, more
+// than 1000 emphasis or 1000 bracket delimiters in one paragraph, and
+// delimiter runs longer than 32 render as literal text, with a Warning.
+// Link reference definitions expanding to more than 4*MaxSize bytes of URLs
+// are refused with ErrTooLarge.
 func (r *Renderer) Render(in Input) (*Doc, error) {
-	return &Doc{HTML: in.Source}, nil // replaced by the real implementation
+	if len(in.Source) > r.opts.MaxSize {
+		return nil, &LimitError{Size: len(in.Source), Max: r.opts.MaxSize, Err: ErrTooLarge}
+	}
+	src := normalize(in.Source)
+	st := newState(r, in, src)
+	pc := parser.NewContext()
+	pc.Set(stateKey, st)
+	root := r.md.Parser().Parse(text.NewReader(src), parser.WithContext(pc))
+	if err := st.process(root); err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	buf.Grow(len(src) + len(src)/2)
+	if err := r.md.Renderer().Render(&buf, src, root); err != nil {
+		return nil, fmt.Errorf("render %s: %w", in.Path, err)
+	}
+	return st.finish(buf.Bytes()), nil
 }

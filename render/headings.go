@@ -1,0 +1,194 @@
+package render
+
+import (
+	"bytes"
+	"fmt"
+	"strconv"
+	"strings"
+	"unicode"
+
+	"github.com/yuin/goldmark/ast"
+)
+
+// reserveIDs records the explicit {#id}s of all headings before any heading
+// gets an id, so that an explicit id always wins over a generated one. With
+// UnsafeHTML it also records the id and name attributes of raw HTML
+// (<a id="msi"></a>), so that links to them are not given the prefix.
+func (st *state) reserveIDs(root ast.Node) {
+	_ = ast.Walk(root, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
+		if !entering {
+			return ast.WalkContinue, nil
+		}
+		switch n := n.(type) {
+		case *ast.Heading:
+			if id := explicitID(n); id != "" {
+				st.reserved[st.prefixed(id)] = true
+			}
+			if !st.opts.UnsafeHTML {
+				return ast.WalkSkipChildren, nil
+			}
+		case *ast.HTMLBlock:
+			if st.opts.UnsafeHTML {
+				for i := range n.Lines().Len() {
+					seg := n.Lines().At(i)
+					st.rawIDs(seg.Value(st.src))
+				}
+				if n.HasClosure() {
+					st.rawIDs(n.ClosureLine.Value(st.src))
+				}
+			}
+		case *ast.RawHTML: // reached with UnsafeHTML only
+			for i := range n.Segments.Len() {
+				seg := n.Segments.At(i)
+				st.rawIDs(seg.Value(st.src))
+			}
+		}
+		if fc := n.FirstChild(); fc == nil || fc.Type() == ast.TypeInline && !st.opts.UnsafeHTML {
+			return ast.WalkSkipChildren, nil
+		}
+		return ast.WalkContinue, nil
+	})
+}
+
+// rawIDs records the values of id= and name= attributes in raw HTML.
+func (st *state) rawIDs(b []byte) {
+	for i := 0; i < len(b); i++ {
+		if i > 0 && b[i-1] != ' ' && b[i-1] != '\t' && b[i-1] != '\n' {
+			continue
+		}
+		rest := b[i:]
+		switch {
+		case len(rest) > 3 && bytes.EqualFold(rest[:3], []byte("id=")):
+			rest = rest[3:]
+		case len(rest) > 5 && bytes.EqualFold(rest[:5], []byte("name=")):
+			rest = rest[5:]
+		default:
+			continue
+		}
+		end := bytes.IndexAny(rest, " \t\n>")
+		if q := rest[0]; q == '"' || q == '\'' {
+			rest = rest[1:]
+			end = bytes.IndexByte(rest, q)
+		}
+		if end < 0 {
+			end = len(rest)
+		}
+		if end > 0 {
+			st.htmlIDs[string(rest[:end])] = true
+		}
+	}
+}
+
+// heading gives h its id and records it. The id is the explicit {#id} if
+// there is one, else the slug of the heading text, always with the id
+// prefix, made unique with -1, -2, ... All other attributes written in
+// {...} are dropped: headings carry only their id.
+func (st *state) heading(h *ast.Heading) {
+	text := inlineText(h, st.src)
+	id := explicitID(h)
+	explicit := id != ""
+	h.RemoveAttributes()
+	if !explicit {
+		id = slug(text)
+	}
+	id = st.uniqueID(st.prefixed(id), explicit)
+	h.SetAttributeString("id", id)
+	st.headings = append(st.headings, Heading{Level: h.Level, ID: id, Text: text})
+}
+
+func explicitID(h *ast.Heading) string {
+	if v, ok := h.AttributeString("id"); ok {
+		return strings.Join(strings.Fields(attrString(v)), "-")
+	}
+	return ""
+}
+
+// prefixed adds the id prefix to id unless it is already there.
+func (st *state) prefixed(id string) string {
+	if strings.HasPrefix(id, st.opts.IDPrefix) {
+		return id
+	}
+	return st.opts.IDPrefix + id
+}
+
+// uniqueID returns id, or id-1, id-2, ... if it is taken, and marks it
+// taken. A generated id also avoids the explicit ids still to come.
+func (st *state) uniqueID(id string, explicit bool) string {
+	free := func(c string) bool {
+		return !st.ids[c] && (explicit && c == id || !st.reserved[c])
+	}
+	c := id
+	for n := st.suffix[id]; !free(c); {
+		n++
+		c = id + "-" + strconv.Itoa(n)
+		st.suffix[id] = n
+	}
+	st.ids[c] = true
+	return c
+}
+
+// slug turns heading text into an id the way GitHub does, so that anchors
+// written for GitHub ("#example-2-import-a-credential") keep working:
+// lower-case; letters (any script, with their combining marks), digits, '_'
+// and '-' kept; spaces become '-'; everything else dropped. Hyphens are
+// neither collapsed nor trimmed ("Background operator &" gives
+// "background-operator-"). Text with nothing left gives "section".
+func slug(text string) string {
+	var b strings.Builder
+	b.Grow(len(text))
+	for _, r := range strings.TrimSpace(text) {
+		switch {
+		case r == ' ' || r == '-':
+			b.WriteByte('-')
+		case r < 0x80:
+			if 'A' <= r && r <= 'Z' {
+				r += 'a' - 'A'
+			}
+			if 'a' <= r && r <= 'z' || '0' <= r && r <= '9' || r == '_' {
+				b.WriteRune(r)
+			}
+		case unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r) ||
+			unicode.Is(unicode.Mc, r) || unicode.Is(unicode.Pc, r):
+			b.WriteRune(unicode.ToLower(r))
+		}
+	}
+	if b.Len() == 0 {
+		return "section"
+	}
+	return b.String()
+}
+
+// fragment returns the fragment to write for a link to frag in an article:
+// the id prefix added as for heading ids. "top" is kept (browsers scroll to
+// the top for it), and so are the ids of raw HTML.
+func (st *state) fragment(frag string) string {
+	if frag == "" || strings.EqualFold(frag, "top") || st.htmlIDs[frag] {
+		return frag
+	}
+	return st.prefixed(frag)
+}
+
+// checkAnchors warns about links to fragments of this document that no
+// heading has. Footnote ids are generated by goldmark and not checked.
+func (st *state) checkAnchors() {
+	for _, a := range st.anchors {
+		if st.ids[a.id] || st.htmlIDs[a.id] || strings.HasPrefix(a.id, st.opts.IDPrefix+"fn") ||
+			strings.EqualFold(a.id, "top") {
+			continue
+		}
+		st.warnings = append(st.warnings, Warning{Line: a.line,
+			Message: fmt.Sprintf("no heading %q in this document", "#"+strings.TrimPrefix(a.id, st.opts.IDPrefix))})
+	}
+}
+
+// attrString returns an attribute value parsed by goldmark as a string.
+func attrString(v any) string {
+	switch v := v.(type) {
+	case []byte:
+		return string(v)
+	case string:
+		return v
+	default:
+		return fmt.Sprint(v)
+	}
+}

@@ -1,0 +1,224 @@
+package render
+
+import (
+	"bytes"
+	"fmt"
+	"hash/maphash"
+	"strings"
+	"sync"
+
+	"github.com/alecthomas/chroma/v2"
+	chromahtml "github.com/alecthomas/chroma/v2/formatters/html"
+	"github.com/alecthomas/chroma/v2/lexers"
+	"github.com/alecthomas/chroma/v2/styles"
+)
+
+// Code highlighting uses chroma directly rather than goldmark-highlighting:
+// that extension looks the lexer up for every block (chroma falls back to
+// matching every lexer's file globs for unknown names such as "output": 35 s
+// over the PowerShell docs), builds a formatter and converts the style to CSS
+// for every block, and offers no way to cache. Here lexers are looked up once
+// per language, tokens become <span class="..."> with chroma's standard class
+// names (never style attributes), and highlighted blocks are cached by
+// content.
+
+const (
+	// maxHighlight is the largest code block highlighted; larger ones are
+	// shown plain. chroma's regexp lexers manage about 1 MB/s.
+	maxHighlight = 64 << 10
+	// codeCacheBytes bounds the highlighted HTML a Renderer keeps.
+	codeCacheBytes = 32 << 20
+)
+
+// highlighter turns code into chroma-classed HTML. It is safe for
+// concurrent use.
+type highlighter struct {
+	lexers sync.Map // lower-case language → chroma.Lexer, nil when chroma has none
+
+	mu       sync.Mutex
+	seed     [2]maphash.Seed
+	cur, old map[codeKey]string // two generations: cur fills up, then replaces old
+	curBytes int
+	maxBytes int
+}
+
+type codeKey struct {
+	lexer  string
+	h1, h2 uint64
+	n      int
+}
+
+func newHighlighter(maxBytes int) *highlighter {
+	return &highlighter{
+		seed:     [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()},
+		cur:      map[codeKey]string{},
+		maxBytes: maxBytes,
+	}
+}
+
+// lexer returns chroma's lexer for lang (a fenced block's language, lower
+// case), or nil. The plain-text lexers count as none: nothing to highlight.
+func (h *highlighter) lexer(lang string) chroma.Lexer {
+	if v, ok := h.lexers.Load(lang); ok {
+		l, _ := v.(chroma.Lexer)
+		return l
+	}
+	var l chroma.Lexer
+	if found := lexers.Get(lang); found != nil && found != lexers.Fallback && found.Config().Name != "plaintext" {
+		l = chroma.Coalesce(found)
+	}
+	h.lexers.Store(lang, l)
+	return l
+}
+
+// highlight returns the HTML for code in lang, and false when it is not to
+// be highlighted (unknown language, too large, or chroma failed).
+func (h *highlighter) highlight(lang string, code []byte) (string, bool) {
+	if lang == "" || len(code) > maxHighlight {
+		return "", false
+	}
+	l := h.lexer(lang)
+	if l == nil {
+		return "", false
+	}
+	key := codeKey{
+		lexer: l.Config().Name,
+		h1:    maphash.Bytes(h.seed[0], code),
+		h2:    maphash.Bytes(h.seed[1], code),
+		n:     len(code),
+	}
+	if s, ok := h.get(key); ok {
+		return s, true
+	}
+	it, err := l.Tokenise(nil, string(code))
+	if err != nil {
+		return "", false
+	}
+	var b strings.Builder
+	b.Grow(len(code) * 3)
+	for t := it(); t != chroma.EOF; t = it() {
+		if class := tokenClass(t.Type); class != "" {
+			b.WriteString(`<span class="`)
+			b.WriteString(class)
+			b.WriteString(`">`)
+			escapeHTML(&b, t.Value)
+			b.WriteString(`</span>`)
+		} else {
+			escapeHTML(&b, t.Value)
+		}
+	}
+	s := b.String()
+	h.put(key, s)
+	return s, true
+}
+
+func (h *highlighter) get(k codeKey) (string, bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if s, ok := h.cur[k]; ok {
+		return s, true
+	}
+	if s, ok := h.old[k]; ok {
+		h.add(k, s)
+		return s, true
+	}
+	return "", false
+}
+
+func (h *highlighter) put(k codeKey, s string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.add(k, s)
+}
+
+// add stores s under k; h.mu is held. When the current generation reaches
+// half the budget it becomes the old one and the previous old one is
+// dropped, so entries used since survive and memory stays under maxBytes.
+func (h *highlighter) add(k codeKey, s string) {
+	if h.curBytes+len(s) > h.maxBytes/2 {
+		h.old, h.cur, h.curBytes = h.cur, map[codeKey]string{}, 0
+	}
+	if len(s) > h.maxBytes/2 {
+		return
+	}
+	h.cur[k] = s
+	h.curBytes += len(s)
+}
+
+// tokenClass returns chroma's CSS class for t ("k", "nf", "s2", ...), the
+// nearest ancestor type's when t has none, "" for plain text and whitespace.
+func tokenClass(t chroma.TokenType) string {
+	if t == chroma.TextWhitespace {
+		return ""
+	}
+	for ; t != 0; t = t.Parent() {
+		if class, ok := chroma.StandardTypes[t]; ok {
+			return class
+		}
+	}
+	return ""
+}
+
+// escapeHTML writes s with &, <, > and " escaped.
+func escapeHTML(b *strings.Builder, s string) {
+	last := 0
+	for i := 0; i < len(s); i++ {
+		var esc string
+		switch s[i] {
+		case '&':
+			esc = "&amp;"
+		case '<':
+			esc = "&lt;"
+		case '>':
+			esc = "&gt;"
+		case '"':
+			esc = "&quot;"
+		default:
+			continue
+		}
+		b.WriteString(s[last:i])
+		b.WriteString(esc)
+		last = i + 1
+	}
+	b.WriteString(s[last:])
+}
+
+// ChromaCSS returns the stylesheet of chroma style name ("github",
+// "github-dark", ... see chroma's styles package) for the code blocks Render
+// writes. Every rule is prefixed with scope and a space when scope is not
+// empty, so a dark style can sit beside a light one:
+//
+//	ChromaCSS("github", "")
+//	ChromaCSS("github-dark", "[data-theme=dark]")
+//	// and inside @media (prefers-color-scheme: dark) { ... }:
+//	ChromaCSS("github-dark", ":root:not([data-theme=light])")
+//
+// The rules select ".chroma" (the <pre> of every code block) and
+// ".chroma .<token class>".
+func ChromaCSS(name, scope string) ([]byte, error) {
+	style, ok := styles.Registry[name]
+	if !ok {
+		return nil, fmt.Errorf("chroma style %q: no such style", name)
+	}
+	if strings.ContainsAny(scope, "{};") {
+		return nil, fmt.Errorf("css scope %q: must be a selector", scope)
+	}
+	var css bytes.Buffer
+	f := chromahtml.New(chromahtml.WithClasses(true), chromahtml.WithCSSComments(false))
+	if err := f.WriteCSS(&css, style); err != nil {
+		return nil, fmt.Errorf("chroma style %q: %w", name, err)
+	}
+	if scope == "" {
+		return css.Bytes(), nil
+	}
+	var out bytes.Buffer
+	for _, rule := range bytes.SplitAfter(css.Bytes(), []byte("\n")) {
+		if len(bytes.TrimSpace(rule)) == 0 {
+			continue
+		}
+		out.WriteString(scope)
+		out.WriteByte(' ')
+		out.Write(rule)
+	}
+	return out.Bytes(), nil
+}

@@ -1,0 +1,155 @@
+package render_test
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"golang.org/x/net/html"
+
+	"kb/render"
+)
+
+func TestMaxSize(t *testing.T) {
+	r := render.New(render.Options{MaxSize: 10})
+	_, err := r.Render(render.Input{Source: []byte("0123456789")})
+	require.NoError(t, err)
+
+	_, err = r.Render(render.Input{Source: []byte("0123456789a")})
+	var le *render.LimitError
+	require.ErrorAs(t, err, &le)
+	assert.ErrorIs(t, err, render.ErrTooLarge)
+	assert.Equal(t, render.LimitError{Size: 11, Max: 10, Err: render.ErrTooLarge}, *le)
+	assert.Equal(t, "markdown too large", err.Error())
+
+	_, err = render.New(render.Options{}).Render(render.Input{Source: make([]byte, render.DefaultMaxSize+1)})
+	assert.ErrorIs(t, err, render.ErrTooLarge)
+}
+
+// TestReferenceExpansion: a short document repeating a long reference
+// definition would expand to far more HTML than its size; it is refused.
+func TestReferenceExpansion(t *testing.T) {
+	src := "[r]: https://example.com/" + strings.Repeat("a", 100_000) + "\n\n" + strings.Repeat("[x][r] ", 100_000)
+	_, err := render.New(render.Options{}).Render(render.Input{Source: []byte(src)})
+	var le *render.LimitError
+	require.ErrorAs(t, err, &le)
+	assert.ErrorIs(t, err, render.ErrTooLarge)
+	assert.Equal(t, 4*render.DefaultMaxSize, le.Max)
+}
+
+// TestPathological renders inputs that make goldmark's parsers quadratic or
+// its tree deep. Each must render (Render clamps rather than refuses) well
+// within the deadline, safely, and with HTML of bounded depth.
+func TestPathological(t *testing.T) {
+	nestedList := func() string {
+		var b strings.Builder
+		for i := 0; b.Len() < 900_000; i++ {
+			b.WriteString(strings.Repeat("  ", i))
+			b.WriteString("- item\n")
+		}
+		return b.String()
+	}
+	tests := []struct {
+		name, src string
+		warn      bool // the clamp is reported
+	}{
+		{name: "nested quotes", src: strings.Repeat("> ", 100_000) + "x", warn: true},
+		{name: "nested list markers", src: strings.Repeat("- ", 10_000) + "x", warn: true},
+		{name: "nested ordered lists", src: strings.Repeat("1. ", 100_000) + "x", warn: true},
+		{name: "nested list items", src: nestedList(), warn: true},
+		{name: "quotes and lists", src: strings.Repeat("> - ", 100_000) + "x", warn: true},
+		{name: "quote lines", src: strings.Repeat("> > > > > > > > > > > > > > > > > > > > > > > > > > > > > > > > > > > > x\n", 10_000)},
+		{name: "open brackets", src: strings.Repeat("[", 200_000), warn: true},
+		{name: "brackets", src: strings.Repeat("[", 100_000) + strings.Repeat("]", 100_000), warn: true},
+		{name: "unclosed links", src: strings.Repeat("[a](", 100_000), warn: true},
+		{name: "nested images", src: strings.Repeat("![", 50_000) + strings.Repeat("](x)", 50_000), warn: true},
+		{name: "footnote openers", src: strings.Repeat("[^", 200_000), warn: true},
+		{name: "emphasis pairs", src: strings.Repeat("*a", 100_000), warn: true},
+		{name: "unmatched emphasis", src: strings.Repeat("*a_", 100_000), warn: true},
+		{name: "alternating emphasis", src: strings.Repeat("*a _", 50_000) + strings.Repeat("_ a*", 50_000), warn: true},
+		{name: "long runs", src: strings.Repeat("*", 100_000) + "a" + strings.Repeat("*", 100_000), warn: true},
+		{name: "nested emphasis", src: strings.Repeat("*a **b ", 20_000) + strings.Repeat(" b** a*", 20_000), warn: true},
+		{name: "deepest emphasis", src: strings.Repeat("*a _b ", 250) + strings.Repeat(" b_ a*", 250)},
+		{name: "strikethrough", src: strings.Repeat("~~a", 100_000), warn: true},
+		{name: "code spans", src: strings.Repeat("`a``", 100_000)},
+		{name: "raw html openers", src: strings.Repeat("<a ", 100_000)},
+		{name: "wide table", src: "|" + strings.Repeat("a|", 2000) + "\n|" + strings.Repeat("-|", 2000) + "\n" + strings.Repeat("x\n", 200_000), warn: true},
+		{name: "reference definitions", src: strings.Repeat("[a]: b\n", 100_000), warn: true},
+		{name: "heading attributes", src: "# a {" + strings.Repeat("{", 500_000)},
+		{name: "same headings", src: strings.Repeat("## a\n", 100_000)},
+		{name: "definition lists", src: strings.Repeat("a\n: ", 100_000)},
+		{name: "bare e-mail", src: strings.Repeat("a@", 300_000)},
+		{name: "bare URLs", src: strings.Repeat("www.", 200_000)},
+	}
+	deadline := 10 * time.Second // each takes well under a second
+	if raceEnabled() {
+		deadline *= 6
+	}
+	r := render.New(render.Options{})
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			doc := renderWithin(t, r, deadline, tt.src)
+			if doc == nil {
+				return
+			}
+			assertSafeHTML(t, doc.HTML)
+			// 65 blocks and 1000 delimiters at most.
+			assert.LessOrEqual(t, htmlDepth(t, doc.HTML), 1100)
+			assert.Equal(t, tt.warn, len(doc.Warnings) > 0, "warnings: %v", doc.Warnings)
+		})
+	}
+}
+
+// renderWithin renders src and fails t if that takes longer than d; it does
+// not measure speed otherwise.
+func renderWithin(t *testing.T, r *render.Renderer, d time.Duration, src string) *render.Doc {
+	t.Helper()
+	type result struct {
+		doc *render.Doc
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		doc, err := r.Render(render.Input{Path: testPath, Source: []byte(src)})
+		done <- result{doc, err}
+	}()
+	select {
+	case res := <-done:
+		require.NoError(t, res.err)
+		return res.doc
+	case <-time.After(d):
+		t.Fatalf("no result after %v", d) // the goroutine is abandoned with the test binary
+		return nil
+	}
+}
+
+// htmlDepth returns how deeply the elements of h nest.
+func htmlDepth(t *testing.T, h []byte) int {
+	t.Helper()
+	z := html.NewTokenizer(bytes.NewReader(h))
+	depth, deepest := 0, 0
+	for {
+		switch z.Next() {
+		case html.ErrorToken:
+			if !errors.Is(z.Err(), io.EOF) {
+				require.NoError(t, z.Err())
+			}
+			return deepest
+		case html.StartTagToken:
+			name, _ := z.TagName()
+			if !voidElements[string(name)] {
+				depth++
+				deepest = max(deepest, depth)
+			}
+		case html.EndTagToken:
+			depth--
+		}
+	}
+}
+
+var voidElements = map[string]bool{"br": true, "hr": true, "img": true, "input": true}

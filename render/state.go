@@ -1,0 +1,163 @@
+package render
+
+import (
+	"path"
+	"sort"
+	"strings"
+
+	"github.com/yuin/goldmark/ast"
+	east "github.com/yuin/goldmark/extension/ast"
+	"github.com/yuin/goldmark/parser"
+)
+
+// state is everything one Render call owns. The parser reaches it through
+// the parser.Context (stateKey); process and finish use it directly. Nodes
+// carry what the shared HTML renderer needs (ids, link URLs, callout kinds)
+// as attributes, so the renderer itself holds no per-call state.
+type state struct {
+	opts  Options
+	in    Input
+	src   []byte // normalized Source: every position below refers to it
+	dir   string // folder of in.Path, "." at the root
+	lines lineIndex
+
+	// Parse-time guards (limits.go).
+	inlineBlock          ast.Node // the inline block being parsed
+	delimiters, brackets int      // seen in inlineBlock
+	clampedInline        ast.Node // last inline block warned about
+	clampedDepth         bool     // warned about nesting
+	atFrom, at           int      // next '@' in src at or after atFrom (linkify.go)
+
+	// process (links.go, headings.go).
+	linkBytes int             // destination and title bytes seen, against 4*MaxSize
+	ids       map[string]bool // heading ids given
+	suffix    map[string]int  // id → last -n suffix tried for it
+	reserved  map[string]bool // explicit heading ids
+	htmlIDs   map[string]bool // ids in raw HTML, with UnsafeHTML
+	anchors   []anchorRef
+
+	// The Doc.
+	title      string
+	headings   []Heading
+	links      []Link
+	warnings   []Warning
+	text, code textBuilder
+}
+
+// anchorRef is a link to a fragment of this document, checked once every
+// heading has its id.
+type anchorRef struct {
+	id   string // as in the href, prefix included
+	line int
+}
+
+func newState(r *Renderer, in Input, src []byte) *state {
+	dir := path.Dir(path.Clean(strings.TrimPrefix(in.Path, "/")))
+	st := &state{
+		opts:     r.opts,
+		in:       in,
+		src:      src,
+		dir:      dir,
+		lines:    lineIndex{src: src},
+		ids:      map[string]bool{},
+		suffix:   map[string]int{},
+		reserved: map[string]bool{},
+		htmlIDs:  map[string]bool{},
+		at:       -1,
+	}
+	st.text.b.Grow(len(src) / 2)
+	return st
+}
+
+func stateOf(pc parser.Context) *state {
+	return pc.Get(stateKey).(*state)
+}
+
+// warnAt records a warning for source offset pos.
+func (st *state) warnAt(pos int, msg string) {
+	st.warnings = append(st.warnings, Warning{Line: st.lines.lineOf(pos), Message: msg})
+}
+
+// process turns the parsed tree into kb's: the opening H1 becomes the title,
+// headings get ids, links are resolved and checked, and the plain text and
+// code are collected. It returns a *LimitError when link reference
+// definitions expand beyond the budget.
+func (st *state) process(root ast.Node) error {
+	if h, ok := root.FirstChild().(*ast.Heading); ok && h.Level == 1 {
+		st.title = inlineText(h, st.src)
+		root.RemoveChild(root, h)
+	}
+	st.reserveIDs(root)
+	err := ast.Walk(root, st.visit)
+	if err != nil {
+		return err
+	}
+	st.checkAnchors()
+	return nil
+}
+
+func (st *state) visit(node ast.Node, entering bool) (ast.WalkStatus, error) {
+	if !entering {
+		if node.Type() == ast.TypeBlock {
+			st.text.newline()
+		}
+		return ast.WalkContinue, nil
+	}
+	switch n := node.(type) {
+	case *ast.Heading:
+		st.heading(n)
+	case *ast.Text:
+		st.text.write(textValue(n, st.src))
+		if n.HardLineBreak() {
+			st.text.newline()
+		} else if n.SoftLineBreak() {
+			st.text.space()
+		}
+	case *ast.String:
+		st.text.write(n.Value)
+	case *ast.CodeSpan:
+		code := codeSpanText(n, st.src)
+		st.text.write(code)
+		st.code.write(code)
+		st.code.newline()
+		return ast.WalkSkipChildren, nil
+	case *ast.FencedCodeBlock, *ast.CodeBlock:
+		lines := n.Lines()
+		for i := range lines.Len() {
+			seg := lines.At(i)
+			st.code.write(seg.Value(st.src))
+		}
+		st.code.newline()
+		return ast.WalkSkipChildren, nil
+	case *ast.HTMLBlock, *ast.RawHTML:
+		return ast.WalkSkipChildren, nil
+	case *ast.Link:
+		return ast.WalkContinue, st.link(n, n.Destination, n.Title, false)
+	case *ast.Image:
+		return ast.WalkContinue, st.link(n, n.Destination, n.Title, true)
+	case *ast.AutoLink:
+		return ast.WalkContinue, st.autoLink(n)
+	case *ast.ListItem:
+		if fc := n.FirstChild(); fc != nil {
+			if _, ok := fc.FirstChild().(*east.TaskCheckBox); ok {
+				n.SetAttributeString("class", []byte("task-list-item"))
+				n.Parent().SetAttributeString("class", []byte("contains-task-list"))
+			}
+		}
+	}
+	return ast.WalkContinue, nil
+}
+
+// finish builds the Doc around the rendered HTML.
+func (st *state) finish(html []byte) *Doc {
+	sort.SliceStable(st.warnings, func(i, j int) bool { return st.warnings[i].Line < st.warnings[j].Line })
+	return &Doc{
+		HTML:     html,
+		Title:    st.title,
+		Headings: st.headings,
+		Text:     st.text.String(),
+		Code:     st.code.String(),
+		Links:    st.links,
+		Warnings: st.warnings,
+	}
+}
