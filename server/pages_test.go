@@ -82,6 +82,13 @@ func TestStaticAssets(t *testing.T) {
 		}
 	}
 	assert.Contains(t, site.get(t, "/static/app.js").header.Get("Content-Type"), "javascript")
+
+	light, dark := site.get(t, "/static/chroma-light.css").body, site.get(t, "/static/chroma-dark.css").body
+	assert.Contains(t, light, `:root[data-theme="light"] .chroma`)
+	assert.Contains(t, light, "@media (prefers-color-scheme: light)")
+	assert.Contains(t, dark, `:root[data-theme="dark"] .chroma`)
+	assert.Contains(t, dark, "@media (prefers-color-scheme: dark)")
+	assert.Contains(t, dark, ":root:not([data-theme]) .chroma")
 	assert.Equal(t, "image/svg+xml", site.get(t, "/static/favicon.svg").header.Get("Content-Type"))
 }
 

@@ -1,6 +1,10 @@
 package server
 
-import "bytes"
+import (
+	"bytes"
+
+	"kb/render"
+)
 
 // The chroma styles of code blocks in light and dark mode.
 const (
@@ -32,11 +36,11 @@ func syntaxStylesheets() (map[string][]byte, error) {
 // scopedCSS returns style's rules twice: under chosen, and under
 // :root:not([data-theme]) inside the media query of the system preference.
 func scopedCSS(style, chosen, media string) ([]byte, error) {
-	explicit, err := chromaCSS(style, chosen)
+	explicit, err := render.ChromaCSS(style, chosen)
 	if err != nil {
 		return nil, err
 	}
-	auto, err := chromaCSS(style, `:root:not([data-theme])`)
+	auto, err := render.ChromaCSS(style, `:root:not([data-theme])`)
 	if err != nil {
 		return nil, err
 	}
@@ -46,11 +50,4 @@ func scopedCSS(style, chosen, media string) ([]byte, error) {
 	b.Write(auto)
 	b.WriteString("}\n")
 	return b.Bytes(), nil
-}
-
-// chromaCSS is the hook for render.ChromaCSS, which is being written; until
-// it lands, code blocks are not coloured.
-// TODO(lead): replace the body with `return render.ChromaCSS(style, scope)`.
-func chromaCSS(style, scope string) ([]byte, error) {
-	return []byte("/* " + style + " under " + scope + ": waiting for render.ChromaCSS */\n"), nil
 }
