@@ -33,13 +33,20 @@ type Article struct {
 	Aliases     []string      // normalised old URL paths that redirect here
 	Reviewed    time.Time     // zero when never reviewed
 	ReviewEvery time.Duration // zero when the site default applies
-	Updated     time.Time     // last modification known (file time, or reviewed)
+	Updated     time.Time     // last modification known: the last commit's time with git, else the file's time, or reviewed
 	Size        int64         // bytes of the source file
 	Extra       map[string]any
 	Doc         render.Doc // rendered body; empty when the file could not be rendered
 	Warnings    []Warning  // problems with this file, shown on its page
 	Unrendered  string     // why Doc is empty ("too large", "binary file"), "" when rendered
 	Hash        string     // hex digest of the source bytes
+
+	// LastCommit is the last commit that changed the file, nil without git
+	// or when it is older than the history kb reads (5,000 commits).
+	// UpdatedBy and UpdateSubject repeat its author and subject.
+	LastCommit    *Commit
+	UpdatedBy     string
+	UpdateSubject string
 }
 
 // Folder returns the root-relative folder of the article ("runbooks/etcd"), "" at the root.

@@ -2,6 +2,7 @@ package content
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
@@ -10,10 +11,14 @@ import (
 	"time"
 )
 
-// Library holds the current Snapshot of a content folder and replaces it
-// atomically when the folder is loaded again: readers never see half a load.
+// Library holds the current Snapshot of the content and replaces it
+// atomically when the content changes: readers never see half a load. The
+// content is a folder (NewLibrary) or the commits of a git ref
+// (NewGitLibrary). When a load fails, the last good snapshot stays published
+// and the error is kept (Err, ErrSince) until a load succeeds.
 type Library struct {
-	files fs.FS
+	files fs.FS    // the folder; nil in git mode
+	git   *GitRepo // the repository: the source in git mode, history otherwise; may be nil
 	opts  Options
 	log   *slog.Logger
 
@@ -24,31 +29,188 @@ type Library struct {
 
 type loadError struct {
 	err error
-	at  time.Time
+	at  time.Time // when the run of failures began
 }
 
-// NewLibrary returns a Library over files; nothing is read until Load.
+// NewLibrary returns a Library over the folder files; nothing is read until
+// Load. With opts.Git, articles get their last commit and History works.
 func NewLibrary(files fs.FS, opts Options, log *slog.Logger) *Library {
-	return &Library{files: files, opts: opts, log: log}
+	return &Library{files: files, git: opts.Git, opts: opts, log: log}
 }
 
-// Load reads the content folder and publishes the new snapshot. When loading
-// fails, the last good snapshot stays published and the error is kept for
-// readiness checks.
+// NewGitLibrary returns a Library that reads the content from the commit
+// that repo's ref names, never from a working tree: Load reads that commit,
+// Sync moves to the commit the ref names now, Pull fetches first. Nothing is
+// read until Load.
+func NewGitLibrary(repo *GitRepo, opts Options, log *slog.Logger) *Library {
+	opts.Git = repo
+	return &Library{git: repo, opts: opts, log: log}
+}
+
+// Load reads all of the content again and publishes the new snapshot. When
+// loading fails, the last good snapshot stays published and the error is
+// kept for readiness checks.
 func (l *Library) Load(ctx context.Context) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	s, err := Load(ctx, l.files, l.opts)
+	in := buildInput{files: l.files, opts: l.opts, prev: l.current.Load(), full: true}
+	if l.files == nil {
+		commit, err := l.git.Resolve(ctx)
+		if err != nil {
+			return l.failed(err)
+		}
+		if err := l.fromCommit(ctx, &in, commit, nil); err != nil {
+			return l.failed(err)
+		}
+	} else if l.git != nil {
+		in.hist, in.histErr = headHistory(ctx, l.git, nil)
+	}
+	_, err := l.publish(ctx, in)
+	return err
+}
+
+// Apply brings the snapshot up to date after files changed in the folder:
+// changed lists root-relative paths of files or folders (as Watch reports
+// them) that are read again whatever their listing says. Other files are
+// read again only when their size or time changed, and articles are rendered
+// again only when they or a file they link to changed. In git mode changed is
+// ignored and Apply is Sync.
+func (l *Library) Apply(ctx context.Context, changed []string) (Update, error) {
+	if l.files == nil {
+		return l.Sync(ctx)
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	prev := l.current.Load()
+	in := buildInput{files: l.files, opts: l.opts, prev: prev, full: prev == nil, hints: changed}
+	if l.git != nil {
+		var since *history
+		if prev != nil {
+			since = prev.hist
+		}
+		in.hist, in.histErr = headHistory(ctx, l.git, since)
+	}
+	return l.publish(ctx, in)
+}
+
+// Sync moves the snapshot to the commit the git ref names now (git mode),
+// reading, rendering and listing as updated only the files changed since
+// the commit it serves. A ref rewritten by a force-push works too: history
+// is read again and files are still compared by content. For a folder, Sync
+// is Apply with nothing known to have changed.
+func (l *Library) Sync(ctx context.Context) (Update, error) {
+	if l.files != nil {
+		return l.Apply(ctx, nil)
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	prev := l.current.Load()
+	commit, err := l.git.Resolve(ctx)
 	if err != nil {
-		l.lastErr.Store(&loadError{err: err, at: time.Now()})
-		l.log.Error("content load failed; serving the last good content", "err", err)
-		return fmt.Errorf("load content: %w", err)
+		return Update{Snapshot: prev}, l.failed(err)
+	}
+	if prev != nil && prev.Commit == commit {
+		l.lastErr.Store(nil)
+		return Update{Snapshot: prev}, nil
+	}
+	in := buildInput{opts: l.opts, prev: prev, full: prev == nil}
+	var since *history
+	if prev != nil {
+		ok, err := l.git.isAncestor(ctx, prev.Commit, commit)
+		if err != nil {
+			return Update{Snapshot: prev}, l.failed(err)
+		}
+		if ok {
+			since = prev.hist
+			// Net renames between the two commits, for Update.Renamed.
+			if in.renames, err = l.git.Changed(ctx, prev.Commit, commit); err != nil {
+				return Update{Snapshot: prev}, l.failed(err)
+			}
+		} else {
+			l.log.Warn("git ref was rewritten (force-push); reading its history again", "from", short(prev.Commit), "to", short(commit))
+		}
+	}
+	if err := l.fromCommit(ctx, &in, commit, since); err != nil {
+		return Update{Snapshot: prev}, l.failed(err)
+	}
+	return l.publish(ctx, in)
+}
+
+// Pull fetches the remote of the git ref and then syncs (git mode). A failed
+// fetch still syncs to what the repository has, and is kept as the error
+// (Err) until a fetch succeeds. For a folder, Pull is Sync: kb never writes
+// into a working tree.
+func (l *Library) Pull(ctx context.Context) (Update, error) {
+	if l.files != nil {
+		return l.Sync(ctx)
+	}
+	before := l.lastErr.Load()
+	fetchErr := l.git.Fetch(ctx)
+	upd, err := l.Sync(ctx)
+	if err != nil || fetchErr == nil {
+		return upd, err
+	}
+	if l.lastErr.Load() == nil && before != nil {
+		l.lastErr.Store(before) // a run of failed fetches keeps its start
+	}
+	return upd, l.failed(fetchErr)
+}
+
+// fromCommit sets in to read commit: its files, and its history, read
+// again or extended from since.
+func (l *Library) fromCommit(ctx context.Context, in *buildInput, commit string, since *history) error {
+	files, err := l.git.FS(ctx, commit)
+	if err != nil {
+		return err
+	}
+	in.files, in.commit, in.strict = files, commit, true
+	in.hist, err = l.git.scanHistory(ctx, commit, since)
+	if err != nil {
+		if since == nil {
+			return err
+		}
+		in.hist, in.histErr = nil, err
+	}
+	return nil
+}
+
+// publish builds a snapshot from in and publishes it when it differs from the
+// current one. It must be called with l.mu held.
+func (l *Library) publish(ctx context.Context, in buildInput) (Update, error) {
+	s, upd, err := build(ctx, in)
+	if err != nil {
+		return Update{Snapshot: in.prev}, l.failed(err)
 	}
 	l.lastErr.Store(nil)
+	if !upd.Published {
+		upd.Snapshot = in.prev
+		return upd, nil
+	}
 	l.current.Store(s)
-	l.logWarnings(s)
-	l.log.Info("content loaded", "count", len(s.Articles), "warnings", s.WarningCount(), "dur", s.LoadTime.Round(time.Millisecond), "version", s.Version)
-	return nil
+	if in.prev == nil || in.full {
+		l.logWarnings(s)
+		l.log.Info("content loaded", "count", len(s.Articles), "warnings", s.WarningCount(), "dur", s.LoadTime.Round(time.Millisecond), "version", s.Version, "commit", short(s.Commit))
+	} else {
+		for _, a := range upd.Updated {
+			for _, w := range a.Warnings {
+				l.log.Warn(w.Message, "path", w.Path, "line", w.Line)
+			}
+		}
+		l.log.Info("content updated", "count", len(upd.Updated), "deleted", len(upd.Deleted), "renamed", len(upd.Renamed), "dur", s.LoadTime.Round(time.Millisecond), "version", s.Version, "commit", short(s.Commit))
+	}
+	return upd, nil
+}
+
+// failed records err, keeping the time the run of failures began, and
+// returns it wrapped.
+func (l *Library) failed(err error) error {
+	at := time.Now()
+	if prev := l.lastErr.Load(); prev != nil {
+		at = prev.at
+	}
+	l.lastErr.Store(&loadError{err: err, at: at})
+	l.log.Error("content load failed; serving the last good content", "err", err)
+	return fmt.Errorf("load content: %w", err)
 }
 
 // maxLoggedWarnings keeps a large, messy folder from flooding the log.
@@ -71,10 +233,61 @@ func (l *Library) Snapshot() *Snapshot {
 	return l.current.Load()
 }
 
-// Err returns the error of the last load, nil when it succeeded.
+// Err returns the error of the last load, sync or fetch, nil when it succeeded.
 func (l *Library) Err() error {
 	if e := l.lastErr.Load(); e != nil {
 		return e.err
 	}
 	return nil
+}
+
+// ErrSince returns when the failures that Err reports began; zero when Err is nil.
+func (l *Library) ErrSince() time.Time {
+	if e := l.lastErr.Load(); e != nil {
+		return e.at
+	}
+	return time.Time{}
+}
+
+// Git returns the repository of the content, nil when there is none. Its
+// History, FileAt and Diff serve the history pages; on nil they return
+// ErrNoHistory.
+func (l *Library) Git() *GitRepo {
+	return l.git
+}
+
+// History lists the commits that changed the article file at root-relative
+// path p, newest first and following renames, as of the commit the current
+// snapshot shows (git mode) or the HEAD it was loaded with. It returns
+// ErrNoHistory without git.
+func (l *Library) History(ctx context.Context, p string, limit int) ([]Commit, error) {
+	if l.git == nil {
+		return nil, ErrNoHistory
+	}
+	rev := ""
+	if s := l.current.Load(); s != nil && s.hist != nil {
+		rev = s.hist.head
+	}
+	return l.git.History(ctx, rev, p, limit)
+}
+
+// ArticleAt returns the article file at root-relative path p as it was in
+// commit (p is its path then, as History gives it), parsed and rendered
+// with its links resolved against the current snapshot. It is not part of
+// any snapshot. It returns ErrNoHistory without git and ErrNotFound for a
+// file the commit does not have.
+func (l *Library) ArticleAt(ctx context.Context, commit, p string) (*Article, error) {
+	s := l.current.Load()
+	if s == nil {
+		return nil, errors.New("content is not loaded yet")
+	}
+	data, err := l.git.FileAt(ctx, commit, p)
+	if err != nil {
+		return nil, err
+	}
+	maxSize := int64(s.Site.MaxSize)
+	src := parseArticle(file{path: p, size: int64(len(data))}, data[:min(int64(len(data)), maxSize+1)], nil, maxSize)
+	a := src.instance()
+	finish(a, renderSource(s.renderer, s, src))
+	return a, nil
 }

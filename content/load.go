@@ -20,12 +20,17 @@ import (
 	"kb/render"
 )
 
-// Options configures Load.
+// Options configures Load and a Library.
 type Options struct {
 	// MaxSize overrides kb.yaml's max_size when positive.
 	MaxSize int64
 	// IDPrefix is the prefix of heading ids; "" means render.DefaultIDPrefix.
 	IDPrefix string
+	// Git is the repository the content folder belongs to, or nil. With it,
+	// each article gets its last commit (Article.LastCommit), files renamed in
+	// the last 5,000 commits keep their old paths and URLs, and History works.
+	// The files are still read from the folder; NewGitLibrary reads commits.
+	Git *GitRepo
 }
 
 // maxSiteFile bounds kb.yaml.
@@ -39,41 +44,34 @@ const headSize = 64 << 10
 // Snapshot. Problems with single files become warnings on the snapshot and the
 // article; Load fails only when the root cannot be listed or ctx ends.
 func Load(ctx context.Context, fsys fs.FS, opts Options) (*Snapshot, error) {
-	start := time.Now()
-	site, warns := loadSite(fsys)
-	if opts.MaxSize > 0 {
-		site.MaxSize = ByteSize(opts.MaxSize)
+	in := buildInput{files: fsys, opts: opts, full: true}
+	if opts.Git != nil {
+		in.hist, in.histErr = headHistory(ctx, opts.Git, nil)
 	}
-	files, attachments, walkWarns, err := walk(ctx, fsys)
-	if err != nil {
-		return nil, err
-	}
-	warns = append(warns, walkWarns...)
+	s, _, err := build(ctx, in)
+	return s, err
+}
 
-	articles := make([]*Article, len(files))
-	bodies := make([][]byte, len(files))
-	bodyLines := make([]int, len(files))
-	err = parallel(ctx, len(files), func(i int) {
-		articles[i], bodies[i], bodyLines[i] = readArticle(fsys, files[i], int64(site.MaxSize))
-	})
+// headHistory reads the history of the repository's ref for a folder's
+// files, building on since when the ref only moved forward from it.
+func headHistory(ctx context.Context, g *GitRepo, since *history) (*history, error) {
+	head, err := g.Resolve(ctx)
 	if err != nil {
-		return nil, err
+		return since, err
 	}
-
-	s := newSnapshot(site, fsys, attachments)
-	warns = append(warns, s.assign(articles)...)
-
-	r := render.New(render.Options{UnsafeHTML: site.UnsafeHTML, MaxSize: int(site.MaxSize), IDPrefix: opts.IDPrefix})
-	err = parallel(ctx, len(articles), func(i int) {
-		renderArticle(r, s, articles[i], bodies[i], bodyLines[i])
-	})
+	if since != nil && since.head == head {
+		return since, nil
+	}
+	if since != nil {
+		if ok, err := g.isAncestor(ctx, since.head, head); err != nil || !ok {
+			since = nil
+		}
+	}
+	h, err := g.scanHistory(ctx, head, since)
 	if err != nil {
-		return nil, err
+		return since, err
 	}
-	s.Warnings = warns
-	s.index(articles)
-	s.LoadTime = time.Since(start)
-	return s, nil
+	return h, nil
 }
 
 func loadSite(fsys fs.FS) (Site, []Warning) {
@@ -93,18 +91,32 @@ func loadSite(fsys fs.FS) (Site, []Warning) {
 	return ParseSite(src)
 }
 
+// file is a file as listed: what tells whether it changed since the last load.
 type file struct {
 	path    string
 	size    int64
 	modTime time.Time
+	oid     string // blob id when read from git, which changes exactly when the content does
+}
+
+// same reports whether f and o are the same listing of an unchanged file.
+func (f file) same(o file) bool {
+	return f.path == o.path && f.size == o.size && f.modTime.Equal(o.modTime) && f.oid == o.oid
+}
+
+func listed(p string, info fs.FileInfo) file {
+	f := file{path: p, size: info.Size(), modTime: info.ModTime()}
+	if id, ok := info.Sys().(blobID); ok {
+		f.oid = string(id)
+	}
+	return f
 }
 
 // walk lists the Markdown files and attachments below the root, skipping
 // hidden files and folders (.git among them). Symbolic links are listed but
 // never followed as folders; opening one that leaves the root fails when the
 // file is read, which makes it a warning.
-func walk(ctx context.Context, fsys fs.FS) (files []file, attachments map[string]int64, warns []Warning, err error) {
-	attachments = map[string]int64{}
+func walk(ctx context.Context, fsys fs.FS) (files, attachments []file, warns []Warning, err error) {
 	err = fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			return ctxErr
@@ -135,9 +147,9 @@ func walk(ctx context.Context, fsys fs.FS) (files []file, attachments map[string
 			return nil
 		}
 		if strings.EqualFold(path.Ext(p), ".md") {
-			files = append(files, file{path: p, size: info.Size(), modTime: info.ModTime()})
+			files = append(files, listed(p, info))
 		} else if info.Mode().IsRegular() || info.Mode()&fs.ModeSymlink != 0 {
-			attachments[p] = info.Size()
+			attachments = append(attachments, listed(p, info))
 		}
 		return nil
 	})
@@ -147,16 +159,45 @@ func walk(ctx context.Context, fsys fs.FS) (files []file, attachments map[string
 	return files, attachments, warns, nil
 }
 
+// source is one Markdown file read and parsed: what a later load reuses
+// while the file is unchanged.
+type source struct {
+	file     file
+	base     *Article // front matter applied; never published, each build copies it
+	body     []byte   // Markdown after the front matter; nil when not rendered
+	bodyLine int      // line of the file where body starts
+	readErr  error    // why the file could not be read, nil when it was
+}
+
+// instance returns a copy of the parsed article for one snapshot, whose
+// build may then settle its id, URL and aliases and add warnings.
+func (src *source) instance() *Article {
+	a := *src.base
+	a.Warnings = slices.Clip(a.Warnings)
+	a.Aliases = slices.Clone(a.Aliases)
+	return &a
+}
+
 // readArticle reads and parses one file. It never fails: what goes wrong is
-// recorded on the article, which is still served.
-func readArticle(fsys fs.FS, f file, maxSize int64) (a *Article, body []byte, bodyLine int) {
-	a = &Article{Path: f.path, Size: f.size, Updated: f.modTime}
+// recorded on the article, which is still served. gone is true for a file
+// removed since it was listed, which the load leaves out.
+func readArticle(fsys fs.FS, f file, maxSize int64) (src *source, gone bool) {
+	data, err := readHead(fsys, f.path, maxSize+1)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, true
+	}
+	return parseArticle(f, data, err, maxSize), false
+}
+
+// parseArticle parses the first bytes of a file (at most maxSize+1 of them),
+// or records readErr.
+func parseArticle(f file, src []byte, readErr error, maxSize int64) *source {
+	a := &Article{Path: f.path, Size: f.size, Updated: f.modTime}
 	warn := func(line int, format string, args ...any) {
 		a.Warnings = append(a.Warnings, Warning{Path: f.path, Line: line, Message: fmt.Sprintf(format, args...)})
 	}
-	src, err := readHead(fsys, f.path, maxSize+1)
-	if err != nil {
-		warn(0, "cannot read: %v", err)
+	if readErr != nil {
+		warn(0, "cannot read: %v", readErr)
 		a.Unrendered = "The file could not be read."
 		src = nil
 	}
@@ -178,6 +219,9 @@ func readArticle(fsys fs.FS, f file, maxSize int64) (a *Article, body []byte, bo
 		warn(0, "file is not valid UTF-8; invalid bytes are shown as \uFFFD")
 	}
 	src = normaliseText(src)
+	for _, line := range conflictMarkers(src) {
+		warn(line, "unresolved merge conflict: <<<<<<<, ======= and >>>>>>> lines from a merge are still in the file")
+	}
 	fm, body, err := parseFrontMatter(f.path, src)
 	var fe *FrontMatterError
 	for _, e := range joined(err) {
@@ -189,7 +233,66 @@ func readArticle(fsys fs.FS, f file, maxSize int64) (a *Article, body []byte, bo
 		body = nil
 	}
 	a.applyFrontMatter(fm, warn)
-	return a, body, 1 + bytes.Count(src[:len(src)-len(body)], []byte("\n"))
+	return &source{file: f, base: a, body: body, bodyLine: 1 + bytes.Count(src[:len(src)-len(body)], []byte("\n")), readErr: readErr}
+}
+
+// conflictMarkers returns the lines that open an unresolved merge conflict:
+// a line starting with <<<<<<< followed by a ======= line and a >>>>>>> line,
+// outside fenced code (where a runbook about git may well show them).
+func conflictMarkers(src []byte) []int {
+	var out []int
+	open, sep := 0, false
+	fence := ""
+	n := 0
+	for line := range bytes.Lines(src) {
+		n++
+		t := strings.TrimRight(string(line), "\n")
+		f := fenceOf(t)
+		switch {
+		case fence == "" && f != "":
+			fence = f
+			continue
+		case fence != "":
+			if f != "" && f[0] == fence[0] && len(f) >= len(fence) && strings.TrimSpace(t) == f {
+				fence = ""
+			}
+			continue
+		}
+		switch {
+		case marker(t, '<'):
+			open, sep = n, false
+		case open > 0 && t == "=======":
+			sep = true
+		case open > 0 && sep && marker(t, '>'):
+			out = append(out, open)
+			open, sep = 0, false
+		}
+	}
+	return out
+}
+
+// marker reports whether line is a conflict marker of seven c: alone, or
+// followed by a space and a label.
+func marker(line string, c byte) bool {
+	m := strings.Repeat(string(c), 7)
+	return line == m || strings.HasPrefix(line, m+" ")
+}
+
+// fenceOf returns the fence (``` or ~~~, possibly longer) that line opens
+// or closes, "" for any other line.
+func fenceOf(line string) string {
+	t := strings.TrimLeft(line, " ")
+	if len(line)-len(t) > 3 || len(t) < 3 || (t[0] != '`' && t[0] != '~') {
+		return ""
+	}
+	n := 0
+	for n < len(t) && t[n] == t[0] {
+		n++
+	}
+	if n < 3 {
+		return ""
+	}
+	return t[:n]
 }
 
 func joined(err error) []error {
@@ -285,28 +388,51 @@ func normaliseText(src []byte) []byte {
 	return src
 }
 
-func renderArticle(r *render.Renderer, s *Snapshot, a *Article, body []byte, bodyLine int) {
-	if a.Unrendered == "" {
-		doc, err := r.Render(render.Input{Path: a.Path, Source: body, Links: s})
-		var le *render.LimitError
-		switch {
-		case errors.As(err, &le):
-			a.Unrendered = "This file is " + le.Error() + " to render safely."
-			a.Warnings = append(a.Warnings, Warning{Path: a.Path, Message: le.Error() + "; not rendered"})
-		case err != nil:
-			a.Unrendered = "This file could not be rendered."
-			a.Warnings = append(a.Warnings, Warning{Path: a.Path, Message: "render: " + err.Error()})
-		default:
-			a.Doc = *doc
-			for _, w := range doc.Warnings {
-				line := 0
-				if w.Line > 0 {
-					line = w.Line + bodyLine - 1
-				}
-				a.Warnings = append(a.Warnings, Warning{Path: a.Path, Line: line, Message: w.Message})
+// rendered is the outcome of rendering one source, shared by every snapshot
+// in which its file and the files it links to are unchanged.
+type rendered struct {
+	doc        render.Doc
+	unrendered string    // why doc is empty, "" when rendered or never tried
+	warnings   []Warning // positioned in the file
+}
+
+// renderSource renders the body of src, which is the file at p, resolving its
+// links against links.
+func renderSource(r *render.Renderer, links render.Resolver, src *source) *rendered {
+	out := &rendered{}
+	a := src.base
+	if a.Unrendered != "" {
+		return out
+	}
+	doc, err := r.Render(render.Input{Path: a.Path, Source: src.body, Links: links})
+	var le *render.LimitError
+	switch {
+	case errors.As(err, &le):
+		out.unrendered = "This file is " + le.Error() + " to render safely."
+		out.warnings = append(out.warnings, Warning{Path: a.Path, Message: le.Error() + "; not rendered"})
+	case err != nil:
+		out.unrendered = "This file could not be rendered."
+		out.warnings = append(out.warnings, Warning{Path: a.Path, Message: "render: " + err.Error()})
+	default:
+		out.doc = *doc
+		for _, w := range doc.Warnings {
+			line := 0
+			if w.Line > 0 {
+				line = w.Line + src.bodyLine - 1
 			}
+			out.warnings = append(out.warnings, Warning{Path: a.Path, Line: line, Message: w.Message})
 		}
 	}
+	return out
+}
+
+// finish puts the render outcome on a and fills in its title.
+func finish(a *Article, out *rendered) {
+	a.Doc = out.doc
+	if out.unrendered != "" {
+		a.Unrendered = out.unrendered
+	}
+	a.Warnings = append(a.Warnings, out.warnings...)
 	if a.Title == "" {
 		a.Title = a.Doc.Title
 	}

@@ -7,11 +7,14 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"path"
 	"slices"
 	"strings"
 	"time"
 	"unicode"
+
+	"kb/render"
 )
 
 // ErrNotFound is returned for a path, id or file that the snapshot does not hold.
@@ -25,6 +28,7 @@ type Snapshot struct {
 	Articles []*Article // sorted by Path
 	Warnings []Warning  // problems that belong to no single article (kb.yaml, duplicates, unreadable folders)
 	Version  string     // digest of every path and file content
+	Commit   string     // the git commit the content was read from; "" for a folder
 	LoadTime time.Duration
 
 	files        fs.FS
@@ -41,10 +45,32 @@ type Snapshot struct {
 	folders      map[string]*Folder
 	alerts       map[string]*Article // folded alert name → runbook claiming it in front matter
 	alertNames   map[string]*Article // folded file name or title of a runbook → runbook
+
+	moves     *moveSet            // renamed files and vanished ids, for old paths, URLs and ids
+	movedURLs map[string]*Article // URL of an old path → the article it became
+	orphaned  []string            // ids that vanished without a rename, sorted
+
+	// What the next incremental load reuses.
+	entries  map[string]entry // article path → its source and render outcome
+	attached []file           // attachments as listed
+	hist     *history         // git metadata, nil without git
+	renderer *render.Renderer // kept while the render options stay the same
+	rkey     render.Options   // options of renderer
+	siteKey  string           // kb.yaml as parsed, to notice a change
 }
 
-func newSnapshot(site Site, files fs.FS, attachments map[string]int64) *Snapshot {
-	return &Snapshot{Site: site, files: files, attachments: attachments}
+// entry is one article's source and render outcome in a snapshot.
+type entry struct {
+	src *source
+	out *rendered
+}
+
+func newSnapshot(site Site, files fs.FS, attached []file) *Snapshot {
+	attachments := make(map[string]int64, len(attached))
+	for _, f := range attached {
+		attachments[f.path] = f.size
+	}
+	return &Snapshot{Site: site, files: files, attachments: attachments, attached: attached, moves: newMoveSet()}
 }
 
 // assign settles ids, URLs and aliases before rendering (links are resolved
@@ -115,6 +141,56 @@ func (s *Snapshot) assign(articles []*Article) []Warning {
 	return warns
 }
 
+// mapArticles points the lookups at the articles that are published, which
+// assign settled (ids, URLs and aliases) on the same or equal articles.
+func (s *Snapshot) mapArticles(articles []*Article) {
+	s.Articles = articles
+	s.byPath = make(map[string]*Article, len(articles))
+	s.byFoldedPath = make(map[string]*Article, len(articles))
+	s.byID = make(map[string]*Article, len(articles))
+	s.byURL = make(map[string]*Article, len(articles))
+	s.byFoldedURL = make(map[string]*Article, len(articles))
+	s.aliases = map[string]*Article{}
+	for _, a := range articles {
+		s.byPath[a.Path] = a
+		s.byURL[a.URL] = a
+		s.byID[a.ID] = a
+		if _, taken := s.byFoldedPath[strings.ToLower(a.Path)]; !taken {
+			s.byFoldedPath[strings.ToLower(a.Path)] = a
+		}
+		if _, taken := s.byFoldedURL[strings.ToLower(a.URL)]; !taken {
+			s.byFoldedURL[strings.ToLower(a.URL)] = a
+		}
+		for _, al := range a.Aliases {
+			s.aliases[al] = a
+		}
+	}
+	s.mapMoves()
+}
+
+// mapMoves gives the URL of every old path of a renamed file to the article
+// it became, unless an article or an alias has that URL now.
+func (s *Snapshot) mapMoves() {
+	s.movedURLs = map[string]*Article{}
+	old := slices.Sorted(maps.Keys(s.moves.to))
+	for _, p := range old {
+		a, ok := s.byPath[s.moves.to[p]]
+		if !ok {
+			continue
+		}
+		u := URLFor(p)
+		if _, taken := s.byURL[u]; taken {
+			continue
+		}
+		if _, taken := s.aliases[u]; taken {
+			continue
+		}
+		if _, taken := s.movedURLs[u]; !taken {
+			s.movedURLs[u] = a
+		}
+	}
+}
+
 // index builds the listings and the link graph once every article is rendered.
 func (s *Snapshot) index(articles []*Article) {
 	s.tags = map[string][]*Article{}
@@ -132,15 +208,21 @@ func (s *Snapshot) index(articles []*Article) {
 		}
 		seen := map[string]bool{}
 		for _, l := range a.Doc.Links {
-			if l.Target != "" && !l.Broken && l.Target != a.Path && !seen[l.Target] {
-				seen[l.Target] = true
-				s.backlinks[l.Target] = append(s.backlinks[l.Target], a)
+			if l.Target == "" || l.Broken {
+				continue
+			}
+			target, ok := s.find(l.Target)
+			if ok && target != a && !seen[target.Path] {
+				seen[target.Path] = true
+				s.backlinks[target.Path] = append(s.backlinks[target.Path], a)
 			}
 		}
 		s.folder(a.Folder()).Articles = append(s.folder(a.Folder()).Articles, a)
 	}
+	for _, f := range s.attached {
+		fmt.Fprintf(h, "%s\x00%d\x00%d\x00%s\x00", f.path, f.size, f.modTime.UnixNano(), f.oid)
+	}
 	s.Version = hex.EncodeToString(h.Sum(nil)[:16])
-	s.indexAlerts(articles)
 }
 
 // folder returns the Folder at dir, creating it and its parents.
@@ -176,15 +258,35 @@ func (f *Folder) Count() int {
 
 // Article implements render.Resolver: the URL of the article at source path
 // p. A link that differs from the file's path only in letter case still
-// resolves, as it does on the case-insensitive disks many authors write on.
+// resolves, as it does on the case-insensitive disks many authors write on,
+// and so does a link to the old path of a renamed file (with a warning on the
+// linking article that names the new path).
 func (s *Snapshot) Article(p string) (string, bool) {
-	if a, ok := s.byPath[p]; ok {
-		return a.URL, true
-	}
-	if a, ok := s.byFoldedPath[strings.ToLower(p)]; ok {
+	if a, ok := s.find(p); ok {
 		return a.URL, true
 	}
 	return "", false
+}
+
+// find returns the article a link to source path p means: the file at p,
+// else the file at p in other letter case, else the file p was renamed to.
+func (s *Snapshot) find(p string) (*Article, bool) {
+	if a, ok := s.byPath[p]; ok {
+		return a, true
+	}
+	if a, ok := s.byFoldedPath[strings.ToLower(p)]; ok {
+		return a, true
+	}
+	return s.moved(p)
+}
+
+// moved returns the article that the file once at source path p became.
+func (s *Snapshot) moved(p string) (*Article, bool) {
+	if now, ok := s.moves.path(p); ok {
+		a, ok := s.byPath[now]
+		return a, ok
+	}
+	return nil, false
 }
 
 // Attachment implements render.Resolver: whether a file other than an article is at p.
@@ -199,10 +301,27 @@ func (s *Snapshot) ByPath(p string) (*Article, bool) {
 	return a, ok
 }
 
-// ByID returns the article with id, ignoring case.
+// ByID returns the article with id, ignoring case. An id that vanished when
+// its file was renamed (an id derived from the old path) finds the article
+// the file became, whose ID then differs from id.
 func (s *Snapshot) ByID(id string) (*Article, bool) {
-	a, ok := s.byID[strings.ToLower(id)]
-	return a, ok
+	id = strings.ToLower(id)
+	if a, ok := s.byID[id]; ok {
+		return a, true
+	}
+	if old, ok := s.moves.idPath(id); ok {
+		return s.moved(old)
+	}
+	return nil, false
+}
+
+// OrphanedIDs returns the ids that articles had earlier in this process and
+// that no article has or leads to now (the file was deleted, or its id
+// changed), sorted. Ticket links to them are orphaned: report them, never
+// drop them. After a restart only the ids seen since are known; check stored
+// ids with ByID.
+func (s *Snapshot) OrphanedIDs() []string {
+	return slices.Clone(s.orphaned)
 }
 
 // ByURL returns the article served at the unescaped URL path p ("/runbooks/etcd/no-leader").
@@ -218,10 +337,21 @@ func (s *Snapshot) ByFoldedURL(p string) (*Article, bool) {
 	return a, ok
 }
 
-// ByAlias returns the article that lists the URL path p among its aliases.
+// ByAlias returns the article that lists the URL path p among its aliases,
+// or whose file was renamed from the path of URL p (with or without .md):
+// old URLs keep working after a rename.
 func (s *Snapshot) ByAlias(p string) (*Article, bool) {
-	a, ok := s.aliases[trimSlash(p)]
-	return a, ok
+	p = trimSlash(p)
+	if a, ok := s.aliases[p]; ok {
+		return a, true
+	}
+	if a, ok := s.movedURLs[p]; ok {
+		return a, true
+	}
+	if strings.HasSuffix(strings.ToLower(p), ".md") {
+		return s.moved(strings.TrimPrefix(p, "/"))
+	}
+	return nil, false
 }
 
 func trimSlash(p string) string {
