@@ -17,8 +17,8 @@ import (
 // that extension looks the lexer up for every block (chroma falls back to
 // matching every lexer's file globs for unknown names such as "output": 35 s
 // over the PowerShell docs), builds a formatter and converts the style to CSS
-// for every block, and offers no way to cache. Here lexers are looked up once
-// per language, tokens become <span class="..."> with chroma's standard class
+// for every block, and offers no way to cache. Here lexers come from an index
+// built once, tokens become <span class="..."> with chroma's standard class
 // names (never style attributes), and highlighted blocks are cached by
 // content.
 
@@ -33,7 +33,7 @@ const (
 // highlighter turns code into chroma-classed HTML. It is safe for
 // concurrent use.
 type highlighter struct {
-	lexers sync.Map // lower-case language → chroma.Lexer, nil when chroma has none
+	lexers map[string]chroma.Lexer // read-only after newHighlighter
 
 	mu       sync.Mutex
 	seed     [2]maphash.Seed
@@ -50,25 +50,51 @@ type codeKey struct {
 
 func newHighlighter(maxBytes int) *highlighter {
 	return &highlighter{
+		lexers:   lexerIndex(),
 		seed:     [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()},
 		cur:      map[codeKey]string{},
 		maxBytes: maxBytes,
 	}
 }
 
-// lexer returns chroma's lexer for lang (a fenced block's language, lower
-// case), or nil. The plain-text lexers count as none: nothing to highlight.
-func (h *highlighter) lexer(lang string) chroma.Lexer {
-	if v, ok := h.lexers.Load(lang); ok {
-		l, _ := v.(chroma.Lexer)
-		return l
+// lexerIndex maps the lower-case names, aliases and file extensions ("*.ps1"
+// gives "ps1") of chroma's lexers to the lexers, as lexers.Get finds them,
+// but in one map lookup and for a bounded set of keys: lexers.Get tries every
+// file pattern of every lexer for an unknown name, milliseconds each. The
+// plain-text lexer is left out: nothing to highlight.
+func lexerIndex() map[string]chroma.Lexer {
+	all := lexers.GlobalLexerRegistry.Lexers
+	index := map[string]chroma.Lexer{}
+	// Names win over aliases, as in lexers.Get; both match in any case.
+	for _, l := range all {
+		for _, alias := range l.Config().Aliases {
+			index[strings.ToLower(alias)] = l
+		}
 	}
-	var l chroma.Lexer
-	if found := lexers.Get(lang); found != nil && found != lexers.Fallback && found.Config().Name != "plaintext" {
-		l = chroma.Coalesce(found)
+	for _, l := range all {
+		index[strings.ToLower(l.Config().Name)] = l
 	}
-	h.lexers.Store(lang, l)
-	return l
+	// Then extensions, for the first lexer claiming each, as lexers.Get
+	// matches them (case-sensitively).
+	for _, l := range all {
+		for _, pattern := range l.Config().Filenames {
+			ext, ok := strings.CutPrefix(pattern, "*.")
+			if !ok || ext == "" || ext != strings.ToLower(ext) || strings.ContainsAny(ext, ".*?[") {
+				continue
+			}
+			if _, ok := index[ext]; !ok {
+				index[ext] = l
+			}
+		}
+	}
+	for key, l := range index {
+		if l.Config().Name == "plaintext" {
+			delete(index, key)
+			continue
+		}
+		index[key] = chroma.Coalesce(l)
+	}
+	return index
 }
 
 // highlight returns the HTML for code in lang, and false when it is not to
@@ -77,7 +103,7 @@ func (h *highlighter) highlight(lang string, code []byte) (string, bool) {
 	if lang == "" || len(code) > maxHighlight {
 		return "", false
 	}
-	l := h.lexer(lang)
+	l := h.lexers[lang]
 	if l == nil {
 		return "", false
 	}
