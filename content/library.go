@@ -27,6 +27,12 @@ type Library struct {
 	lastErr atomic.Pointer[loadError]
 }
 
+// ErrEmpty is the error of a load that finds no article where the last one
+// had some: a folder deleted, unmounted or being cloned again. The last
+// content stays served; remove the articles one load at a time, or restart,
+// to serve an empty knowledge base.
+var ErrEmpty = errors.New("the content has no articles any more; serving the last content")
+
 type loadError struct {
 	err error
 	at  time.Time // when the run of failures began
@@ -178,6 +184,9 @@ func (l *Library) fromCommit(ctx context.Context, in *buildInput, commit string,
 // current one. It must be called with l.mu held.
 func (l *Library) publish(ctx context.Context, in buildInput) (Update, error) {
 	s, upd, err := build(ctx, in)
+	if err == nil && len(s.Articles) == 0 && in.prev != nil && len(in.prev.Articles) > 0 {
+		err = ErrEmpty
+	}
 	if err != nil {
 		return Update{Snapshot: in.prev}, l.failed(err)
 	}

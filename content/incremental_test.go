@@ -1,0 +1,322 @@
+package content
+
+import (
+	"context"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// folderLibrary loads the folder dir the way kb serve does in working-tree mode.
+func folderLibrary(t *testing.T, dir string) *Library {
+	t.Helper()
+	lib := NewLibrary(rootFS(t, dir), Options{}, discardLogger())
+	require.NoError(t, lib.Load(context.Background()))
+	return lib
+}
+
+// writeFile writes a file below dir and moves its time forward, as a later
+// save would (some file systems keep times to the second).
+func writeFile(t *testing.T, dir, p, body string) {
+	t.Helper()
+	full := filepath.Join(dir, filepath.FromSlash(p))
+	require.NoError(t, os.MkdirAll(filepath.Dir(full), 0o755))
+	require.NoError(t, os.WriteFile(full, []byte(body), 0o644))
+	later := time.Now().Add(time.Duration(len(body)+1) * time.Second)
+	require.NoError(t, os.Chtimes(full, later, later))
+}
+
+func apply(t *testing.T, lib *Library, changed ...string) Update {
+	t.Helper()
+	upd, err := lib.Apply(context.Background(), changed)
+	require.NoError(t, err)
+	return upd
+}
+
+func paths(as []*Article) []string {
+	out := []string{}
+	for _, a := range as {
+		out = append(out, a.Path)
+	}
+	return out
+}
+
+func TestApplyReusesUnchangedArticles(t *testing.T) {
+	dir := writeTree(t, map[string]string{
+		"a.md":          "# A\n\nSee [b](b.md).\n",
+		"b.md":          "# B\n",
+		"c.md":          "---\ntags: [x]\n---\n# C\n",
+		"img/small.png": "png",
+	})
+	lib := folderLibrary(t, dir)
+	before := lib.Snapshot()
+
+	upd := apply(t, lib)
+	assert.False(t, upd.Published, "nothing changed, nothing published")
+	assert.Same(t, before, lib.Snapshot())
+
+	writeFile(t, dir, "c.md", "---\ntags: [y]\n---\n# C changed\n")
+	upd = apply(t, lib, "c.md")
+	require.True(t, upd.Published)
+	after := lib.Snapshot()
+	assert.Equal(t, []string{"c.md"}, paths(upd.Updated))
+	assert.Empty(t, upd.Deleted)
+	assert.Same(t, mustArticle(t, before, "a.md"), mustArticle(t, after, "a.md"), "an unchanged article is the same *Article")
+	assert.Equal(t, "C changed", mustArticle(t, after, "c.md").Title)
+	assert.Empty(t, after.Tagged("x"))
+	assert.Len(t, after.Tagged("y"), 1)
+	assert.Equal(t, "C", mustArticle(t, before, "c.md").Title, "the old snapshot is untouched")
+	assert.NotEqual(t, before.Version, after.Version)
+	assert.Len(t, after.Backlinks(mustArticle(t, after, "b.md")), 1)
+
+	// A change found without a hint: the listing (size and time) differs.
+	writeFile(t, dir, "b.md", "# B again, longer\n")
+	upd = apply(t, lib)
+	assert.Equal(t, []string{"b.md"}, paths(upd.Updated))
+	assert.Len(t, lib.Snapshot().Backlinks(mustArticle(t, lib.Snapshot(), "b.md")), 1, "backlinks kept")
+}
+
+func TestApplyRerendersLinksToAddedAndDeletedFiles(t *testing.T) {
+	dir := writeTree(t, map[string]string{
+		"a.md":     "# A\n\nSee [new](new.md) and ![pic](img/p.png).\n",
+		"other.md": "# Other\n",
+	})
+	lib := folderLibrary(t, dir)
+	a := mustArticle(t, lib.Snapshot(), "a.md")
+	assert.Contains(t, messages(a.Warnings), "broken link")
+	brokenOther := lib.Snapshot().Articles[1]
+
+	writeFile(t, dir, "new.md", "# New\n")
+	upd := apply(t, lib, "new.md")
+	assert.Equal(t, []string{"a.md", "new.md"}, paths(upd.Updated), "the article linking to the new file is rendered again")
+	s := lib.Snapshot()
+	a = mustArticle(t, s, "a.md")
+	assert.NotContains(t, messages(a.Warnings), "no article new.md")
+	assert.Equal(t, []*Article{a}, s.Backlinks(mustArticle(t, s, "new.md")))
+	assert.Same(t, brokenOther, mustArticle(t, s, "other.md"))
+
+	writeFile(t, dir, "img/p.png", "png")
+	upd = apply(t, lib, "img")
+	assert.Equal(t, []string{"a.md"}, paths(upd.Updated), "an attachment appearing fixes the image")
+	assert.NotContains(t, messages(mustArticle(t, lib.Snapshot(), "a.md").Warnings), "broken")
+
+	require.NoError(t, os.Remove(filepath.Join(dir, "new.md")))
+	upd = apply(t, lib, "new.md")
+	assert.Equal(t, []string{"a.md"}, paths(upd.Updated))
+	assert.Equal(t, []string{"new"}, upd.Deleted)
+	s = lib.Snapshot()
+	assert.Contains(t, messages(mustArticle(t, s, "a.md").Warnings), "broken link")
+	assert.Equal(t, []string{"new"}, s.OrphanedIDs(), "a vanished id is reported, not dropped")
+
+	writeFile(t, dir, "new.md", "# New again\n")
+	apply(t, lib, "new.md")
+	assert.Empty(t, lib.Snapshot().OrphanedIDs(), "an id that comes back is no orphan")
+}
+
+func TestApplyRenameKeepsOldPathsAndIDs(t *testing.T) {
+	dir := writeTree(t, map[string]string{
+		"runbooks/disk.md": "---\nid: disk-full\n---\n# Disk full\n",
+		"runbooks/cpu.md":  "# CPU\n\nPlain content, no id.\n",
+		"index.md":         "# Home\n\n[disk](runbooks/disk.md), [cpu](runbooks/cpu.md)\n",
+	})
+	lib := folderLibrary(t, dir)
+	require.NoError(t, os.Rename(filepath.Join(dir, "runbooks/disk.md"), filepath.Join(dir, "runbooks/disk-full.md")))
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, "old"), 0o755))
+	require.NoError(t, os.Rename(filepath.Join(dir, "runbooks/cpu.md"), filepath.Join(dir, "old/cpu-high.md")))
+	upd := apply(t, lib, "runbooks/disk.md", "runbooks/disk-full.md", "runbooks/cpu.md", "old")
+	assert.ElementsMatch(t, []Rename{
+		{OldPath: "runbooks/disk.md", Path: "runbooks/disk-full.md", OldID: "disk-full", ID: "disk-full"},
+		{OldPath: "runbooks/cpu.md", Path: "old/cpu-high.md", OldID: "runbooks-cpu", ID: "old-cpu-high"},
+	}, upd.Renamed, "by front-matter id, and by content")
+
+	s := lib.Snapshot()
+	disk := mustArticle(t, s, "runbooks/disk-full.md")
+	got, ok := s.ByAlias("/runbooks/disk")
+	require.True(t, ok, "the old URL redirects")
+	assert.Same(t, disk, got)
+	got, ok = s.ByAlias("/runbooks/disk.md")
+	require.True(t, ok)
+	assert.Same(t, disk, got)
+	cpu := mustArticle(t, s, "old/cpu-high.md")
+	got, ok = s.ByID("runbooks-cpu")
+	require.True(t, ok, "the id derived from the old path still finds the article")
+	assert.Same(t, cpu, got)
+	assert.Empty(t, s.OrphanedIDs())
+	got, _, ok = s.Resolve("runbooks/cpu.md")
+	assert.True(t, ok)
+	assert.Same(t, cpu, got)
+
+	home := mustArticle(t, s, "index.md")
+	assert.Contains(t, upd.Updated, home, "links to the old paths are rendered again")
+	assert.Contains(t, string(home.Doc.HTML), `href="/runbooks/disk-full"`, "links to the old path still work")
+	assert.Contains(t, string(home.Doc.HTML), `href="/old/cpu-high"`)
+	assert.NotContains(t, messages(home.Warnings), "broken")
+	assert.Contains(t, messages(home.Warnings), "index.md:3: links to old path runbooks/disk.md; update to runbooks/disk-full.md")
+	assert.Equal(t, []*Article{home}, s.Backlinks(disk), "a link to an old path is a backlink")
+
+	// Renamed again: the first old path follows.
+	require.NoError(t, os.Rename(filepath.Join(dir, "runbooks/disk-full.md"), filepath.Join(dir, "disk.md")))
+	apply(t, lib, "runbooks", "disk.md")
+	s = lib.Snapshot()
+	got, ok = s.ByAlias("/runbooks/disk")
+	require.True(t, ok)
+	assert.Equal(t, "disk.md", got.Path)
+	got, ok = s.ByAlias("/runbooks/disk-full")
+	require.True(t, ok)
+	assert.Equal(t, "disk.md", got.Path)
+}
+
+func TestApplyIDCollisionsSettleAgain(t *testing.T) {
+	dir := writeTree(t, map[string]string{
+		"b/one.md": "---\nid: same\n---\n# One\n",
+		"c.md":     "# C\n",
+	})
+	lib := folderLibrary(t, dir)
+	one := mustArticle(t, lib.Snapshot(), "b/one.md")
+	assert.Equal(t, "same", one.ID)
+
+	writeFile(t, dir, "a/two.md", "---\nid: same\n---\n# Two\n")
+	upd := apply(t, lib, "a")
+	s := lib.Snapshot()
+	assert.Equal(t, []string{"a/two.md", "b/one.md"}, paths(upd.Updated), "the file that lost its id is a changed article")
+	assert.Equal(t, "b-one", mustArticle(t, s, "b/one.md").ID)
+	assert.Equal(t, "same", one.ID, "the published article never changes")
+	got, _ := s.ByID("same")
+	assert.Equal(t, "a/two.md", got.Path)
+
+	require.NoError(t, os.RemoveAll(filepath.Join(dir, "a")))
+	upd = apply(t, lib, "a")
+	assert.Equal(t, []string{"b/one.md"}, paths(upd.Updated))
+	assert.Equal(t, []string{"b-one"}, upd.Deleted)
+	assert.Equal(t, "same", mustArticle(t, lib.Snapshot(), "b/one.md").ID)
+}
+
+func TestApplyKbYAMLChange(t *testing.T) {
+	dir := writeTree(t, map[string]string{"a.md": "# A\n\n<b>raw</b>\n", "kb.yaml": "title: One\n"})
+	lib := folderLibrary(t, dir)
+	assert.NotContains(t, string(lib.Snapshot().Articles[0].Doc.HTML), "<b>")
+	writeFile(t, dir, "kb.yaml", "title: Two\nunsafe_html: true\n")
+	upd := apply(t, lib, "kb.yaml")
+	require.True(t, upd.Published)
+	assert.Equal(t, "Two", lib.Snapshot().Site.Title)
+	assert.Contains(t, string(lib.Snapshot().Articles[0].Doc.HTML), "<b>raw</b>", "render options changed: everything rendered again")
+}
+
+func TestConflictMarkers(t *testing.T) {
+	s := load(t, fstest.MapFS{
+		"conflict.md": {Data: []byte("---\ntitle: x\n---\n# Steps\n\n<<<<<<< HEAD\nrestart it\n=======\nreboot it\n>>>>>>> fix\n")},
+		"fenced.md":   {Data: []byte("# Git\n\n```\n<<<<<<< HEAD\nmine\n=======\ntheirs\n>>>>>>> branch\n```\n")},
+		"setext.md":   {Data: []byte("Title\n=======\n\ntext\n")},
+	})
+	assert.Contains(t, messages(mustArticle(t, s, "conflict.md").Warnings), "conflict.md:6: unresolved merge conflict")
+	assert.NotContains(t, messages(mustArticle(t, s, "fenced.md").Warnings), "conflict", "a runbook may show markers in code")
+	assert.NotContains(t, messages(mustArticle(t, s, "setext.md").Warnings), "conflict")
+}
+
+// faultFS wraps a folder and misbehaves for chosen files.
+type faultFS struct {
+	fs.FS
+	dir    string
+	onOpen func(name string) error
+}
+
+func (f faultFS) Open(name string) (fs.File, error) {
+	if err := f.onOpen(name); err != nil {
+		return nil, err
+	}
+	return f.FS.Open(name)
+}
+
+func TestFaultsWhileReading(t *testing.T) {
+	dir := writeTree(t, map[string]string{"a.md": "# A\n", "gone.md": "# Gone\n", "secret.md": "# Secret\n"})
+	files := faultFS{FS: rootFS(t, dir), dir: dir, onOpen: func(name string) error {
+		switch name {
+		case "gone.md": // deleted between listing and reading
+			return os.Remove(filepath.Join(dir, "gone.md"))
+		case "secret.md":
+			return &fs.PathError{Op: "open", Path: name, Err: fs.ErrPermission}
+		}
+		return nil
+	}}
+	lib := NewLibrary(files, Options{}, discardLogger())
+	require.NoError(t, lib.Load(context.Background()))
+	s := lib.Snapshot()
+	assert.Equal(t, []string{"a.md", "secret.md"}, paths(s.Articles), "a file gone before it was read is left out")
+	secret := mustArticle(t, s, "secret.md")
+	assert.Contains(t, messages(secret.Warnings), "permission denied")
+	assert.NotEmpty(t, secret.Unrendered)
+	assert.Equal(t, "A", mustArticle(t, s, "a.md").Title, "the rest is served")
+}
+
+func TestPermissionDeniedFile(t *testing.T) {
+	if os.Geteuid() == 0 {
+		t.Skip("root reads every file; TestFaultsWhileReading covers the error")
+	}
+	dir := writeTree(t, map[string]string{"a.md": "# A\n", "locked.md": "# Locked\n"})
+	require.NoError(t, os.Chmod(filepath.Join(dir, "locked.md"), 0))
+	lib := folderLibrary(t, dir)
+	assert.Contains(t, messages(mustArticle(t, lib.Snapshot(), "locked.md").Warnings), "permission denied")
+	require.NoError(t, os.Chmod(filepath.Join(dir, "locked.md"), 0o644))
+	apply(t, lib, "locked.md")
+	assert.Equal(t, "Locked", mustArticle(t, lib.Snapshot(), "locked.md").Title, "fixed permissions recover")
+}
+
+func TestPartialWriteIsReplacedByTheFinalContent(t *testing.T) {
+	dir := writeTree(t, map[string]string{"a.md": "# A\n\nfirst version\n"})
+	lib := folderLibrary(t, dir)
+	// A reload lands while an editor has written half of the file...
+	writeFile(t, dir, "a.md", "# A\n\nsecond ver")
+	apply(t, lib, "a.md")
+	assert.Contains(t, string(mustArticle(t, lib.Snapshot(), "a.md").Doc.HTML), "second ver")
+	// ...and the write that finishes it triggers the next one.
+	writeFile(t, dir, "a.md", "# A\n\nsecond version, complete\n")
+	apply(t, lib, "a.md")
+	assert.Contains(t, string(mustArticle(t, lib.Snapshot(), "a.md").Doc.HTML), "second version, complete")
+}
+
+func TestSymlinkSwappedOutsideRoot(t *testing.T) {
+	outside := writeTree(t, map[string]string{"secret.md": "# root:x:0:0 secret"})
+	dir := writeTree(t, map[string]string{"real.md": "# Real\n"})
+	link := filepath.Join(dir, "link.md")
+	require.NoError(t, os.Symlink("real.md", link))
+	lib := folderLibrary(t, dir)
+	assert.Equal(t, "Real", mustArticle(t, lib.Snapshot(), "link.md").Title)
+
+	require.NoError(t, os.Remove(link))
+	require.NoError(t, os.Symlink(filepath.Join(outside, "secret.md"), link))
+	apply(t, lib, "link.md")
+	swapped := mustArticle(t, lib.Snapshot(), "link.md")
+	assert.NotContains(t, swapped.Title+string(swapped.Doc.HTML), "secret")
+	assert.NotEmpty(t, swapped.Unrendered)
+	assert.Contains(t, messages(swapped.Warnings), "cannot read")
+}
+
+func TestApplyFailureKeepsLastGoodSnapshot(t *testing.T) {
+	dir := writeTree(t, map[string]string{"a.md": "# A\n"})
+	lib := folderLibrary(t, dir)
+	good := lib.Snapshot()
+	require.NoError(t, os.RemoveAll(dir))
+	_, err := lib.Apply(context.Background(), []string{"a.md"})
+	require.Error(t, err, "the root itself is gone")
+	assert.Same(t, good, lib.Snapshot())
+	assert.Error(t, lib.Err())
+	since := lib.ErrSince()
+	assert.False(t, since.IsZero())
+	_, err = lib.Apply(context.Background(), nil)
+	require.Error(t, err)
+	assert.Equal(t, since, lib.ErrSince(), "the time the failures began")
+	assert.ErrorIs(t, lib.Err(), fs.ErrNotExist)
+
+	dir = writeTree(t, map[string]string{"a.md": "# A\n"})
+	lib = folderLibrary(t, dir)
+	require.NoError(t, os.Remove(filepath.Join(dir, "a.md")))
+	_, err = lib.Apply(context.Background(), []string{"a.md"})
+	assert.ErrorIs(t, err, ErrEmpty, "a folder emptied at once is more likely unmounted than cleared")
+	assert.Len(t, lib.Snapshot().Articles, 1)
+}
