@@ -56,6 +56,14 @@ func FuzzRender(f *testing.F) {
 		lines := strings.Count(string(src), "\n") + strings.Count(string(src), "\r") + 1
 		for _, l := range doc.Links {
 			assert.True(t, l.Line >= 1 && l.Line <= lines, "link %q on line %d of %d", l.Dest, l.Line, lines)
+			assert.True(t, utf8.ValidString(l.Dest+l.Target+l.URL+l.Anchor), "link %q is valid UTF-8", l.Dest)
+		}
+		for _, w := range doc.Warnings {
+			assert.True(t, w.Line >= 0 && w.Line <= lines, "warning %q on line %d of %d", w.Message, w.Line, lines)
+			assert.True(t, utf8.ValidString(w.Message), "warning %q is valid UTF-8", w.Message)
+		}
+		for _, h := range doc.Headings {
+			assert.True(t, utf8.ValidString(h.ID+h.Text), "heading %q is valid UTF-8", h.Text)
 		}
 		_, err = renderBounded(t, unsafe, in) // no panic, no hang with raw HTML either
 		if err != nil {

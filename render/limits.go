@@ -15,8 +15,9 @@ import (
 // recurse once per nesting level, and GFM tables pad every row to the header
 // width (6 KB of pipes became 10 MB of HTML). The guards below clamp all of
 // that while parsing, so the tree handed to anything recursive is shallow and
-// every Render finishes in time linear in the input: deeper structure renders
-// as literal text and Render reports a Warning.
+// Render's time grows linearly with its input (the worst input found, a 1 MB
+// line of "[a](", takes under a second): what is beyond a limit renders as
+// literal text and Render reports a Warning.
 const (
 	// maxNesting is how deep block containers (block quotes, lists, list
 	// items, footnotes, definition lists) may nest.

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"path"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/yuin/goldmark/ast"
 )
@@ -126,7 +127,7 @@ func (st *state) resolve(l *Link, d string) (problem string, unsafe bool) {
 		l.URL = escapeURL(query) + fragment
 		return "", false
 	}
-	if u, err := url.PathUnescape(p); err == nil {
+	if u, err := url.PathUnescape(p); err == nil && utf8.ValidString(u) {
 		p = u
 	}
 	if strings.HasPrefix(p, "/") {

@@ -44,6 +44,8 @@ func TestLinks(t *testing.T) {
 			want: render.Link{Kind: render.LinkAttachment, Target: "files/report 2024.pdf", URL: "/files/report%202024.pdf#page=2", Anchor: "page=2"}},
 		{name: "attachment percent-encoded", src: "[x](../../files/report%202024.pdf)",
 			want: render.Link{Kind: render.LinkAttachment, Target: "files/report 2024.pdf", URL: "/files/report%202024.pdf"}},
+		{name: "percent-encoding not UTF-8", src: "[x](img/a%80b.png)", warn: true,
+			want: render.Link{Kind: render.LinkAttachment, Target: "runbooks/etcd/img/a%80b.png", URL: "/runbooks/etcd/img/a%80b.png", Broken: true}},
 		{name: "missing attachment", src: "[x](img/gone.png)", warn: true,
 			want: render.Link{Kind: render.LinkAttachment, Target: "runbooks/etcd/img/gone.png", URL: "/runbooks/etcd/img/gone.png", Broken: true}},
 		{name: "image", src: "![x](img/diagram.png)",

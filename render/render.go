@@ -138,12 +138,14 @@ func New(opts Options) *Renderer {
 // input, however malformed, renders.
 //
 // Limits are checked before parsing: Source over Options.MaxSize is refused
-// with ErrTooLarge. Nesting is clamped while parsing rather than refused:
-// block containers (quotes, lists, footnotes) deeper than 64 levels, more
-// than 1000 emphasis or 1000 bracket delimiters in one paragraph, and
-// delimiter runs longer than 32 render as literal text, with a Warning.
-// Link reference definitions expanding to more than 4*MaxSize bytes of URLs
-// are refused with ErrTooLarge.
+// with ErrTooLarge. Nesting and other structure that would make parsing
+// quadratic are clamped while parsing rather than refused, and render as
+// literal text with a Warning: block containers (quotes, lists, footnotes)
+// deeper than 64 levels, more than 1000 emphasis or 1000 bracket delimiters
+// in one paragraph, delimiter runs longer than 32, tables with far more
+// cells than bytes, and paragraphs packed with link reference definitions.
+// Links whose URLs add up to more than 4*MaxSize bytes (one long reference
+// definition used many times) are refused with ErrTooLarge.
 func (r *Renderer) Render(in Input) (*Doc, error) {
 	if len(in.Source) > r.opts.MaxSize {
 		return nil, &LimitError{Size: len(in.Source), Max: r.opts.MaxSize, Err: ErrTooLarge}
