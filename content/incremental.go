@@ -341,19 +341,20 @@ func affectedPaths(prev, s *Snapshot) map[string]bool {
 			add(p)
 		}
 	}
-	if prev.moves != s.moves {
-		movedURL := func(snap *Snapshot, p string) string {
-			if a, ok := snap.moved(p); ok {
-				return a.URL
-			}
-			return ""
+	movedURL := func(snap *Snapshot, p string) string {
+		if a, ok := snap.moved(p); ok {
+			return a.URL
 		}
-		for _, m := range []*moveSet{prev.moves, s.moves} {
-			for p := range m.to {
-				if movedURL(prev, p) != movedURL(s, p) {
-					add(p)
-				}
+		return ""
+	}
+	for _, m := range []*moveSet{prev.moves, s.moves} {
+		for p := range m.to {
+			if movedURL(prev, p) != movedURL(s, p) {
+				add(p)
 			}
+		}
+		if prev.moves == s.moves {
+			break
 		}
 	}
 	return out
@@ -427,8 +428,8 @@ func commitHash(c *Commit) string {
 	return c.Hash
 }
 
-// orphans returns the ids of prev, and the orphans it knew, that s neither
-// has nor leads to.
+// orphans returns the ids that prev had or led to (through a rename), and
+// the orphans it knew, that s neither has nor leads to.
 func orphans(prev, s *Snapshot) []string {
 	if prev == nil {
 		return nil
@@ -442,10 +443,13 @@ func orphans(prev, s *Snapshot) []string {
 	for id := range prev.byID {
 		check(id)
 	}
-	for _, id := range prev.orphaned {
-		if _, ok := prev.byID[id]; !ok {
+	for id := range prev.moves.ids { // old ids that led to an article
+		if _, ok := prev.ByID(id); ok {
 			check(id)
 		}
+	}
+	for _, id := range prev.orphaned {
+		check(id)
 	}
 	slices.Sort(out)
 	return slices.Compact(out)

@@ -1,0 +1,321 @@
+package content
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func sync1(t *testing.T, lib *Library) Update {
+	t.Helper()
+	upd, err := lib.Sync(context.Background())
+	require.NoError(t, err)
+	return upd
+}
+
+func TestGitLibrarySync(t *testing.T) {
+	r := newTestRepo(t)
+	c1 := r.commitFiles("first", map[string]string{
+		"a.md": "# A\n\nSee [b](b.md).\n",
+		"b.md": "# B\n\nThe body of b, long enough to be a rename when it moves.\n",
+		"c.md": "# C\n",
+	})
+	lib, _ := gitLibrary(t, r.dir, "main")
+	first := lib.Snapshot()
+	assert.Equal(t, c1, first.Commit)
+
+	r.write(map[string]string{"c.md": "# C edited in the working tree\n"})
+	upd := sync1(t, lib)
+	assert.False(t, upd.Published, "the working tree is never read in git mode")
+	assert.Same(t, first, lib.Snapshot())
+
+	c2 := r.commitFiles("edit c", map[string]string{"c.md": "# C committed\n"})
+	upd = sync1(t, lib)
+	require.True(t, upd.Published)
+	s := lib.Snapshot()
+	assert.Equal(t, c2, s.Commit)
+	assert.Equal(t, []string{"c.md"}, paths(upd.Updated))
+	assert.Equal(t, "C committed", mustArticle(t, s, "c.md").Title)
+	assert.Equal(t, "edit c", mustArticle(t, s, "c.md").UpdateSubject)
+	assert.Same(t, mustArticle(t, first, "a.md"), mustArticle(t, s, "a.md"))
+
+	r.git("mv", "b.md", "b-renamed.md")
+	r.commit("rename b")
+	upd = sync1(t, lib)
+	assert.Equal(t, []Rename{{OldPath: "b.md", Path: "b-renamed.md", OldID: "b", ID: "b-renamed"}}, upd.Renamed)
+	assert.Equal(t, []string{"a.md", "b-renamed.md"}, paths(upd.Updated), "the article linking to the old path is rendered again")
+	assert.Equal(t, []string{"b"}, upd.Deleted, "the search index drops the old id")
+	checkRenamed := func(s *Snapshot) {
+		t.Helper()
+		b := mustArticle(t, s, "b-renamed.md")
+		got, ok := s.ByAlias("/b")
+		require.True(t, ok, "the old URL redirects")
+		assert.Same(t, b, got)
+		got, ok = s.ByID("b")
+		require.True(t, ok, "the old id (ticket links, permalinks) finds the article")
+		assert.Same(t, b, got)
+		a := mustArticle(t, s, "a.md")
+		assert.Contains(t, string(a.Doc.HTML), `href="/b-renamed"`)
+		assert.Contains(t, messages(a.Warnings), "a.md:3: links to old path b.md; update to b-renamed.md")
+		assert.Equal(t, []*Article{a}, s.Backlinks(b))
+		assert.Empty(t, s.OrphanedIDs())
+	}
+	checkRenamed(lib.Snapshot())
+
+	restarted, _ := gitLibrary(t, r.dir, "main")
+	checkRenamed(restarted.Snapshot()) // from the renames in git history
+
+	r.git("rm", "-q", "b-renamed.md")
+	r.commit("delete b")
+	upd = sync1(t, lib)
+	assert.Equal(t, []string{"b-renamed"}, upd.Deleted)
+	assert.Equal(t, []string{"b", "b-renamed"}, lib.Snapshot().OrphanedIDs(), "ticket links to either id are orphaned")
+	assert.Contains(t, messages(mustArticle(t, lib.Snapshot(), "a.md").Warnings), "broken link")
+}
+
+func TestGitForcePush(t *testing.T) {
+	r := newTestRepo(t)
+	c1 := r.commitFiles("first", map[string]string{"a.md": "# A one\n", "b.md": "# B\n"})
+	r.commitFiles("second", map[string]string{"a.md": "# A two\n"})
+	lib, _ := gitLibrary(t, r.dir, "main")
+	assert.Equal(t, "A two", mustArticle(t, lib.Snapshot(), "a.md").Title)
+
+	r.git("reset", "-q", "--hard", c1)
+	r.git("reflog", "expire", "--expire=now", "--all")
+	r.git("gc", "-q", "--prune=now") // the commit served is gone for good
+	c3 := r.commitFiles("rewritten", map[string]string{"a.md": "# A rewritten\n", "c.md": "# C\n"})
+	upd := sync1(t, lib)
+	require.True(t, upd.Published)
+	s := lib.Snapshot()
+	assert.Equal(t, c3, s.Commit)
+	assert.Equal(t, "A rewritten", mustArticle(t, s, "a.md").Title)
+	assert.Equal(t, "rewritten", mustArticle(t, s, "a.md").UpdateSubject, "history read again")
+	assert.Equal(t, c1, mustArticle(t, s, "b.md").LastCommit.Hash)
+	assert.NoError(t, lib.Err())
+}
+
+func TestGitPullUnreachableRemote(t *testing.T) {
+	remote := newTestRepo(t)
+	remote.commitFiles("first", map[string]string{"a.md": "# A one\n"})
+	clone := filepath.Join(t.TempDir(), "clone")
+	remote.gitIn(".", "clone", "-q", remote.dir, clone)
+	lib, _ := gitLibrary(t, clone, "origin/main")
+	ctx := context.Background()
+
+	remote.commitFiles("second", map[string]string{"a.md": "# A two\n"})
+	_, err := lib.Pull(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, "A two", mustArticle(t, lib.Snapshot(), "a.md").Title)
+	good := lib.Snapshot()
+
+	away := remote.dir + "-away"
+	require.NoError(t, os.Rename(remote.dir, away))
+	_, err = lib.Pull(ctx)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "git fetch")
+	assert.Same(t, good, lib.Snapshot(), "the last good content is served")
+	require.Error(t, lib.Err())
+	since := lib.ErrSince()
+	_, err = lib.Pull(ctx)
+	require.Error(t, err)
+	assert.Equal(t, since, lib.ErrSince(), "still failing since the first failure")
+
+	require.NoError(t, os.Rename(away, remote.dir))
+	remote.commitFiles("third", map[string]string{"a.md": "# A three\n"})
+	_, err = lib.Pull(ctx)
+	require.NoError(t, err, "recovers by itself")
+	assert.NoError(t, lib.Err())
+	assert.Equal(t, "A three", mustArticle(t, lib.Snapshot(), "a.md").Title)
+}
+
+func TestGitRepositoryBrokenKeepsServing(t *testing.T) {
+	r := newTestRepo(t)
+	r.commitFiles("first", map[string]string{"a.md": "# A\n"})
+	lib, _ := gitLibrary(t, r.dir, "main")
+	good := lib.Snapshot()
+	require.NoError(t, os.RemoveAll(filepath.Join(r.dir, ".git")))
+	_, err := lib.Sync(context.Background())
+	require.Error(t, err)
+	assert.Same(t, good, lib.Snapshot())
+	assert.Error(t, lib.Err())
+}
+
+// TestGitManyFilesInOneCommit changes 10,000 files in one commit: the next
+// snapshot has every change, or none.
+func TestGitManyFilesInOneCommit(t *testing.T) {
+	const n = 10000
+	r := newTestRepo(t)
+	im := newImporter(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	v1, v2 := map[string]string{}, map[string]string{}
+	for i := range n {
+		p := fmt.Sprintf("runbooks/s%02d/page%05d.md", i%100, i)
+		v1[p] = fmt.Sprintf("# Page %d\n\nversion 1\n", i)
+		v2[p] = fmt.Sprintf("# Page %d\n\nversion 2\n", i)
+	}
+	im.commit("Ada Author", "all files", "", v1)
+	r.fastImport(im.bytes())
+	r.git("tag", "v1", "main")
+	lib, _ := gitLibrary(t, r.dir, "main")
+	require.Len(t, lib.Snapshot().Articles, n)
+
+	im = newImporter(time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC))
+	im.commit("Bob Builder", "every file at once", "refs/heads/main^0", v2)
+	r.fastImport(im.bytes())
+	start := time.Now()
+	upd := sync1(t, lib)
+	t.Logf("10,000 files changed in one commit: synced in %s", time.Since(start).Round(time.Millisecond))
+	assert.Len(t, upd.Updated, n)
+	for _, a := range lib.Snapshot().Articles {
+		if !strings.Contains(a.Doc.Text, "version 2") || a.UpdatedBy != "Bob Builder" {
+			t.Fatalf("%s is not at version 2: %q by %s", a.Path, a.Doc.Text, a.UpdatedBy)
+		}
+	}
+}
+
+// TestNoMixedSnapshots hammers Library.Snapshot from readers while the
+// library moves through commits that each set every file to one version:
+// every snapshot a reader gets holds exactly one version, and its lookups,
+// listings and link graph agree with its article list.
+func TestNoMixedSnapshots(t *testing.T) {
+	const files, versions = 40, 15
+	r := newTestRepo(t)
+	im := newImporter(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	for v := 1; v <= versions; v++ {
+		set := map[string]string{}
+		for i := range files {
+			set[fmt.Sprintf("f%02d.md", i)] = fmt.Sprintf("---\ntags: [v%d]\n---\n# F%d\n\nversion %d; see [next](f%02d.md)\n", v, i, v, (i+1)%files)
+		}
+		if v%2 == 0 { // files come and go, too
+			set[fmt.Sprintf("extra%d.md", v)] = fmt.Sprintf("# Extra\n\nversion %d\n", v)
+		}
+		ops := []string{}
+		if v > 1 && (v-1)%2 == 0 {
+			ops = append(ops, fmt.Sprintf("D extra%d.md", v-1))
+		}
+		im.commit("Ada Author", fmt.Sprintf("version %d", v), "", set, ops...)
+	}
+	r.fastImport(im.bytes())
+	commits := strings.Fields(r.git("rev-list", "--reverse", "main"))
+	require.Len(t, commits, versions)
+	versionOf := map[string]int{}
+	for i, c := range commits {
+		versionOf[c] = i + 1
+	}
+	r.git("update-ref", "refs/heads/live", commits[0])
+	lib, _ := gitLibrary(t, r.dir, "live")
+
+	versionRE := regexp.MustCompile(`version (\d+)`)
+	var stop atomic.Bool
+	var checked atomic.Int64
+	var wg sync.WaitGroup
+	for range 3 {
+		wg.Go(func() {
+			for ; !stop.Load(); time.Sleep(200 * time.Microsecond) {
+				s := lib.Snapshot()
+				want := fmt.Sprint(versionOf[s.Commit])
+				for _, a := range s.Articles {
+					m := versionRE.FindStringSubmatch(a.Doc.Text)
+					if !assert.NotNil(t, m, a.Path) || !assert.Equal(t, want, m[1], "%s in the snapshot of version %s", a.Path, want) {
+						stop.Store(true)
+						return
+					}
+					if got, _ := s.ByID(a.ID); got != a {
+						t.Errorf("ByID(%s) is another article", a.ID)
+					}
+					if got, _ := s.ByURL(a.URL); got != a {
+						t.Errorf("ByURL(%s) is another article", a.URL)
+					}
+					for _, b := range s.Backlinks(a) {
+						if got, _ := s.ByPath(b.Path); got != b {
+							t.Errorf("backlink %s of %s is not in the snapshot", b.Path, a.Path)
+						}
+					}
+				}
+				if n := len(s.Tagged("v" + want)); n != files {
+					t.Errorf("version %s: %d articles tagged v%s, want %d", want, n, want, files)
+				}
+				checked.Add(1)
+			}
+		})
+	}
+	for _, c := range commits[1:] {
+		r.git("update-ref", "refs/heads/live", c)
+		sync1(t, lib)
+		time.Sleep(2 * time.Millisecond)
+	}
+	stop.Store(true)
+	wg.Wait()
+	assert.Equal(t, commits[versions-1], lib.Snapshot().Commit)
+	t.Logf("%d snapshots checked during %d syncs", checked.Load(), versions-1)
+}
+
+// TestHistoryLongRepository measures an article's history in a repository
+// of 5,000 commits: the first view runs git log --follow, later ones are
+// answered from the cache.
+func TestHistoryLongRepository(t *testing.T) {
+	r := newTestRepo(t)
+	buildLongHistory(r, 300, 5000)
+	start := time.Now()
+	lib, _ := gitLibrary(t, r.dir, "main")
+	load := time.Since(start)
+	s := lib.Snapshot()
+	a := mustArticle(t, s, "runbooks/s0/page0.md")
+	require.NotNil(t, a.LastCommit)
+
+	ctx := context.Background()
+	start = time.Now()
+	hist, err := lib.History(ctx, a.Path, 50)
+	first := time.Since(start)
+	require.NoError(t, err)
+	require.NotEmpty(t, hist)
+	start = time.Now()
+	again, err := lib.History(ctx, a.Path, 50)
+	cached := time.Since(start)
+	require.NoError(t, err)
+	assert.Equal(t, hist, again)
+	t.Logf("5,000 commits, 300 files: load with history %s; History first %s, cached %s", load.Round(time.Millisecond), first.Round(time.Microsecond), cached.Round(time.Microsecond))
+}
+
+// buildLongHistory imports commits commits over files files: each commit
+// changes one to three files, every 100th renames one.
+func buildLongHistory(r *testRepo, files, commits int) {
+	im := newImporter(time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC))
+	paths := make([]string, files)
+	all := map[string]string{}
+	for i := range paths {
+		paths[i] = fmt.Sprintf("runbooks/s%d/page%d.md", i%20, i)
+		all[paths[i]] = fmt.Sprintf("# Page %d\n\nSee [first](../s0/page0.md).\n", i)
+	}
+	im.commit("Ada Author", "initial", "", all)
+	authors := []string{"Ada Author", "Bob Builder", "Cy Coder"}
+	for c := 1; c < commits; c++ {
+		author := authors[c%len(authors)]
+		if c%100 == 50 {
+			i := 1 + c%(files-1)
+			old := paths[i]
+			paths[i] = strings.TrimSuffix(old, ".md") + fmt.Sprintf("-r%d.md", c)
+			im.commit(author, fmt.Sprintf("rename %d", c), "", nil, fmt.Sprintf("R %s %s", old, paths[i]))
+			continue
+		}
+		set := map[string]string{}
+		for k := range 1 + c%3 {
+			i := (c*7 + k*13) % files
+			if c%10 == 0 {
+				i = 0
+			}
+			set[paths[i]] = fmt.Sprintf("# Page %d\n\nedit %d; see [first](../s0/page0.md).\n", i, c)
+		}
+		im.commit(author, fmt.Sprintf("change %d", c), "", set)
+	}
+	r.fastImport(im.bytes())
+}
