@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -297,4 +298,55 @@ func FuzzImport(f *testing.F) {
 			require.NoError(t, s.Each(context.Background(), func(l Link) error { return l.Normalise() }))
 		}
 	})
+}
+
+// TestDamageNeverCrashes damages a links file in many ways: opening it gives
+// an error or a store that reads back, and never a crash that would take kb
+// (and with it the pages and search) down.
+func TestDamageNeverCrashes(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "kb.db")
+	db := openDB(t, path)
+	s, err := Open(db)
+	require.NoError(t, err)
+	for i := range 400 {
+		_, _, err := s.Add(context.Background(), link("jira", fmt.Sprintf("OPS-%d", i), fmt.Sprintf("article-%d", i%17)))
+		require.NoError(t, err)
+	}
+	require.NoError(t, db.Close())
+	raw, err := os.ReadFile(path)
+	require.NoError(t, err)
+	pageSize := os.Getpagesize()
+	rng := rand.New(rand.NewPCG(1, 2))
+	for round := range 25 {
+		damaged := bytes.Clone(raw)
+		for range 1 + rng.IntN(4) {
+			at := 2*pageSize + rng.IntN(len(damaged)-2*pageSize)
+			n := 1 + rng.IntN(64)
+			for i := at; i < min(at+n, len(damaged)); i++ {
+				damaged[i] = byte(rng.Uint32())
+			}
+		}
+		p := filepath.Join(t.TempDir(), "kb.db")
+		require.NoError(t, os.WriteFile(p, damaged, 0o600))
+		err := func() (err error) {
+			defer func() {
+				if r := recover(); r != nil { // bbolt.Open panics on some damage; cmd/kb recovers the same way
+					err = fmt.Errorf("%w: %v", ErrCorrupt, r)
+				}
+			}()
+			db2, err := bbolt.Open(p, 0o600, &bbolt.Options{Timeout: time.Second})
+			if err != nil {
+				return fmt.Errorf("%w: %w", ErrCorrupt, err)
+			}
+			defer db2.Close()
+			s2, err := Open(db2)
+			if err != nil {
+				return err
+			}
+			return s2.Each(context.Background(), func(Link) error { return nil })
+		}()
+		if err != nil {
+			assert.ErrorIs(t, err, ErrCorrupt, "round %d", round)
+		}
+	}
 }

@@ -1,0 +1,157 @@
+package tickets
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"go.etcd.io/bbolt"
+)
+
+// Resolved is a resolved ticket as a webhook delivered it. A ticket that
+// carried no reference to an existing article is a knowledge gap: a problem
+// solved without the knowledge base, or with knowledge not written down yet.
+type Resolved struct {
+	Ticket Ticket `json:"ticket"`
+	Source string `json:"source"` // the webhook source that delivered it: jira, zendesk, ...
+	// Articles are the ids of the articles the ticket was linked to; empty for a gap.
+	Articles []string `json:"articles,omitempty"`
+	// Unresolved are references found in the ticket that named no article
+	// (a deleted runbook, a typo, an alert without a runbook).
+	Unresolved []string  `json:"unresolved,omitempty"`
+	SeenAt     time.Time `json:"seen_at"` // when kb last received it resolved
+}
+
+// Gap reports whether r is a knowledge gap: resolved without any kb article.
+func (r Resolved) Gap() bool { return len(r.Articles) == 0 }
+
+// Delivery is what one webhook delivery records, all in one transaction: the
+// links found in it and its resolved tickets. Source and ID identify the
+// delivery, so that a retry records nothing twice.
+type Delivery struct {
+	Source   string
+	ID       string
+	Links    []Link
+	Resolved []Resolved
+}
+
+// Limits on a delivery as stored.
+const (
+	maxDeliveryID  = 256
+	maxUnresolved  = 50
+	maxDeliveryLen = 1000 // links or resolved tickets in one delivery
+)
+
+// deliveryKey is source \x00 id in bucketDeliveries.
+func deliveryKey(source, id string) []byte { return []byte(source + "\x00" + id) }
+
+func resolvedKey(t Ticket) []byte { return []byte(t.System + "\x00" + t.Key) }
+
+// Record stores the links and resolved tickets of d unless a delivery with
+// the same source and id was recorded before, in which case it stores nothing
+// and reports duplicate. Links are normalised as Add does; the first invalid
+// one stops the delivery with its *ValidationError. When Record returns nil
+// everything is on disk.
+func (s *Store) Record(ctx context.Context, d Delivery) (stored []Link, duplicate bool, err error) {
+	switch {
+	case d.Source == "" || !systemRE.MatchString(d.Source) || len(d.Source) > MaxSystem:
+		return nil, false, &ValidationError{"source", "a webhook source such as jira"}
+	case d.ID == "" || len(d.ID) > maxDeliveryID || !printable(d.ID):
+		return nil, false, &ValidationError{"delivery id", fmt.Sprintf("1 to %d printable bytes", maxDeliveryID)}
+	case len(d.Links) > maxDeliveryLen || len(d.Resolved) > maxDeliveryLen:
+		return nil, false, &ValidationError{"delivery", fmt.Sprintf("at most %d links and %d tickets", maxDeliveryLen, maxDeliveryLen)}
+	}
+	links := make([]Link, len(d.Links))
+	for i, l := range d.Links {
+		if err := l.Normalise(); err != nil {
+			return nil, false, err
+		}
+		links[i] = l
+	}
+	resolved := slices.Clone(d.Resolved) // the caller's slice is not modified
+	for i := range resolved {
+		r := &resolved[i]
+		if err := (&Link{Ticket: r.Ticket, ArticleID: "-"}).Normalise(); err != nil {
+			return nil, false, err
+		}
+		r.Ticket.System, r.Ticket.Key = strings.TrimSpace(r.Ticket.System), strings.TrimSpace(r.Ticket.Key)
+		if len(r.Unresolved) > maxUnresolved {
+			r.Unresolved = r.Unresolved[:maxUnresolved]
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, false, err
+	}
+	now := s.now().UTC()
+	err = s.db.Batch(func(tx *bbolt.Tx) error {
+		stored, duplicate = nil, false
+		deliveries := tx.Bucket([]byte(bucketDeliveries))
+		dk := deliveryKey(d.Source, d.ID)
+		if deliveries.Get(dk) != nil {
+			duplicate = true
+			return nil
+		}
+		for _, l := range links {
+			sl, _, err := addLink(tx, l, now)
+			if err != nil {
+				return err
+			}
+			stored = append(stored, sl)
+		}
+		for _, r := range resolved {
+			if err := putResolved(tx, r, now); err != nil {
+				return err
+			}
+		}
+		return deliveries.Put(dk, []byte(now.Format(time.RFC3339Nano)))
+	})
+	if err != nil {
+		return nil, false, fmt.Errorf("record %s delivery: %w", d.Source, err)
+	}
+	return stored, duplicate, nil
+}
+
+// putResolved stores r, merged with what an earlier delivery said about the
+// same ticket: a ticket once linked stays linked.
+func putResolved(tx *bbolt.Tx, r Resolved, now time.Time) error {
+	b := tx.Bucket([]byte(bucketResolved))
+	k := resolvedKey(r.Ticket)
+	r.Articles = slices.Clone(r.Articles)
+	if old := b.Get(k); old != nil {
+		var prev Resolved
+		if err := json.Unmarshal(old, &prev); err != nil {
+			return fmt.Errorf("%w: decode resolved ticket %q: %w", ErrCorrupt, k, err)
+		}
+		for _, id := range prev.Articles {
+			if !slices.Contains(r.Articles, id) {
+				r.Articles = append(r.Articles, id)
+			}
+		}
+	}
+	r.SeenAt = now
+	val, err := json.Marshal(r)
+	if err != nil {
+		return fmt.Errorf("encode resolved ticket: %w", err)
+	}
+	return b.Put(k, val)
+}
+
+// EachResolved calls fn for every resolved ticket webhooks delivered, ordered
+// by system and key.
+func (s *Store) EachResolved(ctx context.Context, fn func(Resolved) error) error {
+	return s.db.View(func(tx *bbolt.Tx) error {
+		return tx.Bucket([]byte(bucketResolved)).ForEach(func(k, v []byte) error {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			var r Resolved
+			if err := json.Unmarshal(v, &r); err != nil {
+				return fmt.Errorf("%w: decode resolved ticket %q: %w", ErrCorrupt, k, err)
+			}
+			return fn(r)
+		})
+	})
+}
