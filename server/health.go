@@ -14,12 +14,13 @@ func (s *Server) healthz(c *echo.Context) error {
 
 // readiness is the body of /readyz.
 type readiness struct {
-	Status         string `json:"status"` // "ready", "degraded" or "not ready"
-	Articles       int    `json:"articles"`
-	Warnings       int    `json:"warnings"`
-	Version        string `json:"version"`                   // kb's version
-	ContentVersion string `json:"content_version,omitempty"` // digest of the content served
-	Error          string `json:"error,omitempty"`           // why not ready, or why degraded
+	Status         string        `json:"status"` // "ready", "degraded" or "not ready"
+	Articles       int           `json:"articles"`
+	Warnings       int           `json:"warnings"`
+	Version        string        `json:"version"`                   // kb's version
+	ContentVersion string        `json:"content_version,omitempty"` // digest of the content served
+	Error          string        `json:"error,omitempty"`           // why not ready, or why degraded
+	Search         *searchStatus `json:"search,omitempty"`          // the index; pages are served while it builds
 }
 
 // readyz serves GET /readyz. It is 200 "ready" when content is loaded and
@@ -38,7 +39,7 @@ func (s *Server) readyz(c *echo.Context) error {
 	}
 	r := readiness{
 		Status: "ready", Articles: len(snap.Articles), Warnings: snap.WarningCount(),
-		Version: s.version, ContentVersion: snap.Version,
+		Version: s.version, ContentVersion: snap.Version, Search: s.searchReadiness(),
 	}
 	if loadErr != nil {
 		r.Status, r.Error = "degraded", "the last reload failed; serving the content loaded before: "+loadErr.Error()

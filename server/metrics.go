@@ -9,6 +9,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"kb/search"
 )
 
 // metrics are the Server's Prometheus metrics, in a registry of its own (no
@@ -74,7 +76,45 @@ func newMetrics(s *Server) *metrics {
 			ConstLabels: prometheus.Labels{"version": s.version},
 		}, func() float64 { return 1 }),
 	)
+	if s.search != nil {
+		m.reg.MustRegister(searchCollectors(s.search)...)
+	}
 	return m
+}
+
+// searchCollectors export the index's counters: searches by outcome (zero
+// results among them), slow searches, and the state of the index.
+func searchCollectors(x Searcher) []prometheus.Collector {
+	counter := func(outcome string, f func(search.Stats) uint64) prometheus.Collector {
+		return prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "kb_search_queries_total", Help: "Searches by outcome: ok (hits), zero (no hits), bad_query, not_ready, busy, timeout, canceled, failed.",
+			ConstLabels: prometheus.Labels{"outcome": outcome},
+		}, func() float64 { return float64(f(x.Stats())) })
+	}
+	return []prometheus.Collector{
+		counter("ok", func(s search.Stats) uint64 { return s.OK }),
+		counter("zero", func(s search.Stats) uint64 { return s.Zero }),
+		counter("bad_query", func(s search.Stats) uint64 { return s.BadQuery }),
+		counter("not_ready", func(s search.Stats) uint64 { return s.NotReady }),
+		counter("busy", func(s search.Stats) uint64 { return s.Busy }),
+		counter("timeout", func(s search.Stats) uint64 { return s.Timeout }),
+		counter("canceled", func(s search.Stats) uint64 { return s.Canceled }),
+		counter("failed", func(s search.Stats) uint64 { return s.Failed }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "kb_search_slow_queries_total", Help: "Answered searches slower than the slow-query threshold.",
+		}, func() float64 { return float64(x.Stats().Slow) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "kb_search_index_ready", Help: "1 when the search index answers queries, 0 while it is built.",
+		}, func() float64 {
+			if x.Status().Ready {
+				return 1
+			}
+			return 0
+		}),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "kb_search_index_documents", Help: "Articles in the search index.",
+		}, func() float64 { return float64(x.Status().Docs) }),
+	}
 }
 
 // observe counts and times one request.

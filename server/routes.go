@@ -24,6 +24,12 @@ func (s *Server) routes(e *echo.Echo) {
 	// Theme assets; hashed names are cached forever.
 	e.GET("/static/*", s.static)
 
+	// Search.
+	e.GET("/search", s.searchHTML)
+	e.GET("/opensearch.xml", s.openSearch)
+	e.GET("/api/v1/search", s.apiSearch)
+	e.GET("/api/v1/suggest", s.apiSuggest)
+
 	// Pages.
 	e.GET("/", s.home)
 	e.GET("/a/:id", s.permalink)

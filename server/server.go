@@ -19,6 +19,7 @@ import (
 type Deps struct {
 	Library *content.Library // current snapshot via Library.Snapshot(); Library.Err() is the last load error
 	Theme   *themes.Theme
+	Search  Searcher // nil: search pages fall back to titles, the API answers 503
 	Logger  *slog.Logger
 	Version string
 }
@@ -29,6 +30,7 @@ type Server struct {
 	theme   *themes.Theme // the given theme plus the generated syntax stylesheets
 	log     *slog.Logger
 	version string
+	search  Searcher
 	echo    *echo.Echo
 	pages   atomic.Pointer[pageSet] // pages of the snapshot seen last
 	metrics *metrics
@@ -64,6 +66,7 @@ func New(d Deps) (*Server, error) {
 		theme:   theme,
 		log:     log,
 		version: d.Version,
+		search:  d.Search,
 		hdr:     newHeaderValues(),
 	}
 	s.metrics = newMetrics(s)

@@ -32,10 +32,11 @@ const (
 	PageTerms   = "terms"   // every tag or every service
 	PageList    = "list"    // the articles of one tag or service
 	PageError   = "error"   // 404 and every other error
+	PageSearch  = "search"  // search results, tips for an empty query
 )
 
 func pageNames() []string {
-	return []string{PageHome, PageArticle, PageFolder, PageTerms, PageList, PageError}
+	return []string{PageHome, PageArticle, PageFolder, PageTerms, PageList, PageError, PageSearch}
 }
 
 // layoutTemplate is the template every page executes; it calls the page's blocks.

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/url"
 	"os"
 	"strings"
 
@@ -23,12 +24,19 @@ type config struct {
 	LogFormat string
 	LogLevel  string
 	MaxSize   int64 // overrides kb.yaml max_size when positive
+
+	// kb search
+	JSON   bool
+	Server string // URL of a running kb to ask instead of the index on disk
+	Limit  int
+	Args   []string // positional arguments (the query words)
 }
 
-// parseConfig reads the flags of command cmd. Every flag falls back to the
+// parseConfig reads the flags of command cmd (serve, index or search); each
+// command gets only the flags it uses. Every flag falls back to the
 // environment variable KB_<NAME>, with dashes as underscores.
 func parseConfig(cmd string, args []string, getenv func(string) string, stderr io.Writer) (config, error) {
-	cfg := config{Data: "kb-data", Addr: "127.0.0.1:8080", LogFormat: "text", LogLevel: "info"}
+	cfg := config{Data: "kb-data", Addr: "127.0.0.1:8080", LogFormat: "text", LogLevel: "info", Limit: 10}
 	flags := flag.NewFlagSet("kb "+cmd, flag.ContinueOnError)
 	flags.SetOutput(stderr)
 	str := func(p *string, name, help string) {
@@ -37,19 +45,31 @@ func parseConfig(cmd string, args []string, getenv func(string) string, stderr i
 		}
 		flags.StringVar(p, name, *p, help+" (env "+envName(name)+")")
 	}
-	str(&cfg.Content, "content", "content folder of Markdown files; empty serves the built-in example")
+	str(&cfg.Content, "content", "content folder of Markdown files; empty means the built-in example")
 	str(&cfg.Data, "data", "folder for the search index and the links database")
-	str(&cfg.Addr, "addr", "address to listen on")
-	str(&cfg.Theme, "theme", "folder whose files override the default theme")
-	str(&cfg.LogFormat, "log-format", "log format: text or json")
-	str(&cfg.LogLevel, "log-level", "log level: debug, info, warn or error")
-	maxSize := getenv(envName("max-size"))
-	flags.StringVar(&maxSize, "max-size", maxSize, "largest Markdown file rendered, e.g. 2MiB; overrides kb.yaml max_size (env "+envName("max-size")+")")
-	if err := flags.Parse(args); err != nil {
+	var maxSize string
+	switch cmd {
+	case "serve":
+		str(&cfg.Addr, "addr", "address to listen on")
+		str(&cfg.Theme, "theme", "folder whose files override the default theme")
+		fallthrough
+	case "index":
+		str(&cfg.LogFormat, "log-format", "log format: text or json")
+		str(&cfg.LogLevel, "log-level", "log level: debug, info, warn or error")
+		maxSize = getenv(envName("max-size"))
+		flags.StringVar(&maxSize, "max-size", maxSize, "largest Markdown file rendered, e.g. 2MiB; overrides kb.yaml max_size (env "+envName("max-size")+")")
+	case "search":
+		flags.BoolVar(&cfg.JSON, "json", false, "print results as JSON, as GET /api/v1/search answers")
+		str(&cfg.Server, "server", "URL of a running kb to ask, e.g. http://127.0.0.1:8080 (default: the index in --data, or the kb serving it)")
+		flags.IntVar(&cfg.Limit, "limit", cfg.Limit, "number of results")
+	}
+	pos, err := parseInterleaved(flags, args)
+	if err != nil {
 		return cfg, err
 	}
-	if flags.NArg() > 0 {
-		return cfg, fmt.Errorf("kb %s takes no arguments, got %q", cmd, flags.Args())
+	cfg.Args = pos
+	if cmd != "search" && len(pos) > 0 {
+		return cfg, fmt.Errorf("kb %s takes no arguments, got %q", cmd, pos)
 	}
 	if maxSize != "" {
 		n, err := content.ParseByteSize(maxSize)
@@ -85,6 +105,14 @@ func (c config) validate() error {
 	}
 	if _, err := parseLevel(c.LogLevel); err != nil {
 		errs = append(errs, err)
+	}
+	if c.Limit < 1 || c.Limit > 100 {
+		errs = append(errs, fmt.Errorf("--limit %d: want 1 to 100", c.Limit))
+	}
+	if c.Server != "" {
+		if u, err := url.Parse(c.Server); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			errs = append(errs, fmt.Errorf("--server %q: want a URL such as http://127.0.0.1:8080", c.Server))
+		}
 	}
 	return errors.Join(errs...)
 }

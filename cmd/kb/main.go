@@ -33,6 +33,8 @@ const usage = `kb serves a folder of Markdown runbooks and articles as a knowled
 
 Usage:
   kb serve   [--content DIR] [--data DIR] [--addr HOST:PORT] [--theme DIR]
+  kb index   [--content DIR] [--data DIR]           rebuild the search index
+  kb search  [--data DIR] [--server URL] [--json] [--limit N] QUERY...
   kb token   create|list|revoke NAME [--scope links:write|read] [--data DIR]
   kb links   export|import [--data DIR]
   kb version
@@ -55,6 +57,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 			return err
 		}
 		return serve(ctx, cfg, stderr)
+	case "index", "search":
+		cfg, err := parseConfig(cmd, rest, getenv, stderr)
+		if err != nil {
+			return err
+		}
+		if cmd == "index" {
+			return runIndex(ctx, cfg, stdout, stderr)
+		}
+		return runSearch(ctx, cfg, stdout)
 	case "token":
 		return runToken(ctx, rest, getenv, stdout, stderr)
 	case "links":

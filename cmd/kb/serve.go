@@ -10,10 +10,13 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
+	"sync"
 	"time"
 
 	"kb/content"
 	"kb/example"
+	"kb/search"
 	"kb/server"
 	"kb/themes"
 )
@@ -44,7 +47,30 @@ func serve(ctx context.Context, cfg config, stderr io.Writer) error {
 	if err := lib.Load(ctx); err != nil {
 		return err
 	}
-	srv, err := server.New(server.Deps{Library: lib, Theme: theme, Logger: log.With("component", "http"), Version: version})
+	// The index is a cache: pages are served at once while it is built or
+	// brought up to date in the background; search answers from titles until then.
+	var searcher server.Searcher
+	idx, err := search.Open(indexDir(cfg.Data), search.Options{Logger: log.With("component", "search")})
+	switch {
+	case errors.Is(err, search.ErrLocked):
+		return fmt.Errorf("the search index in %s is in use by another kb: stop it, or give this one another --data", cfg.Data)
+	case err != nil:
+		log.Error("search index unavailable; serving pages, search falls back to titles", "err", err)
+	default:
+		defer idx.Close()
+		searcher = idx
+	}
+	bg, stopBG := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	defer func() { stopBG(); wg.Wait() }() // before idx.Close, deferred earlier
+	if idx != nil {
+		wg.Go(func() {
+			if err := idx.Sync(bg, lib.Snapshot()); err != nil && bg.Err() == nil {
+				log.Error("search index build failed; search falls back to titles", "err", err)
+			}
+		})
+	}
+	srv, err := server.New(server.Deps{Library: lib, Theme: theme, Search: searcher, Logger: log.With("component", "http"), Version: version})
 	if err != nil {
 		return err
 	}
@@ -61,7 +87,13 @@ func serve(ctx context.Context, cfg config, stderr io.Writer) error {
 		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	log.Info("serving", "addr", "http://"+ln.Addr().String(), "content", source, "version", version)
+	base := "http://" + ln.Addr().String()
+	log.Info("serving", "addr", base, "content", source, "version", version)
+	urlFile := filepath.Join(cfg.Data, serverURLFile)
+	if err := os.WriteFile(urlFile, []byte(base+"\n"), 0o600); err != nil {
+		log.Warn("cannot record the server URL for kb search", "err", err)
+	}
+	defer os.Remove(urlFile)
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	select {

@@ -126,6 +126,179 @@
   var pres = document.querySelectorAll(".prose pre");
   for (var i = 0; i < pres.length; i++) addCopyButton(pres[i]);
 
+  // ---- search as you type ----
+  // The search box asks /api/v1/search while typing (debounced) and lists
+  // the best matches under it; arrow keys move, Enter opens, Escape closes.
+  // On /search the results on the page are replaced instead. Without
+  // JavaScript the form still submits to /search.
+  var box = document.getElementById("q");
+  var form = box && box.form;
+  var pageResults = document.getElementById("search-results");
+  if (box && form && window.fetch && window.URLSearchParams) {
+    var list = document.createElement("ul");
+    list.className = "live-results";
+    list.id = "live-results";
+    list.setAttribute("role", "listbox");
+    list.hidden = true;
+    form.appendChild(list);
+    box.setAttribute("role", "combobox");
+    box.setAttribute("aria-autocomplete", "list");
+    box.setAttribute("aria-expanded", "false");
+    box.setAttribute("aria-controls", "live-results");
+    var timer = null, seq = 0, selected = -1, items = [];
+    function pageHits() {
+      var hs = Array.prototype.slice.call(pageResults.querySelectorAll(".hit"));
+      for (var i = 0; i < hs.length; i++) hs[i].id = "hit-" + i;
+      return hs;
+    }
+    if (pageResults) items = pageHits();
+
+    // snippetNodes copies the server's snippet (escaped text with <mark>)
+    // as text and <mark> elements only, never as markup.
+    function snippetNodes(html, into) {
+      var doc = new DOMParser().parseFromString("<p>" + html + "</p>", "text/html");
+      var nodes = doc.body.firstChild ? doc.body.firstChild.childNodes : [];
+      for (var i = 0; i < nodes.length; i++) {
+        var n = nodes[i];
+        if (n.nodeType === 3) into.appendChild(document.createTextNode(n.nodeValue));
+        else if (n.nodeName === "MARK") {
+          var m = document.createElement("mark");
+          m.textContent = n.textContent;
+          into.appendChild(m);
+        } else into.appendChild(document.createTextNode(n.textContent || ""));
+      }
+    }
+    function close() {
+      list.hidden = true;
+      box.setAttribute("aria-expanded", "false");
+      box.removeAttribute("aria-activedescendant");
+      selected = -1;
+    }
+    function select(i) {
+      if (!items.length) return;
+      if (selected >= 0 && items[selected]) items[selected].setAttribute("aria-selected", "false");
+      selected = (i + items.length) % items.length;
+      items[selected].setAttribute("aria-selected", "true");
+      box.setAttribute("aria-activedescendant", items[selected].id);
+      items[selected].scrollIntoView({ block: "nearest" });
+    }
+    function show(data, q) {
+      list.textContent = "";
+      items = [];
+      selected = -1;
+      var hits = data.hits || [];
+      if (!hits.length && data.suggestions && data.suggestions.runbooks) hits = data.suggestions.runbooks;
+      for (var i = 0; i < hits.length; i++) {
+        var h = hits[i];
+        var li = document.createElement("li");
+        li.className = "live-item";
+        li.id = "live-" + i;
+        li.setAttribute("role", "option");
+        li.setAttribute("aria-selected", "false");
+        var a = document.createElement("a");
+        a.href = h.url;
+        a.tabIndex = -1;
+        var t = document.createElement("span");
+        t.className = "live-title";
+        t.textContent = h.title;
+        a.appendChild(t);
+        var meta = document.createElement("span");
+        meta.className = "live-meta";
+        meta.textContent = h.type + (h.service ? " · " + h.service : "");
+        a.appendChild(meta);
+        if (h.snippet || h.summary) {
+          var sn = document.createElement("span");
+          sn.className = "live-snippet";
+          if (h.snippet) snippetNodes(h.snippet, sn);
+          else sn.textContent = h.summary;
+          a.appendChild(sn);
+        }
+        li.appendChild(a);
+        list.appendChild(li);
+        items.push(li);
+      }
+      var more = document.createElement("li");
+      more.className = "live-more";
+      var ma = document.createElement("a");
+      ma.href = "/search?q=" + encodeURIComponent(q);
+      ma.tabIndex = -1;
+      ma.textContent = hits.length ? "All " + (data.total || hits.length) + " results for \u201c" + q + "\u201d" : "No results for \u201c" + q + "\u201d: search tips";
+      more.appendChild(ma);
+      list.appendChild(more);
+      list.hidden = false;
+      box.setAttribute("aria-expanded", "true");
+    }
+    function run() {
+      var q = box.value.trim();
+      if (!q) {
+        close();
+        return;
+      }
+      var mine = ++seq;
+      var params = new URLSearchParams({ q: q, limit: "8" });
+      fetch("/api/v1/search?" + params.toString(), { headers: { Accept: "application/json" } })
+        .then(function (r) {
+          return r.ok ? r.json() : null;
+        })
+        .then(function (data) {
+          if (mine !== seq || !data) return; // a newer query was typed, or this one was refused
+          if (pageResults) refreshPage(q);
+          else show(data, q);
+        })
+        .catch(function () {
+          // Offline or the server is restarting: the form still works.
+        });
+    }
+    // refreshPage swaps the results of /search for those of the new query,
+    // fetched as a whole page, so the page and its no-JavaScript form agree.
+    function refreshPage(q) {
+      var url = "/search?q=" + encodeURIComponent(q);
+      var mine = seq;
+      fetch(url, { headers: { Accept: "text/html" } })
+        .then(function (r) {
+          return r.text();
+        })
+        .then(function (html) {
+          if (mine !== seq) return;
+          var doc = new DOMParser().parseFromString(html, "text/html");
+          var fresh = doc.getElementById("search-results");
+          if (!fresh) return;
+          pageResults.replaceChildren.apply(pageResults, Array.prototype.slice.call(fresh.childNodes).map(function (n) {
+            return document.importNode(n, true);
+          }));
+          history.replaceState(null, "", url);
+          items = pageHits();
+          selected = -1;
+        })
+        .catch(function () {});
+    }
+    box.addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(run, 120);
+    });
+    box.addEventListener("keydown", function (ev) {
+      if (ev.key === "ArrowDown") {
+        if (!pageResults && list.hidden) run();
+        ev.preventDefault();
+        select(selected + 1);
+      } else if (ev.key === "ArrowUp") {
+        ev.preventDefault();
+        select(selected - 1);
+      } else if (ev.key === "Enter" && selected >= 0 && items[selected]) {
+        var link = items[selected].querySelector("a");
+        if (link) {
+          ev.preventDefault();
+          window.location.href = link.href;
+        }
+      } else if (ev.key === "Escape") {
+        close();
+      }
+    });
+    document.addEventListener("click", function (ev) {
+      if (!form.contains(ev.target)) close();
+    });
+  }
+
   // ---- highlight the current section in the sidebar ----
   var side = document.querySelector(".toc-side");
   if (side && "IntersectionObserver" in window) {
