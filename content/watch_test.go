@@ -1,0 +1,305 @@
+package content
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// watching runs Watch on dir until the test ends and returns the batches it reports.
+func watching(t *testing.T, dir string, debounce time.Duration) <-chan []string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	batches := make(chan []string, 100)
+	errc := make(chan error, 1)
+	go func() { errc <- Watch(ctx, dir, debounce, func(p []string) { batches <- p }) }()
+	t.Cleanup(func() {
+		cancel()
+		assert.NoError(t, <-errc)
+	})
+	time.Sleep(50 * time.Millisecond) // the watches are set up
+	return batches
+}
+
+// next waits for the next batch that has want (or fails), and returns every
+// path seen until then.
+func next(t *testing.T, batches <-chan []string, want string) []string {
+	t.Helper()
+	var seen []string
+	deadline := time.After(5 * time.Second)
+	for {
+		select {
+		case b := <-batches:
+			seen = append(seen, b...)
+			if slices.Contains(b, want) {
+				return seen
+			}
+		case <-deadline:
+			t.Fatalf("no change of %s reported; saw %v", want, seen)
+		}
+	}
+}
+
+func TestWatch(t *testing.T) {
+	dir := writeTree(t, map[string]string{"a.md": "# A\n", "runbooks/b.md": "# B\n"})
+	require.NoError(t, os.Mkdir(filepath.Join(dir, ".hidden"), 0o755))
+	batches := watching(t, dir, 30*time.Millisecond)
+
+	writeFile(t, dir, "runbooks/b.md", "# B changed\n")
+	assert.Equal(t, []string{"runbooks/b.md"}, next(t, batches, "runbooks/b.md"))
+
+	// An editor's save: write a hidden temporary file, rename it over the original.
+	tmp := filepath.Join(dir, ".a.md.swp")
+	require.NoError(t, os.WriteFile(tmp, []byte("# A saved\n"), 0o644))
+	require.NoError(t, os.Rename(tmp, filepath.Join(dir, "a.md")))
+	assert.Equal(t, []string{"a.md"}, next(t, batches, "a.md"), "one call, hidden files left out")
+
+	// A new folder with files: the files written before its watch began are reported too.
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, "new/deep"), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "new/deep/c.md"), []byte("# C\n"), 0o644))
+	next(t, batches, "new/deep/c.md")
+	writeFile(t, dir, "new/deep/d.md", "# D\n")
+	next(t, batches, "new/deep/d.md")
+
+	writeFile(t, dir, ".hidden/x.md", "# X\n")
+	writeFile(t, dir, "z.md", "# Z\n")
+	assert.NotContains(t, next(t, batches, "z.md"), ".hidden/x.md")
+
+	require.NoError(t, os.RemoveAll(filepath.Join(dir, "new")))
+	next(t, batches, "new")
+
+	// A moved folder keeps being watched under its new name.
+	require.NoError(t, os.Rename(filepath.Join(dir, "runbooks"), filepath.Join(dir, "moved")))
+	next(t, batches, "moved/b.md")
+	writeFile(t, dir, "moved/e.md", "# E\n")
+	next(t, batches, "moved/e.md")
+}
+
+func TestWatchDebouncesBursts(t *testing.T) {
+	dir := writeTree(t, map[string]string{"a.md": "# A\n"})
+	batches := watching(t, dir, 100*time.Millisecond)
+	const n = 200 // a checkout of many files
+	for i := range n {
+		require.NoError(t, os.WriteFile(filepath.Join(dir, fmt.Sprintf("f%03d.md", i)), []byte("# F\n"), 0o644))
+	}
+	seen := next(t, batches, fmt.Sprintf("f%03d.md", n-1))
+	calls := 1
+	for done := false; !done; {
+		select {
+		case b := <-batches:
+			seen = append(seen, b...)
+			calls++
+		case <-time.After(300 * time.Millisecond):
+			done = true
+		}
+	}
+	assert.LessOrEqual(t, calls, 2, "a burst is one call (two when it straddles the timer)")
+	sort.Strings(seen)
+	assert.Len(t, slices.Compact(seen), n)
+}
+
+func TestWatchGitDir(t *testing.T) {
+	r := newTestRepo(t)
+	r.commitFiles("first", map[string]string{"a.md": "# A\n"})
+	batches := watching(t, r.dir, 30*time.Millisecond)
+	r.commitFiles("second", map[string]string{"b.md": "# B\n"})
+	next(t, batches, ".git")
+}
+
+// TestWatchApply runs kb's working-tree loop, Watch calling Apply, and checks
+// that saved files show up in the snapshot, their last commit included.
+func TestWatchApply(t *testing.T) {
+	r := newTestRepo(t)
+	r.commitFiles("first", map[string]string{"a.md": "# A\n", "b.md": "# B\n\n[a](a.md)\n"})
+	repo, err := OpenGit(context.Background(), r.dir, "")
+	require.NoError(t, err)
+	defer repo.Close()
+	lib := NewLibrary(rootFS(t, r.dir), Options{Git: repo}, discardLogger())
+	require.NoError(t, lib.Load(context.Background()))
+	stop := watchApply(t, lib, r.dir)
+	defer stop()
+
+	writeFile(t, r.dir, "a.md", "# A saved\n")
+	waitFor(t, lib, func(s *Snapshot) bool { return mustArticle(t, s, "a.md").Title == "A saved" })
+	c := r.commit("save a")
+	waitFor(t, lib, func(s *Snapshot) bool {
+		lc := mustArticle(t, s, "a.md").LastCommit
+		return lc != nil && lc.Hash == c
+	})
+	require.NoError(t, os.Rename(filepath.Join(r.dir, "a.md"), filepath.Join(r.dir, "a2.md")))
+	waitFor(t, lib, func(s *Snapshot) bool { _, ok := s.ByAlias("/a"); return ok })
+	assert.Contains(t, string(mustArticle(t, lib.Snapshot(), "b.md").Doc.HTML), `href="/a2"`)
+}
+
+// watchApply wires Watch to Apply as kb serve does, until the returned func is called.
+func watchApply(t testing.TB, lib *Library, dir string) func() {
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		err := Watch(ctx, dir, 20*time.Millisecond, func(paths []string) {
+			if _, err := lib.Apply(ctx, paths); err != nil && ctx.Err() == nil {
+				t.Errorf("apply %v: %v", paths, err)
+			}
+		})
+		assert.NoError(t, err)
+	})
+	time.Sleep(50 * time.Millisecond)
+	return func() { cancel(); wg.Wait() }
+}
+
+func waitFor(t testing.TB, lib *Library, ok func(*Snapshot) bool) time.Duration {
+	t.Helper()
+	start := time.Now()
+	for !ok(lib.Snapshot()) {
+		if time.Since(start) > 5*time.Second {
+			t.Fatal("the change never became visible")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	return time.Since(start)
+}
+
+// BenchmarkEditToVisible measures working-tree mode from a saved file to a
+// published snapshot with its new content (Watch with a 20 ms debounce,
+// then Apply), on a folder of 3,000 articles with git history.
+func BenchmarkEditToVisible(b *testing.B) {
+	r := newTestRepo(b)
+	buildLongHistory(r, 3000, 2000)
+	r.git("checkout", "-q", "main")
+	repo, err := OpenGit(context.Background(), r.dir, "")
+	require.NoError(b, err)
+	defer repo.Close()
+	lib := NewLibrary(rootFS(b, r.dir), Options{Git: repo}, discardLogger())
+	require.NoError(b, lib.Load(context.Background()))
+	stop := watchApply(b, lib, r.dir)
+	defer stop()
+	var lat []time.Duration
+	i := 0
+	for b.Loop() {
+		i++
+		p := fmt.Sprintf("runbooks/s%d/page%d.md", i%20, 100+i%2000)
+		full := filepath.Join(r.dir, p)
+		if _, err := os.Stat(full); err != nil {
+			continue // renamed in the history
+		}
+		want := fmt.Sprintf("edit number %d", i)
+		start := time.Now()
+		require.NoError(b, os.WriteFile(full, []byte("# Edited\n\n"+want+"\n"), 0o644))
+		for {
+			if a, ok := lib.Snapshot().ByPath(p); ok && strings.Contains(a.Doc.Text, want) {
+				break
+			}
+			time.Sleep(200 * time.Microsecond)
+		}
+		lat = append(lat, time.Since(start))
+	}
+	reportLatency(b, lat)
+}
+
+// BenchmarkGitCommitToVisible measures git mode from a commit to a published
+// snapshot with the new content (Sync after the commit), 3,000 articles.
+func BenchmarkGitCommitToVisible(b *testing.B) {
+	r := newTestRepo(b)
+	buildLongHistory(r, 3000, 2000)
+	r.git("checkout", "-q", "main")
+	lib, _ := gitLibrary(b, r.dir, "main")
+	var lat []time.Duration
+	i := 0
+	for b.Loop() {
+		i++
+		p := "runbooks/s0/page0.md"
+		want := fmt.Sprintf("commit number %d", i)
+		r.write(map[string]string{p: "# Edited\n\n" + want + "\n"})
+		r.git("commit", "-q", "-am", want)
+		start := time.Now()
+		if _, err := lib.Sync(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+		if a, _ := lib.Snapshot().ByPath(p); !strings.Contains(a.Doc.Text, want) {
+			b.Fatalf("not visible after Sync: %q", a.Doc.Text)
+		}
+		lat = append(lat, time.Since(start))
+	}
+	reportLatency(b, lat)
+}
+
+// BenchmarkHistory measures History of an article in a repository of 5,000
+// commits: "first" runs git, "cached" is a later view of the same commit.
+func BenchmarkHistory(b *testing.B) {
+	r := newTestRepo(b)
+	buildLongHistory(r, 3000, 5000)
+	r.git("checkout", "-q", "main")
+	lib, repo := gitLibrary(b, r.dir, "main")
+	s := lib.Snapshot()
+	a := mustArticle(b, s, "runbooks/s0/page0.md")
+	renamed := ""
+	for _, x := range s.Articles {
+		if strings.Contains(x.Path, "-r") {
+			renamed = x.Path
+			break
+		}
+	}
+	for _, p := range []string{a.Path, renamed} {
+		b.Run("first/"+filepath.Base(p), func(b *testing.B) {
+			for b.Loop() {
+				repo.cache.mu.Lock()
+				repo.cache.m = nil // a first view
+				repo.cache.mu.Unlock()
+				if _, err := lib.History(context.Background(), p, 100); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run("cached/"+filepath.Base(p), func(b *testing.B) {
+			for b.Loop() {
+				if _, err := lib.History(context.Background(), p, 100); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkGitLoad measures a first load of 3,000 articles from a commit
+// (ls-tree, cat-file --batch, history of 5,000 commits, render).
+func BenchmarkGitLoad(b *testing.B) {
+	r := newTestRepo(b)
+	buildLongHistory(r, 3000, 5000)
+	r.git("checkout", "-q", "main")
+	repo, err := OpenGit(context.Background(), r.dir, "main")
+	require.NoError(b, err)
+	defer repo.Close()
+	b.Run("git", func(b *testing.B) {
+		for b.Loop() {
+			lib := NewGitLibrary(repo, Options{}, discardLogger())
+			require.NoError(b, lib.Load(context.Background()))
+		}
+	})
+	b.Run("folder", func(b *testing.B) {
+		for b.Loop() {
+			lib := NewLibrary(rootFS(b, r.dir), Options{}, discardLogger())
+			require.NoError(b, lib.Load(context.Background()))
+		}
+	})
+}
+
+func reportLatency(b *testing.B, lat []time.Duration) {
+	if len(lat) == 0 {
+		return
+	}
+	slices.Sort(lat)
+	q := func(f float64) float64 { return float64(lat[min(len(lat)-1, int(f*float64(len(lat))))].Microseconds()) / 1000 }
+	b.ReportMetric(q(0.50), "p50-ms")
+	b.ReportMetric(q(0.99), "p99-ms")
+	b.ReportMetric(float64(len(lat)), "edits")
+}
