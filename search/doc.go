@@ -52,5 +52,5 @@
 //  11. A quoted phrase must occur as a phrase in the title, headings,
 //     summary, body or code.
 //  12. Filters (type:, service:, tag: or the Query fields) select without
-//     changing scores; equal scores are ordered by article id.
+//     changing scores.
 package search

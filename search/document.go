@@ -22,6 +22,7 @@ type document struct {
 	id          string
 	fields      map[string]any
 	fingerprint string
+	facets      []string // "type:runbook", "service:etcd", "tag:tls", ...
 }
 
 // newDocument builds the indexed form of a.
@@ -63,12 +64,19 @@ func newDocument(a *content.Article) document {
 	set(fieldType, string(a.Type))
 	set(fieldService, a.Service)
 	set(fieldTags, a.Tags)
+	facets := []string{facetType + string(a.Type)}
+	if a.Service != "" {
+		facets = append(facets, facetService+a.Service)
+	}
+	for _, t := range a.Tags {
+		facets = append(facets, facetTag+t)
+	}
 	set(fieldTitle, a.Title)
 	set(fieldURL, a.URL)
 	set(fieldPath, a.Path)
 	set(fieldSnippet, truncateUTF8(a.Doc.Text, snippetSource))
 
-	return document{id: a.ID, fields: fields, fingerprint: hex.EncodeToString(h.Sum(nil)[:8])}
+	return document{id: a.ID, fields: fields, fingerprint: hex.EncodeToString(h.Sum(nil)[:8]), facets: facets}
 }
 
 // withIdents returns text and, as a second value of the field, the parts and

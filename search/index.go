@@ -108,8 +108,27 @@ type generation struct {
 	meta   atomic.Pointer[indexMeta]
 	broken atomic.Bool // a search failed inside bleve: rebuild at the next Sync
 
-	manifest map[string]string // article id → fingerprint; used under the writer token only
+	// manifest describes every indexed article. Writers replace it
+	// (copy on write) under the writer token; searches read it for facets.
+	manifest atomic.Pointer[manifest]
 }
+
+// manifest maps an article id to the fingerprint of its indexed form
+// followed by its facet values ("type:runbook", "service:etcd", ...).
+type manifest map[string][]string
+
+func (m manifest) fingerprint(id string) string {
+	if e := m[id]; len(e) > 0 {
+		return e[0]
+	}
+	return ""
+}
+
+func (m manifest) set(d document) {
+	m[d.id] = append([]string{d.fingerprint}, d.facets...)
+}
+
+func (g *generation) entries() manifest { return *g.manifest.Load() }
 
 // indexMeta is stored inside the index.
 type indexMeta struct {
@@ -258,15 +277,16 @@ func loadGeneration(name string, idx bleve.Index) (g *generation, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("read index %s: %w", name, err)
 	}
-	manifest := map[string]string{}
-	if err := json.Unmarshal(raw, &manifest); err != nil {
+	man := manifest{}
+	if err := json.Unmarshal(raw, &man); err != nil {
 		return nil, fmt.Errorf("index %s has no valid manifest: %w", name, err)
 	}
 	if _, err := idx.DocCount(); err != nil {
 		return nil, fmt.Errorf("read index %s: %w", name, err)
 	}
-	g = &generation{name: name, idx: idx, manifest: manifest}
+	g = &generation{name: name, idx: idx}
 	g.meta.Store(&meta)
+	g.manifest.Store(&man)
 	return g, nil
 }
 

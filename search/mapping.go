@@ -38,6 +38,13 @@ const (
 	fieldSnippet  = "snip"     // stored only: the start of the body, for snippets
 )
 
+// Prefixes of facet values, as kept in the manifest.
+const (
+	facetType    = "type:"
+	facetService = "service:"
+	facetTag     = "tag:"
+)
+
 // proseAnalyzer is English analysis with stemming, declared in the mapping
 // from bleve's built-in components (nothing registered by kb).
 const proseAnalyzer = "kb_prose"
@@ -84,11 +91,8 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 			IncludeTermVectors: termVectors, // phrases need positions
 		}
 	}
-	kw := func(docValues, store bool) *mapping.FieldMapping {
-		return &mapping.FieldMapping{
-			Type: "text", Analyzer: keyword.Name, Index: true,
-			DocValues: docValues, Store: store,
-		}
+	kw := func(store bool) *mapping.FieldMapping { // values lower-cased by content
+		return &mapping.FieldMapping{Type: "text", Analyzer: keyword.Name, Index: true, Store: store}
 	}
 	stored := func() *mapping.FieldMapping {
 		return &mapping.FieldMapping{Type: "text", Analyzer: keyword.Name, Store: true}
@@ -102,7 +106,7 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 	add(fieldName, prose(true))
 	add(fieldJoined, prose(false))
 	add(fieldWords, &mapping.FieldMapping{Type: "text", Analyzer: plainAnalyzer, Index: true})
-	add(fieldAlert, kw(false, false))
+	add(fieldAlert, kw(false))
 	summary := prose(true)
 	summary.Store = true
 	add(fieldSummary, summary)
@@ -110,9 +114,9 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 	add(fieldMeta, prose(false))
 	add(fieldBody, prose(true))
 	add(fieldCode, prose(true))
-	add(fieldType, kw(true, true))
-	add(fieldService, kw(true, true))
-	add(fieldTags, kw(true, false))
+	add(fieldType, kw(true))
+	add(fieldService, kw(true))
+	add(fieldTags, kw(false))
 	add(fieldTitle, stored())
 	add(fieldURL, stored())
 	add(fieldPath, stored())

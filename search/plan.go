@@ -31,6 +31,18 @@ func textFields() []weighted {
 	}
 }
 
+// nameFields are the short fields that name an article: the parts of a
+// query identifier are looked up there only.
+func nameFields() []weighted {
+	return []weighted{{fieldName, 4}, {fieldJoined, 2.5}, {fieldHeadings, 2}, {fieldSummary, 2}, {fieldMeta, 1.5}}
+}
+
+// prefixFields are the fields completions of the word being typed are
+// matched in: all but code and tags, whose words are rarely typed.
+func prefixFields() []weighted {
+	return []weighted{{fieldName, 4}, {fieldJoined, 2.5}, {fieldHeadings, 2}, {fieldSummary, 2}, {fieldBody, 1}}
+}
+
 // phraseFields are the fields a quoted phrase is matched in.
 func phraseFields() []weighted {
 	return []weighted{{fieldName, 4}, {fieldHeadings, 2}, {fieldSummary, 2}, {fieldBody, 1}, {fieldCode, 0.7}}
@@ -42,9 +54,9 @@ const (
 	prefixWeight   = 0.6 // a completion of the word being typed
 	fuzzyWeight1   = 0.5 // a word one edit away from a typo
 	fuzzyWeight2   = 0.3 // a word two edits away
-	maxPrefixTerms = 12  // completions kept for the word being typed
+	maxPrefixTerms = 8   // completions kept for the word being typed
 	maxFuzzyTerms  = 6   // corrections kept per misspelt word
-	minPrefixLen   = 2   // shorter words being typed are not completed
+	minPrefixLen   = 3   // shorter words being typed are not completed
 	minFuzzyLen    = 4   // shorter misspelt words are not corrected
 )
 
@@ -115,12 +127,8 @@ func (pl *planner) build(p parsed, filters []query.Query) plan {
 	}
 	// The whole query written as one alert name: "kube pod crash looping".
 	if len(words) > 1 {
-		key := alertKey(strings.Join(words, ""))
-		if key != "" {
-			aq := query.NewTermQuery(key)
-			aq.SetField(fieldAlert)
-			aq.SetBoost(alertWeight * float64(len(words)))
-			clauses = append(clauses, aq)
+		if q := pl.alert(alertKey(strings.Join(words, "")), alertWeight*float64(len(words))); q != nil {
+			clauses = append(clauses, q)
 		}
 	}
 
@@ -170,14 +178,19 @@ func (pl *planner) word(raw string, typing bool) query.Query {
 	addSeq(prose, 1)
 	if f, ok := identOf(raw); ok {
 		addSeq(pl.analyze(f.whole), 1)
-		// the parts match like words of their own: the more, the better
+		// the parts match like words of their own (the more, the better)
+		// in names, headings and summaries; single characters are too
+		// common to mean anything alone
 		var parts []query.Query
 		for _, part := range f.parts {
+			if len([]rune(part)) < 2 {
+				continue
+			}
 			for _, t := range pl.analyze(part) {
 				if !seen[t] {
 					seen[t] = true
 					pl.marks.add(t)
-					parts = append(parts, pl.anyField(t, 1))
+					parts = append(parts, pl.inFields(t, 1, nameFields()))
 				}
 			}
 		}
@@ -188,15 +201,9 @@ func (pl *planner) word(raw string, typing bool) query.Query {
 		default:
 			alts = append(alts, query.NewDisjunctionQuery(parts))
 		}
-		aq := query.NewTermQuery(f.whole)
-		aq.SetField(fieldAlert)
-		aq.SetBoost(alertWeight)
-		alts = append(alts, aq)
-	} else if len(prose) == 1 {
-		aq := query.NewTermQuery(alertKey(raw))
-		aq.SetField(fieldAlert)
-		aq.SetBoost(alertWeight)
-		alts = append(alts, aq)
+	}
+	if q := pl.alert(alertKey(raw), alertWeight); q != nil {
+		alts = append(alts, q)
 	}
 
 	if typing {
@@ -219,6 +226,17 @@ func (pl *planner) word(raw string, typing bool) query.Query {
 	return query.NewDisjunctionQuery(alts)
 }
 
+// alert matches the runbooks of the alert whose key is key, if there is one.
+func (pl *planner) alert(key string, boost float64) query.Query {
+	if key == "" || !pl.has(fieldAlert, key) {
+		return nil
+	}
+	aq := query.NewTermQuery(key)
+	aq.SetField(fieldAlert)
+	aq.SetBoost(boost)
+	return aq
+}
+
 // all matches every token (each in any field).
 func (pl *planner) all(toks []string, boost float64) query.Query {
 	if len(toks) == 1 {
@@ -233,7 +251,11 @@ func (pl *planner) all(toks []string, boost float64) query.Query {
 
 // anyField matches an analysed token in any text field, by field weight.
 func (pl *planner) anyField(tok string, boost float64) query.Query {
-	fs := textFields()
+	return pl.inFields(tok, boost, textFields())
+}
+
+// inFields matches an analysed token in the given fields, by field weight.
+func (pl *planner) inFields(tok string, boost float64, fs []weighted) query.Query {
 	qs := make([]query.Query, len(fs))
 	for i, f := range fs {
 		tq := query.NewTermQuery(tok)
@@ -254,6 +276,10 @@ func (pl *planner) phrase(text string) query.Query {
 		pl.marks.add(t)
 	}
 	fs := phraseFields()
+	if len(toks) == 1 {
+		// stop words aside, a phrase of one word is that word
+		return pl.inFields(toks[0], 2, fs)
+	}
 	qs := make([]query.Query, len(fs))
 	for i, f := range fs {
 		pq := query.NewMatchPhraseQuery(text)
@@ -275,26 +301,32 @@ func (pl *planner) analyze(s string) []string {
 	return out
 }
 
-// dictFields are the fields whose dictionaries completions and corrections
-// are taken from.
+// dictFields are the fields whose dictionaries completions are taken from.
 func dictFields() []string {
 	return []string{fieldName, fieldJoined, fieldHeadings, fieldSummary, fieldBody}
 }
 
-// exists reports whether an analysed token is in any text field.
+// fuzzyFields are the fields whose dictionaries corrections are taken from:
+// names and the body hold nearly every word, and each field costs an
+// automaton.
+func fuzzyFields() []string {
+	return []string{fieldName, fieldBody}
+}
+
+// exists reports whether an analysed token is in the index, as far as
+// corrections care: in a name, the body or code.
 func (pl *planner) exists(tok string) bool {
-	for _, f := range textFields() {
-		tfr, err := pl.r.TermFieldReader(pl.ctx, []byte(tok), f.field, false, false, false)
-		if err != nil {
-			continue
-		}
-		n := tfr.Count()
-		_ = tfr.Close()
-		if n > 0 {
-			return true
-		}
+	return pl.has(fieldName, tok) || pl.has(fieldBody, tok) || pl.has(fieldCode, tok)
+}
+
+// has reports whether term is in the dictionary of field.
+func (pl *planner) has(field, term string) bool {
+	tfr, err := pl.r.TermFieldReader(pl.ctx, []byte(term), field, false, false, false)
+	if err != nil {
+		return false
 	}
-	return false
+	defer tfr.Close()
+	return tfr.Count() > 0
 }
 
 type candidate struct {
@@ -340,7 +372,7 @@ func (pl *planner) completions(prefix string, skip map[string]bool) query.Query 
 	pl.marks.prefixes = append(pl.marks.prefixes, prefix)
 	qs := make([]query.Query, len(cands))
 	for i, c := range cands {
-		qs[i] = pl.anyField(c.term, prefixWeight)
+		qs[i] = pl.inFields(c.term, prefixWeight, prefixFields())
 	}
 	if len(qs) == 1 {
 		return qs[0]
@@ -351,7 +383,7 @@ func (pl *planner) completions(prefix string, skip map[string]bool) query.Query 
 // corrections matches the indexed words within one edit (words of 4 to 7
 // letters) or two edits (longer words) of a word found nowhere in the index.
 func (pl *planner) corrections(tok string, runes int) query.Query {
-	cands := pl.fuzzyIn(dictFields(), tok, runes)
+	cands := pl.fuzzyIn(fuzzyFields(), tok, runes)
 	if len(cands) == 0 {
 		return nil
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/blevesearch/bleve/v2"
 	bsearch "github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
+	index "github.com/blevesearch/bleve_index_api"
 
 	"kb/content"
 )
@@ -44,11 +45,14 @@ type Hit struct {
 	Score   float64
 }
 
-// Facets counts the hits by type, service and tag, most frequent first.
+// Facets counts hits by type, service and tag, most frequent first. For
+// speed the counts cover the best facetSample (200) hits: all hits when
+// there are fewer, which Counted == Results.Total tells.
 type Facets struct {
 	Type    []FacetCount
 	Service []FacetCount
 	Tag     []FacetCount
+	Counted int // hits counted
 }
 
 // FacetCount is one value of a facet and the number of hits that have it.
@@ -71,6 +75,7 @@ const (
 	snippetWidth    = 200 // bytes of article text in a snippet
 	maxFacetService = 20
 	maxFacetTag     = 20
+	facetSample     = 200 // best hits facets are counted over
 	maxSuggestions  = 3
 )
 
@@ -201,25 +206,23 @@ func (x *Index) run(ctx context.Context, g *generation, p parsed, filters []quer
 		return res, nil // stop words only: nothing can match
 	}
 
-	req := bleve.NewSearchRequestOptions(plan.q, limit, offset, false)
-	req.Fields = []string{fieldTitle, fieldURL, fieldPath, fieldType, fieldService, fieldSummary, fieldSnippet}
-	req.SortBy([]string{"-_score", "_id"})
-	req.AddFacet(fieldType, bleve.NewFacetRequest(fieldType, 2))
-	req.AddFacet(fieldService, bleve.NewFacetRequest(fieldService, maxFacetService))
-	req.AddFacet(fieldTags, bleve.NewFacetRequest(fieldTags, maxFacetTag))
+	// The best facetSample hits (at least this page and those before it)
+	// come back, without stored fields: facets are counted over them from
+	// the manifest, and only this page's fields are loaded.
+	req := bleve.NewSearchRequestOptions(plan.q, max(offset+limit, facetSample), 0, false)
 	sr, err := g.idx.SearchInContext(ctx, req)
 	if err != nil {
 		return res, fmt.Errorf("search: %w", err)
 	}
 	res.Total = int(sr.Total)
+	res.Facets = facetsOf(sr.Hits, g.entries())
 	hl := highlighter{marks: plan.marks, analyzer: pl.analyzer}
-	for _, h := range sr.Hits {
-		res.Hits = append(res.Hits, hitOf(h, &hl))
-	}
-	res.Facets = Facets{
-		Type:    facetCounts(sr.Facets[fieldType]),
-		Service: facetCounts(sr.Facets[fieldService]),
-		Tag:     facetCounts(sr.Facets[fieldTags]),
+	for _, h := range sr.Hits[min(offset, len(sr.Hits)):min(offset+limit, len(sr.Hits))] {
+		fields, err := storedFields(r, h.ID)
+		if err != nil {
+			return res, err
+		}
+		res.Hits = append(res.Hits, hitOf(h.ID, h.Score, fields, &hl))
 	}
 	if res.Total == 0 && ctx.Err() == nil {
 		res.Suggestions = x.suggest(ctx, g, &pl, p)
@@ -227,33 +230,70 @@ func (x *Index) run(ctx context.Context, g *generation, p parsed, filters []quer
 	return res, nil
 }
 
-func hitOf(h *bsearch.DocumentMatch, hl *highlighter) Hit {
-	str := func(f string) string {
-		s, _ := h.Fields[f].(string)
-		return s
+// storedFields loads the stored fields of the article with the given id.
+func storedFields(r index.IndexReader, id string) (map[string]string, error) {
+	doc, err := r.Document(id)
+	if err != nil {
+		return nil, fmt.Errorf("search: load %s: %w", id, err)
 	}
+	fields := map[string]string{}
+	if doc != nil { // deleted since the search ran: an empty hit beats an error
+		doc.VisitFields(func(f index.Field) {
+			fields[f.Name()] = string(f.Value())
+		})
+	}
+	return fields, nil
+}
+
+func hitOf(id string, score float64, fields map[string]string, hl *highlighter) Hit {
 	hit := Hit{
-		ID: h.ID, Title: str(fieldTitle), URL: str(fieldURL), Path: str(fieldPath),
-		Type: str(fieldType), Service: str(fieldService), Summary: str(fieldSummary), Score: h.Score,
+		ID: id, Title: fields[fieldTitle], URL: fields[fieldURL], Path: fields[fieldPath],
+		Type: fields[fieldType], Service: fields[fieldService], Summary: fields[fieldSummary], Score: score,
 	}
 	if hl != nil {
-		hit.Snippet = hl.snippet(str(fieldSnippet), hit.Summary)
+		hit.Snippet = hl.snippet(fields[fieldSnippet], hit.Summary)
 	}
 	return hit
 }
 
-func facetCounts(fr *bsearch.FacetResult) []FacetCount {
-	if fr == nil || fr.Terms == nil {
-		return nil
+// facetsOf counts the facet values of hits, as recorded in the manifest.
+func facetsOf(hits bsearch.DocumentMatchCollection, man manifest) Facets {
+	f := Facets{Counted: len(hits)}
+	var values []string
+	for _, h := range hits {
+		if e := man[h.ID]; len(e) > 1 {
+			values = append(values, e[1:]...)
+		}
 	}
-	var out []FacetCount
-	for _, t := range fr.Terms.Terms() {
-		out = append(out, FacetCount{Value: t.Term, Count: t.Count})
+	slices.Sort(values)
+	for i := 0; i < len(values); {
+		j := i + 1
+		for j < len(values) && values[j] == values[i] {
+			j++
+		}
+		v, n := values[i], j-i
+		i = j
+		switch {
+		case strings.HasPrefix(v, facetType):
+			f.Type = append(f.Type, FacetCount{Value: v[len(facetType):], Count: n})
+		case strings.HasPrefix(v, facetService):
+			f.Service = append(f.Service, FacetCount{Value: v[len(facetService):], Count: n})
+		case strings.HasPrefix(v, facetTag):
+			f.Tag = append(f.Tag, FacetCount{Value: v[len(facetTag):], Count: n})
+		}
 	}
-	slices.SortStableFunc(out, func(a, b FacetCount) int {
+	f.Type = topCounts(f.Type, 2)
+	f.Service = topCounts(f.Service, maxFacetService)
+	f.Tag = topCounts(f.Tag, maxFacetTag)
+	return f
+}
+
+// topCounts sorts counts, most frequent first, and keeps n.
+func topCounts(c []FacetCount, n int) []FacetCount {
+	slices.SortStableFunc(c, func(a, b FacetCount) int {
 		return cmp.Or(cmp.Compare(b.Count, a.Count), strings.Compare(a.Value, b.Value))
 	})
-	return out
+	return c[:min(n, len(c))]
 }
 
 // suggest finds close words for the query's unknown words and runbooks
@@ -314,14 +354,14 @@ func (x *Index) suggest(ctx context.Context, g *generation, pl *planner, p parse
 	bq.SetMinShould(1)
 	bq.AddFilter(tq)
 	req := bleve.NewSearchRequestOptions(bq, maxSuggestions, 0, false)
-	req.Fields = []string{fieldTitle, fieldURL, fieldPath, fieldType, fieldService, fieldSummary}
-	req.SortBy([]string{"-_score", "_id"})
 	sr, err := g.idx.SearchInContext(ctx, req)
 	if err != nil {
 		return s
 	}
 	for _, h := range sr.Hits {
-		s.Runbooks = append(s.Runbooks, hitOf(h, nil))
+		if fields, err := storedFields(pl.r, h.ID); err == nil {
+			s.Runbooks = append(s.Runbooks, hitOf(h.ID, h.Score, fields, nil))
+		}
 	}
 	return s
 }

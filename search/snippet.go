@@ -150,6 +150,9 @@ func (h *highlighter) match(w string) (string, bool) {
 	if key, ok := h.matchWord(lw); ok {
 		return key, true
 	}
+	if !hasIdentShape(w) {
+		return "", false
+	}
 	if f, ok := identOf(w); ok {
 		if key, ok := h.matchWord(f.whole); ok {
 			return key, true

@@ -107,7 +107,8 @@ func (x *Index) rebuild(ctx context.Context, snap *content.Snapshot) (err error)
 		x.setErr(err)
 		return err
 	}
-	g := &generation{name: name, idx: idx, manifest: make(map[string]string, len(snap.Articles))}
+	g := &generation{name: name, idx: idx}
+	man := make(manifest, len(snap.Articles))
 	defer func() {
 		if err != nil {
 			closeQuietly(idx)
@@ -131,7 +132,7 @@ func (x *Index) rebuild(ctx context.Context, snap *content.Snapshot) (err error)
 		if err := batch.Index(d.id, d.fields); err != nil {
 			return fmt.Errorf("index %s: %w", a.Path, err)
 		}
-		g.manifest[d.id] = d.fingerprint
+		man.set(d)
 		x.indexed.Add(1)
 		if batch.Size() >= batchSize {
 			if err := idx.Batch(batch); err != nil {
@@ -141,14 +142,16 @@ func (x *Index) rebuild(ctx context.Context, snap *content.Snapshot) (err error)
 		}
 	}
 	meta := indexMeta{Mapping: MappingVersion, Content: snap.Version, Built: time.Now().UTC()}
-	if err := setState(batch, &meta, g.manifest); err != nil {
+	if err := setState(batch, &meta, man); err != nil {
 		return err
 	}
 	if err := idx.Batch(batch); err != nil {
 		return fmt.Errorf("build search index: %w", err)
 	}
 	g.meta.Store(&meta)
+	g.manifest.Store(&man)
 	if name != "" {
+		compact(ctx, idx)
 		if err := x.writeCurrent(name); err != nil {
 			return err
 		}
@@ -160,26 +163,40 @@ func (x *Index) rebuild(ctx context.Context, snap *content.Snapshot) (err error)
 	return nil
 }
 
+// compact merges a freshly built on-disk index into one segment, which
+// makes searches faster and the index smaller. Failing that, bleve's
+// background merging gets there later.
+func compact(ctx context.Context, idx bleve.Index) {
+	adv, err := idx.Advanced()
+	if err != nil {
+		return
+	}
+	if s, ok := adv.(*scorch.Scorch); ok {
+		_ = s.ForceMerge(ctx, nil) // an optimisation only: the index is complete either way
+	}
+}
+
 // setState adds kb's metadata and manifest to batch, so they change in the
 // same step as the documents.
-func setState(batch *bleve.Batch, meta *indexMeta, manifest map[string]string) error {
+func setState(batch *bleve.Batch, meta *indexMeta, man manifest) error {
 	m, err := json.Marshal(meta)
 	if err != nil {
 		return fmt.Errorf("encode index metadata: %w", err)
 	}
-	man, err := json.Marshal(manifest)
+	mj, err := json.Marshal(man)
 	if err != nil {
 		return fmt.Errorf("encode index manifest: %w", err)
 	}
 	batch.SetInternal(keyMeta, m)
-	batch.SetInternal(keyManifest, man)
+	batch.SetInternal(keyManifest, mj)
 	return nil
 }
 
 // syncChanges indexes the articles of snap whose fingerprint differs from
 // the manifest and deletes the ones snap no longer has.
 func (x *Index) syncChanges(ctx context.Context, g *generation, snap *content.Snapshot) error {
-	manifest := maps.Clone(g.manifest)
+	old := g.entries()
+	man := maps.Clone(old)
 	seen := make(map[string]bool, len(snap.Articles))
 	batch := g.idx.NewBatch()
 	changed, deleted := 0, 0
@@ -191,13 +208,13 @@ func (x *Index) syncChanges(ctx context.Context, g *generation, snap *content.Sn
 		}
 		d := newDocument(a)
 		seen[d.id] = true
-		if manifest[d.id] == d.fingerprint {
+		if old.fingerprint(d.id) == d.fingerprint {
 			continue
 		}
 		if err := batch.Index(d.id, d.fields); err != nil {
 			return fmt.Errorf("index %s: %w", a.Path, err)
 		}
-		manifest[d.id] = d.fingerprint
+		man.set(d)
 		changed++
 		x.indexed.Add(1)
 		if batch.Size() >= batchSize {
@@ -207,25 +224,25 @@ func (x *Index) syncChanges(ctx context.Context, g *generation, snap *content.Sn
 			batch.Reset()
 		}
 	}
-	for id := range g.manifest {
+	for id := range old {
 		if !seen[id] {
 			batch.Delete(id)
-			delete(manifest, id)
+			delete(man, id)
 			deleted++
 		}
 	}
-	old := g.meta.Load()
-	if changed == 0 && deleted == 0 && old.Content == snap.Version {
+	prev := g.meta.Load()
+	if changed == 0 && deleted == 0 && prev.Content == snap.Version {
 		return nil
 	}
-	meta := indexMeta{Mapping: MappingVersion, Content: snap.Version, Built: old.Built}
-	if err := setState(batch, &meta, manifest); err != nil {
+	meta := indexMeta{Mapping: MappingVersion, Content: snap.Version, Built: prev.Built}
+	if err := setState(batch, &meta, man); err != nil {
 		return err
 	}
 	if err := x.applyBatch(g, batch); err != nil {
 		return err
 	}
-	g.manifest = manifest
+	g.manifest.Store(&man)
 	g.meta.Store(&meta)
 	x.log.Info("search index updated", "count", changed, "deleted", deleted, "version", snap.Version)
 	return nil
@@ -254,13 +271,13 @@ func (x *Index) applyBatch(g *generation, batch *bleve.Batch) (err error) {
 // Update indexes articles, replacing the ones with the same id, and makes
 // them searchable before it returns. The index must have been built (Sync).
 func (x *Index) Update(ctx context.Context, articles []*content.Article) error {
-	return x.change(ctx, func(batch *bleve.Batch, manifest map[string]string) error {
+	return x.change(ctx, func(batch *bleve.Batch, man manifest) error {
 		for _, a := range articles {
 			d := newDocument(a)
 			if err := batch.Index(d.id, d.fields); err != nil {
 				return fmt.Errorf("index %s: %w", a.Path, err)
 			}
-			manifest[d.id] = d.fingerprint
+			man.set(d)
 			x.indexed.Add(1)
 		}
 		return nil
@@ -269,17 +286,17 @@ func (x *Index) Update(ctx context.Context, articles []*content.Article) error {
 
 // Delete removes the articles with the given ids; unknown ids are ignored.
 func (x *Index) Delete(ctx context.Context, ids []string) error {
-	return x.change(ctx, func(batch *bleve.Batch, manifest map[string]string) error {
+	return x.change(ctx, func(batch *bleve.Batch, man manifest) error {
 		for _, id := range ids {
 			batch.Delete(id)
-			delete(manifest, id)
+			delete(man, id)
 		}
 		return nil
 	})
 }
 
 // change applies one edit of the serving generation with its manifest.
-func (x *Index) change(ctx context.Context, edit func(*bleve.Batch, map[string]string) error) error {
+func (x *Index) change(ctx context.Context, edit func(*bleve.Batch, manifest) error) error {
 	release, err := x.acquireWriter(ctx)
 	if err != nil {
 		return err
@@ -289,20 +306,20 @@ func (x *Index) change(ctx context.Context, edit func(*bleve.Batch, map[string]s
 	if g == nil {
 		return ErrNotReady
 	}
-	manifest := maps.Clone(g.manifest)
+	man := maps.Clone(g.entries())
 	batch := g.idx.NewBatch()
-	if err := edit(batch, manifest); err != nil {
+	if err := edit(batch, man); err != nil {
 		return err
 	}
 	meta := *g.meta.Load()
 	meta.Content = "" // the index no longer matches a whole snapshot
-	if err := setState(batch, &meta, manifest); err != nil {
+	if err := setState(batch, &meta, man); err != nil {
 		return err
 	}
 	if err := x.applyBatch(g, batch); err != nil {
 		return err
 	}
-	g.manifest = manifest
+	g.manifest.Store(&man)
 	g.meta.Store(&meta)
 	return nil
 }
