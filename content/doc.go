@@ -1,6 +1,14 @@
 // Package content owns kb's content model: an Article and its front matter,
-// the site settings in kb.yaml, loading a content folder into an immutable
-// Snapshot, ids, URLs and aliases.
+// the site settings in kb.yaml, loading content into an immutable Snapshot,
+// ids, URLs and aliases, and keeping the snapshot live.
+//
+// Content comes from a folder (NewLibrary; Watch reports its changes and
+// Library.Apply reloads just those) or from the commits of a git ref
+// (NewGitLibrary; Library.Pull and Sync move to a new commit, reading blobs,
+// never a working tree). Either way a reload builds a complete new snapshot,
+// reusing what did not change, and publishes it with one atomic swap. Git is
+// used through the git command only (OpenGit): trees, blobs, history,
+// diffs, fetches.
 //
 // content may import render (to turn Markdown into HTML, text and links) and
 // nothing else of kb; it knows nothing about HTTP, the index or tickets. Its

@@ -108,9 +108,6 @@ func (g *GitRepo) Close() error {
 	return nil
 }
 
-// Ref returns the ref that Resolve resolves.
-func (g *GitRepo) Ref() string { return g.ref }
-
 // Resolve returns the commit that the repository's ref names now.
 func (g *GitRepo) Resolve(ctx context.Context) (commit string, err error) {
 	if g == nil {
@@ -156,10 +153,10 @@ type ChangeOp byte
 
 // The operations of a Change, as git diff --name-status writes them.
 const (
-	Added    ChangeOp = 'A'
-	Modified ChangeOp = 'M'
-	Deleted  ChangeOp = 'D'
-	Renamed  ChangeOp = 'R'
+	ChangeAdded    ChangeOp = 'A'
+	ChangeModified ChangeOp = 'M'
+	ChangeDeleted  ChangeOp = 'D'
+	ChangeRenamed  ChangeOp = 'R'
 )
 
 // Change is one file changed between two commits.
@@ -200,7 +197,7 @@ func (g *GitRepo) Changed(ctx context.Context, from, to string) ([]Change, error
 			if i+2 >= len(toks) {
 				return nil, fmt.Errorf("git diff: truncated rename %q", status)
 			}
-			c.Op = Renamed
+			c.Op = ChangeRenamed
 			old, okOld := g.rel(toks[i+1])
 			c.Path, ok = g.rel(toks[i+2])
 			i += 2
@@ -208,15 +205,15 @@ func (g *GitRepo) Changed(ctx context.Context, from, to string) ([]Change, error
 			case okOld && ok:
 				c.OldPath = old
 			case ok:
-				c.Op = Added
+				c.Op = ChangeAdded
 			case okOld:
-				c.Op, c.Path, ok = Deleted, old, true
+				c.Op, c.Path, ok = ChangeDeleted, old, true
 			}
 		case 'C': // a copy adds its new path
 			if i+2 >= len(toks) {
 				return nil, fmt.Errorf("git diff: truncated copy %q", status)
 			}
-			c.Op = Added
+			c.Op = ChangeAdded
 			c.Path, ok = g.rel(toks[i+2])
 			i += 2
 		case 'A', 'D':
@@ -230,7 +227,7 @@ func (g *GitRepo) Changed(ctx context.Context, from, to string) ([]Change, error
 			if i+1 >= len(toks) {
 				return nil, fmt.Errorf("git diff: truncated entry %q", status)
 			}
-			c.Op = Modified
+			c.Op = ChangeModified
 			c.Path, ok = g.rel(toks[i+1])
 			i++
 		}

@@ -137,10 +137,10 @@ func TestGitChanged(t *testing.T) {
 	changes, err := repo.Changed(context.Background(), from, to)
 	require.NoError(t, err)
 	assert.ElementsMatch(t, []Change{
-		{Op: Renamed, Path: "moved/a2.md", OldPath: "a.md"},
-		{Op: Modified, Path: "b.md"},
-		{Op: Deleted, Path: "c.md"},
-		{Op: Added, Path: "d.md"},
+		{Op: ChangeRenamed, Path: "moved/a2.md", OldPath: "a.md"},
+		{Op: ChangeModified, Path: "b.md"},
+		{Op: ChangeDeleted, Path: "c.md"},
+		{Op: ChangeAdded, Path: "d.md"},
 	}, changes)
 	_, err = repo.Changed(context.Background(), "--output=/tmp/x", to)
 	assert.Error(t, err, "only commit hashes reach git")

@@ -169,10 +169,10 @@ func (g *GitRepo) scanHistory(ctx context.Context, head string, since *history) 
 				continue
 			}
 			old, oldOK := g.rel(f.OldPath)
-			if f.Op == Renamed && oldOK && isMarkdownPath(p) && isMarkdownPath(old) {
-				moves = append(moves, Change{Op: Renamed, Path: p, OldPath: old})
+			if f.Op == ChangeRenamed && oldOK && isMarkdownPath(p) && isMarkdownPath(old) {
+				moves = append(moves, Change{Op: ChangeRenamed, Path: p, OldPath: old})
 			}
-			if f.Op == Renamed && oldOK && !seen[old] {
+			if f.Op == ChangeRenamed && oldOK && !seen[old] {
 				seen[old] = true // gone from here on, unless a newer commit added it again
 				delete(h.last, old)
 			}
@@ -180,7 +180,7 @@ func (g *GitRepo) scanHistory(ctx context.Context, head string, since *history) 
 				continue
 			}
 			seen[p] = true
-			if f.Op == Deleted {
+			if f.Op == ChangeDeleted {
 				delete(h.last, p)
 			} else {
 				h.last[p] = e.commit

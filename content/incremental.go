@@ -264,13 +264,13 @@ func (s *Snapshot) settleMoves(in buildInput, srcs map[string]*source) []Rename 
 			r.ID = a.ID
 		}
 		renames = append(renames, r)
-		moves = append(moves, Change{Op: Renamed, OldPath: old, Path: now})
+		moves = append(moves, Change{Op: ChangeRenamed, OldPath: old, Path: now})
 	}
 	switch {
 	case prev == nil:
 	case in.renames != nil:
 		for _, c := range in.renames {
-			if c.Op == Renamed && s.byPath[c.Path] != nil && prev.byPath[c.OldPath] != nil {
+			if c.Op == ChangeRenamed && s.byPath[c.Path] != nil && prev.byPath[c.OldPath] != nil {
 				add(c.OldPath, c.Path)
 			}
 		}
