@@ -29,9 +29,11 @@ func corpora() map[string]string {
 }
 
 // minRecallAt3 is the regression guard: the recall@3 kb reached on each
-// corpus when the ranking rules were last changed. Raise it when they improve.
+// corpus when the ranking rules were last changed (1.000 on both). The
+// example knowledge base is still being written, so its guard allows one
+// miss. Raise them when the rules improve.
 func minRecallAt3() map[string]float64 {
-	return map[string]float64{"prometheus": 0, "example": 0}
+	return map[string]float64{"prometheus": 1.0, "example": 0.95}
 }
 
 type judgement struct {
