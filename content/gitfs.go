@@ -82,7 +82,7 @@ func newGitFS(repo *GitRepo, listing string) (*gitFS, error) {
 		if !ok || len(f) != 4 {
 			return nil, fmt.Errorf("git ls-tree: unexpected line %q", entry)
 		}
-		if f[1] != "blob" || hiddenPath(p) || !fs.ValidPath(p) {
+		if f[1] != "blob" || hiddenPath(p) || !fs.ValidPath(p) || p == "." {
 			continue // submodules, dot files, names Go cannot address
 		}
 		size, err := strconv.ParseInt(f[3], 10, 64)
