@@ -37,7 +37,8 @@ func newDocument(a *content.Article) document {
 	alerts := alertNames(a)
 	names := uniqueFold(append([]string{a.Title, a.Doc.Title}, alerts...))
 	nameExp, joined := identExpansion(names, true)
-	set(fieldName, append(names, nameExp))
+	nameExp = newWords(nameExp, names)
+	set(fieldName, nonEmpty(append(names, nameExp)))
 	set(fieldJoined, joined)
 	keys := make([]string, 0, len(alerts))
 	for _, al := range alerts {
@@ -77,6 +78,25 @@ func newDocument(a *content.Article) document {
 	set(fieldSnippet, truncateUTF8(a.Doc.Text, snippetSource))
 
 	return document{id: a.ID, fields: fields, fingerprint: hex.EncodeToString(h.Sum(nil)[:8]), facets: facets}
+}
+
+// newWords returns the words of exp that texts do not have already, so a
+// short field is not lengthened by repeating its words.
+func newWords(exp string, texts []string) string {
+	have := map[string]bool{}
+	for _, t := range texts {
+		for _, w := range terms(t) {
+			have[strings.ToLower(w)] = true
+		}
+	}
+	var out []string
+	for _, w := range strings.Fields(exp) {
+		if !have[w] {
+			have[w] = true
+			out = append(out, w)
+		}
+	}
+	return strings.Join(out, " ")
 }
 
 // withIdents returns text and, as a second value of the field, the parts and

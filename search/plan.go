@@ -57,6 +57,7 @@ const (
 	maxPrefixTerms = 8   // completions kept for the word being typed
 	maxFuzzyTerms  = 6   // corrections kept per misspelt word
 	minPrefixLen   = 3   // shorter words being typed are not completed
+	minAlertPrefix = 5   // shorter starts of alert names are not completed
 	minFuzzyLen    = 4   // shorter misspelt words are not corrected
 )
 
@@ -125,10 +126,17 @@ func (pl *planner) build(p parsed, filters []query.Query) plan {
 			}
 		}
 	}
-	// The whole query written as one alert name: "kube pod crash looping".
-	if len(words) > 1 {
-		if q := pl.alert(alertKey(strings.Join(words, "")), alertWeight*float64(len(words))); q != nil {
+	// The whole query written as one alert name: "kube pod crash looping",
+	// or, while it is typed, the start of one: "etcd no lea".
+	if len(words) > 0 {
+		key := alertKey(strings.Join(words, ""))
+		if q := pl.alert(key, alertWeight*float64(len(words))); q != nil && len(words) > 1 {
 			clauses = append(clauses, q)
+		}
+		if p.typing {
+			if q := pl.alertPrefix(key, alertWeight*float64(len(words))*prefixWeight); q != nil {
+				clauses = append(clauses, q)
+			}
 		}
 	}
 
@@ -174,10 +182,17 @@ func (pl *planner) word(raw string, typing bool) query.Query {
 		alts = append(alts, pl.all(toks, boost))
 	}
 
+	// Alternatives that cannot match are left out: each one a document
+	// misses lowers its score for this word.
 	prose := pl.analyze(raw)
-	addSeq(prose, 1)
+	known := len(prose) != 1 || pl.exists(prose[0])
+	if known {
+		addSeq(prose, 1)
+	}
 	if f, ok := identOf(raw); ok {
-		addSeq(pl.analyze(f.whole), 1)
+		if whole := pl.analyze(f.whole); len(whole) == 1 && pl.exists(whole[0]) {
+			addSeq(whole, 1)
+		}
 		// the parts match like words of their own (the more, the better)
 		// in names, headings and summaries; single characters are too
 		// common to mean anything alone
@@ -187,7 +202,7 @@ func (pl *planner) word(raw string, typing bool) query.Query {
 				continue
 			}
 			for _, t := range pl.analyze(part) {
-				if !seen[t] {
+				if !seen[t] && pl.inNames(t) {
 					seen[t] = true
 					pl.marks.add(t)
 					parts = append(parts, pl.inFields(t, 1, nameFields()))
@@ -211,7 +226,7 @@ func (pl *planner) word(raw string, typing bool) query.Query {
 			alts = append(alts, q)
 		}
 	}
-	if len(prose) == 1 && !pl.exists(prose[0]) {
+	if !known {
 		pl.unknown = append(pl.unknown, raw)
 		if q := pl.corrections(prose[0], len([]rune(raw))); q != nil {
 			alts = append(alts, q)
@@ -235,6 +250,40 @@ func (pl *planner) alert(key string, boost float64) query.Query {
 	aq.SetField(fieldAlert)
 	aq.SetBoost(boost)
 	return aq
+}
+
+// alertPrefix matches the runbooks of the alerts whose keys start with
+// key, the way completions do for a word.
+func (pl *planner) alertPrefix(key string, boost float64) query.Query {
+	if len(key) < minAlertPrefix {
+		return nil
+	}
+	d, err := pl.r.FieldDictPrefix(fieldAlert, []byte(key))
+	if err != nil {
+		return nil
+	}
+	defer d.Close()
+	var qs []query.Query
+	for len(qs) < maxPrefixTerms {
+		e, err := d.Next()
+		if err != nil || e == nil {
+			break
+		}
+		if e.Term == key {
+			continue // the whole name is matched as a word already
+		}
+		tq := query.NewTermQuery(e.Term)
+		tq.SetField(fieldAlert)
+		tq.SetBoost(boost)
+		qs = append(qs, tq)
+	}
+	switch len(qs) {
+	case 0:
+		return nil
+	case 1:
+		return qs[0]
+	}
+	return query.NewDisjunctionQuery(qs)
 }
 
 // all matches every token (each in any field).
@@ -313,10 +362,24 @@ func fuzzyFields() []string {
 	return []string{fieldName, fieldBody}
 }
 
-// exists reports whether an analysed token is in the index, as far as
-// corrections care: in a name, the body or code.
+// exists reports whether an analysed token is in any text field.
 func (pl *planner) exists(tok string) bool {
-	return pl.has(fieldName, tok) || pl.has(fieldBody, tok) || pl.has(fieldCode, tok)
+	for _, f := range textFields() {
+		if pl.has(f.field, tok) {
+			return true
+		}
+	}
+	return false
+}
+
+// inNames reports whether an analysed token is in any of the name fields.
+func (pl *planner) inNames(tok string) bool {
+	for _, f := range nameFields() {
+		if pl.has(f.field, tok) {
+			return true
+		}
+	}
+	return false
 }
 
 // has reports whether term is in the dictionary of field.
