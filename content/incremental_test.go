@@ -2,9 +2,15 @@ package content
 
 import (
 	"context"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -319,4 +325,70 @@ func TestApplyFailureKeepsLastGoodSnapshot(t *testing.T) {
 	_, err = lib.Apply(context.Background(), []string{"a.md"})
 	assert.ErrorIs(t, err, ErrEmpty, "a folder emptied at once is more likely unmounted than cleared")
 	assert.Len(t, lib.Snapshot().Articles, 1)
+}
+
+// TestNoMixedSnapshotsFolder hammers Library.Snapshot while Apply moves a
+// folder through versions in which only some files change: every snapshot
+// matches one version exactly, unchanged articles (reused from earlier
+// snapshots) included, and its link graph agrees with its articles.
+func TestNoMixedSnapshotsFolder(t *testing.T) {
+	const files, versions = 30, 12
+	content := func(i, v int) string {
+		last := v - (v-i%4+4)%4 // file i changes in the versions where v%4 == i%4
+		if last < 1 {
+			last = 0
+		}
+		return fmt.Sprintf("# F%d\n\nchanged in %d; see [next](f%02d.md)\n", i, last, (i+1)%files)
+	}
+	writeVersion := func(dir string, v int) {
+		for i := range files {
+			p := fmt.Sprintf("f%02d.md", i)
+			want := content(i, v)
+			if old, err := os.ReadFile(filepath.Join(dir, p)); err == nil && string(old) == want {
+				continue
+			}
+			writeFile(t, dir, p, want)
+		}
+		writeFile(t, dir, "version.md", fmt.Sprintf("# Version\n\nversion %d\n", v))
+	}
+	dir := t.TempDir()
+	writeVersion(dir, 1)
+	lib := folderLibrary(t, dir)
+
+	versionRE := regexp.MustCompile(`version (\d+)`)
+	var stop atomic.Bool
+	var wg sync.WaitGroup
+	for range 2 {
+		wg.Go(func() {
+			for ; !stop.Load(); time.Sleep(200 * time.Microsecond) {
+				s := lib.Snapshot()
+				m := versionRE.FindStringSubmatch(mustArticle(t, s, "version.md").Doc.Text)
+				v, _ := strconv.Atoi(m[1])
+				for i := range files {
+					a := mustArticle(t, s, fmt.Sprintf("f%02d.md", i))
+					want := strings.Split(strings.Split(content(i, v), "\n\n")[1], ";")[0] + ";"
+					if !strings.Contains(a.Doc.Text, want) {
+						t.Errorf("version %d: %s says %q", v, a.Path, a.Doc.Text)
+						stop.Store(true)
+						return
+					}
+					if got, _ := s.ByID(a.ID); got != a {
+						t.Errorf("ByID(%s) is another article", a.ID)
+					}
+					if bl := s.Backlinks(a); len(bl) != 1 || mustArticle(t, s, bl[0].Path) != bl[0] {
+						t.Errorf("backlinks of %s: %v", a.Path, paths(bl))
+					}
+				}
+			}
+		})
+	}
+	reused := 0
+	for v := 2; v <= versions; v++ {
+		writeVersion(dir, v)
+		upd := apply(t, lib)
+		reused += files + 1 - len(upd.Updated)
+	}
+	stop.Store(true)
+	wg.Wait()
+	assert.Positive(t, reused, "unchanged articles were reused")
 }
