@@ -135,7 +135,20 @@ func TestGitPullUnreachableRemote(t *testing.T) {
 	_, err = lib.Pull(ctx)
 	require.NoError(t, err, "recovers by itself")
 	assert.NoError(t, lib.Err())
+	assert.True(t, lib.ErrSince().IsZero())
 	assert.Equal(t, "A three", mustArticle(t, lib.Snapshot(), "a.md").Title)
+
+	// A webhook and the pull interval at once.
+	remote.commitFiles("fourth", map[string]string{"a.md": "# A four\n"})
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			_, err := lib.Pull(ctx)
+			assert.NoError(t, err)
+		})
+	}
+	wg.Wait()
+	assert.Equal(t, "A four", mustArticle(t, lib.Snapshot(), "a.md").Title)
 }
 
 func TestGitRepositoryBrokenKeepsServing(t *testing.T) {

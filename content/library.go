@@ -23,6 +23,7 @@ type Library struct {
 	log   *slog.Logger
 
 	mu      sync.Mutex // serialises loads
+	pullMu  sync.Mutex // serialises fetches, which lock refs in the repository
 	current atomic.Pointer[Snapshot]
 	lastErr atomic.Pointer[loadError]
 }
@@ -142,14 +143,18 @@ func (l *Library) Sync(ctx context.Context) (Update, error) {
 	return l.publish(ctx, in)
 }
 
-// Pull fetches the remote of the git ref and then syncs (git mode). A failed
+// Pull fetches the remote of the git ref and then syncs (git mode); use a
+// remote-tracking ref such as origin/main, which a fetch moves. A failed
 // fetch still syncs to what the repository has, and is kept as the error
-// (Err) until a fetch succeeds. For a folder, Pull is Sync: kb never writes
-// into a working tree.
+// (Err) until a fetch succeeds. Pulls run one at a time, so a webhook and the
+// pull interval may call it together. For a folder, Pull is Sync: kb never
+// writes into a working tree.
 func (l *Library) Pull(ctx context.Context) (Update, error) {
 	if l.files != nil {
 		return l.Sync(ctx)
 	}
+	l.pullMu.Lock()
+	defer l.pullMu.Unlock()
 	before := l.lastErr.Load()
 	fetchErr := l.git.Fetch(ctx)
 	upd, err := l.Sync(ctx)
