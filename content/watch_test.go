@@ -305,3 +305,24 @@ func reportLatency(b *testing.B, lat []time.Duration) {
 	b.ReportMetric(q(0.99), "p99-ms")
 	b.ReportMetric(float64(len(lat)), "edits")
 }
+
+// TestWatchSlowWriter writes a file in pieces, slower than the debounce, so
+// loads read it half-written; the load after the last write has all of it.
+func TestWatchSlowWriter(t *testing.T) {
+	dir := writeTree(t, map[string]string{"a.md": "# A\n", "slow.md": "# Slow\n\nold\n"})
+	lib := folderLibrary(t, dir)
+	stop := watchApply(t, lib, dir)
+	defer stop()
+	f, err := os.OpenFile(filepath.Join(dir, "slow.md"), os.O_WRONLY|os.O_TRUNC, 0o644)
+	require.NoError(t, err)
+	for i := range 8 {
+		_, err := fmt.Fprintf(f, "# Slow\n\nchunk %d begins ... chunk %d ends\n", i, i)
+		require.NoError(t, err)
+		time.Sleep(40 * time.Millisecond)
+	}
+	require.NoError(t, f.Close())
+	waitFor(t, lib, func(s *Snapshot) bool {
+		return strings.Contains(mustArticle(t, s, "slow.md").Doc.Text, "chunk 7 ends")
+	})
+	assert.Equal(t, "A", mustArticle(t, lib.Snapshot(), "a.md").Title)
+}
