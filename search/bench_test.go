@@ -162,7 +162,7 @@ func BenchmarkUpdate(b *testing.B) {
 	a := *snap.Articles[len(snap.Articles)/2]
 	i := 0
 	for b.Loop() {
-		word := fmt.Sprintf("zebrafish%d", i)
+		word := "zebrafish" + letters(i)
 		i++
 		changed := a
 		changed.Doc.Text = a.Doc.Text + " " + word
@@ -170,5 +170,17 @@ func BenchmarkUpdate(b *testing.B) {
 		res, err := x.Search(context.Background(), Query{Text: word + " "})
 		require.NoError(b, err)
 		require.Equal(b, 1, res.Total)
+	}
+}
+
+// letters spells n in the letters a to z, so benchmark words have no digits.
+func letters(n int) string {
+	s := ""
+	for {
+		s = string(rune('a'+n%26)) + s
+		n /= 26
+		if n == 0 {
+			return s
+		}
 	}
 }

@@ -145,8 +145,8 @@ func (g *generator) article(i int) (string, []byte) {
 	if i%3 == 0 {
 		alert := g.alertFor(svc)
 		symptom := g.pick(symptoms())
-		fmt.Fprintf(&b, "---\ntitle: %s %s\nsummary: %s\nservice: %s\nalerts: [%s]\nseverity: %s\ntags: [%s]\nowners: [team-%s]\n---\n\n",
-			svc, symptom, g.sentence(8, 14), svc, alert, []string{"critical", "warning"}[g.r.IntN(2)],
+		fmt.Fprintf(&b, "---\ntitle: %q\nsummary: %q\nservice: %s\nalerts: [%s]\nseverity: %s\ntags: [%s]\nowners: [team-%s]\n---\n\n",
+			svc+" "+symptom, g.sentence(8, 14), svc, alert, []string{"critical", "warning"}[g.r.IntN(2)],
 			strings.Join(g.tagList(), ", "), g.pick(areas()))
 		fmt.Fprintf(&b, "## Meaning\n\n%s fires when %s %s. %s\n\n", alert, svc, symptom, g.paragraph())
 		fmt.Fprintf(&b, "## Impact\n\n%s\n\n", g.paragraph())
@@ -163,7 +163,7 @@ func (g *generator) article(i int) (string, []byte) {
 	area := g.pick(areas())
 	kind := []string{"How to", "Postmortem:", "Understanding", "Operating"}[g.r.IntN(4)]
 	title := fmt.Sprintf("%s %s %s", kind, svc, g.word()+" "+g.word())
-	fmt.Fprintf(&b, "---\ntitle: %s\nservice: %s\ntags: [%s]\n---\n\n%s\n\n", title, svc, strings.Join(g.tagList(), ", "), g.paragraph())
+	fmt.Fprintf(&b, "---\ntitle: %q\nservice: %s\ntags: [%s]\n---\n\n%s\n\n", title, svc, strings.Join(g.tagList(), ", "), g.paragraph())
 	for range 3 + g.r.IntN(4) {
 		w := g.word()
 		fmt.Fprintf(&b, "## %s %s %s\n\n%s\n\n%s\n\n", strings.ToUpper(w[:1])+w[1:], g.word(), g.word(), g.paragraph(), g.paragraph())
