@@ -332,3 +332,22 @@ func buildLongHistory(r *testRepo, files, commits int) {
 	}
 	r.fastImport(im.bytes())
 }
+
+// TestGitBareMirror serves a bare mirror, which has no working tree at all:
+// a fetch moves its branches directly.
+func TestGitBareMirror(t *testing.T) {
+	remote := newTestRepo(t)
+	remote.commitFiles("first", map[string]string{"docs/a.md": "# A one\n"})
+	mirror := filepath.Join(t.TempDir(), "kb.git")
+	remote.gitIn(".", "clone", "-q", "--mirror", remote.dir, mirror)
+	lib, _ := gitLibrary(t, mirror, "main")
+	assert.Equal(t, "A one", mustArticle(t, lib.Snapshot(), "docs/a.md").Title)
+	remote.commitFiles("second", map[string]string{"docs/a.md": "# A two\n"})
+	upd, err := lib.Pull(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, []string{"docs/a.md"}, paths(upd.Updated))
+	assert.Equal(t, "A two", mustArticle(t, lib.Snapshot(), "docs/a.md").Title)
+	hist, err := lib.History(context.Background(), "docs/a.md", 10)
+	require.NoError(t, err)
+	assert.Len(t, hist, 2)
+}

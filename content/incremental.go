@@ -58,7 +58,7 @@ func build(ctx context.Context, in buildInput) (*Snapshot, Update, error) {
 		site.MaxSize = ByteSize(in.opts.MaxSize)
 	}
 	if in.histErr != nil {
-		warns = append(warns, Warning{Path: ".", Message: fmt.Sprintf("git history not read, so last commits and old paths may be missing: %v", in.histErr)})
+		warns = append(warns, Warning{Path: ".git", Message: fmt.Sprintf("git history not read, so last commits and old paths may be missing: %v", in.histErr)})
 	}
 	files, attached, walkWarns, err := walk(ctx, in.files)
 	if err != nil {
@@ -84,9 +84,10 @@ func build(ctx context.Context, in buildInput) (*Snapshot, Update, error) {
 	renames := s.settleMoves(in, srcs)
 
 	reuse := prev != nil && prev.rkey == rkey
-	s.renderer = render.New(rkey)
 	if reuse {
-		s.renderer = prev.renderer
+		s.renderer = prev.renderer // its cache of highlighted code stays warm
+	} else {
+		s.renderer = render.New(rkey)
 	}
 	affected := affectedPaths(prev, s)
 	outs := make([]*rendered, len(articles))
