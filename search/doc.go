@@ -27,30 +27,35 @@
 //
 //  1. A word counts by where it is found: title and alert names 4×, joined
 //     identifier parts 2.5×, headings and summary 2×, tags, service and
-//     folder 1.5×, body 1×, code 0.7× (BM25 within each field).
+//     folder names 1.5×, body 1×, code 0.7× (BM25 within each field).
 //  2. Articles that match more of the query's words rank higher: each
-//     match is scaled by the share of the query's words the article
-//     matches.
+//     article's score is scaled by the share of the query's words it matches.
 //  3. A word found in more fields of an article counts more than a word
 //     found in one.
 //  4. Prose is analysed as English: stemmed (restart, restarts, restarting
 //     are one word), stop words ignored.
 //  5. An identifier (CamelCase, snake_case, kebab-case, dotted.name, x509)
 //     matches as written, as its parts joined into one lower-case word, and
-//     through its parts, each part counting like a word of its own.
-//  6. A name in a title or alert also matches any run of its adjacent parts
+//     through its parts of two or more characters, each counting like a word
+//     of its own, in titles, alert names, headings and summaries.
+//  6. A title or alert name also matches any run of its adjacent parts
 //     written as one word ("crashlooping" finds KubePodCrashLooping).
 //  7. A query word, or the whole query, that is an alert name (ignoring case,
 //     spaces and separators) puts that alert's runbook first (10× per word).
-//  8. A runbook without alerts in its front matter answers the alert named
+//  8. While the last word is typed, a query that begins an alert name (five
+//     letters or more, spaces ignored) ranks that alert's runbook high (0.6×
+//     of rule 7).
+//  9. A runbook without alerts in its front matter answers the alert named
 //     by its file name or H1 when that is one mixed-case word (TargetDown).
-//  9. The word being typed (the last one, no space after it) also matches
-//     the 12 most frequent indexed words it begins, at 0.6×.
-//  10. A word found nowhere in the index matches the closest indexed words
+//  10. The word being typed (the last one, no space after it, three letters
+//     or more) also matches the 8 most frequent indexed words it begins, at
+//     0.6×.
+//  11. A word found nowhere in the index matches the closest indexed words
 //     instead: one edit away for words of 4 to 7 letters (0.5×), two edits
 //     for longer words (0.3×).
-//  11. A quoted phrase must occur as a phrase in the title, headings,
-//     summary, body or code.
-//  12. Filters (type:, service:, tag: or the Query fields) select without
+//  12. A quoted phrase must occur as a phrase in the title, headings,
+//     summary, body or code; stop words aside, a phrase of one word is that
+//     word.
+//  13. Filters (type:, service:, tag: or the Query fields) select without
 //     changing scores.
 package search
