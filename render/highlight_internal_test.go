@@ -48,7 +48,7 @@ func TestHighlightCache(t *testing.T) {
 	require.True(t, ok)
 	assert.Equal(t, first, again)
 	assert.Len(t, h.cur, 1)
-	for i := range 100 { // overflow both generations
+	for i := range 40 { // overflow both generations
 		_, ok := h.highlight("go", []byte(strings.Repeat("x := 1\n", i+1)))
 		require.True(t, ok)
 	}

@@ -9,50 +9,164 @@ import (
 	"github.com/yuin/goldmark/text"
 )
 
-// linkify wraps goldmark's linkify parser, which runs at every space of the
-// prose and scans the following word for an e-mail address (about a tenth
-// of the whole render). The wrapper hands it only the words that can start
-// a link: those beginning with "http" or "www.", and those with an '@'
-// close enough ahead to be inside them. Bare ftp:// URLs stay text.
-type linkify struct {
-	p parser.InlineParser
+// Bare URLs and e-mail addresses ("www.example.com", "https://...",
+// "oncall@example.com") become links after parsing, in process, rather than
+// by registering goldmark's linkify as an inline parser: registered, it makes
+// goldmark stop at every space of the prose (a fifth of the whole render).
+// Here a Text node is only looked at where "://", "www." or '@' occur, and
+// goldmark's own linkify parser decides there what the link is, so the
+// links are the ones it finds. As the GFM spec says, a link may start at the
+// start of a line or after whitespace, '(', '*', '_' or '~'.
+
+// newLinkifier returns goldmark's linkify parser; bare ftp:// URLs stay text.
+func newLinkifier() parser.InlineParser {
+	return extension.NewLinkifyParser(extension.WithLinkifyAllowedProtocols([]string{"http:", "https:"}))
 }
 
-// maxLocalPart is the longest local part of an e-mail address (RFC 5321),
-// plus room for a tab expanded at the start of a line.
-const maxLocalPart = 64 + 8
-
-func newLinkify() linkify {
-	return linkify{extension.NewLinkifyParser(extension.WithLinkifyAllowedProtocols([]string{"http:", "https:"}))}
-}
-
-func (l linkify) Trigger() []byte { return l.p.Trigger() }
-
-func (l linkify) Parse(parent ast.Node, block text.Reader, pc parser.Context) ast.Node {
-	line, seg := block.PeekLine()
-	rest, pos := line, seg.Start
-	switch line[0] {
-	case ' ', '*', '_', '~', '(':
-		rest, pos = line[1:], pos+1
-	}
-	if bytes.HasPrefix(rest, []byte("http")) || bytes.HasPrefix(rest, []byte("www.")) ||
-		stateOf(pc).atAhead(block.Source(), pos) {
-		return l.p.Parse(parent, block, pc)
-	}
-	return nil
-}
-
-// atAhead reports whether the source has an '@' at most maxLocalPart bytes
-// from pos. Inline parsing moves forward, so the position of the next '@'
-// is found once and reused until the parser passes it.
-func (st *state) atAhead(src []byte, pos int) bool {
-	if pos < st.atFrom || pos > st.at {
-		st.atFrom, st.at = pos, len(src)
-		if pos < len(src) {
-			if i := bytes.IndexByte(src[pos:], '@'); i >= 0 {
-				st.at = pos + i
-			}
+// linkify looks for the first bare link starting in t. When there is one it
+// cuts t short before it and inserts the AutoLink and a Text node for the
+// rest after it; the walk visits both next. goldmark has split the text of a
+// line at unmatched delimiters ("...?a=1&WT.mc" "_" "id=2"), so the link may
+// go on over the plain Text nodes that follow t on its line; they are merged
+// into the link and the rest.
+func (st *state) linkify(t *ast.Text) {
+	seg := t.Segment
+	v := st.src[seg.Start:seg.Stop]
+	for from := 0; from < len(v); {
+		p := st.linkCandidate(t, v, from)
+		if p < 0 {
+			return
 		}
+		last := t // the run of Text nodes the link may cover ends at last
+		for !last.SoftLineBreak() && !last.HardLineBreak() {
+			next, ok := last.NextSibling().(*ast.Text)
+			if !ok || next.IsRaw() || next.Segment.Start != last.Segment.Stop || next.Segment.Padding != 0 {
+				break
+			}
+			last = next
+		}
+		lines := text.NewSegments()
+		lines.Append(text.NewSegment(seg.Start+p, last.Segment.Stop))
+		reader := text.NewBlockReader(st.src, lines)
+		// p never starts at a delimiter, so the parser adds nothing to parent.
+		link, ok := st.linkifier.Parse(t.Parent(), reader, st.pc).(*ast.AutoLink)
+		if !ok {
+			from = p + 1
+			continue
+		}
+		_, end := reader.Position()
+		link.SetPos(seg.Start + p)
+		rest := ast.NewTextSegment(text.NewSegment(end.Start, last.Segment.Stop))
+		rest.SetSoftLineBreak(last.SoftLineBreak())
+		rest.SetHardLineBreak(last.HardLineBreak())
+		parent := t.Parent()
+		for n := t.NextSibling(); last != t; {
+			next := n.NextSibling()
+			parent.RemoveChild(parent, n)
+			if n == last {
+				break
+			}
+			n = next
+		}
+		t.Segment = seg.WithStop(seg.Start + p)
+		t.SetSoftLineBreak(false)
+		t.SetHardLineBreak(false)
+		parent.InsertAfter(parent, t, link)
+		parent.InsertAfter(parent, link, rest)
+		return
 	}
-	return st.at < len(src) && st.at-pos <= maxLocalPart
+}
+
+// linkCandidate returns the first offset in v (t's text) at or after from
+// where a bare link may start, or -1.
+func (st *state) linkCandidate(t *ast.Text, v []byte, from int) int {
+	best := len(v)
+	better := func(p int) bool { return p >= from && p < best && st.linkBoundary(t, v, p) }
+	for i := from; i < best; {
+		j := bytes.Index(v[i:], []byte("://"))
+		if j < 0 {
+			break
+		}
+		j += i
+		p := -1
+		if j >= 5 && string(v[j-5:j]) == "https" {
+			p = j - 5
+		} else if j >= 4 && string(v[j-4:j]) == "http" {
+			p = j - 4
+		}
+		if better(p) {
+			best = p
+			break
+		}
+		i = j + 3
+	}
+	for i := from; i < best; {
+		j := bytes.Index(v[i:], []byte("www."))
+		if j < 0 {
+			break
+		}
+		if better(i + j) {
+			best = i + j
+			break
+		}
+		i += j + 4
+	}
+	for i := from; i < best; {
+		j := bytes.IndexByte(v[i:], '@')
+		if j < 0 {
+			break
+		}
+		j += i
+		p := j
+		for p > from && j-p < maxLocalPart && isEmailLocal(v[p-1]) {
+			p--
+		}
+		for p < j && isLinkDelimiter(v[p]) { // goldmark's linkify starts after these
+			p++
+		}
+		if p < j && better(p) {
+			best = p
+			break
+		}
+		i = j + 1
+	}
+	if best == len(v) {
+		return -1
+	}
+	return best
+}
+
+// maxLocalPart is the longest local part of an e-mail address (RFC 5321).
+const maxLocalPart = 64
+
+// linkBoundary reports whether a bare link may start at offset p of v, the
+// text of t: at the start of a line or of a table cell, or after whitespace
+// or one of the delimiters.
+func (st *state) linkBoundary(t *ast.Text, v []byte, p int) bool {
+	if p > 0 {
+		return isLinkDelimiter(v[p-1]) || v[p-1] == '\t'
+	}
+	prev := t.PreviousSibling()
+	if prev == nil {
+		return true
+	}
+	if pt, ok := prev.(*ast.Text); ok && (pt.SoftLineBreak() || pt.HardLineBreak()) {
+		return true
+	}
+	start := t.Segment.Start
+	return start > 0 && (isLinkDelimiter(st.src[start-1]) || st.src[start-1] == '\t' || st.src[start-1] == '\n')
+}
+
+func isLinkDelimiter(c byte) bool {
+	return c == ' ' || c == '(' || c == '*' || c == '_' || c == '~'
+}
+
+// isEmailLocal reports whether c may be part of the local part of an e-mail
+// address, as goldmark's util.FindEmailIndex accepts it.
+func isEmailLocal(c byte) bool {
+	switch {
+	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		return true
+	}
+	return c < 0x80 && bytes.IndexByte([]byte("!#$%&'*+-./=?^_`{|}~"), c) >= 0
 }

@@ -35,15 +35,13 @@ func newMarkdown(opts Options, code *highlighter) goldmark.Markdown {
 			extension.TaskList,
 			extension.NewFootnote(extension.WithFootnoteIDPrefix(opts.IDPrefix)),
 			extension.DefinitionList,
+			// Bare URLs and e-mail addresses: see linkify.go.
 		),
 		goldmark.WithParserOptions(
 			parser.WithAttribute(), // ## Title {#custom-id}; ids are assigned in process, not by goldmark
 			// Guards run before every other parser for their trigger characters.
 			parser.WithBlockParsers(util.Prioritized(depthGuard{}, 1)),
-			parser.WithInlineParsers(
-				util.Prioritized(inlineGuard{}, 1),
-				util.Prioritized(newLinkify(), 999), // as extension.Linkify registers it
-			),
+			parser.WithInlineParsers(util.Prioritized(inlineGuard{}, 1)),
 			parser.WithParagraphTransformers(
 				util.Prioritized(refGuard{}, 99),            // before link reference definitions (100)
 				util.Prioritized(calloutTransformer{}, 150), // after link reference definitions (100)

@@ -1,9 +1,12 @@
 package render
 
 import (
+	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
+	"strings"
+	"sync"
 
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/parser"
@@ -25,7 +28,7 @@ var ErrTooLarge = errors.New("too large")
 type Options struct {
 	UnsafeHTML bool   // render raw HTML blocks and inline HTML (kb.yaml unsafe_html)
 	MaxSize    int    // bytes of Markdown accepted; 0 means DefaultMaxSize
-	IDPrefix   string // prefix of heading and footnote ids; "" means DefaultIDPrefix
+	IDPrefix   string // prefix of heading and footnote ids; "" means DefaultIDPrefix; only ASCII letters, digits, '-' and '_' are kept
 }
 
 // Resolver tells Render which link targets exist. content implements it for
@@ -116,20 +119,39 @@ func (e *LimitError) Unwrap() error { return e.Err }
 // use. Keep one for the life of the process: it caches highlighted code
 // blocks, so re-rendering unchanged documents (every reload) is cheap.
 type Renderer struct {
-	opts Options
-	md   goldmark.Markdown
-	code *highlighter
+	opts      Options
+	md        goldmark.Markdown
+	code      *highlighter
+	linkifier parser.InlineParser
+	bufs      sync.Pool // *outBuf
 }
+
+// outBuf is where a Render call writes HTML before copying out exactly what
+// it wrote; pooled, it saves growing a buffer per call.
+type outBuf struct {
+	b bytes.Buffer
+	w *bufio.Writer
+}
+
+// maxPooledBuf is the largest buffer put back in the pool.
+const maxPooledBuf = 4 << 20
 
 // New returns a Renderer for opts.
 func New(opts Options) *Renderer {
 	if opts.MaxSize <= 0 {
 		opts.MaxSize = DefaultMaxSize
 	}
+	// goldmark writes the footnote id prefix into attributes unescaped.
+	opts.IDPrefix = strings.Map(func(r rune) rune {
+		if 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || r == '-' || r == '_' {
+			return r
+		}
+		return -1
+	}, opts.IDPrefix)
 	if opts.IDPrefix == "" {
 		opts.IDPrefix = DefaultIDPrefix
 	}
-	r := &Renderer{opts: opts, code: newHighlighter(codeCacheBytes)}
+	r := &Renderer{opts: opts, code: newHighlighter(codeCacheBytes), linkifier: newLinkifier()}
 	r.md = newMarkdown(opts, r.code)
 	return r
 }
@@ -151,17 +173,26 @@ func (r *Renderer) Render(in Input) (*Doc, error) {
 		return nil, &LimitError{Size: len(in.Source), Max: r.opts.MaxSize, Err: ErrTooLarge}
 	}
 	src := normalize(in.Source)
-	st := newState(r, in, src)
 	pc := parser.NewContext()
+	st := newState(r, in, src, pc)
 	pc.Set(stateKey, st)
 	root := r.md.Parser().Parse(text.NewReader(src), parser.WithContext(pc))
 	if err := st.process(root); err != nil {
 		return nil, err
 	}
-	var buf bytes.Buffer
-	buf.Grow(len(src) + len(src)/2)
-	if err := r.md.Renderer().Render(&buf, src, root); err != nil {
+	out, _ := r.bufs.Get().(*outBuf)
+	if out == nil {
+		out = &outBuf{}
+		out.w = bufio.NewWriter(&out.b)
+	}
+	out.b.Reset()
+	out.w.Reset(&out.b)
+	if err := r.md.Renderer().Render(out.w, src, root); err != nil { // flushes out.w
 		return nil, fmt.Errorf("render %s: %w", in.Path, err)
 	}
-	return st.finish(buf.Bytes()), nil
+	html := bytes.Clone(out.b.Bytes())
+	if out.b.Cap() <= maxPooledBuf {
+		r.bufs.Put(out)
+	}
+	return st.finish(html), nil
 }

@@ -100,6 +100,13 @@ func TestIDPrefix(t *testing.T) {
 	assert.Contains(t, html, `href="#sec-fnref:1"`)
 }
 
+func TestIDPrefixCleaned(t *testing.T) {
+	r := render.New(render.Options{IDPrefix: `x" onclick="alert(1)`})
+	doc := renderWith(t, r, render.Input{Source: []byte("## A\n\nB[^1]\n\n[^1]: C\n")})
+	assert.Equal(t, "xonclickalert1a", doc.Headings[0].ID)
+	assert.Contains(t, string(doc.HTML), `id="xonclickalert1fn:1"`)
+}
+
 func TestFootnotes(t *testing.T) {
 	doc := renderDoc(t, "Restart the leader[^why].\n\n[^why]: Elections take *seconds*.\n")
 	html := string(doc.HTML)

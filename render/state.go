@@ -20,13 +20,16 @@ type state struct {
 	src   []byte // normalized Source: every position below refers to it
 	dir   string // folder of in.Path, "." at the root
 	lines lineIndex
+	pc    parser.Context // of the parse, for the linkify parser
+
+	linkifier parser.InlineParser // goldmark's, shared (linkify.go)
+	inLink    int                 // depth of links and images being walked
 
 	// Parse-time guards (limits.go).
 	inlineBlock          ast.Node // the inline block being parsed
 	delimiters, brackets int      // seen in inlineBlock
 	clampedInline        ast.Node // last inline block warned about
 	clampedDepth         bool     // warned about nesting
-	atFrom, at           int      // next '@' in src at or after atFrom (linkify.go)
 
 	// process (links.go, headings.go).
 	linkBytes int             // destination and title bytes seen, against 4*MaxSize
@@ -51,19 +54,20 @@ type anchorRef struct {
 	line int
 }
 
-func newState(r *Renderer, in Input, src []byte) *state {
+func newState(r *Renderer, in Input, src []byte, pc parser.Context) *state {
 	dir := path.Dir(path.Clean(strings.TrimPrefix(in.Path, "/")))
 	st := &state{
-		opts:     r.opts,
-		in:       in,
-		src:      src,
-		dir:      dir,
-		lines:    lineIndex{src: src},
-		ids:      map[string]bool{},
-		suffix:   map[string]int{},
-		reserved: map[string]bool{},
-		htmlIDs:  map[string]bool{},
-		at:       -1,
+		opts:      r.opts,
+		pc:        pc,
+		linkifier: r.linkifier,
+		in:        in,
+		src:       src,
+		dir:       dir,
+		lines:     lineIndex{src: src},
+		ids:       map[string]bool{},
+		suffix:    map[string]int{},
+		reserved:  map[string]bool{},
+		htmlIDs:   map[string]bool{},
 	}
 	st.text.b.Grow(len(src) / 2)
 	return st
@@ -98,6 +102,10 @@ func (st *state) process(root ast.Node) error {
 
 func (st *state) visit(node ast.Node, entering bool) (ast.WalkStatus, error) {
 	if !entering {
+		switch node.Kind() {
+		case ast.KindLink, ast.KindImage:
+			st.inLink--
+		}
 		if node.Type() == ast.TypeBlock {
 			st.text.newline()
 		}
@@ -107,6 +115,9 @@ func (st *state) visit(node ast.Node, entering bool) (ast.WalkStatus, error) {
 	case *ast.Heading:
 		st.heading(n)
 	case *ast.Text:
+		if st.inLink == 0 && !n.IsRaw() {
+			st.linkify(n)
+		}
 		st.text.write(textValue(n, st.src))
 		if n.HardLineBreak() {
 			st.text.newline()
@@ -132,8 +143,10 @@ func (st *state) visit(node ast.Node, entering bool) (ast.WalkStatus, error) {
 	case *ast.HTMLBlock, *ast.RawHTML:
 		return ast.WalkSkipChildren, nil
 	case *ast.Link:
+		st.inLink++
 		return ast.WalkContinue, st.link(n, n.Destination, n.Title, false)
 	case *ast.Image:
+		st.inLink++
 		return ast.WalkContinue, st.link(n, n.Destination, n.Title, true)
 	case *ast.AutoLink:
 		return ast.WalkContinue, st.autoLink(n)
