@@ -72,14 +72,14 @@ func parseLog(r *bufio.Reader, fn func(logEntry)) error {
 	var cur *logEntry
 	next := func() (string, error) {
 		tok, err := r.ReadString(0)
-		if err == io.EOF && tok != "" {
+		if errors.Is(err, io.EOF) && tok != "" {
 			return tok, nil
 		}
 		return strings.TrimSuffix(tok, "\x00"), err
 	}
 	for {
 		tok, err := next()
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
@@ -119,7 +119,7 @@ func parseLog(r *bufio.Reader, fn func(logEntry)) error {
 		var paths []string
 		for range n {
 			p, err := next()
-			if err != nil && !(err == io.EOF && p != "") {
+			if err != nil && (!errors.Is(err, io.EOF) || p == "") {
 				return fmt.Errorf("git log: truncated file list: %w", err)
 			}
 			paths = append(paths, p)
