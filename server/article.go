@@ -57,12 +57,9 @@ func (s *Server) content(c *echo.Context) error {
 // article serves the page of a. An index article (runbooks/_index.md) is its
 // folder's page and lists the folder too.
 func (s *Server) article(c *echo.Context, snap *content.Snapshot, a *content.Article) error {
-	ps, b := s.cached(snap, a)
-	if b == nil {
-		var err error
-		if b, err = s.render(ps, a, themes.PageArticle, s.articleView(snap, a)); err != nil {
-			return err
-		}
+	b, err := s.articlePageFor(c.Request().Context(), snap, a)
+	if err != nil {
+		return err
 	}
 	return s.serveBlob(c, b)
 }

@@ -21,6 +21,7 @@ type readiness struct {
 	ContentVersion string        `json:"content_version,omitempty"` // digest of the content served
 	Error          string        `json:"error,omitempty"`           // why not ready, or why degraded
 	Search         *searchStatus `json:"search,omitempty"`          // the index; pages are served while it builds
+	Links          *linksStatus  `json:"links,omitempty"`           // the ticket links store
 }
 
 // readyz serves GET /readyz. It is 200 "ready" when content is loaded and
@@ -43,6 +44,12 @@ func (s *Server) readyz(c *echo.Context) error {
 	}
 	if loadErr != nil {
 		r.Status, r.Error = "degraded", "the last reload failed; serving the content loaded before: "+loadErr.Error()
+	}
+	if r.Links = s.linksReadiness(); r.Links != nil && r.Links.Error != "" {
+		r.Status = "degraded" // pages and search are served; the link API answers 503
+		if r.Error == "" {
+			r.Error = r.Links.Error
+		}
 	}
 	return c.JSON(http.StatusOK, r)
 }

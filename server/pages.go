@@ -84,6 +84,8 @@ type blob struct {
 	cacheControl     []string
 	etag, gzETag     []string
 	length, gzLength []string
+
+	linkVersion uint64 // of an article page: the version of its links it shows (see linkVersions)
 }
 
 func newBlob(body []byte, contentType, cacheControl []string) *blob {

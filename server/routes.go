@@ -15,6 +15,7 @@ func (s *Server) routes(e *echo.Echo) {
 	// observe is outermost: it sets the security headers, turns errors into
 	// responses (so that it can log and count the final status) and times the request.
 	e.Use(s.observe, middleware.Recover(), middleware.BodyLimit(maxBody))
+	e.Use(s.apiGate)
 
 	// Operations.
 	e.GET("/healthz", s.healthz)
@@ -29,6 +30,22 @@ func (s *Server) routes(e *echo.Echo) {
 	e.GET("/opensearch.xml", s.openSearch)
 	e.GET("/api/v1/search", s.apiSearch)
 	e.GET("/api/v1/suggest", s.apiSuggest)
+
+	// Ticket links: the API (writes need a links:write token), webhooks
+	// (each source with its own secret), the report, and the card ticket
+	// tools embed. apiGate adds CORS and the read token where kb.yaml asks.
+	e.GET("/api/v1/openapi.json", s.openAPI)
+	e.POST("/api/v1/links", s.createLink, s.requireWrite)
+	e.DELETE("/api/v1/links/:system/:key/:id", s.deleteLink, s.requireWrite)
+	e.GET("/api/v1/links/export", s.exportLinks, s.requireWrite)
+	e.GET("/api/v1/articles", s.listArticles)
+	e.GET("/api/v1/articles/:id", s.getArticle)
+	e.GET("/api/v1/articles/:id/tickets", s.getArticleTickets)
+	e.GET("/api/v1/tickets/:system/:key", s.getTicket)
+	e.POST("/api/v1/hooks/:source", s.webhook)
+	e.GET("/reports/tickets", s.reportTickets)
+	e.GET("/embed/:id", s.embed)
+	e.GET("/oembed", s.oembed)
 
 	// Pages.
 	e.GET("/", s.home)

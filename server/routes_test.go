@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/labstack/echo/v5"
 	"github.com/stretchr/testify/assert"
@@ -304,7 +305,10 @@ func TestPanicIsRecovered(t *testing.T) {
 func TestRequestLog(t *testing.T) {
 	site := newTestSite(t)
 	site.get(t, "/runbooks/etcd/no-leader?token=SECRET-TOKEN")
-	assert.True(t, site.logs.hasLine("msg=request", "method=GET", "path=/runbooks/etcd/no-leader", "status=200", "dur=", "bytes="))
+	// The line is written once the answer is sent, so it may come a moment after it.
+	assert.Eventually(t, func() bool {
+		return site.logs.hasLine("msg=request", "method=GET", "path=/runbooks/etcd/no-leader", "status=200", "dur=", "bytes=")
+	}, 2*time.Second, 5*time.Millisecond)
 	assert.NotContains(t, site.logs.String(), "SECRET-TOKEN")
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -22,6 +23,16 @@ type Deps struct {
 	Search  Searcher // nil: search pages fall back to titles, the API answers 503
 	Logger  *slog.Logger
 	Version string
+
+	// Links holds ticket links and API tokens; nil, or LinksErr set, turns
+	// the link API into 503s while pages and search keep working.
+	Links    LinkStore
+	LinksErr error // why the links store could not be opened, e.g. a damaged file; /readyz names it
+	// WebhookSecrets override kb.yaml webhook_secrets by source (cmd/kb
+	// reads them from KB_WEBHOOK_SECRET_<SOURCE>: secrets are better kept out of git).
+	WebhookSecrets map[string]string
+	// APIReadToken requires a token (any scope) for reads under /api/ too.
+	APIReadToken bool
 }
 
 // Server serves kb's pages, attachments and operational endpoints.
@@ -35,6 +46,13 @@ type Server struct {
 	pages   atomic.Pointer[pageSet] // pages of the snapshot seen last
 	metrics *metrics
 	hdr     headerValues
+
+	links          LinkStore
+	linksErr       error
+	linkVer        *linkVersions // bumped by link writes; article pages listing tickets follow it
+	webhookSecrets map[string]string
+	apiReadToken   bool
+	apiDoc         *blob // /api/v1/openapi.json
 }
 
 // errNotLoaded is returned while the library has no snapshot yet.
@@ -70,6 +88,9 @@ func New(d Deps) (*Server, error) {
 		hdr:     newHeaderValues(),
 	}
 	s.metrics = newMetrics(s)
+	s.links, s.linksErr, s.linkVer = d.Links, d.LinksErr, newLinkVersions()
+	s.webhookSecrets, s.apiReadToken = maps.Clone(d.WebhookSecrets), d.APIReadToken
+	s.apiDoc = newBlob(openAPIDocument, s.hdr.json, s.hdr.noCache)
 	s.echo = echo.NewWithConfig(echo.Config{
 		Logger:           s.log,
 		HTTPErrorHandler: s.handleError,
@@ -116,6 +137,8 @@ func (s *Server) handleError(c *echo.Context, err error) {
 		status, msg = sc.StatusCode(), ""
 	}
 	switch {
+	case status == http.StatusNotFound && he != nil && he.Message != "":
+		// a handler said what is missing: keep it
 	case status == http.StatusNotFound && strings.HasPrefix(req.URL.Path, "/api/"):
 		msg = "There is no API endpoint at " + clip(req.URL.Path) + "."
 	case status == http.StatusNotFound:
@@ -123,6 +146,8 @@ func (s *Server) handleError(c *echo.Context, err error) {
 	case status >= 500 && status != http.StatusServiceUnavailable:
 		s.log.Error("request failed", "err", err, "path", req.URL.Path, "route", c.Path())
 		msg = "internal error"
+	case status == http.StatusRequestEntityTooLarge && msg == "":
+		msg = fmt.Sprintf("The body is larger than %d bytes (1 MiB).", maxBody)
 	case msg == "":
 		msg = http.StatusText(status)
 	}
@@ -143,7 +168,7 @@ func (s *Server) respond(c *echo.Context, status int, msg string) {
 	switch {
 	case req.Method == http.MethodHead:
 		err = c.NoContent(status)
-	case strings.HasPrefix(req.URL.Path, "/api/"):
+	case strings.HasPrefix(req.URL.Path, "/api/") || req.URL.Query().Get("format") == "json":
 		err = c.JSON(status, map[string]string{"error": msg})
 	default:
 		err = s.errorPage(c, status, msg)

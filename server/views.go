@@ -91,6 +91,9 @@ type articlePage struct {
 	SourcePath string            // root-relative path of the Markdown file
 	Permalink  string            // /a/{id}
 	Listing    *listing          // the folder's contents when the article is its index
+
+	Tickets *ticketsBlock // the tickets the article solved; nil when the links store is unavailable
+	OEmbed  string        // the oEmbed URL of the article, for the discovery link
 }
 
 // tocEntry is one line of the table of contents.

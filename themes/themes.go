@@ -32,11 +32,13 @@ const (
 	PageTerms   = "terms"   // every tag or every service
 	PageList    = "list"    // the articles of one tag or service
 	PageError   = "error"   // 404 and every other error
+	PageEmbed   = "embed"   // the card of /embed/{id}; it defines its own "layout"
+	PageReport  = "report"  // /reports/tickets
 	PageSearch  = "search"  // search results, tips for an empty query
 )
 
 func pageNames() []string {
-	return []string{PageHome, PageArticle, PageFolder, PageTerms, PageList, PageError, PageSearch}
+	return []string{PageEmbed, PageReport, PageHome, PageArticle, PageFolder, PageTerms, PageList, PageError, PageSearch}
 }
 
 // layoutTemplate is the template every page executes; it calls the page's blocks.

@@ -30,6 +30,10 @@ type config struct {
 	Server string // URL of a running kb to ask instead of the index on disk
 	Limit  int
 	Args   []string // positional arguments (the query words)
+
+	// kb serve: ticket links
+	APIReadToken   bool              // reads under /api/ need a token too
+	WebhookSecrets map[string]string // by source, from KB_WEBHOOK_SECRET_<SOURCE>; they win over kb.yaml
 }
 
 // parseConfig reads the flags of command cmd (serve, index or search); each
@@ -52,6 +56,12 @@ func parseConfig(cmd string, args []string, getenv func(string) string, stderr i
 	case "serve":
 		str(&cfg.Addr, "addr", "address to listen on")
 		str(&cfg.Theme, "theme", "folder whose files override the default theme")
+		readToken, err := envBool(getenv, envName("api-read-token"))
+		if err != nil {
+			return cfg, err
+		}
+		flags.BoolVar(&cfg.APIReadToken, "api-read-token", readToken, "reads under /api/ need a token too, of any scope (env "+envName("api-read-token")+")")
+		cfg.WebhookSecrets = webhookSecrets(getenv)
 		fallthrough
 	case "index":
 		str(&cfg.LogFormat, "log-format", "log format: text or json")

@@ -34,6 +34,16 @@ const (
 // serve runs the HTTP server until ctx ends, then shuts it down gracefully.
 func serve(ctx context.Context, cfg config, stderr io.Writer) error {
 	log := newLogger(cfg, stderr)
+	// The links database first: a second kb on the same --data stops here, at once.
+	store, linksErr, closeLinks, err := openLinks(cfg.Data, log.With("component", "links"))
+	if err != nil {
+		return err
+	}
+	defer closeLinks()
+	var links server.LinkStore // a nil *tickets.Store must stay a nil interface
+	if store != nil {
+		links = store
+	}
 	files, source, closeFiles, err := openContent(cfg.Content)
 	if err != nil {
 		return err
@@ -70,7 +80,10 @@ func serve(ctx context.Context, cfg config, stderr io.Writer) error {
 			}
 		})
 	}
-	srv, err := server.New(server.Deps{Library: lib, Theme: theme, Search: searcher, Logger: log.With("component", "http"), Version: version})
+	srv, err := server.New(server.Deps{
+		Library: lib, Theme: theme, Search: searcher, Logger: log.With("component", "http"), Version: version,
+		Links: links, LinksErr: linksErr, WebhookSecrets: cfg.WebhookSecrets, APIReadToken: cfg.APIReadToken,
+	})
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,65 @@
+package main
+
+import (
+	"errors"
+	"log/slog"
+	"strconv"
+	"strings"
+
+	"kb/tickets"
+	"kb/webhook"
+)
+
+// openLinks opens the links store for kb serve. Another kb holding the file
+// is an error, so that kb exits at once with a clear message. A damaged file
+// is not: kb serves pages and search, the link API answers 503, /readyz names
+// the problem, and the file is left exactly as it is for an operator.
+func openLinks(dataDir string, log *slog.Logger) (store *tickets.Store, linksErr error, closeFn func(), err error) {
+	db, err := openDB(dataDir)
+	switch {
+	case errors.Is(err, tickets.ErrCorrupt):
+		log.Error("ticket links unavailable: the links database is damaged; serving pages and search, the link API answers 503. Restore it from a backup (kb links import)", "err", err)
+		return nil, err, func() {}, nil
+	case err != nil:
+		return nil, nil, nil, err
+	}
+	store, err = tickets.Open(db)
+	if err != nil {
+		if cerr := db.Close(); cerr != nil {
+			log.Warn("closing the links database", "err", cerr)
+		}
+		log.Error("ticket links unavailable; serving pages and search, the link API answers 503", "err", err)
+		return nil, err, func() {}, nil
+	}
+	return store, nil, func() {
+		if err := db.Close(); err != nil {
+			log.Error("closing the links database", "err", err)
+		}
+	}, nil
+}
+
+// webhookSecrets reads KB_WEBHOOK_SECRET_<SOURCE> for every webhook source:
+// secrets kept in the environment (or a secret manager filling it) rather
+// than in kb.yaml, which lives in git. They win over kb.yaml.
+func webhookSecrets(getenv func(string) string) map[string]string {
+	out := map[string]string{}
+	for _, src := range webhook.Sources() {
+		if v := strings.TrimSpace(getenv("KB_WEBHOOK_SECRET_" + strings.ToUpper(src))); v != "" {
+			out[src] = v
+		}
+	}
+	return out
+}
+
+// envBool reads a boolean environment variable; anything unparsable is an error.
+func envBool(getenv func(string) string, name string) (bool, error) {
+	v := getenv(name)
+	if v == "" {
+		return false, nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return false, errors.New(name + "=" + strconv.Quote(v) + ": want true or false")
+	}
+	return b, nil
+}

@@ -1,0 +1,236 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"hash/maphash"
+	"net/http"
+	"net/url"
+	"sync/atomic"
+	"time"
+
+	"github.com/labstack/echo/v5"
+
+	"kb/content"
+	"kb/themes"
+	"kb/tickets"
+)
+
+// LinkStore holds ticket links, webhook deliveries and API tokens;
+// *tickets.Store implements it over bbolt. It is the seam where a shared
+// database (PostgreSQL) replaces bbolt once kb runs as several replicas, so
+// it lists only what the handlers use, in three small groups.
+type LinkStore interface {
+	LinkReadWriter
+	DeliveryRecorder
+	TokenChecker
+}
+
+// LinkReadWriter reads and writes ticket links. Article ids are lower case.
+type LinkReadWriter interface {
+	// Add stores a link, or updates the one with the same ticket and
+	// article; created is false for an update. A nil error means on disk.
+	Add(ctx context.Context, l tickets.Link) (stored tickets.Link, created bool, err error)
+	// Delete removes one link, or returns tickets.ErrNotFound.
+	Delete(ctx context.Context, system, key, article string) error
+	// ByTicket returns the links of one ticket, oldest first.
+	ByTicket(ctx context.Context, system, key string) ([]tickets.Link, error)
+	// ByArticle returns a page of an article's links, newest first, and their total.
+	ByArticle(ctx context.Context, article string, offset, limit int) ([]tickets.Link, int, error)
+	// Counts returns the number of links of every article that has any.
+	Counts(ctx context.Context) (map[string]int, error)
+	// Each calls fn for every link.
+	Each(ctx context.Context, fn func(tickets.Link) error) error
+}
+
+// DeliveryRecorder records webhook deliveries once, with their links and
+// resolved tickets (knowledge gaps among them).
+type DeliveryRecorder interface {
+	Record(ctx context.Context, d tickets.Delivery) (stored []tickets.Link, duplicate bool, err error)
+	EachResolved(ctx context.Context, fn func(tickets.Resolved) error) error
+}
+
+// TokenChecker finds the API token a secret belongs to, in constant time,
+// or returns tickets.ErrUnauthorized.
+type TokenChecker interface {
+	Authenticate(ctx context.Context, secret string) (tickets.Token, error)
+}
+
+// errLinksOff is returned by the link routes when kb runs without a links store.
+var errLinksOff = errors.New("no links store")
+
+// linksAvailable returns the store, or a 503 naming why the ticket links are
+// unavailable (the pages and search keep working).
+func (s *Server) linksAvailable() (LinkStore, error) {
+	switch {
+	case s.linksErr != nil:
+		return nil, echo.NewHTTPError(http.StatusServiceUnavailable,
+			"Ticket links are unavailable: "+s.linksErr.Error()+". Pages and search still work; /readyz has the details.").Wrap(s.linksErr)
+	case s.links == nil:
+		return nil, echo.NewHTTPError(http.StatusServiceUnavailable, "Ticket links are not enabled on this kb.").Wrap(errLinksOff)
+	}
+	return s.links, nil
+}
+
+// storeError turns an error of the links store into a response error: a
+// damaged file is a 503 that names it, bad input a 400, anything else a 500.
+func storeError(err error) error {
+	var ve *tickets.ValidationError
+	switch {
+	case errors.As(err, &ve):
+		return echo.NewHTTPError(http.StatusBadRequest, ve.Error()).Wrap(err)
+	case errors.Is(err, tickets.ErrCorrupt):
+		return echo.NewHTTPError(http.StatusServiceUnavailable, "The links database is damaged: "+err.Error()+
+			". An operator must restore it from a backup (kb links import); kb does not modify it.").Wrap(err)
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return echo.NewHTTPError(http.StatusServiceUnavailable, "The request ended before the links store answered.").Wrap(err)
+	}
+	return err
+}
+
+// linkVersions count the link writes per article, in stripes chosen by a
+// hash of the article id, so that a cached article page (which lists the
+// article's tickets) is rendered again after a write concerning it. A
+// collision only costs an extra rendering. Reading a version allocates
+// nothing, which keeps a cache hit free of allocations.
+type linkVersions struct {
+	seed    maphash.Seed
+	stripes [256]atomic.Uint64
+}
+
+func newLinkVersions() *linkVersions { return &linkVersions{seed: maphash.MakeSeed()} }
+
+func (v *linkVersions) stripe(id string) *atomic.Uint64 {
+	return &v.stripes[maphash.String(v.seed, id)%uint64(len(v.stripes))]
+}
+
+// get returns the version of the links of article id.
+func (v *linkVersions) get(id string) uint64 { return v.stripe(id).Load() }
+
+// bump marks the links of the articles ids as changed; call it after the
+// write is on disk.
+func (v *linkVersions) bump(ids ...string) {
+	for _, id := range ids {
+		v.stripe(id).Add(1)
+	}
+}
+
+// recentTickets is how many of an article's tickets its page lists.
+const recentTickets = 5
+
+// ticketsBlock is the "Solved N tickets" part of an article page.
+type ticketsBlock struct {
+	Count   int         // links of the article, all relations
+	Recent  []ticketRow // the most recent ones
+	MoreURL string      // the API listing all of them
+}
+
+// ticketRow is one ticket in an article page, a report or a card.
+type ticketRow struct {
+	System       string // "jira"
+	SystemLabel  string // "Jira"
+	Key          string
+	URL          string // the ticket in its tool; "" when unknown
+	Title        string
+	Status       string
+	Relation     string    // "resolved_by", ...
+	RelationText string    // "resolved by"
+	Date         time.Time // resolved, else linked
+	Note         string
+}
+
+// systemLabels name the ticket systems kb knows; others show as written.
+var systemLabels = map[string]string{
+	"jira": "Jira", "servicenow": "ServiceNow", "zendesk": "Zendesk", "pagerduty": "PagerDuty",
+	"alertmanager": "Alertmanager", "github": "GitHub", "gitlab": "GitLab", "manual": "Manual", "generic": "Other",
+}
+
+func systemLabel(s string) string {
+	if l, ok := systemLabels[s]; ok {
+		return l
+	}
+	return s
+}
+
+var relationTexts = map[tickets.Relation]string{
+	tickets.ResolvedBy: "resolved by", tickets.Workaround: "workaround",
+	tickets.Referenced: "referenced", tickets.Outdated: "outdated",
+}
+
+func toTicketRow(l tickets.Link) ticketRow {
+	r := ticketRow{
+		System: l.Ticket.System, SystemLabel: systemLabel(l.Ticket.System), Key: l.Ticket.Key,
+		URL: l.Ticket.URL, Title: l.Ticket.Title, Status: l.Ticket.Status,
+		Relation: string(l.Relation), RelationText: relationTexts[l.Relation], Date: l.LinkedAt, Note: l.Note,
+	}
+	if l.Ticket.ResolvedAt != nil {
+		r.Date = *l.Ticket.ResolvedAt
+	}
+	return r
+}
+
+// articleTickets reads the tickets block of article id; nil when the store
+// is unavailable (the page says nothing rather than fail).
+func (s *Server) articleTickets(ctx context.Context, id string) *ticketsBlock {
+	store, err := s.linksAvailable()
+	if err != nil {
+		return nil
+	}
+	links, total, err := store.ByArticle(ctx, id, 0, recentTickets)
+	if err != nil {
+		s.log.Warn("cannot read the tickets of an article; its page shows none", "err", err, "id", id)
+		return nil
+	}
+	b := &ticketsBlock{Count: total, MoreURL: "/api/v1/articles/" + url.PathEscape(id) + "/tickets"}
+	for _, l := range links {
+		b.Recent = append(b.Recent, toTicketRow(l))
+	}
+	return b
+}
+
+// articlePageFor returns the cached page of a, rendered again when links of
+// a were written since it was rendered, so that a new link shows at once.
+func (s *Server) articlePageFor(ctx context.Context, snap *content.Snapshot, a *content.Article) (*blob, error) {
+	ps, b := s.cached(snap, a)
+	version := s.linkVer.get(a.ID)
+	if b != nil && b.linkVersion == version {
+		return b, nil
+	}
+	view := s.articleView(snap, a)
+	view.Tickets = s.articleTickets(ctx, a.ID)
+	view.OEmbed = oembedLink(snap, a)
+	b, err := s.renderBlob(themes.PageArticle, view)
+	if err != nil {
+		return nil, fmt.Errorf("render %s: %w", a.Path, err)
+	}
+	b.linkVersion = version
+	ps.pages.Store(a, b) // a concurrent, older rendering may win; its version makes the next request render again
+	return b, nil
+}
+
+// renderBlob renders page with data into a blob that is not cached.
+func (s *Server) renderBlob(page string, data any) (*blob, error) {
+	var buf bytes.Buffer
+	if err := s.theme.Render(&buf, page, data); err != nil {
+		return nil, err
+	}
+	return newBlob(buf.Bytes(), s.hdr.html, s.hdr.noCache), nil
+}
+
+// linksStatus is the part of /readyz about the links store.
+type linksStatus struct {
+	Status string `json:"status"`          // "ok", "unavailable" or "off"
+	Error  string `json:"error,omitempty"` // why unavailable
+}
+
+func (s *Server) linksReadiness() *linksStatus {
+	switch {
+	case s.linksErr != nil:
+		return &linksStatus{Status: "unavailable", Error: "ticket links are unavailable (the link API answers 503): " + s.linksErr.Error()}
+	case s.links == nil:
+		return &linksStatus{Status: "off"}
+	}
+	return &linksStatus{Status: "ok"}
+}
