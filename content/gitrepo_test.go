@@ -206,4 +206,8 @@ func TestGitLargeFileNotRead(t *testing.T) {
 	assert.Equal(t, "Huge", huge.Title, "the head is read for the front matter")
 	assert.Equal(t, int64(len(big)), huge.Size)
 	assert.Contains(t, messages(huge.Warnings), "not rendered")
+
+	old, err := lib.ArticleAt(context.Background(), lib.Snapshot().Commit, "huge.md")
+	require.NoError(t, err, "an old version too large to render is a page that says so")
+	assert.Contains(t, old.Unrendered, "limit")
 }

@@ -295,11 +295,18 @@ func (l *Library) ArticleAt(ctx context.Context, commit, p string) (*Article, er
 	if s == nil {
 		return nil, errors.New("content is not loaded yet")
 	}
+	maxSize := int64(s.Site.MaxSize)
 	data, err := l.git.FileAt(ctx, commit, p)
+	var tl *tooLargeError
+	if errors.As(err, &tl) {
+		return &Article{
+			Path: p, URL: URLFor(p), ID: DeriveID(p), Title: titleFromPath(p), Size: tl.size,
+			Unrendered: fmt.Sprintf("This file is %s, over the %s limit, so it is not rendered.", humanBytes(tl.size), humanBytes(maxSize)),
+		}, nil
+	}
 	if err != nil {
 		return nil, err
 	}
-	maxSize := int64(s.Site.MaxSize)
 	src := parseArticle(file{path: p, size: int64(len(data))}, data[:min(int64(len(data)), maxSize+1)], nil, maxSize)
 	a := src.instance()
 	finish(a, renderSource(s.renderer, s, src))
