@@ -1,0 +1,250 @@
+package check
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"io/fs"
+	"maps"
+	"path"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"kb/content"
+)
+
+// Options configures Run.
+type Options struct {
+	// Files is the content folder the snapshot was loaded from. check reads
+	// the front matter of some files again for the lines of their keys, and
+	// lists the top-level folders; nil skips what needs it.
+	Files fs.FS
+	// Now is the time stale reviews are measured against; zero means time.Now().
+	Now time.Time
+	// All lists every finding on its own: front-matter keys kb does not know
+	// (one info each) and links removed for a scheme that another
+	// documentation system uses (one warning each), which are otherwise
+	// summarised in one finding per key set and per scheme.
+	All bool
+}
+
+// Run checks snap and returns its findings sorted by path and line, those
+// about the whole folder last. It fails only when ctx ends.
+func Run(ctx context.Context, snap *content.Snapshot, opts Options) ([]Finding, error) {
+	if opts.Now.IsZero() {
+		opts.Now = time.Now()
+	}
+	c := &checker{snap: snap, opts: opts, positions: map[string]position{}}
+	for w := range snap.AllWarnings() {
+		f := classify(w)
+		if f.Kind == KindBrokenAnchor && c.anchorsTitle(f) {
+			continue
+		}
+		c.add(f)
+	}
+	for _, a := range snap.Articles {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		c.frontMatter(a)
+		c.runbook(a)
+		c.review(a)
+		c.links(a)
+	}
+	c.reservedFolders()
+	c.unknownKeys()
+	c.schemes()
+	sortFindings(c.out)
+	return merge(c.out), nil
+}
+
+type checker struct {
+	snap *content.Snapshot
+	opts Options
+	out  []Finding
+
+	mu        sync.Mutex
+	positions map[string]position // by path, read on first need
+
+	unknown map[string][]string // unknown front-matter key → paths using it
+	foreign map[string][]Finding
+	images  map[string]string // attachment path → what is wrong with it as an image, "" if fine
+	ids     map[string]map[string]bool
+}
+
+func (c *checker) add(f Finding) {
+	if s := foreignScheme(f); s != "" && !c.opts.All {
+		if c.foreign == nil {
+			c.foreign = map[string][]Finding{}
+		}
+		c.foreign[s] = append(c.foreign[s], f)
+		return
+	}
+	c.out = append(c.out, f)
+}
+
+// position returns the front-matter key lines and body line of the file at p.
+func (c *checker) position(p string) position {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	pos, ok := c.positions[p]
+	if !ok {
+		pos = readPosition(c.opts.Files, p)
+		c.positions[p] = pos
+	}
+	return pos
+}
+
+// knownKeys are the front-matter keys content reads.
+// TODO(#6): take them from content, which owns the schema.
+var knownKeys = []string{
+	"title", "id", "type", "summary", "description", "service", "severity",
+	"alerts", "tags", "owners", "aliases", "reviewed", "review_every",
+}
+
+// frontMatter reports unknown keys that look like typos of known ones and
+// collects the others for one summary.
+func (c *checker) frontMatter(a *content.Article) {
+	if len(a.Extra) == 0 {
+		return
+	}
+	var typos []string
+	for _, k := range slices.Sorted(maps.Keys(a.Extra)) {
+		if _, ok := suggest(k); ok {
+			typos = append(typos, k)
+			continue
+		}
+		if c.unknown == nil {
+			c.unknown = map[string][]string{}
+		}
+		c.unknown[k] = append(c.unknown[k], a.Path)
+	}
+	if len(typos) == 0 && !c.opts.All {
+		return
+	}
+	pos := c.position(a.Path)
+	for _, k := range typos {
+		s, _ := suggest(k)
+		c.add(Finding{Path: a.Path, Line: pos.keys[k], Level: Error, Kind: KindUnknownKey,
+			Message: fmt.Sprintf("front matter: unknown key %q; did you mean %q? (kb ignores the value)", k, s)})
+	}
+	if c.opts.All {
+		for _, k := range pos.order {
+			if _, extra := a.Extra[k]; extra && !slices.Contains(typos, k) {
+				c.add(Finding{Path: a.Path, Line: pos.keys[k], Level: Info, Kind: KindUnknownKey,
+					Message: fmt.Sprintf("front matter: key %q is not one of kb's; kept for themes", k)})
+			}
+		}
+	}
+}
+
+// unknownKeys summarises the front-matter keys kb does not know and that
+// are no likely typo: usually another documentation system's (ms.date,
+// weight, layout), harmless, and kept for themes.
+func (c *checker) unknownKeys() {
+	if len(c.unknown) == 0 || c.opts.All {
+		return
+	}
+	keys := slices.Collect(maps.Keys(c.unknown))
+	slices.SortFunc(keys, func(a, b string) int {
+		return cmp.Or(cmp.Compare(len(c.unknown[b]), len(c.unknown[a])), strings.Compare(a, b))
+	})
+	files := map[string]bool{}
+	var list []string
+	for i, k := range keys {
+		for _, p := range c.unknown[k] {
+			files[p] = true
+		}
+		if i < 8 {
+			list = append(list, fmt.Sprintf("%s (%d)", k, len(c.unknown[k])))
+		}
+	}
+	more := ""
+	if len(keys) > len(list) {
+		more = fmt.Sprintf(" and %d more", len(keys)-len(list))
+	}
+	c.out = append(c.out, Finding{Level: Info, Kind: KindUnknownKey, Message: fmt.Sprintf(
+		"front matter: %d files use %d keys kb does not know: %s%s; kb keeps them for themes (likely typos of kb's keys are reported one by one; --all lists every use)",
+		len(files), len(keys), strings.Join(list, ", "), more)})
+}
+
+// schemes summarises links removed for a scheme that is not dangerous, one
+// finding per scheme at its first use.
+func (c *checker) schemes() {
+	for _, s := range slices.Sorted(maps.Keys(c.foreign)) {
+		fs := c.foreign[s]
+		sortFindings(fs)
+		f := fs[0]
+		if len(fs) > 1 {
+			files := map[string]bool{}
+			for _, g := range fs {
+				files[g.Path] = true
+			}
+			f.Message += fmt.Sprintf(" (and %d more links with scheme %s: in %d files; kb links only http, https and mailto; --all lists them)", len(fs)-1, s, len(files))
+		}
+		c.out = append(c.out, f)
+	}
+}
+
+// runbook warns about a runbook that on-call cannot reach from an alert or
+// whose owners are unknown. Folder index files are not runbooks of their own.
+func (c *checker) runbook(a *content.Article) {
+	if a.Type != content.TypeRunbook || isIndex(a.Path) {
+		return
+	}
+	var missing []string
+	if len(a.Alerts) == 0 {
+		missing = append(missing, "alerts:")
+	}
+	if a.Service == "" {
+		missing = append(missing, "service:")
+	}
+	if len(a.Owners) == 0 {
+		missing = append(missing, "owners:")
+	}
+	if len(missing) == 0 {
+		return
+	}
+	c.add(Finding{Path: a.Path, Level: Warning, Kind: KindMissingField,
+		Message: fmt.Sprintf("runbook without %s in its front matter (alerts: routes /alerts/{name} here, service: and owners: tell on-call whose it is)", joinAnd(missing))})
+}
+
+func isIndex(p string) bool {
+	b := strings.ToLower(path.Base(p))
+	return b == "_index.md" || b == "index.md"
+}
+
+func joinAnd(s []string) string {
+	if len(s) < 2 {
+		return strings.Join(s, "")
+	}
+	return strings.Join(s[:len(s)-1], ", ") + " or " + s[len(s)-1]
+}
+
+// day is the unit of review intervals.
+const day = 24 * time.Hour
+
+// review warns about a review date past its interval (the article's
+// review_every, else kb.yaml's) or in the future.
+func (c *checker) review(a *content.Article) {
+	if a.Reviewed.IsZero() {
+		return
+	}
+	every := a.ReviewEvery
+	if every == 0 {
+		every = time.Duration(c.snap.Site.ReviewEvery)
+	}
+	now := c.opts.Now
+	switch {
+	case a.Reviewed.After(now.Add(day)):
+		c.add(Finding{Path: a.Path, Line: c.position(a.Path).keys["reviewed"], Level: Warning, Kind: KindStale,
+			Message: fmt.Sprintf("reviewed: %s is in the future", a.Reviewed.Format(time.DateOnly))})
+	case every > 0 && now.Sub(a.Reviewed) > every:
+		age := int(now.Sub(a.Reviewed) / day)
+		c.add(Finding{Path: a.Path, Line: c.position(a.Path).keys["reviewed"], Level: Warning, Kind: KindStale,
+			Message: fmt.Sprintf("review is overdue: reviewed %s, %d days ago, and due every %d days; check the article and set reviewed: %s",
+				a.Reviewed.Format(time.DateOnly), age, int(every/day), now.Format(time.DateOnly))})
+	}
+}
