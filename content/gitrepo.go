@@ -47,8 +47,11 @@ type GitRepo struct {
 // OpenGit opens the git repository that the folder dir belongs to; dir may be
 // its root or a folder inside it, whose files are then the content. ref
 // ("origin/main", "main", "HEAD"; "" means HEAD) is the commit Resolve returns.
-// A folder outside any git repository returns an error wrapping ErrNoHistory.
-// Close ends the git process OpenGit's repository keeps for reading blobs.
+// A folder outside any git repository (or one git refuses to read, such as
+// a repository of another user without safe.directory, or no git command)
+// returns an error wrapping ErrNoHistory and git's reason; a repository
+// without commits or without ref fails too. Close ends the git process the
+// repository keeps for reading blobs.
 func OpenGit(ctx context.Context, dir, ref string) (*GitRepo, error) {
 	if ref == "" {
 		ref = "HEAD"
@@ -63,7 +66,7 @@ func OpenGit(ctx context.Context, dir, ref string) (*GitRepo, error) {
 	g := &GitRepo{top: abs, ref: ref}
 	out, err := g.output(ctx, gitTimeout, "rev-parse", "--is-bare-repository")
 	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", dir, ErrNoHistory)
+		return nil, fmt.Errorf("open %s: %w: %w", dir, ErrNoHistory, err)
 	}
 	if strings.TrimSpace(string(out)) != "true" {
 		out, err = g.output(ctx, gitTimeout, "rev-parse", "--show-toplevel", "--show-prefix")
