@@ -92,6 +92,9 @@ func TestPathological(t *testing.T) {
 		{name: "definition lists", src: rep("a\n: ", 100_000)},
 		{name: "bare e-mail", src: rep("a@", 300_000)},
 		{name: "bare URLs", src: rep("www.", 200_000)},
+		{name: "almost e-mail", src: rep(" a@", 200_000)},
+		{name: "almost URLs", src: rep("http:// ", 100_000)},
+		{name: "almost www", src: rep("(www.", 150_000)},
 	}
 	deadline := 10 * time.Second // each takes well under a second
 	if raceEnabled() {

@@ -31,9 +31,9 @@ func newLinkifier() parser.InlineParser {
 // into the link and the rest.
 func (st *state) linkify(t *ast.Text) {
 	seg := t.Segment
-	v := st.src[seg.Start:seg.Stop]
-	for from := 0; from < len(v); {
-		p := st.linkCandidate(t, v, from)
+	sc := linkScanner{st: st, t: t, v: st.src[seg.Start:seg.Stop]}
+	for from := 0; from < len(sc.v); {
+		p := sc.candidate(from)
 		if p < 0 {
 			return
 		}
@@ -77,63 +77,87 @@ func (st *state) linkify(t *ast.Text) {
 	}
 }
 
-// linkCandidate returns the first offset in v (t's text) at or after from
-// where a bare link may start, or -1.
-func (st *state) linkCandidate(t *ast.Text, v []byte, from int) int {
-	best := len(v)
-	better := func(p int) bool { return p >= from && p < best && st.linkBoundary(t, v, p) }
-	for i := from; i < best; {
-		j := bytes.Index(v[i:], []byte("://"))
-		if j < 0 {
-			break
+// linkScanner finds where bare links may start in v, the text of t. It
+// remembers the next place of each kind, so that asking again from further
+// on does not scan v again: linear however many places turn out not to be
+// links.
+type linkScanner struct {
+	st   *state
+	t    *ast.Text
+	v    []byte
+	next [3]int // per kind (URL, www., e-mail), the first place at or after from[k]
+	from [3]int // +1, so that the zero value means not looked for yet
+}
+
+// candidate returns the first offset at or after from where a bare link may
+// start, or -1.
+func (sc *linkScanner) candidate(from int) int {
+	best := len(sc.v)
+	for k := range sc.next {
+		if sc.from[k] == 0 || sc.next[k] < from {
+			sc.next[k], sc.from[k] = sc.find(k, from), from+1
 		}
-		j += i
-		p := -1
-		if j >= 5 && string(v[j-5:j]) == "https" {
-			p = j - 5
-		} else if j >= 4 && string(v[j-4:j]) == "http" {
-			p = j - 4
-		}
-		if better(p) {
-			best = p
-			break
-		}
-		i = j + 3
+		best = min(best, sc.next[k])
 	}
-	for i := from; i < best; {
-		j := bytes.Index(v[i:], []byte("www."))
-		if j < 0 {
-			break
-		}
-		if better(i + j) {
-			best = i + j
-			break
-		}
-		i += j + 4
-	}
-	for i := from; i < best; {
-		j := bytes.IndexByte(v[i:], '@')
-		if j < 0 {
-			break
-		}
-		j += i
-		p := j
-		for p > from && j-p < maxLocalPart && isEmailLocal(v[p-1]) {
-			p--
-		}
-		for p < j && isLinkDelimiter(v[p]) { // goldmark's linkify starts after these
-			p++
-		}
-		if p < j && better(p) {
-			best = p
-			break
-		}
-		i = j + 1
-	}
-	if best == len(v) {
+	if best == len(sc.v) {
 		return -1
 	}
 	return best
+}
+
+// find returns the first offset at or after from where a bare link of kind
+// k may start, or len(v).
+func (sc *linkScanner) find(k, from int) int {
+	v := sc.v
+	ok := func(p int) bool { return p >= from && sc.st.linkBoundary(sc.t, v, p) }
+	switch k {
+	case 0: // http:// and https://
+		for i := from; i < len(v); {
+			j := bytes.Index(v[i:], []byte("://"))
+			if j < 0 {
+				break
+			}
+			j += i
+			if j >= 5 && string(v[j-5:j]) == "https" && ok(j-5) {
+				return j - 5
+			}
+			if j >= 4 && string(v[j-4:j]) == "http" && ok(j-4) {
+				return j - 4
+			}
+			i = j + 3
+		}
+	case 1: // www.
+		for i := from; i < len(v); {
+			j := bytes.Index(v[i:], []byte("www."))
+			if j < 0 {
+				break
+			}
+			if ok(i + j) {
+				return i + j
+			}
+			i += j + 4
+		}
+	case 2: // local@domain
+		for i := from; i < len(v); {
+			j := bytes.IndexByte(v[i:], '@')
+			if j < 0 {
+				break
+			}
+			j += i
+			p := j
+			for p > from && j-p < maxLocalPart && isEmailLocal(v[p-1]) {
+				p--
+			}
+			for p < j && isLinkDelimiter(v[p]) { // goldmark's linkify starts after these
+				p++
+			}
+			if p < j && ok(p) {
+				return p
+			}
+			i = j + 1
+		}
+	}
+	return len(v)
 }
 
 // maxLocalPart is the longest local part of an e-mail address (RFC 5321).

@@ -143,6 +143,38 @@ Term
 	assert.NotContains(t, html, "style=")
 }
 
+func TestBareLinks(t *testing.T) {
+	tests := []struct {
+		name, src string
+		urls      []string
+	}{
+		{name: "sentence end", src: "See https://example.com/status.", urls: []string{"https://example.com/status"}},
+		{name: "underscores", src: "Go to https://example.com/?a=1&WT.mc_id=ps_help now", urls: []string{"https://example.com/?a=1&WT.mc_id=ps_help"}},
+		{name: "parentheses", src: "(see www.example.com/a_(b)) and (https://example.com)", urls: []string{"http://www.example.com/a_(b)", "https://example.com"}},
+		{name: "e-mail", src: "Mail oncall+etcd@example.com, or call.", urls: []string{"mailto:oncall+etcd@example.com"}},
+		{name: "after tab", src: "x	www.example.com", urls: []string{"http://www.example.com"}},
+		{name: "in emphasis", src: "*www.example.com*", urls: []string{"http://www.example.com"}},
+		{name: "heading", src: "## Status at https://status.example.com", urls: []string{"https://status.example.com"}},
+		{name: "table cell", src: "| a |\n|---|\n|www.example.com|", urls: []string{"http://www.example.com"}},
+		{name: "two on a line", src: "a@example.com and www.example.org", urls: []string{"mailto:a@example.com", "http://www.example.org"}},
+		{name: "inside a word", src: "xwww.example.com and foohttps://example.com", urls: nil},
+		{name: "link text", src: "[www.example.com](backup.md)", urls: []string{"/runbooks/etcd/backup"}},
+		{name: "code span", src: "`www.example.com`", urls: nil},
+		{name: "ftp stays text", src: "ftp://example.com/file", urls: nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			doc := renderDoc(t, tt.src)
+			var urls []string
+			for _, l := range doc.Links {
+				urls = append(urls, l.URL)
+			}
+			assert.Equal(t, tt.urls, urls)
+			assert.NotContains(t, doc.Text, "<")
+		})
+	}
+}
+
 func TestCallouts(t *testing.T) {
 	for _, kind := range []string{"NOTE", "TIP", "IMPORTANT", "WARNING", "CAUTION"} {
 		t.Run(kind, func(t *testing.T) {
