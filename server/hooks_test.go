@@ -1,0 +1,197 @@
+package server
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// signed returns the headers with which source's tool would send body,
+// signed with secret the way that tool signs (or sends its secret).
+func signed(source, secret string, body []byte) []string {
+	mac := func(msg []byte) []byte {
+		m := hmac.New(sha256.New, []byte(secret))
+		m.Write(msg)
+		return m.Sum(nil)
+	}
+	switch source {
+	case "jira":
+		return []string{"X-Hub-Signature", "sha256=" + hex.EncodeToString(mac(body))}
+	case "generic":
+		return []string{"X-KB-Signature", "sha256=" + hex.EncodeToString(mac(body))}
+	case "pagerduty":
+		return []string{"X-PagerDuty-Signature", "v1=" + hex.EncodeToString(mac(body))}
+	case "zendesk":
+		ts := "2026-09-02T14:07:03Z"
+		return []string{"X-Zendesk-Webhook-Signature", base64.StdEncoding.EncodeToString(mac(append([]byte(ts), body...))),
+			"X-Zendesk-Webhook-Signature-Timestamp", ts}
+	}
+	return []string{"X-KB-Secret", secret} // servicenow, alertmanager
+}
+
+// samples are the payloads of package webhook's testdata, each with its source.
+func samples(t *testing.T) map[string][]byte {
+	t.Helper()
+	files, err := filepath.Glob("../webhook/testdata/*.json")
+	require.NoError(t, err)
+	require.NotEmpty(t, files)
+	out := map[string][]byte{}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		require.NoError(t, err)
+		out[filepath.Base(f)] = b
+	}
+	return out
+}
+
+func sourceOf(file string) string {
+	src, _, _ := strings.Cut(file, "-")
+	return src
+}
+
+// TestWebhookSamples sends every sample payload through the real endpoint:
+// resolved tickets that name articles become links, the others knowledge
+// gaps, and the report shows both.
+func TestWebhookSamples(t *testing.T) {
+	site := newLinkSite(t)
+	all := samples(t)
+	names := slices.Sorted(func(yield func(string) bool) {
+		for k := range all {
+			if !yield(k) {
+				return
+			}
+		}
+	})
+	results := map[string]hookResult{}
+	for _, name := range names {
+		body, src := all[name], sourceOf(name)
+		res := site.post(t, "/api/v1/hooks/"+src, "", string(body), signed(src, hookSecret, body)...)
+		require.Equal(t, http.StatusOK, res.status, "%s: %s", name, res.body)
+		var r hookResult
+		require.NoError(t, json.Unmarshal([]byte(res.body), &r))
+		assert.False(t, r.Duplicate, name)
+		assert.NotEmpty(t, r.Delivery, name)
+		results[name] = r
+	}
+
+	jira := results["jira-resolved.json"].Tickets
+	require.Len(t, jira, 1)
+	assert.Equal(t, []string{"etcd-no-leader"}, jira[0].Linked)
+	assert.Equal(t, []string{"/a/etcd-disk-latency"}, jira[0].Unresolved, "a reference to no article is listed")
+	assert.False(t, jira[0].Gap)
+	am := results["alertmanager-resolved.json"].Tickets
+	require.Len(t, am, 2)
+	assert.Equal(t, []string{"etcd-no-leader"}, am[0].Linked, "the alert name finds its runbook")
+	assert.True(t, am[1].Gap, "an alert without a runbook is a gap")
+	assert.True(t, results["zendesk-resolved.json"].Tickets[0].Gap)
+	assert.False(t, results["pagerduty-annotated.json"].Tickets[0].Resolved, "a note on an open incident links nothing")
+	assert.Empty(t, results["pagerduty-annotated.json"].Tickets[0].Linked)
+
+	var ta ticketArticles
+	site.getJSON(t, "/api/v1/tickets/jira/OPS-1234", &ta)
+	require.Len(t, ta.Links, 1)
+	assert.Equal(t, "restore-quorum", ta.Links[0].Anchor, "the URL's section is kept")
+	assert.Equal(t, "webhook:jira", ta.Links[0].LinkedBy)
+	site.getJSON(t, "/api/v1/tickets/github/acme-infra%23412", &ta)
+	require.Len(t, ta.Links, 1, "an id and a path of the same article are one link")
+	assert.Equal(t, "backup-permissions", ta.Links[0].ArticleID)
+
+	var r ticketsReport
+	site.getJSON(t, "/reports/tickets?format=json", &r)
+	assert.Equal(t, 4, r.Links)
+	assert.Equal(t, 8, r.LinkRate.Resolved)
+	assert.Equal(t, 4, r.LinkRate.Linked)
+	assert.InDelta(t, 0.5, r.LinkRate.Rate, 1e-9)
+	assert.Equal(t, 4, r.Gaps.Total)
+	var gapSystems []string
+	for _, g := range r.Gaps.BySystem {
+		gapSystems = append(gapSystems, g.Name)
+	}
+	assert.ElementsMatch(t, []string{"alertmanager", "pagerduty", "servicenow", "zendesk"}, gapSystems)
+	var pd gapTicket
+	for _, g := range r.Gaps.BySystem {
+		if g.Name == "pagerduty" {
+			pd = g.Tickets[0]
+		}
+	}
+	assert.Equal(t, []string{"/a/disk-full"}, pd.Unresolved)
+	require.NotEmpty(t, r.Gaps.ByWord)
+	html := site.get(t, "/reports/tickets").body
+	for _, want := range []string{"Knowledge gaps: 4 resolved tickets without an article", "Password reset email never arrives",
+		"Checkout API returns 502 for EU customers", "50%", "etcd has no leader", "Never linked to a ticket"} {
+		assert.Contains(t, html, want)
+	}
+	assert.Contains(t, site.get(t, "/runbooks/etcd/no-leader").body, "Solved 2 tickets")
+
+	// Retries change nothing.
+	before := site.export(t)
+	for _, name := range names {
+		body, src := all[name], sourceOf(name)
+		res := site.post(t, "/api/v1/hooks/"+src, "", string(body), signed(src, hookSecret, body)...)
+		require.Equal(t, http.StatusOK, res.status)
+		var r hookResult
+		require.NoError(t, json.Unmarshal([]byte(res.body), &r))
+		assert.True(t, r.Duplicate, name)
+	}
+	assert.Equal(t, before, site.export(t))
+}
+
+func TestWebhookRefusals(t *testing.T) {
+	site := newLinkSite(t, func(d *Deps) { d.WebhookSecrets = map[string]string{"generic": "from-the-environment"} })
+	body := samples(t)["jira-resolved.json"]
+	for _, tt := range []struct {
+		name    string
+		headers []string
+	}{
+		{"wrong key", signed("jira", "not-the-secret", body)},
+		{"no signature", nil},
+		{"tampered", []string{"X-Hub-Signature", "sha256=" + strings.Repeat("00", 32)}},
+		{"bearer of another secret", []string{"Authorization", "Bearer " + site.write}},
+	} {
+		res := site.post(t, "/api/v1/hooks/jira", "", string(body), tt.headers...)
+		assert.Equal(t, http.StatusUnauthorized, res.status, tt.name)
+		assert.Contains(t, errorOf(t, res), "signature", tt.name)
+	}
+	assert.Empty(t, site.export(t), "nothing stored")
+	var r ticketsReport
+	site.getJSON(t, "/reports/tickets?format=json", &r)
+	assert.Zero(t, r.LinkRate.Resolved, "no resolved ticket recorded")
+
+	generic := samples(t)["generic-resolved.json"]
+	res := site.post(t, "/api/v1/hooks/generic", "", string(generic), signed("generic", hookSecret, generic)...)
+	assert.Equal(t, http.StatusUnauthorized, res.status, "the environment's secret wins over kb.yaml's")
+	res = site.post(t, "/api/v1/hooks/generic", "", string(generic), signed("generic", "from-the-environment", generic)...)
+	assert.Equal(t, http.StatusOK, res.status, res.body)
+
+	res = site.post(t, "/api/v1/hooks/github", "", "{}")
+	assert.Equal(t, http.StatusNotFound, res.status)
+	assert.Contains(t, errorOf(t, res), "Unknown webhook source")
+	bad := []byte(`{"ticket": {"system": "github", "key": "x"}, "resolved": true, "evil": 1}`)
+	res = site.post(t, "/api/v1/hooks/generic", "", string(bad), signed("generic", "from-the-environment", bad)...)
+	assert.Equal(t, http.StatusBadRequest, res.status)
+	assert.Contains(t, errorOf(t, res), "evil")
+	big := []byte(`{"text": "` + strings.Repeat("a", 1<<20) + `"}`)
+	res = site.post(t, "/api/v1/hooks/generic", "", string(big), signed("generic", "from-the-environment", big)...)
+	assert.Equal(t, http.StatusRequestEntityTooLarge, res.status)
+}
+
+func TestWebhookSourceOff(t *testing.T) {
+	site := newLinkSite(t)
+	require.NoError(t, os.WriteFile(filepath.Join(site.dir, "kb.yaml"), []byte("title: Test KB\n"), 0o644))
+	_, err := site.lib.Sync(t.Context())
+	require.NoError(t, err)
+	res := site.post(t, "/api/v1/hooks/zendesk", "", "{}", "X-KB-Secret", hookSecret)
+	assert.Equal(t, http.StatusNotFound, res.status)
+	assert.Contains(t, errorOf(t, res), "KB_WEBHOOK_SECRET_ZENDESK")
+}
