@@ -37,6 +37,17 @@ func TestTitle(t *testing.T) {
 	}
 }
 
+func TestEmpty(t *testing.T) {
+	for _, src := range []string{"", "\n\n", "\uFEFF", "# Only a title\n"} {
+		doc := renderDoc(t, src)
+		assert.Empty(t, doc.HTML)
+		assert.Empty(t, doc.Text)
+		assert.Empty(t, doc.Headings)
+		assert.Empty(t, doc.Links)
+		assert.Empty(t, doc.Warnings)
+	}
+}
+
 func TestHeadingIDs(t *testing.T) {
 	tests := []struct{ heading, id string }{
 		{"Install", "h-install"},
