@@ -34,6 +34,11 @@ bench:
 	$(GO) test -run='^$$' -bench=. -benchmem -count=5 ./... | awk -f scripts/benchratio.awk
 	scripts/bench-http.sh
 
+## durability: kill kb with SIGKILL mid-write and check every acknowledged link, KB_DURABILITY_ROUNDS times (default 500)
+.PHONY: durability
+durability:
+	KB_DURABILITY_ROUNDS=$${KB_DURABILITY_ROUNDS:-500} $(GO) test -count=1 -timeout 60m -run '^TestDurability$$' -v ./cmd/kb
+
 ## fuzz: run every fuzz test for FUZZTIME each
 fuzz:
 	@for pkg in $$($(GO) list ./...); do \

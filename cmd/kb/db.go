@@ -19,6 +19,9 @@ const dbFile = "kb.db"
 // database: long enough for a restart, short enough to fail at once otherwise.
 const lockTimeout = 500 * time.Millisecond
 
+// errLocked is returned by openDB when another process holds the database.
+var errLocked = errors.New("locked by another kb")
+
 // openDB opens the bbolt file under dataDir, creating both when missing.
 // Another kb holding the file is a clear error after lockTimeout, never a
 // hang; a damaged file is an error wrapping tickets.ErrCorrupt and is left as
@@ -37,7 +40,7 @@ func openDB(dataDir string) (db *bbolt.DB, err error) {
 	db, err = bbolt.Open(path, 0o600, &bbolt.Options{Timeout: lockTimeout})
 	switch {
 	case errors.Is(err, bbolt.ErrTimeout):
-		return nil, fmt.Errorf("database %s is locked by another kb (a running kb serve?): stop it, or give this one another --data", path)
+		return nil, fmt.Errorf("database %s is %w (a running kb serve?): stop it, or give this one another --data", path, errLocked)
 	case err != nil:
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}

@@ -11,17 +11,18 @@ import (
 )
 
 // openLinks opens the links store for kb serve. Another kb holding the file
-// is an error, so that kb exits at once with a clear message. A damaged file
+// is an error, so that kb exits at once with a clear message. Any other
+// problem (a damaged or foreign file, a schema from a newer kb, no access)
 // is not: kb serves pages and search, the link API answers 503, /readyz names
 // the problem, and the file is left exactly as it is for an operator.
 func openLinks(dataDir string, log *slog.Logger) (store *tickets.Store, linksErr error, closeFn func(), err error) {
 	db, err := openDB(dataDir)
 	switch {
-	case errors.Is(err, tickets.ErrCorrupt):
-		log.Error("ticket links unavailable: the links database is damaged; serving pages and search, the link API answers 503. Restore it from a backup (kb links import)", "err", err)
-		return nil, err, func() {}, nil
-	case err != nil:
+	case errors.Is(err, errLocked):
 		return nil, nil, nil, err
+	case err != nil:
+		log.Error("ticket links unavailable; serving pages and search, the link API answers 503. Restore the file from a backup (kb links import)", "err", err)
+		return nil, err, func() {}, nil
 	}
 	store, err = tickets.Open(db)
 	if err != nil {
