@@ -50,15 +50,16 @@ func phraseFields() []weighted {
 
 // Ranking constants; doc.go states the rules they implement.
 const (
-	alertWeight    = 10  // a word, or the whole query, that is exactly an alert name
-	prefixWeight   = 0.6 // a completion of the word being typed
-	fuzzyWeight1   = 0.5 // a word one edit away from a typo
-	fuzzyWeight2   = 0.3 // a word two edits away
-	maxPrefixTerms = 8   // completions kept for the word being typed
-	maxFuzzyTerms  = 6   // corrections kept per misspelt word
-	minPrefixLen   = 3   // shorter words being typed are not completed
-	minAlertPrefix = 5   // shorter starts of alert names are not completed
-	minFuzzyLen    = 4   // shorter misspelt words are not corrected
+	alertWeight    = 10   // a word, or the whole query, that is exactly an alert name
+	prefixWeight   = 0.6  // a completion of the word being typed
+	fuzzyWeight1   = 0.5  // a word one edit away from a typo
+	fuzzyWeight2   = 0.3  // a word two edits away
+	maxPrefixTerms = 8    // completions kept for the word being typed
+	maxPrefixScan  = 2048 // dictionary entries read per field to find them
+	maxFuzzyTerms  = 6    // corrections kept per misspelt word
+	minPrefixLen   = 3    // shorter words being typed are not completed
+	minAlertPrefix = 5    // shorter starts of alert names are not completed
+	minFuzzyLen    = 4    // shorter misspelt words are not corrected
 )
 
 // planner turns a parsed query into a bleve query, looking words up in the
@@ -410,7 +411,7 @@ func (pl *planner) completions(prefix string, skip map[string]bool) query.Query 
 		if err != nil {
 			continue
 		}
-		for n := 0; n < 4096; n++ { // bounded scan of a very common prefix
+		for n := 0; n < maxPrefixScan; n++ { // bounded scan of a very common prefix
 			e, err := d.Next()
 			if err != nil || e == nil {
 				break

@@ -366,14 +366,14 @@ func (x *Index) suggest(ctx context.Context, g *generation, pl *planner, p parse
 	return s
 }
 
-// existsPlain reports whether w is an unstemmed word of names and headings.
+// existsPlain reports whether the index has the lower-case word w, as
+// written in names and headings or as analysed anywhere.
 func (pl *planner) existsPlain(w string) bool {
-	tfr, err := pl.r.TermFieldReader(pl.ctx, []byte(w), fieldWords, false, false, false)
-	if err != nil {
-		return false
+	if pl.has(fieldWords, w) {
+		return true
 	}
-	defer tfr.Close()
-	return tfr.Count() > 0 || pl.exists(w)
+	toks := pl.analyze(w)
+	return len(toks) == 0 || pl.exists(toks[0]) // stop words need no correcting
 }
 
 // closestWord returns the nearest unstemmed word of names and headings to w.

@@ -58,6 +58,9 @@ func (x *Index) current() *generation {
 // deleted. It records snap.Version. Writes are serialised: a Sync waits for
 // a running Update or Sync.
 func (x *Index) Sync(ctx context.Context, snap *content.Snapshot) error {
+	if snap == nil {
+		return errors.New("search: sync with no snapshot")
+	}
 	release, err := x.acquireWriter(ctx)
 	if err != nil {
 		return err
@@ -79,6 +82,9 @@ func (x *Index) Sync(ctx context.Context, snap *content.Snapshot) error {
 // Rebuild builds a new index from snap beside the serving one and swaps it
 // in (kb index). Searches keep using the old index until then.
 func (x *Index) Rebuild(ctx context.Context, snap *content.Snapshot) error {
+	if snap == nil {
+		return errors.New("search: rebuild with no snapshot")
+	}
 	release, err := x.acquireWriter(ctx)
 	if err != nil {
 		return err
