@@ -3,6 +3,7 @@ package alertrules
 import (
 	"cmp"
 	"net/url"
+	"path"
 	"regexp"
 	"slices"
 	"strings"
@@ -18,7 +19,7 @@ type Report struct {
 	Rules    int `json:"rules"`    // alerting rules read
 	Alerts   int `json:"alerts"`   // distinct alert names
 	Covered  int `json:"covered"`  // alert names with a runbook
-	Runbooks int `json:"runbooks"` // runbooks in the snapshot
+	Runbooks int `json:"runbooks"` // runbooks in the snapshot, folder index files not counted
 
 	Missing    []Missing    `json:"missing"`     // alerts without a runbook, by name
 	Orphaned   []Orphan     `json:"orphaned"`    // runbooks naming alerts no rule defines, by path
@@ -77,7 +78,7 @@ type RunbookFor struct {
 func Coverage(snap *content.Snapshot, rules []Rule) Report {
 	r := Report{Rules: len(rules)}
 	for _, a := range snap.Articles {
-		if a.Type == content.TypeRunbook {
+		if a.Type == content.TypeRunbook && !isIndex(a.Path) {
 			r.Runbooks++
 		}
 	}
@@ -237,4 +238,11 @@ func alertKey(name string) string {
 		}
 	}
 	return b.String()
+}
+
+// isIndex reports whether p is a folder's index file (_index.md, index.md),
+// which lists a folder's runbooks rather than being one.
+func isIndex(p string) bool {
+	b := strings.ToLower(path.Base(p))
+	return b == "_index.md" || b == "index.md"
 }

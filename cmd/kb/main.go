@@ -37,6 +37,9 @@ Usage:
   kb search  [--data DIR] [--server URL] [--json] [--limit N] QUERY...
   kb token   create|list|revoke NAME [--scope links:write|read] [--data DIR]
   kb links   export|import [--data DIR]
+  kb check   [--content DIR] [--format text|json|github] [--strict]   lint content for CI
+  kb coverage --rules FILE... [--content DIR] [--format text|json]   alerts without runbooks
+  kb new     runbook|article TITLE [--service S] [--alerts A,B] --content DIR
   kb version
 
 Run "kb COMMAND -h" for the flags of a command. Every flag can also be set
@@ -70,6 +73,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runToken(ctx, rest, getenv, stdout, stderr)
 	case "links":
 		return runLinks(ctx, rest, getenv, stdin, stdout, stderr)
+	case "check":
+		return runCheck(ctx, rest, getenv, stdout, stderr)
+	case "coverage":
+		return runCoverage(ctx, rest, getenv, stdout, stderr)
+	case "new":
+		return runNew(ctx, rest, getenv, stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, "kb", version)
 		return nil
