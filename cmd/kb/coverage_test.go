@@ -145,7 +145,9 @@ func TestCoverageOfPrometheusOperatorRunbooks(t *testing.T) {
 
 	// The same rules with kb's own paths, as a rule set pointing at kb writes
 	// them: every URL of an alert with a runbook resolves, the others do not.
-	own := func(a tsvAlert) string { return strings.TrimPrefix(public(a), "https://runbooks.prometheus-operator.dev") }
+	own := func(a tsvAlert) string {
+		return strings.TrimPrefix(public(a), "https://runbooks.prometheus-operator.dev")
+	}
 	require.NoError(t, os.WriteFile(rules, ruleFile(t, alerts, own), 0o644))
 	out, _, err = kb(t, "", "coverage", "--rules", rules, "--content", dir)
 	require.Error(t, err, "runbook URLs that land on no article fail")
@@ -167,9 +169,9 @@ func TestCoverageCommand(t *testing.T) {
 	})
 	rules := t.TempDir()
 	writeFiles(t, rules, map[string]string{
-		"a.yaml": "groups:\n- name: disk\n  rules:\n  - alert: DiskFull\n    annotations: {runbook_url: 'https://kb.example.com/runbooks/disk#meaning'}\n",
-		"b.yaml": "apiVersion: monitoring.coreos.com/v1\nkind: PrometheusRule\nspec:\n  groups:\n  - name: q\n    rules:\n    - alert: QueueStuck\n    - alert: NoBook\n",
-		"bad.yaml": "groups:\n- name: x\n  rules:\n    alert: A\n",
+		"a.yaml":    "groups:\n- name: disk\n  rules:\n  - alert: DiskFull\n    annotations: {runbook_url: 'https://kb.example.com/runbooks/disk#meaning'}\n",
+		"b.yaml":    "apiVersion: monitoring.coreos.com/v1\nkind: PrometheusRule\nspec:\n  groups:\n  - name: q\n    rules:\n    - alert: QueueStuck\n    - alert: NoBook\n",
+		"bad.yaml":  "groups:\n- name: x\n  rules:\n    alert: A\n",
 		"tabs.yaml": "groups:\n\t- x\n",
 	})
 	a, b := filepath.Join(rules, "a.yaml"), filepath.Join(rules, "b.yaml")
