@@ -30,6 +30,9 @@ func (s *Server) content(c *echo.Context) error {
 	if a, ok := snap.ByURL(p); ok {
 		return s.article(c, snap, a)
 	}
+	if handled, err := s.history(c, snap, p); handled {
+		return err
+	}
 	rel := p[1:]
 	if strings.HasSuffix(strings.ToLower(p), ".md") {
 		if a, ok := snap.ByPath(rel); ok {

@@ -88,6 +88,10 @@ type articlePage struct {
 	Backlinks  []item
 	Warnings   []content.Warning // problems in this file, with path and line
 	EditURL    string            // from kb.yaml edit_url; "" when unset
+	UpdatedBy  string            // author of the last commit that changed the file, from git
+	Subject    string            // subject of that commit
+	Commit     *link             // that commit's short hash and its page; nil without git
+	HistoryURL string            // the article's history page; "" without git
 	SourcePath string            // root-relative path of the Markdown file
 	Permalink  string            // /a/{id}
 	Listing    *listing          // the folder's contents when the article is its index
@@ -364,6 +368,12 @@ func (s *Server) articleView(snap *content.Snapshot, a *content.Article) article
 		EditURL:    editURL(snap.Site.EditLink(a.Path)),
 		SourcePath: a.Path,
 		Permalink:  permalinkURL(a),
+		UpdatedBy:  a.UpdatedBy,
+		Subject:    a.UpdateSubject,
+	}
+	if c := a.LastCommit; c != nil {
+		p.HistoryURL = href(a.URL + "/history")
+		p.Commit = &link{Text: c.Short, URL: href(a.URL + "/history/" + c.Hash)}
 	}
 	p.Description = a.Summary
 	dir := a.Folder()

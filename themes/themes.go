@@ -35,10 +35,11 @@ const (
 	PageEmbed   = "embed"   // the card of /embed/{id}; it defines its own "layout"
 	PageReport  = "report"  // /reports/tickets
 	PageSearch  = "search"  // search results, tips for an empty query
+	PageHistory = "history" // an article's commits, or one old version with its diff
 )
 
 func pageNames() []string {
-	return []string{PageEmbed, PageReport, PageHome, PageArticle, PageFolder, PageTerms, PageList, PageError, PageSearch}
+	return []string{PageEmbed, PageReport, PageHome, PageArticle, PageFolder, PageTerms, PageList, PageError, PageSearch, PageHistory}
 }
 
 // layoutTemplate is the template every page executes; it calls the page's blocks.
