@@ -2,8 +2,11 @@ package search
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -116,6 +119,32 @@ func TestBusy(t *testing.T) {
 	<-x.sem
 	_, err = x.Search(context.Background(), Query{Text: "etcd"})
 	assert.NoError(t, err)
+}
+
+func TestConcurrentSearchesAreLimited(t *testing.T) {
+	x := openSynced(t, Options{MaxConcurrent: 2, QueueWait: time.Millisecond}, fixtures()...)
+	var wg sync.WaitGroup
+	var ok, busy atomic.Int64
+	for range 16 {
+		wg.Go(func() {
+			for range 20 {
+				_, err := x.Search(context.Background(), Query{Text: "etcd leader disk"})
+				switch {
+				case err == nil:
+					ok.Add(1)
+				case errors.Is(err, ErrBusy):
+					busy.Add(1)
+				default:
+					t.Errorf("unexpected error: %v", err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	assert.Positive(t, ok.Load())
+	st := x.Stats()
+	assert.Equal(t, uint64(ok.Load()), st.OK)
+	assert.Equal(t, uint64(busy.Load()), st.Busy)
 }
 
 func TestDeadline(t *testing.T) {

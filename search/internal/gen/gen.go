@@ -1,8 +1,3 @@
-// Package gen generates a deterministic, realistic knowledge base for
-// search benchmarks: runbooks with alerts, services, tags, headings, prose,
-// commands and error lines, and articles (how-tos, postmortems), as Markdown
-// files with front matter. The same count and seed always give the same
-// files.
 package gen
 
 import (
