@@ -54,12 +54,14 @@ func (c *checker) anchor(a *content.Article, l render.Link) {
 	if !ok || target.Unrendered != "" {
 		return
 	}
-	ids := c.anchors(target)
 	frag := l.Anchor
 	if d, err := url.PathUnescape(frag); err == nil {
 		frag = d
 	}
-	if strings.EqualFold(frag, "top") || ids[frag] || ids[render.DefaultIDPrefix+frag] || isTitle(target, frag) {
+	if strings.EqualFold(frag, "top") || hasHeading(target, frag) || isTitle(target, frag) {
+		return
+	}
+	if ids := c.anchors(target); ids[frag] || ids[render.DefaultIDPrefix+frag] {
 		return
 	}
 	c.add(Finding{Path: a.Path, Line: c.line(a, l), Level: Error, Kind: KindBrokenAnchor,
@@ -70,15 +72,24 @@ func (c *checker) anchor(a *content.Article, l render.Link) {
 // unsafe_html, the author's own.
 var idRE = regexp.MustCompile(`\sid="([^"]*)"`)
 
-// anchors returns the ids a link into a can name.
+// hasHeading reports whether a has a heading with id frag, with or without
+// kb's id prefix.
+func hasHeading(a *content.Article, frag string) bool {
+	for _, h := range a.Doc.Headings {
+		if h.ID == frag || h.ID == render.DefaultIDPrefix+frag {
+			return true
+		}
+	}
+	return false
+}
+
+// anchors returns every id of a's HTML (footnotes, and the author's own
+// with unsafe_html), for links to something other than a heading.
 func (c *checker) anchors(a *content.Article) map[string]bool {
 	if ids, ok := c.ids[a.Path]; ok {
 		return ids
 	}
 	ids := map[string]bool{}
-	for _, h := range a.Doc.Headings {
-		ids[h.ID] = true
-	}
 	for _, m := range idRE.FindAllSubmatch(a.Doc.HTML, -1) {
 		ids[htmlUnescape(string(m[1]))] = true
 	}
