@@ -20,6 +20,9 @@ type rule struct {
 // TODO(#6): classify by a kind that content records on each warning, once it
 // has one, instead of by message.
 var rules = []rule{
+	// Another documentation system's type (Hugo's "type: docs"): kb falls
+	// back to its default, by folder, which is what the author meant.
+	{regexp.MustCompile(`^front matter: type ".*" is not runbook or article; using the default`), KindFrontMatter, Warning},
 	{regexp.MustCompile(`^front matter: `), KindFrontMatter, Error},
 	{regexp.MustCompile(`^cannot read`), KindFile, Error},
 	{regexp.MustCompile(`^file is .*not rendered`), KindSize, Error},
