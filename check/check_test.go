@@ -69,7 +69,7 @@ func brokenTree(t *testing.T) string {
 		"runbooks/db/future.md": strings.Replace(strings.Replace(good, "reviewed: 2026-05-01", "reviewed: 2027-01-01", 1), "DBGood", "DBFuture", 1),
 		"runbooks/db/every.md":  strings.Replace(strings.Replace(good, "reviewed: 2026-05-01", "reviewed: 2026-05-01\nreview_every: 7d", 1), "DBGood", "DBEvery", 1),
 		"runbooks/db/claim.md":  strings.Replace(good, "title: Good runbook", "title: Claim", 1),
-		"articles/a.md":         "---\nid: same\naliases: [/old]\n---\n# A\n",
+		"articles/a.md":         "---\nid: same\naliases: [/old]\ntype: docs\n---\n# A\n",
 		"articles/b.md":         "---\nid: same\naliases: [/old]\n---\n# B\n",
 		"articles/target.md":    "# Target\n\n## Real heading\n\ntext[^1]\n\n[^1]: note\n",
 		"articles/links.md": `---
@@ -121,6 +121,7 @@ func TestEveryKindIsReported(t *testing.T) {
 		{"runbooks/db/future.md", 6, Warning, KindStale, "reviewed: 2027-01-01 is in the future"},
 		{"runbooks/db/every.md", 6, Warning, KindStale, "due every 7 days"},
 		{"runbooks/db/good.md", 0, Error, KindDuplicate, "alert DBGood is also claimed by runbooks/db/claim.md"},
+		{"articles/a.md", 4, Warning, KindFrontMatter, `type "docs" is not runbook or article; using the default`},
 		{"articles/b.md", 0, Error, KindDuplicate, `id "same" is also used by articles/a.md`},
 		{"articles/b.md", 0, Error, KindDuplicate, "alias /old is also claimed by articles/a.md"},
 		{"articles/links.md", 6, Error, KindBrokenLink, `broken link "nowhere.md": no article articles/nowhere.md`},
