@@ -82,13 +82,24 @@ func (s *Server) apiGate(next echo.HandlerFunc) echo.HandlerFunc {
 				s.allowOrigin(c)
 			}
 		}
-		if read && s.apiReadToken && !strings.HasPrefix(req.URL.Path, "/api/v1/hooks/") {
+		if read && s.apiReadToken && !strings.HasPrefix(req.URL.Path, "/api/v1/hooks/") && !pagesRead(req.URL.Path) {
 			if err := s.authenticate(c, false); err != nil {
 				return err
 			}
 		}
 		return next(c)
 	}
+}
+
+// pagesRead reports whether path is an API read that kb's own pages make
+// (search as you type, live reload). It shows nothing the public pages do not
+// (/search), so it needs no read token, which a page could not send anyway.
+func pagesRead(path string) bool {
+	switch path {
+	case "/api/v1/search", "/api/v1/suggest", "/api/v1/events":
+		return true
+	}
+	return false
 }
 
 // allowedOrigin reports whether a browser page on origin may read the API

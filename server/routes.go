@@ -42,7 +42,9 @@ func (s *Server) routes(e *echo.Echo) {
 	e.GET("/api/v1/articles/:id", s.getArticle)
 	e.GET("/api/v1/articles/:id/tickets", s.getArticleTickets)
 	e.GET("/api/v1/tickets/:system/:key", s.getTicket)
+	e.POST("/api/v1/hooks/git", s.gitHook) // a push: fetch the content at once
 	e.POST("/api/v1/hooks/:source", s.webhook)
+	e.GET("/api/v1/events", s.events) // live reload for open pages (kb serve --watch)
 	e.GET("/reports/tickets", s.reportTickets)
 	e.GET("/embed/:id", s.embed)
 	e.GET("/oembed", s.oembed)

@@ -33,6 +33,13 @@ type Deps struct {
 	WebhookSecrets map[string]string
 	// APIReadToken requires a token (any scope) for reads under /api/ too.
 	APIReadToken bool
+
+	// Live makes open pages reload by themselves when their content changes
+	// (kb serve --watch): pages listen to GET /api/v1/events.
+	Live bool
+	// GitPush, when set, is called after a verified push webhook
+	// (POST /api/v1/hooks/git): kb fetches at once instead of at the next interval.
+	GitPush func()
 }
 
 // Server serves kb's pages, attachments and operational endpoints.
@@ -42,6 +49,8 @@ type Server struct {
 	log     *slog.Logger
 	version string
 	search  Searcher
+	live    bool
+	gitPush func()
 	echo    *echo.Echo
 	pages   atomic.Pointer[pageSet] // pages of the snapshot seen last
 	metrics *metrics
@@ -85,6 +94,8 @@ func New(d Deps) (*Server, error) {
 		log:     log,
 		version: d.Version,
 		search:  d.Search,
+		live:    d.Live,
+		gitPush: d.GitPush,
 		hdr:     newHeaderValues(),
 	}
 	s.metrics = newMetrics(s)

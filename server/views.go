@@ -25,6 +25,7 @@ type layout struct {
 	Canonical   string // absolute URL of the page when kb.yaml sets base_url
 	Crumbs      []link // breadcrumbs between Home and the page
 	Query       string // pre-filled text of the search box
+	Live        bool   // the page reloads itself when its content changes
 }
 
 // link is a labelled URL.
@@ -151,7 +152,7 @@ type errorPage struct {
 }
 
 func (s *Server) layout(snap *content.Snapshot, title, urlPath string) layout {
-	l := layout{Title: title, Version: s.version, Path: href(urlPath), SiteTitle: "kb"}
+	l := layout{Title: title, Version: s.version, Path: href(urlPath), SiteTitle: "kb", Live: s.live}
 	if snap != nil {
 		l.SiteTitle = snap.Site.Title
 		if snap.Site.BaseURL != "" {

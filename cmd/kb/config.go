@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"time"
 
 	"kb/content"
 )
@@ -34,13 +35,18 @@ type config struct {
 	// kb serve: ticket links
 	APIReadToken   bool              // reads under /api/ need a token too
 	WebhookSecrets map[string]string // by source, from KB_WEBHOOK_SECRET_<SOURCE>; they win over kb.yaml
+
+	// kb serve: live content
+	Watch        bool          // reload changed files of a content folder at once
+	GitRef       string        // serve the commits of this ref instead of the working tree
+	PullInterval time.Duration // fetch the remote this often in git mode; 0 never
 }
 
 // parseConfig reads the flags of command cmd (serve, index or search); each
 // command gets only the flags it uses. Every flag falls back to the
 // environment variable KB_<NAME>, with dashes as underscores.
 func parseConfig(cmd string, args []string, getenv func(string) string, stderr io.Writer) (config, error) {
-	cfg := config{Data: "kb-data", Addr: "127.0.0.1:8080", LogFormat: "text", LogLevel: "info", Limit: 10}
+	cfg := config{Data: "kb-data", Addr: "127.0.0.1:8080", LogFormat: "text", LogLevel: "info", Limit: 10, Watch: true, PullInterval: time.Minute}
 	flags := flag.NewFlagSet("kb "+cmd, flag.ContinueOnError)
 	flags.SetOutput(stderr)
 	str := func(p *string, name, help string) {
@@ -62,6 +68,23 @@ func parseConfig(cmd string, args []string, getenv func(string) string, stderr i
 		}
 		flags.BoolVar(&cfg.APIReadToken, "api-read-token", readToken, "reads under /api/ need a token too, of any scope (env "+envName("api-read-token")+")")
 		cfg.WebhookSecrets = webhookSecrets(getenv)
+		str(&cfg.GitRef, "git-ref", "serve the commits of this git ref (e.g. origin/main) instead of the working tree")
+		watch, err := envBool(getenv, envName("watch"))
+		if err != nil {
+			return cfg, err
+		}
+		if getenv(envName("watch")) != "" {
+			cfg.Watch = watch
+		}
+		flags.BoolVar(&cfg.Watch, "watch", cfg.Watch, "working-tree mode: reload changed files at once, and open pages with them (env "+envName("watch")+")")
+		if v := getenv(envName("pull-interval")); v != "" {
+			d, err := time.ParseDuration(v)
+			if err != nil {
+				return cfg, fmt.Errorf("%s: %w", envName("pull-interval"), err)
+			}
+			cfg.PullInterval = d
+		}
+		flags.DurationVar(&cfg.PullInterval, "pull-interval", cfg.PullInterval, "git mode: fetch the remote this often; 0 only on the push webhook (env "+envName("pull-interval")+")")
 		fallthrough
 	case "index":
 		str(&cfg.LogFormat, "log-format", "log format: text or json")
@@ -115,6 +138,12 @@ func (c config) validate() error {
 	}
 	if _, err := parseLevel(c.LogLevel); err != nil {
 		errs = append(errs, err)
+	}
+	if c.PullInterval < 0 || c.PullInterval > 0 && c.PullInterval < time.Second {
+		errs = append(errs, fmt.Errorf("--pull-interval %s: want 0 (off) or at least 1s", c.PullInterval))
+	}
+	if c.GitRef != "" && c.Content == "" {
+		errs = append(errs, errors.New("--git-ref needs --content: the git checkout or mirror to read commits from"))
 	}
 	if c.Limit < 1 || c.Limit > 100 {
 		errs = append(errs, fmt.Errorf("--limit %d: want 1 to 100", c.Limit))

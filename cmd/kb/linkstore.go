@@ -44,7 +44,7 @@ func openLinks(dataDir string, log *slog.Logger) (store *tickets.Store, linksErr
 // than in kb.yaml, which lives in git. They win over kb.yaml.
 func webhookSecrets(getenv func(string) string) map[string]string {
 	out := map[string]string{}
-	for _, src := range webhook.Sources() {
+	for _, src := range append(webhook.Sources(), "git") { // "git": the push webhook
 		if v := strings.TrimSpace(getenv("KB_WEBHOOK_SECRET_" + strings.ToUpper(src))); v != "" {
 			out[src] = v
 		}

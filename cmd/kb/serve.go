@@ -44,16 +44,16 @@ func serve(ctx context.Context, cfg config, stderr io.Writer) error {
 	if store != nil {
 		links = store
 	}
-	files, source, closeFiles, err := openContent(cfg.Content)
-	if err != nil {
-		return err
-	}
-	defer closeFiles()
 	theme, err := themes.Open(cfg.Theme)
 	if err != nil {
 		return fmt.Errorf("theme: %w", err)
 	}
-	lib := content.NewLibrary(files, content.Options{MaxSize: cfg.MaxSize}, log.With("component", "content"))
+	src, err := openSource(ctx, cfg, log.With("component", "content"))
+	if err != nil {
+		return err
+	}
+	defer src.close()
+	lib, source := src.lib, src.name
 	if err := lib.Load(ctx); err != nil {
 		return err
 	}
@@ -80,7 +80,25 @@ func serve(ctx context.Context, cfg config, stderr io.Writer) error {
 			}
 		})
 	}
+	// Live content: a watched folder, or pulls of a git ref. Each published
+	// snapshot updates exactly the changed articles in the index.
+	live := src.watchDir != "" && cfg.Watch
+	if live {
+		wg.Go(func() { watchContent(bg, src.watchDir, lib, idx, log) })
+	}
+	var gitPush func()
+	if src.git {
+		pushed := make(chan struct{}, 1)
+		gitPush = func() {
+			select {
+			case pushed <- struct{}{}:
+			default: // a pull is already due
+			}
+		}
+		wg.Go(func() { pullContent(bg, cfg.PullInterval, pushed, lib, idx, log) })
+	}
 	srv, err := server.New(server.Deps{
+		Live: live, GitPush: gitPush,
 		Library: lib, Theme: theme, Search: searcher, Logger: log.With("component", "http"), Version: version,
 		Links: links, LinksErr: linksErr, WebhookSecrets: cfg.WebhookSecrets, APIReadToken: cfg.APIReadToken,
 	})
@@ -124,6 +142,107 @@ func serve(ctx context.Context, cfg config, stderr io.Writer) error {
 		return fmt.Errorf("serve: %w", err)
 	}
 	return nil
+}
+
+// source is where the content comes from and how it is kept current.
+type source struct {
+	lib      *content.Library
+	name     string // for the log
+	watchDir string // the folder to watch in working-tree mode; "" otherwise
+	git      bool   // content read from the commits of a ref, pulled
+	close    func()
+}
+
+// openSource opens the content: the built-in example, a folder (with its
+// git history when it is in a repository), or the commits of --git-ref.
+func openSource(ctx context.Context, cfg config, log *slog.Logger) (source, error) {
+	opts := content.Options{MaxSize: cfg.MaxSize}
+	if cfg.GitRef != "" {
+		repo, err := content.OpenGit(ctx, cfg.Content, cfg.GitRef)
+		if err != nil {
+			return source{}, fmt.Errorf("--git-ref %s: %w", cfg.GitRef, err)
+		}
+		return source{lib: content.NewGitLibrary(repo, opts, log), name: cfg.Content + "@" + cfg.GitRef, git: true, close: func() { repo.Close() }}, nil
+	}
+	files, name, closeFiles, err := openContent(cfg.Content)
+	if err != nil {
+		return source{}, err
+	}
+	src := source{name: name, watchDir: cfg.Content, close: closeFiles}
+	if cfg.Content != "" {
+		repo, err := content.OpenGit(ctx, cfg.Content, "")
+		if err != nil {
+			log.Info("no git history for the content folder; pages show file times", "err", err)
+		} else {
+			opts.Git = repo
+			src.close = func() { repo.Close(); closeFiles() }
+		}
+	}
+	src.lib = content.NewLibrary(files, opts, log)
+	return src, nil
+}
+
+// watchDebounce gathers an editor's save or a checkout into one reload.
+const watchDebounce = 100 * time.Millisecond
+
+// watchContent reloads the files that change in dir until ctx ends.
+func watchContent(ctx context.Context, dir string, lib *content.Library, idx *search.Index, log *slog.Logger) {
+	err := content.Watch(ctx, dir, watchDebounce, func(paths []string) {
+		upd, err := lib.Apply(ctx, paths)
+		if err != nil {
+			return // logged by the library, which keeps the last good content
+		}
+		reindex(ctx, idx, upd, log)
+	})
+	if err != nil && ctx.Err() == nil {
+		log.Error("watching the content folder stopped; restart kb to see changes", "err", err)
+	}
+}
+
+// pullContent fetches and loads the git ref every interval, and at once after
+// a push webhook, until ctx ends.
+func pullContent(ctx context.Context, interval time.Duration, pushed <-chan struct{}, lib *content.Library, idx *search.Index, log *slog.Logger) {
+	var tick <-chan time.Time
+	if interval > 0 {
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		tick = t.C
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick:
+		case <-pushed:
+		}
+		upd, err := lib.Pull(ctx)
+		if err != nil {
+			continue // logged by the library; the last good content stays
+		}
+		reindex(ctx, idx, upd, log)
+	}
+}
+
+// reindex brings the search index to a newly published snapshot: exactly the
+// changed and deleted articles, or a sync while the first build still runs.
+func reindex(ctx context.Context, idx *search.Index, upd content.Update, log *slog.Logger) {
+	if idx == nil || !upd.Published {
+		return
+	}
+	var err error
+	if !idx.Ready() {
+		err = idx.Sync(ctx, upd.Snapshot)
+	} else {
+		if len(upd.Deleted) > 0 {
+			err = idx.Delete(ctx, upd.Deleted)
+		}
+		if err == nil && len(upd.Updated) > 0 {
+			err = idx.Update(ctx, upd.Updated)
+		}
+	}
+	if err != nil && ctx.Err() == nil {
+		log.Warn("search index not updated; it catches up at the next change or restart", "err", err)
+	}
 }
 
 // openContent opens the content folder through os.Root, so no path and no

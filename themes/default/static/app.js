@@ -299,6 +299,31 @@
     });
   }
 
+  // ---- live reload (kb serve --watch) ----
+  // The server names the content version at connect and after every change;
+  // the page reloads only when its own ETag changed, so editing one article
+  // does not reload every open page, and a restarted server (same content,
+  // same ETag) never causes a reload loop.
+  var liveURL = document.body.getAttribute("data-live");
+  if (liveURL && window.EventSource && window.fetch) {
+    var pageTag = function () {
+      return fetch(location.href, { method: "HEAD", cache: "no-store", credentials: "same-origin" })
+        .then(function (r) {
+          return r.ok ? r.headers.get("ETag") : null;
+        })
+        .catch(function () {
+          return null;
+        });
+    };
+    var loadedTag = pageTag();
+    var source = new EventSource(liveURL);
+    source.addEventListener("version", function () {
+      Promise.all([loadedTag, pageTag()]).then(function (tags) {
+        if (tags[0] && tags[1] && tags[0] !== tags[1]) location.reload();
+      });
+    });
+  }
+
   // ---- highlight the current section in the sidebar ----
   var side = document.querySelector(".toc-side");
   if (side && "IntersectionObserver" in window) {

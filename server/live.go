@@ -1,0 +1,134 @@
+package server
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v5"
+)
+
+// Live reload: an open page listens to GET /api/v1/events and reloads itself
+// when its own content changed (app.js compares the page's ETag), within a
+// second of a save.
+const (
+	livePoll      = 200 * time.Millisecond // how often a stream looks for a new snapshot
+	liveHeartbeat = 25 * time.Second       // keeps proxies from closing a quiet stream
+	liveWrite     = 30 * time.Second       // deadline of one write to the stream
+)
+
+// events serves GET /api/v1/events: server-sent events naming the content
+// version, once at connect and again whenever a new snapshot is published.
+// A restarted server sends the same version for the same content, so pages
+// never reload in a loop.
+func (s *Server) events(c *echo.Context) error {
+	if !s.live {
+		return echo.NewHTTPError(http.StatusNotFound, "Live reload is off; start kb serve with --watch.")
+	}
+	w := c.Response()
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Accel-Buffering", "no") // nginx: do not buffer the stream
+	rc := http.NewResponseController(w)
+	w.WriteHeader(http.StatusOK)
+	send := func(format string, args ...any) error {
+		if err := rc.SetWriteDeadline(time.Now().Add(liveWrite)); err != nil && err != http.ErrNotSupported {
+			return err
+		}
+		if _, err := fmt.Fprintf(w, format, args...); err != nil {
+			return err
+		}
+		return rc.Flush()
+	}
+	snap := s.lib.Snapshot()
+	version := ""
+	if snap != nil {
+		version = snap.Version
+	}
+	if err := send("retry: 1000\nevent: version\ndata: %s\n\n", version); err != nil {
+		return nil // the client left
+	}
+	poll := time.NewTicker(livePoll)
+	defer poll.Stop()
+	beat := time.NewTicker(liveHeartbeat)
+	defer beat.Stop()
+	ctx := c.Request().Context()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-beat.C:
+			if send(": heartbeat\n\n") != nil {
+				return nil
+			}
+		case <-poll.C:
+			next := s.lib.Snapshot()
+			if next == nil || next == snap {
+				continue
+			}
+			snap = next
+			if send("event: version\ndata: %s\n\n", snap.Version) != nil {
+				return nil
+			}
+		}
+	}
+}
+
+// gitHookSource is the webhook_secrets name of the git push webhook.
+const gitHookSource = "git"
+
+// gitHook serves POST /api/v1/hooks/git, the push webhook of GitHub, GitLab,
+// Gitea or anything that can send a shared secret: kb fetches at once. The
+// body is not trusted for anything; only its signature is checked.
+func (s *Server) gitHook(c *echo.Context) error {
+	snap, err := s.snapshot()
+	if err != nil {
+		return err
+	}
+	if s.gitPush == nil {
+		return echo.NewHTTPError(http.StatusNotFound, "This kb does not pull from git; start it with --git-ref.")
+	}
+	secret := s.webhookSecret(snap, gitHookSource)
+	if len(secret) == 0 {
+		return echo.NewHTTPError(http.StatusNotFound, "The git webhook is off: set webhook_secrets.git in kb.yaml or KB_WEBHOOK_SECRET_GIT in kb's environment.")
+	}
+	body, err := readBody(c)
+	if err != nil {
+		return err
+	}
+	if !verifyPush(c.Request().Header, secret, body) {
+		return echo.NewHTTPError(http.StatusUnauthorized, "Bad or missing signature: send X-Hub-Signature-256 (GitHub), X-Gitea-Signature (Gitea), X-Gitlab-Token (GitLab) or X-KB-Secret.")
+	}
+	s.gitPush()
+	c.Response().Header()["Cache-Control"] = s.hdr.noStore
+	return c.JSON(http.StatusAccepted, map[string]string{"status": "fetching"})
+}
+
+// verifyPush checks a push delivery's signature or shared secret in constant time.
+func verifyPush(h http.Header, secret, body []byte) bool {
+	mac := hmac.New(sha256.New, secret)
+	mac.Write(body)
+	sum := mac.Sum(nil)
+	hexEqual := func(v string) bool {
+		got, err := hex.DecodeString(strings.TrimSpace(v))
+		return err == nil && hmac.Equal(got, sum)
+	}
+	if v := h.Get("X-Hub-Signature-256"); v != "" {
+		return strings.HasPrefix(v, "sha256=") && hexEqual(strings.TrimPrefix(v, "sha256="))
+	}
+	if v := h.Get("X-Gitea-Signature"); v != "" {
+		return hexEqual(v)
+	}
+	for _, name := range []string{"X-Gitlab-Token", "X-KB-Secret"} {
+		if v := h.Get(name); v != "" {
+			return subtle.ConstantTimeCompare([]byte(v), secret) == 1
+		}
+	}
+	return false
+}
