@@ -276,7 +276,14 @@ func TestMetrics(t *testing.T) {
 	site.get(t, "/runbooks/etcd/no-leader")
 	site.get(t, "/a/etcd-no-leader")
 	site.get(t, "/nope")
-	res := site.get(t, "/metrics")
+	// A request is counted after its response is written, so the client may
+	// ask for /metrics before the server counted the one before.
+	var res response
+	require.Eventually(t, func() bool {
+		res = site.get(t, "/metrics")
+		return strings.Contains(res.body, `kb_http_requests_total{method="GET",route="/*",status="404"} 1`) &&
+			strings.Contains(res.body, `kb_http_requests_total{method="GET",route="/*",status="200"} 2`)
+	}, 5*time.Second, 20*time.Millisecond)
 	require.Equal(t, 200, res.status)
 	for _, w := range []string{
 		`kb_http_requests_total{method="GET",route="/*",status="200"} 2`,
