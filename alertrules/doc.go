@@ -4,6 +4,6 @@
 // annotations that would not land on an article. kb coverage prints the
 // report; the server can serve the same Report.
 //
-// alertrules imports content and YAML only; nothing of HTTP. No API promise
-// outside kb.
+// alertrules imports content (and render for heading ids); nothing of HTTP.
+// No API promise outside kb.
 package alertrules

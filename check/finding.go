@@ -115,7 +115,11 @@ func merge(fs []Finding) []Finding {
 		out = append(out, f)
 	}
 	for i, more := range lines {
-		out[i].Message += fmt.Sprintf(" (%d more times in this file%s)", len(more), lineList(more))
+		times := "times"
+		if len(more) == 1 {
+			times = "time"
+		}
+		out[i].Message += fmt.Sprintf(" (%d more %s in this file%s)", len(more), times, lineList(more))
 	}
 	return out
 }
