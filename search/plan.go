@@ -305,13 +305,24 @@ func (pl *planner) anyField(tok string, boost float64) query.Query {
 }
 
 // inFields matches an analysed token in the given fields, by field weight.
+// Fields that do not have the token are left out: they cannot match, and
+// each costs a searcher.
 func (pl *planner) inFields(tok string, boost float64, fs []weighted) query.Query {
-	qs := make([]query.Query, len(fs))
-	for i, f := range fs {
+	qs := make([]query.Query, 0, len(fs))
+	for _, f := range fs {
+		if !pl.has(f.field, tok) {
+			continue
+		}
 		tq := query.NewTermQuery(tok)
 		tq.SetField(f.field)
 		tq.SetBoost(f.weight * boost)
-		qs[i] = tq
+		qs = append(qs, tq)
+	}
+	switch len(qs) {
+	case 0:
+		return query.NewMatchNoneQuery()
+	case 1:
+		return qs[0]
 	}
 	return query.NewDisjunctionQuery(qs)
 }
