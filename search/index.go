@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"regexp"
 	"runtime"
 	"strings"
 	"sync"
@@ -138,15 +137,19 @@ type indexMeta struct {
 }
 
 // Keys of kb's values stored in the index.
-var (
-	keyMeta     = []byte("kb.meta")
-	keyManifest = []byte("kb.manifest")
+const (
+	keyMeta     = "kb.meta"
+	keyManifest = "kb.manifest"
 )
 
 // currentFile names the generation in use; it is replaced atomically.
 const currentFile = "CURRENT"
 
-var generationName = regexp.MustCompile(`^gen-[0-9]+$`)
+// isGeneration reports whether name is the folder name of a generation.
+func isGeneration(name string) bool {
+	digits, ok := strings.CutPrefix(name, "gen-")
+	return ok && digits != "" && strings.Trim(digits, "0123456789") == ""
+}
 
 // Open opens the index kept in folder dir, creating the folder if needed.
 // A missing, corrupt or outdated index is not an error: the Index opens not
@@ -222,7 +225,7 @@ func (x *Index) openCurrent() (*generation, error) {
 		return nil, fmt.Errorf("read %s: %w", currentFile, err)
 	}
 	name := strings.TrimSpace(string(raw))
-	if !generationName.MatchString(name) {
+	if !isGeneration(name) {
 		return nil, fmt.Errorf("%s names %q, not an index generation", currentFile, truncateUTF8(name, 64))
 	}
 	idx, err := openBleve(filepath.Join(x.dir, name), x.opts.ReadOnly, x.opts.LockTimeout)
@@ -262,7 +265,7 @@ func loadGeneration(name string, idx bleve.Index) (g *generation, err error) {
 			g, err = nil, fmt.Errorf("read index %s: damaged: %v", name, r)
 		}
 	}()
-	raw, err := idx.GetInternal(keyMeta)
+	raw, err := idx.GetInternal([]byte(keyMeta))
 	if err != nil {
 		return nil, fmt.Errorf("read index %s: %w", name, err)
 	}
@@ -273,7 +276,7 @@ func loadGeneration(name string, idx bleve.Index) (g *generation, err error) {
 	if meta.Mapping != MappingVersion {
 		return nil, fmt.Errorf("index %s has mapping version %d, kb uses %d", name, meta.Mapping, MappingVersion)
 	}
-	raw, err = idx.GetInternal(keyManifest)
+	raw, err = idx.GetInternal([]byte(keyManifest))
 	if err != nil {
 		return nil, fmt.Errorf("read index %s: %w", name, err)
 	}
@@ -304,7 +307,7 @@ func (x *Index) removeStale() {
 	}
 	for _, e := range entries {
 		n := e.Name()
-		if (generationName.MatchString(n) && n != keep) || n == currentFile+".tmp" {
+		if (isGeneration(n) && n != keep) || n == currentFile+".tmp" {
 			if err := os.RemoveAll(filepath.Join(x.dir, n)); err != nil {
 				x.log.Warn("cannot remove old search index", "err", err, "path", n)
 			}

@@ -161,7 +161,7 @@ func TestDamagedIndexIsRebuilt(t *testing.T) {
 			require.NoError(t, err)
 			idx, err := bleve.Open(filepath.Join(dir, string(cur[:len(cur)-1])))
 			require.NoError(t, err)
-			require.NoError(t, idx.SetInternal(keyMeta, []byte(`{"mapping":0,"content":"v1"}`)))
+			require.NoError(t, idx.SetInternal([]byte(keyMeta), []byte(`{"mapping":0,"content":"v1"}`)))
 			require.NoError(t, idx.Close())
 		}},
 	}
@@ -193,7 +193,7 @@ func TestDamagedIndexIsRebuilt(t *testing.T) {
 			require.NoError(t, err)
 			gens := 0
 			for _, e := range entries {
-				if generationName.MatchString(e.Name()) {
+				if isGeneration(e.Name()) {
 					gens++
 				}
 			}

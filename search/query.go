@@ -73,9 +73,17 @@ type item struct {
 	phrase bool
 }
 
-// filterKeys are the inline filters; anything else with a colon is text
-// (x509:, nf_conntrack:, 10.0.0.1:443).
-var filterKeys = map[string]string{"type": "type", "service": "service", "tag": "tag", "tags": "tag"}
+// filterKey returns the filter an inline key names ("tags" is "tag"), or
+// "": anything else with a colon is text (x509:, nf_conntrack:, 10.0.0.1:443).
+func filterKey(key string) string {
+	switch k := strings.ToLower(key); k {
+	case "type", "service", "tag":
+		return k
+	case "tags":
+		return "tag"
+	}
+	return ""
+}
 
 // parse lexes s. It never fails: unbalanced quotes end at the end of the
 // text, unknown syntax is text.
@@ -110,7 +118,7 @@ func parse(s string) parsed {
 		}
 		chunk := s[i:j]
 		// a filter's value may be quoted: tag:"on call"
-		if key, val, ok := strings.Cut(chunk, ":"); ok && filterKeys[strings.ToLower(key)] != "" {
+		if key, val, ok := strings.Cut(chunk, ":"); ok && filterKey(key) != "" {
 			if v, _ := utf8.DecodeRuneInString(val); isQuote(v) {
 				k := i + len(key) + 1 + utf8.RuneLen(v)
 				end := strings.IndexFunc(s[k:], isQuote)
@@ -122,7 +130,7 @@ func parse(s string) parsed {
 				}
 			}
 			if v := filterValue(val); v != "" {
-				switch filterKeys[strings.ToLower(key)] {
+				switch filterKey(key) {
 				case "type":
 					p.typ = v
 				case "service":

@@ -193,8 +193,8 @@ func setState(batch *bleve.Batch, meta *indexMeta, man manifest) error {
 	if err != nil {
 		return fmt.Errorf("encode index manifest: %w", err)
 	}
-	batch.SetInternal(keyMeta, m)
-	batch.SetInternal(keyManifest, mj)
+	batch.SetInternal([]byte(keyMeta), m)
+	batch.SetInternal([]byte(keyManifest), mj)
 	return nil
 }
 
