@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/search/query"
 	"github.com/stretchr/testify/require"
 
 	"kb/content"
@@ -135,7 +136,11 @@ func newBareIndex(t testing.TB, path string, snap *content.Snapshot) *bareIndex 
 }
 
 func (b *bareIndex) search(text string, n int) ([]string, error) {
-	req := bleve.NewSearchRequestOptions(bleve.NewMatchQuery(text), n, 0, false)
+	var q query.Query = bleve.NewMatchQuery(text)
+	if phrase, ok := strings.CutPrefix(text, `"`); ok {
+		q = bleve.NewMatchPhraseQuery(strings.TrimSuffix(phrase, `"`))
+	}
+	req := bleve.NewSearchRequestOptions(q, n, 0, false)
 	res, err := b.idx.Search(req)
 	if err != nil {
 		return nil, err
