@@ -194,7 +194,7 @@ func BenchmarkUpdate(b *testing.B) {
 	snap := generated(b, 10000)
 	x, err := Open(filepath.Join(b.TempDir(), "index"), Options{})
 	require.NoError(b, err)
-	defer x.Close()
+	defer func() { require.NoError(b, x.Close()) }()
 	require.NoError(b, x.Sync(context.Background(), snap))
 	a := *snap.Articles[len(snap.Articles)/2]
 	i := 0

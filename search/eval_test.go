@@ -45,7 +45,7 @@ func readRelevance(t *testing.T) []judgement {
 	t.Helper()
 	f, err := os.Open("testdata/relevance.tsv")
 	require.NoError(t, err)
-	defer f.Close()
+	defer func() { require.NoError(t, f.Close()) }()
 	var out []judgement
 	sc := bufio.NewScanner(f)
 	header := true

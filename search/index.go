@@ -234,8 +234,7 @@ func (x *Index) openCurrent() (*generation, error) {
 	}
 	g, err := loadGeneration(name, idx)
 	if err != nil {
-		closeQuietly(idx)
-		return nil, err
+		return nil, errors.Join(err, closeIndex(idx))
 	}
 	return g, nil
 }
@@ -337,10 +336,9 @@ func (x *Index) writeCurrent(name string) error {
 	}
 	if d, err := os.Open(x.dir); err == nil {
 		// make the rename durable; not every platform can sync a folder
-		if err := d.Sync(); err != nil {
+		if err := errors.Join(d.Sync(), d.Close()); err != nil {
 			x.log.Warn("cannot sync search index folder", "err", err)
 		}
-		d.Close()
 	}
 	return nil
 }
@@ -351,7 +349,10 @@ func (x *Index) swap(g *generation) error {
 	x.mu.Lock()
 	if x.closed {
 		x.mu.Unlock()
-		x.retire(g)
+		// complete and named by CURRENT: the next Open uses it
+		if err := closeIndex(g.idx); err != nil {
+			x.log.Warn("cannot close new search index", "err", err, "path", g.name)
+		}
 		return ErrClosed
 	}
 	old := x.cur
@@ -366,7 +367,9 @@ func (x *Index) swap(g *generation) error {
 
 // retire closes g and deletes its files.
 func (x *Index) retire(g *generation) {
-	closeQuietly(g.idx)
+	if err := closeIndex(g.idx); err != nil {
+		x.log.Warn("cannot close old search index", "err", err, "path", g.name)
+	}
 	if g.name != "" && g.name != x.currentName() {
 		if err := os.RemoveAll(filepath.Join(x.dir, g.name)); err != nil {
 			x.log.Warn("cannot remove old search index", "err", err, "path", g.name)
@@ -383,11 +386,15 @@ func (x *Index) currentName() string {
 	return x.cur.name
 }
 
-func closeQuietly(idx bleve.Index) {
-	defer func() { _ = recover() }() // closing a damaged index must not take kb down
-	if err := idx.Close(); err != nil {
-		_ = err // nothing left to do with an index being thrown away
-	}
+// closeIndex closes an index being thrown away; closing a damaged one must
+// not take kb down, so a panic becomes an error.
+func closeIndex(idx bleve.Index) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("close damaged index: %v", r)
+		}
+	}()
+	return idx.Close()
 }
 
 // Close stops a running build, waits for running searches and closes the index.

@@ -26,7 +26,7 @@ func mustSearch(t *testing.T, x *Index, text string) Results {
 func TestNotReadyUntilSynced(t *testing.T) {
 	x, err := Open(t.TempDir(), Options{})
 	require.NoError(t, err)
-	defer x.Close()
+	defer func() { assert.NoError(t, x.Close()) }()
 	assert.False(t, x.Ready())
 	assert.False(t, x.Status().Ready)
 	_, err = x.Search(context.Background(), Query{Text: "etcd"})
@@ -53,7 +53,7 @@ func TestReopenDoesNotReindexUnchangedArticles(t *testing.T) {
 
 	x, err = Open(dir, Options{})
 	require.NoError(t, err)
-	defer x.Close()
+	defer func() { assert.NoError(t, x.Close()) }()
 	assert.True(t, x.Ready(), "an existing index serves at once")
 	assert.Equal(t, "runbooks-etcd-etcdNoLeader", mustSearch(t, x, "etcdNoLeader").Hits[0].ID)
 
@@ -177,7 +177,7 @@ func TestDamagedIndexIsRebuilt(t *testing.T) {
 
 			x, err = Open(dir, Options{LockTimeout: 200 * time.Millisecond})
 			require.NoError(t, err, "a damaged index never stops kb from starting")
-			defer x.Close()
+			defer func() { assert.NoError(t, x.Close()) }()
 			// either the damage is found at once (not ready), or the first
 			// search that meets it marks the index for rebuilding
 			if x.Ready() {
@@ -219,10 +219,10 @@ func TestLockedByAnotherWriter(t *testing.T) {
 	// with the writer gone, readers share the index
 	r1, err := Open(dir, Options{ReadOnly: true})
 	require.NoError(t, err)
-	defer r1.Close()
+	defer func() { assert.NoError(t, r1.Close()) }()
 	r2, err := Open(dir, Options{ReadOnly: true})
 	require.NoError(t, err)
-	defer r2.Close()
+	defer func() { assert.NoError(t, r2.Close()) }()
 	assert.True(t, r1.Ready())
 	assert.Equal(t, "runbooks-etcd-etcdNoLeader", mustSearch(t, r2, "etcdNoLeader").Hits[0].ID)
 	assert.ErrorIs(t, r1.Sync(context.Background(), snapshot("v2")), ErrReadOnly)
@@ -232,7 +232,7 @@ func TestLockedByAnotherWriter(t *testing.T) {
 func TestReadOnlyWithoutIndex(t *testing.T) {
 	x, err := Open(filepath.Join(t.TempDir(), "missing"), Options{ReadOnly: true})
 	require.NoError(t, err)
-	defer x.Close()
+	defer func() { assert.NoError(t, x.Close()) }()
 	assert.False(t, x.Ready())
 	_, err = x.Search(context.Background(), Query{Text: "etcd"})
 	assert.ErrorIs(t, err, ErrNotReady)
@@ -275,7 +275,7 @@ func TestRebuildKeepsServing(t *testing.T) {
 func TestInMemoryIndex(t *testing.T) {
 	x, err := New(Options{})
 	require.NoError(t, err)
-	defer x.Close()
+	defer func() { assert.NoError(t, x.Close()) }()
 	require.NoError(t, x.Sync(context.Background(), snapshot("v1", fixtures()...)))
 	assert.Equal(t, "runbooks-general-Watchdog", mustSearch(t, x, "watchdog").Hits[0].ID)
 }

@@ -39,12 +39,10 @@ func lockDir(dir string, exclusive bool, timeout time.Duration) (*lockFile, erro
 			return &lockFile{f: f}, nil
 		}
 		if !errors.Is(err, syscall.EWOULDBLOCK) && !errors.Is(err, syscall.EINTR) {
-			f.Close()
-			return nil, fmt.Errorf("lock search index: %w", err)
+			return nil, fmt.Errorf("lock search index: %w", errors.Join(err, f.Close()))
 		}
 		if time.Now().After(deadline) {
-			f.Close()
-			return nil, fmt.Errorf("%w: %s (waited %s)", ErrLocked, dir, timeout)
+			return nil, errors.Join(fmt.Errorf("%w: %s (waited %s)", ErrLocked, dir, timeout), f.Close())
 		}
 		time.Sleep(20 * time.Millisecond)
 	}

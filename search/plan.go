@@ -263,7 +263,7 @@ func (pl *planner) alertPrefix(key string, boost float64) query.Query {
 	if err != nil {
 		return nil
 	}
-	defer d.Close()
+	defer closeDict(d)
 	var qs []query.Query
 	for len(qs) < maxPrefixTerms {
 		e, err := d.Next()
@@ -400,8 +400,17 @@ func (pl *planner) has(field, term string) bool {
 	if err != nil {
 		return false
 	}
-	defer tfr.Close()
-	return tfr.Count() > 0
+	n := tfr.Count()
+	closeDict(tfr)
+	return n > 0
+}
+
+// closeDict closes a read-only dictionary or postings iterator. Closing one
+// only returns it to a pool; there is nothing to do about an error.
+func closeDict(c interface{ Close() error }) {
+	if err := c.Close(); err != nil {
+		return
+	}
 }
 
 type candidate struct {
@@ -429,7 +438,7 @@ func (pl *planner) completions(prefix string, skip map[string]bool) query.Query 
 			}
 			byTerm[e.Term] += e.Count
 		}
-		_ = d.Close()
+		closeDict(d)
 	}
 	cands := make([]candidate, 0, len(byTerm))
 	for t, c := range byTerm {
@@ -514,7 +523,7 @@ func (pl *planner) fuzzyIn(fields []string, tok string, runes int) []candidate {
 			}
 			best[e.Term] = c
 		}
-		_ = d.Close()
+		closeDict(d)
 	}
 	cands := make([]candidate, 0, len(best))
 	for _, c := range best {

@@ -64,7 +64,6 @@ type parsed struct {
 	items             []item
 	typ, service, tag string
 	typing            bool // the text ends inside a word: the last word may be unfinished
-	words             int  // plain words seen, before MaxTerms
 }
 
 // item is a run of plain text or a quoted phrase.

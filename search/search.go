@@ -198,7 +198,11 @@ func (x *Index) run(ctx context.Context, g *generation, p parsed, filters []quer
 	if err != nil {
 		return res, fmt.Errorf("search: %w", err)
 	}
-	defer r.Close()
+	defer func() {
+		if cerr := r.Close(); err == nil && cerr != nil {
+			err = fmt.Errorf("search: %w", cerr)
+		}
+	}()
 	pl := planner{ctx: ctx, r: r, analyzer: x.mapping.AnalyzerNamed(proseAnalyzer)}
 	plan := pl.build(p, filters)
 	res.IgnoredWords = plan.ignored

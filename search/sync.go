@@ -115,11 +115,16 @@ func (x *Index) rebuild(ctx context.Context, snap *content.Snapshot) (err error)
 	}
 	g := &generation{name: name, idx: idx}
 	man := make(manifest, len(snap.Articles))
+	handedOver := false
 	defer func() {
-		if err != nil {
-			closeQuietly(idx)
+		if err != nil && !handedOver { // swap throws away what it was handed
+			if cerr := closeIndex(idx); cerr != nil {
+				x.log.Warn("cannot close unfinished search index", "err", cerr)
+			}
 			if name != "" {
-				_ = os.RemoveAll(filepath.Join(x.dir, name)) // a half-built index is worthless
+				if rerr := os.RemoveAll(filepath.Join(x.dir, name)); rerr != nil {
+					x.log.Warn("cannot remove unfinished search index", "err", rerr, "path", name)
+				}
 			}
 			if !errors.Is(err, ErrClosed) && !errors.Is(err, context.Canceled) {
 				x.setErr(err)
@@ -157,11 +162,12 @@ func (x *Index) rebuild(ctx context.Context, snap *content.Snapshot) (err error)
 	g.meta.Store(&meta)
 	g.manifest.Store(&man)
 	if name != "" {
-		compact(ctx, idx)
+		x.compact(ctx, idx)
 		if err := x.writeCurrent(name); err != nil {
 			return err
 		}
 	}
+	handedOver = true
 	if err := x.swap(g); err != nil {
 		return err
 	}
@@ -172,13 +178,15 @@ func (x *Index) rebuild(ctx context.Context, snap *content.Snapshot) (err error)
 // compact merges a freshly built on-disk index into one segment, which
 // makes searches faster and the index smaller. Failing that, bleve's
 // background merging gets there later.
-func compact(ctx context.Context, idx bleve.Index) {
+func (x *Index) compact(ctx context.Context, idx bleve.Index) {
 	adv, err := idx.Advanced()
 	if err != nil {
 		return
 	}
 	if s, ok := adv.(*scorch.Scorch); ok {
-		_ = s.ForceMerge(ctx, nil) // an optimisation only: the index is complete either way
+		if err := s.ForceMerge(ctx, nil); err != nil {
+			x.log.Warn("search index not compacted; searches are a little slower until bleve merges it", "err", err)
+		}
 	}
 }
 
