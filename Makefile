@@ -7,7 +7,7 @@ GO       ?= go
 SHELL    := /bin/bash
 .SHELLFLAGS := -o pipefail -c
 
-.PHONY: all build run test vet fmt-check bench fuzz lint cover tidy clean
+.PHONY: all build run test vet fmt-check bench eval fuzz lint cover tidy clean
 
 all: build
 
@@ -38,6 +38,11 @@ bench:
 .PHONY: durability
 durability:
 	KB_DURABILITY_ROUNDS=$${KB_DURABILITY_ROUNDS:-500} $(GO) test -count=1 -timeout 60m -run '^TestDurability$$' -v ./cmd/kb
+
+## eval: search relevance on the judged queries of search/testdata/relevance.tsv,
+## kb against a plain bleve index over the same files
+eval:
+	$(GO) test -count=1 -run '^TestRelevance$$' -v ./search/ | grep -v '^=== RUN'
 
 ## fuzz: run every fuzz test for FUZZTIME each
 fuzz:
