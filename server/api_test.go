@@ -228,6 +228,7 @@ func TestReadToken(t *testing.T) {
 	assert.Equal(t, 200, site.get(t, "/api/v1/articles", "Authorization", "Bearer "+site.write).status, "a write token reads too")
 	assert.Equal(t, 200, site.get(t, "/runbooks/etcd/no-leader").status, "pages stay open")
 	assert.Equal(t, 200, site.get(t, "/embed/etcd-no-leader").status, "the card stays open")
+	assert.Equal(t, 404, site.get(t, "/api/v1/events").status, "the live-reload stream of open pages needs no token (and is off here)")
 }
 
 func TestCORS(t *testing.T) {

@@ -66,7 +66,9 @@ func (s *Server) requireWrite(next echo.HandlerFunc) echo.HandlerFunc {
 // apiGate wraps every request: under /api/ it answers CORS preflights and
 // sets the CORS headers of GET requests from the origins kb.yaml allows
 // (embed_origins), and it requires a token for reads where configured. The
-// webhooks under /api/v1/hooks/ authenticate with their own secrets.
+// webhooks under /api/v1/hooks/ authenticate with their own secrets, and the
+// live-reload stream of open pages (/api/v1/events) tells no more than the
+// pages, which stay open.
 func (s *Server) apiGate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c *echo.Context) error {
 		req := c.Request()

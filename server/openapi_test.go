@@ -112,6 +112,8 @@ func TestOpenAPI(t *testing.T) {
 		{"GET", "/api/v1/search?q=etcd", "/api/v1/search", "", nil, 503}, // this test server has no index
 		{"GET", "/api/v1/search", "/api/v1/search", "", nil, 400},
 		{"GET", "/api/v1/suggest?q=etcd", "/api/v1/suggest", "", nil, 200},
+		{"GET", "/api/v1/events", "/api/v1/events", "", nil, 404},          // live reload is off here
+		{"POST", "/api/v1/hooks/git", "/api/v1/hooks/git", "{}", nil, 404}, // this server does not pull from git
 	}
 	seen := map[string]bool{}
 	for _, call := range calls {

@@ -86,7 +86,7 @@ func (s *Store) Record(ctx context.Context, d Delivery) (stored []Link, duplicat
 		return nil, false, err
 	}
 	now := s.now().UTC()
-	err = s.db.Batch(func(tx *bbolt.Tx) error {
+	err = s.update(func(tx *bbolt.Tx) error {
 		stored, duplicate = nil, false
 		deliveries := tx.Bucket([]byte(bucketDeliveries))
 		dk := deliveryKey(d.Source, d.ID)

@@ -46,8 +46,9 @@ var (
 
 // Store keeps ticket links and API tokens in a bbolt file.
 type Store struct {
-	db  *bbolt.DB
-	now func() time.Time
+	db     *bbolt.DB
+	now    func() time.Time
+	commit groupCommit
 }
 
 // Open checks the database db and prepares this package's buckets. A damaged
@@ -271,9 +272,9 @@ func (s *Store) Add(ctx context.Context, l Link) (stored Link, created bool, err
 		return Link{}, false, err
 	}
 	now := s.now().UTC()
-	// Batch coalesces concurrent writers into one fsync; fn may run twice, so
-	// it derives everything from the transaction it is given.
-	err = s.db.Batch(func(tx *bbolt.Tx) error {
+	// Concurrent writers share one transaction and one fsync; fn may run
+	// twice, so it derives everything from the transaction it is given.
+	err = s.update(func(tx *bbolt.Tx) error {
 		stored, created, err = addLink(tx, l, now)
 		return err
 	})
@@ -304,7 +305,7 @@ func (s *Store) Delete(ctx context.Context, system, key, article string) error {
 		return err
 	}
 	article = strings.ToLower(article)
-	return s.db.Update(func(tx *bbolt.Tx) error {
+	return s.update(func(tx *bbolt.Tx) error {
 		tk := ticketKey(system, key, article)
 		prev, err := getLink(tx, tk)
 		if err != nil {
@@ -470,7 +471,7 @@ func (s *Store) Import(ctx context.Context, r io.Reader) (int, error) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), maxImportLine)
 	n, line := 0, 0
-	const batch = 1000
+	const batch = 20000 // links a transaction: fewer fsyncs, a bounded memory
 	var pending []Link
 	flush := func() error {
 		err := s.db.Update(func(tx *bbolt.Tx) error {

@@ -39,7 +39,8 @@ func openLinks(dataDir string, log *slog.Logger) (store *tickets.Store, linksErr
 	}, nil
 }
 
-// webhookSecrets reads KB_WEBHOOK_SECRET_<SOURCE> for every webhook source:
+// webhookSecrets reads KB_WEBHOOK_SECRET_<SOURCE> for every webhook source
+// and for the git push hook (KB_WEBHOOK_SECRET_GIT):
 // secrets kept in the environment (or a secret manager filling it) rather
 // than in kb.yaml, which lives in git. They win over kb.yaml.
 func webhookSecrets(getenv func(string) string) map[string]string {
