@@ -467,6 +467,14 @@ func (s *Snapshot) Similar(p string, n int) []*Article {
 	return out
 }
 
+// Words splits s into lower-case words at punctuation and case changes
+// ("KubePodCrashLooping" → kube pod crash looping), as Similar compares them.
+func Words(s string) []string { return words(s) }
+
+// Files returns the files of the content root, for reading what kb.yaml
+// names (alert rule files) and the templates of .kb/templates.
+func (s *Snapshot) Files() fs.FS { return s.files }
+
 // words splits s into lower-case words at punctuation and case changes
 // ("KubePodCrashLooping" → kube pod crash looping).
 func words(s string) []string {

@@ -26,20 +26,23 @@ var defaultFiles embed.FS
 
 // The pages a theme renders; each is templates/<name>.html.
 const (
-	PageHome    = "home"    // GET /
-	PageArticle = "article" // one article
-	PageFolder  = "folder"  // a folder of articles without an index article
-	PageTerms   = "terms"   // every tag or every service
-	PageList    = "list"    // the articles of one tag or service
-	PageError   = "error"   // 404 and every other error
-	PageEmbed   = "embed"   // the card of /embed/{id}; it defines its own "layout"
-	PageReport  = "report"  // /reports/tickets
-	PageSearch  = "search"  // search results, tips for an empty query
-	PageHistory = "history" // an article's commits, or one old version with its diff
+	PageHome     = "home"     // GET /
+	PageArticle  = "article"  // one article
+	PageFolder   = "folder"   // a folder of articles without an index article
+	PageTerms    = "terms"    // every tag or every service
+	PageList     = "list"     // the articles of one tag or service
+	PageError    = "error"    // 404 and every other error
+	PageEmbed    = "embed"    // the card of /embed/{id}; it defines its own "layout"
+	PageReport   = "report"   // /reports/tickets
+	PageSearch   = "search"   // search results, tips for an empty query
+	PageHistory  = "history"  // an article's commits, or one old version with its diff
+	PageAlert    = "alert"    // /alerts/{name} without a runbook: the closest ones and a file to create
+	PageReview   = "review"   // /reports/review: articles past their review date
+	PageCoverage = "coverage" // /reports/coverage: alert rules against runbooks
 )
 
 func pageNames() []string {
-	return []string{PageEmbed, PageReport, PageHome, PageArticle, PageFolder, PageTerms, PageList, PageError, PageSearch, PageHistory}
+	return []string{PageEmbed, PageReport, PageHome, PageArticle, PageFolder, PageTerms, PageList, PageError, PageSearch, PageHistory, PageAlert, PageReview, PageCoverage}
 }
 
 // layoutTemplate is the template every page executes; it calls the page's blocks.

@@ -1,0 +1,340 @@
+package server
+
+import (
+	"net/http"
+	"net/url"
+	"path"
+	"slices"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/labstack/echo/v5"
+
+	"kb/content"
+	"kb/scaffold"
+	"kb/search"
+	"kb/themes"
+)
+
+// Limits of an alert link. Alertmanager and Grafana names are short; a
+// longer name is a bad link, not an alert.
+const (
+	maxAlertName  = 256 // bytes
+	maxLabels     = 32  // query parameters taken as labels
+	maxLabelName  = 64  // bytes
+	maxLabelValue = 256 // bytes
+)
+
+// labelParam is one alert label passed in the query string of /alerts/{name}
+// and carried on to the runbook page (namespace=shop).
+type labelParam struct {
+	Name, Value string
+}
+
+// alertLabels returns the labels of a query string: parameters whose name is
+// a Prometheus label name ([A-Za-z_][A-Za-z0-9_]*) and whose value is valid
+// UTF-8 without control characters, at most maxLabels of them, sorted by
+// name. Values are kept as written; they are only ever shown escaped.
+// "mode" is kb's own parameter, never a label.
+func alertLabels(q url.Values) []labelParam {
+	var out []labelParam
+	for _, name := range slices.Sorted(func(yield func(string) bool) {
+		for k := range q {
+			if !yield(k) {
+				return
+			}
+		}
+	}) {
+		if len(out) == maxLabels {
+			break
+		}
+		v := q[name]
+		if name == "mode" || !labelName(name) || len(v) == 0 {
+			continue
+		}
+		val := v[0]
+		if len(val) > maxLabelValue || !utf8.ValidString(val) || strings.IndexFunc(val, unicode.IsControl) >= 0 {
+			continue
+		}
+		out = append(out, labelParam{Name: name, Value: val})
+	}
+	return out
+}
+
+// labelName reports whether s is a Prometheus label name.
+func labelName(s string) bool {
+	if s == "" || len(s) > maxLabelName {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || i > 0 && c >= '0' && c <= '9' {
+			continue
+		}
+		return false
+	}
+	return true
+}
+
+// labelQuery encodes labels (and the mode, when set) as a query string
+// without the "?"; "" when there are none.
+func labelQuery(labels []labelParam, mode string) string {
+	v := url.Values{}
+	for _, l := range labels {
+		v.Set(l.Name, l.Value)
+	}
+	if mode != "" {
+		v.Set("mode", mode)
+	}
+	return v.Encode()
+}
+
+// label returns the value of the first of names found in labels, or "".
+func label(labels []labelParam, names ...string) string {
+	for _, n := range names {
+		for _, l := range labels {
+			if strings.EqualFold(l.Name, n) && l.Value != "" {
+				return l.Value
+			}
+		}
+	}
+	return ""
+}
+
+// alertName checks the name of an alert link: 1 to maxAlertName bytes of
+// letters, digits, spaces (Grafana rule names have them) and "_-.:", with at
+// least one letter or digit. Anything else (a slash, "..", HTML, quotes) is
+// not an alert name, so the link is a bad request rather than a search.
+func alertName(name string) (string, error) {
+	const hint = "An alert name is up to 256 letters, digits, spaces and _ - . : characters, such as /alerts/KubePodCrashLooping."
+	switch {
+	case name == "":
+		return "", echo.NewHTTPError(http.StatusBadRequest, "The alert name is missing. "+hint)
+	case len(name) > maxAlertName:
+		return "", echo.NewHTTPError(http.StatusBadRequest, "The alert name is too long. "+hint)
+	case !utf8.ValidString(name):
+		return "", echo.NewHTTPError(http.StatusBadRequest, "The alert name is not valid UTF-8. "+hint)
+	}
+	alnum := false
+	for _, r := range name {
+		switch {
+		case unicode.IsLetter(r), unicode.IsDigit(r):
+			alnum = true
+		case r == ' ', r == '_', r == '-', r == '.', r == ':':
+		default:
+			return "", echo.NewHTTPError(http.StatusBadRequest, "The alert name has characters no alert name has. "+hint)
+		}
+	}
+	if !alnum || strings.Contains(name, "..") {
+		return "", echo.NewHTTPError(http.StatusBadRequest, "That is not an alert name. "+hint)
+	}
+	return strings.TrimSpace(name), nil
+}
+
+// alertPage is the data of templates/alert.html: the "no runbook yet" page.
+type alertPage struct {
+	layout
+	Alert      string
+	Labels     []labelParam
+	Service    string   // from the service (or job) label
+	Similar    []item   // the closest runbooks and articles
+	Team       []string // who probably owns the alert
+	TeamSource string   // where Team comes from: "the team label", "owners of etcd runbooks", ...
+	NewPath    string   // root-relative path of the runbook to create
+	NewFile    string   // its content, from the runbook template
+	NewFileErr string   // why there is no NewFile
+	CreateURL  string   // the git host's "new file" page for NewPath; "" without edit_url
+	EditHost   string   // "GitHub", "GitLab", "Gitea": which new-file URL CreateURL is
+	SearchURL  string   // a search for the alert's words
+}
+
+// alert serves GET /alerts/{name}: a 302 to the runbook for the alert, the
+// alert's labels carried on in the query string, or a "no runbook yet" page
+// (200) with the closest runbooks, the likely owners and a pre-filled file
+// to create. Alert links in pagers must always land somewhere useful.
+func (s *Server) alert(c *echo.Context) error {
+	req := c.Request()
+	raw := strings.TrimPrefix(req.URL.Path, "/alerts/")
+	if strings.Contains(raw, "/") { // "a/b", "a%2Fb" and "../x" alike
+		return echo.NewHTTPError(http.StatusBadRequest, "An alert name has no slashes; link to /alerts/NAME, such as /alerts/KubePodCrashLooping.")
+	}
+	name, err := alertName(raw)
+	if err != nil {
+		return err
+	}
+	snap, err := s.snapshot()
+	if err != nil {
+		return err
+	}
+	q := req.URL.Query()
+	labels := alertLabels(q)
+	mode := ""
+	if q.Get("mode") == modeIncident {
+		mode = modeIncident
+	}
+	if a, ok := snap.ByAlert(name); ok {
+		target := a.URL
+		if content.IsReserved(target) {
+			target = permalinkURL(a)
+		}
+		loc, ok := localURL(target)
+		if !ok {
+			return content.ErrNotFound
+		}
+		if qs := labelQuery(labels, mode); qs != "" {
+			loc += "?" + qs
+		}
+		c.Response().Header()["Cache-Control"] = s.hdr.noStore
+		return c.Redirect(http.StatusFound, loc)
+	}
+	return s.renderPage(c, http.StatusOK, themes.PageAlert, s.alertView(c, snap, name, labels))
+}
+
+// alertView builds the "no runbook yet" page of alert name.
+func (s *Server) alertView(c *echo.Context, snap *content.Snapshot, name string, labels []labelParam) alertPage {
+	p := alertPage{layout: s.layout(snap, "No runbook yet for "+name, "/alerts/"+name), Alert: name, Labels: labels}
+	p.Crumbs = []link{{Text: "Alerts", URL: "/reports/coverage"}}
+	p.Service = label(labels, "service", "app", "job", "component")
+	words := strings.Join(content.Words(name), " ")
+	p.SearchURL = "/search?" + url.Values{"q": {words}}.Encode()
+	p.Similar = s.closest(c, snap, name, words, p.Service)
+	p.Team, p.TeamSource = owningTeam(snap, labels, p.Service)
+	s.newRunbook(snap, &p)
+	return p
+}
+
+// closest returns up to 5 articles close to alert name: the search index's
+// best hits for the name's words (and the service), else the articles whose
+// names share words with it, then the runbooks of the service.
+func (s *Server) closest(c *echo.Context, snap *content.Snapshot, name, words, service string) []item {
+	const n = 5
+	var out []*content.Article
+	add := func(a *content.Article) {
+		if a != nil && len(out) < n && !slices.Contains(out, a) && !isIndex(a) {
+			out = append(out, a)
+		}
+	}
+	if s.search != nil && s.search.Status().Ready && words != "" {
+		text := words
+		if service != "" {
+			text += " " + service
+		}
+		res, err := s.search.Search(c.Request().Context(), search.Query{Text: text, Limit: n})
+		if err != nil {
+			s.log.Warn("search for an alert without runbook failed; using names", "err", err, "query", text)
+		}
+		for _, h := range res.Hits {
+			if a, ok := snap.ByID(h.ID); ok {
+				add(a)
+			}
+		}
+	}
+	for _, a := range snap.Similar(name+" "+service, n) {
+		add(a)
+	}
+	for _, a := range snap.InService(service) {
+		if a.Type == content.TypeRunbook {
+			add(a)
+		}
+	}
+	return toItems(out)
+}
+
+// owningTeam names who probably owns an alert: its team or owner label,
+// else the owners of the runbooks of its service.
+func owningTeam(snap *content.Snapshot, labels []labelParam, service string) ([]string, string) {
+	for _, n := range []string{"team", "owner", "owners", "squad"} {
+		if v := label(labels, n); v != "" {
+			return []string{v}, "the " + n + " label of the alert"
+		}
+	}
+	if service == "" {
+		return nil, ""
+	}
+	var owners []string
+	for _, a := range snap.InService(service) {
+		for _, o := range a.Owners {
+			if !slices.Contains(owners, o) {
+				owners = append(owners, o)
+			}
+		}
+	}
+	if len(owners) == 0 {
+		return nil, ""
+	}
+	slices.Sort(owners)
+	return owners, "owners of the " + service + " runbooks"
+}
+
+// newRunbook fills in the runbook to create for p.Alert: its path
+// (runbooks/<service or general>/<slug>.md), its content from the runbook
+// template (the content's .kb/templates/runbook.md, else the built-in one)
+// and the git host's new-file URL.
+func (s *Server) newRunbook(snap *content.Snapshot, p *alertPage) {
+	tmpl, _, err := scaffold.Template(snap.Files(), content.TypeRunbook)
+	if err != nil {
+		p.NewFileErr = "The runbook template cannot be read: " + err.Error()
+		return
+	}
+	dir := "runbooks/general"
+	if svc := scaffold.Slug(p.Service); svc != "" {
+		dir = "runbooks/" + svc
+	}
+	owners := p.Team
+	if len(owners) == 0 {
+		owners = snap.Site.Owners
+	}
+	f, err := scaffold.New(tmpl, scaffold.Params{
+		Type: content.TypeRunbook, Title: p.Alert, Service: p.Service, Alerts: []string{p.Alert},
+		Owners: owners, Reviewed: time.Now(), Dir: dir,
+	})
+	if err != nil {
+		p.NewFileErr = "No file can be made for this alert: " + err.Error()
+		return
+	}
+	p.NewPath, p.NewFile = f.Path, string(f.Source)
+	p.CreateURL, p.EditHost = newFileURL(snap.Site.EditURL, f.Path, f.Source)
+}
+
+// maxPrefill bounds the file content put into a GitHub new-file URL;
+// browsers and proxies refuse much longer URLs.
+const maxPrefill = 6 << 10
+
+// newFileURL turns kb.yaml's edit_url pattern into the git host's "new file"
+// page for the root-relative path p, and names the host:
+//
+//   - GitLab, ".../-/edit/BRANCH/{path}": ".../-/new/BRANCH/DIR?file_name=NAME"
+//     (GitLab takes no content in the URL: the page shows it to paste);
+//   - Gitea and Forgejo, ".../_edit/BRANCH/{path}": ".../_new/BRANCH/DIR" (the
+//     file name and content are pasted);
+//   - GitHub and others with ".../edit/BRANCH/{path}":
+//     ".../new/BRANCH/DIR?filename=NAME&value=CONTENT", the content
+//     pre-filled when it is short enough for a URL.
+//
+// Any other pattern gives "": the page shows the path and content only.
+func newFileURL(pattern, p string, src []byte) (createURL, host string) {
+	prefix, suffix, ok := strings.Cut(pattern, "{path}")
+	if !ok || suffix != "" || editURL(prefix+"x") == "" {
+		return "", ""
+	}
+	dir, name := path.Split(p)
+	escDir := (&url.URL{Path: strings.TrimSuffix(dir, "/")}).EscapedPath()
+	switch {
+	case strings.Contains(prefix, "/-/edit/"):
+		i := strings.LastIndex(prefix, "/-/edit/")
+		return prefix[:i] + "/-/new/" + prefix[i+len("/-/edit/"):] + escDir + "?" + url.Values{"file_name": {name}}.Encode(), "GitLab"
+	case strings.Contains(prefix, "/_edit/"):
+		i := strings.LastIndex(prefix, "/_edit/")
+		return prefix[:i] + "/_new/" + prefix[i+len("/_edit/"):] + escDir, "Gitea"
+	case strings.Contains(prefix, "/edit/"):
+		i := strings.LastIndex(prefix, "/edit/")
+		v := url.Values{"filename": {name}}
+		if len(src) <= maxPrefill {
+			v.Set("value", string(src))
+		}
+		return prefix[:i] + "/new/" + prefix[i+len("/edit/"):] + escDir + "?" + v.Encode(), "GitHub"
+	}
+	return "", ""
+}

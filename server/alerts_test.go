@@ -1,0 +1,143 @@
+package server
+
+import (
+	"bufio"
+	"context"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"kb/content"
+)
+
+func TestAlertRedirectsToRunbook(t *testing.T) {
+	site := newTestSite(t)
+	for _, name := range []string{"etcdNoLeader", "etcdnoleader", "ETCD_NO_LEADER", "etcd-no-leader"} {
+		res := site.get(t, "/alerts/"+name)
+		assert.Equal(t, http.StatusFound, res.status, name)
+		assert.Equal(t, "/runbooks/etcd/no-leader", res.header.Get("Location"), name)
+	}
+}
+
+func TestAlertCarriesLabels(t *testing.T) {
+	site := newTestSite(t)
+	res := site.get(t, "/alerts/etcdNoLeader?pod=etcd-0&namespace=kube+system&bad-name=x&mode=incident&q=%3Cb%3E")
+	require.Equal(t, http.StatusFound, res.status)
+	loc, err := url.Parse(res.header.Get("Location"))
+	require.NoError(t, err)
+	assert.Empty(t, loc.Host)
+	assert.Equal(t, "/runbooks/etcd/no-leader", loc.Path)
+	assert.Equal(t, url.Values{"pod": {"etcd-0"}, "namespace": {"kube system"}, "mode": {"incident"}, "q": {"<b>"}}, loc.Query())
+}
+
+func TestAlertWithoutRunbook(t *testing.T) {
+	site := newTestSite(t)
+	res := site.get(t, "/alerts/EtcdDiskAlmostFull?service=etcd&severity=critical")
+	require.Equal(t, http.StatusOK, res.status)
+	assert.Contains(t, res.body, "No runbook yet for")
+	assert.Contains(t, res.body, "/runbooks/etcd/disk-full", "the closest runbook")
+	assert.Contains(t, res.body, "team-platform", "owners of the service's runbooks")
+	assert.Contains(t, res.body, "runbooks/etcd/etcddiskalmostfull.md", "the file to create")
+	assert.Contains(t, res.body, "alerts:", "the pre-filled front matter")
+	assert.Contains(t, res.body, "https://git.example.com/kb/-/new/main/runbooks/etcd?file_name=", "GitLab's new-file page")
+}
+
+func TestAlertBadNames(t *testing.T) {
+	site := newTestSite(t)
+	for _, p := range []string{
+		"/alerts/a/b", "/alerts/a%2Fb", "/alerts/..", "/alerts/%2e%2e%2fetc", "/alerts/%2F%2Fevil.example",
+		"/alerts/" + strings.Repeat("A", 10<<10), "/alerts/%3Cscript%3Ealert(1)%3C%2Fscript%3E", "/alerts/",
+		"/alerts/a%22onload%3D", "/alerts/%00",
+	} {
+		res := site.get(t, p)
+		assert.Contains(t, []int{http.StatusBadRequest, http.StatusNotFound}, res.status, p)
+		assert.Empty(t, res.header.Get("Location"), p)
+		assert.NotContains(t, res.body, "<script>alert", p)
+	}
+	res := site.get(t, "/alerts/High%20CPU%20usage?team=%3Cb%3Eops%3C%2Fb%3E")
+	assert.Equal(t, http.StatusOK, res.status, "spaces: a Grafana rule name")
+	assert.Contains(t, res.body, "&lt;b&gt;ops&lt;/b&gt;")
+	assert.NotContains(t, res.body, "<b>ops")
+}
+
+func TestAlertLabelsBounded(t *testing.T) {
+	v := url.Values{}
+	for i := range 100 {
+		v.Set("l"+strings.Repeat("x", i%5)+string(rune('a'+i%26))+strings.Repeat("y", i/26), "v")
+	}
+	v.Set("long", strings.Repeat("x", maxLabelValue+1))
+	got := alertLabels(v)
+	assert.Len(t, got, maxLabels)
+	for _, l := range got {
+		assert.NotEqual(t, "long", l.Name)
+	}
+}
+
+func TestNewFileURL(t *testing.T) {
+	src := []byte("---\ntitle: X\n---\n")
+	for _, tc := range []struct{ pattern, want, host string }{
+		{"https://gitlab.com/g/kb/-/edit/main/{path}", "https://gitlab.com/g/kb/-/new/main/runbooks/etcd?file_name=x.md", "GitLab"},
+		{"https://github.com/o/kb/edit/main/{path}", "https://github.com/o/kb/new/main/runbooks/etcd?filename=x.md&value=---%0Atitle%3A+X%0A---%0A", "GitHub"},
+		{"https://codeberg.org/o/kb/_edit/main/{path}", "https://codeberg.org/o/kb/_new/main/runbooks/etcd", "Gitea"},
+		{"https://example.com/view?file={path}", "", ""},
+		{"javascript:alert(1)//{path}", "", ""},
+	} {
+		got, host := newFileURL(tc.pattern, "runbooks/etcd/x.md", src)
+		assert.Equal(t, tc.want, got, tc.pattern)
+		assert.Equal(t, tc.host, host, tc.pattern)
+	}
+}
+
+// TestAlertsCorpus checks the done-when of issue 6: every alert of
+// alerts.tsv with a runbook redirects to it from /alerts/NAME in any case;
+// the others land on a page.
+func TestAlertsCorpus(t *testing.T) {
+	dir := filepath.Join("..", "..", "shared", "corpus", "runbooks-prometheus-operator")
+	f, err := os.Open(filepath.Join(dir, "alerts.tsv"))
+	if err != nil {
+		t.Skipf("corpus not available: %v", err)
+	}
+	defer f.Close()
+	root, err := os.OpenRoot(dir)
+	require.NoError(t, err)
+	t.Cleanup(func() { assert.NoError(t, root.Close()) })
+	lib := content.NewLibrary(root.FS(), content.Options{}, slog.New(slog.DiscardHandler))
+	require.NoError(t, lib.Load(context.Background()))
+	site := newSite(t, lib, slog.New(slog.DiscardHandler))
+	sc := bufio.NewScanner(f)
+	sc.Scan() // header
+	redirected, landed := 0, 0
+	for sc.Scan() {
+		cols := strings.Split(sc.Text(), "\t")
+		require.GreaterOrEqual(t, len(cols), 3)
+		name, rb := cols[0], cols[2]
+		if _, err := os.Stat(filepath.Join(dir, rb)); rb == "" || err != nil {
+			res := site.get(t, "/alerts/"+name)
+			assert.Equal(t, http.StatusOK, res.status, name)
+			landed++
+			continue
+		}
+		want := content.URLFor(rb)
+		for _, n := range []string{name, strings.ToLower(name), strings.ToUpper(name)} {
+			res := site.get(t, "/alerts/"+n+"?namespace=monitoring")
+			if assert.Equal(t, http.StatusFound, res.status, n) {
+				assert.Equal(t, href(want)+"?namespace=monitoring", res.header.Get("Location"), n)
+			}
+		}
+		redirected++
+	}
+	require.NoError(t, sc.Err())
+	assert.Greater(t, redirected, 50)
+	t.Logf("%d alerts redirect to their runbook, %d land on the no-runbook page", redirected, landed)
+
+	res := site.get(t, "/runbooks/kubernetes/kubepodcrashlooping")
+	assert.Equal(t, http.StatusMovedPermanently, res.status)
+	assert.Equal(t, "/runbooks/kubernetes/KubePodCrashLooping", res.header.Get("Location"))
+}
