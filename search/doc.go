@@ -55,7 +55,8 @@
 //     for longer words (0.3×).
 //  12. A quoted phrase must occur as a phrase in the title, headings,
 //     summary, body or code; stop words aside, a phrase of one word is that
-//     word.
+//     word. When no article has every phrase, their words are searched for
+//     instead (Results.PhrasesAsWords).
 //  13. Filters (type:, service:, tag: or the Query fields) select without
 //     changing scores.
 package search

@@ -66,6 +66,17 @@ type parsed struct {
 	typing            bool // the text ends inside a word: the last word may be unfinished
 }
 
+// withoutPhrases returns p with its phrases turned into plain words.
+func (p parsed) withoutPhrases() parsed {
+	out := p
+	out.items = make([]item, len(p.items))
+	for i, it := range p.items {
+		out.items[i] = item{text: it.text}
+	}
+	out.typing = false
+	return out
+}
+
 // item is a run of plain text or a quoted phrase.
 type item struct {
 	text   string

@@ -25,6 +25,9 @@ type Results struct {
 	Facets       Facets        // counts over all hits, for narrowing down
 	Took         time.Duration //
 	IgnoredWords int           // words past MaxTerms that were not searched for
+	// PhrasesAsWords is set when no article has the query's quoted phrases
+	// as written, and their words were searched for instead.
+	PhrasesAsWords bool
 	// Suggestions is set when nothing matched.
 	Suggestions *Suggestions
 }
@@ -153,6 +156,15 @@ func (x *Index) prepare(q Query) (p parsed, filters []query.Query, limit int, er
 	return p, filters, limit, nil
 }
 
+func hasPhrases(p parsed) bool {
+	for _, it := range p.items {
+		if it.phrase {
+			return true
+		}
+	}
+	return false
+}
+
 func hasWords(p parsed) bool {
 	for _, it := range p.items {
 		if len(terms(it.text)) > 0 {
@@ -217,6 +229,18 @@ func (x *Index) run(ctx context.Context, g *generation, p parsed, filters []quer
 	sr, err := g.idx.SearchInContext(ctx, req)
 	if err != nil {
 		return res, fmt.Errorf("search: %w", err)
+	}
+	if sr.Total == 0 && hasPhrases(p) {
+		// Nothing has the phrases as written (a pasted line often quotes
+		// text that differs in the runbook): search for their words.
+		p = p.withoutPhrases()
+		pl = planner{ctx: ctx, r: r, analyzer: pl.analyzer}
+		plan = pl.build(p, filters)
+		req = bleve.NewSearchRequestOptions(plan.q, max(offset+limit, facetSample), 0, false)
+		if sr, err = g.idx.SearchInContext(ctx, req); err != nil {
+			return res, fmt.Errorf("search: %w", err)
+		}
+		res.PhrasesAsWords = true
 	}
 	res.Total = int(sr.Total)
 	res.Facets = facetsOf(sr.Hits, g.entries())

@@ -58,6 +58,20 @@ func TestSearchFindsTheRightArticle(t *testing.T) {
 	}
 }
 
+func TestPhraseNobodyHasBecomesWords(t *testing.T) {
+	x := openSynced(t, Options{}, fixtures()...)
+	res, err := x.Search(context.Background(), Query{Text: `kubelet says "etcd leader missing in action"`})
+	require.NoError(t, err)
+	assert.True(t, res.PhrasesAsWords)
+	require.NotEmpty(t, res.Hits)
+	assert.Equal(t, "runbooks-etcd-etcdNoLeader", res.Hits[0].ID)
+
+	res, err = x.Search(context.Background(), Query{Text: `"losing quorum"`})
+	require.NoError(t, err)
+	assert.False(t, res.PhrasesAsWords)
+	assert.Equal(t, []string{"runbooks-etcd-etcdNoLeader"}, ids(res))
+}
+
 func TestSearchFiltersAsFields(t *testing.T) {
 	x := openSynced(t, Options{}, fixtures()...)
 	res, err := x.Search(context.Background(), Query{Text: "etcd", Type: "article"})
