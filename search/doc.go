@@ -48,8 +48,8 @@
 //  9. A runbook without alerts in its front matter answers the alert named
 //     by its file name or H1 when that is one mixed-case word (TargetDown).
 //  10. The word being typed (the last one, no space after it, three letters
-//     or more) also matches the 8 most frequent indexed words it begins, at
-//     0.6×.
+//     or more), unless it is already a word of the index, also matches the
+//     8 most frequent indexed words it begins, at 0.6×.
 //  11. A word found nowhere in the index matches the closest indexed words
 //     instead: one edit away for words of 4 to 7 letters (0.5×), two edits
 //     for longer words (0.3×).

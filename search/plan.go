@@ -222,7 +222,7 @@ func (pl *planner) word(raw string, typing bool) query.Query {
 		alts = append(alts, q)
 	}
 
-	if typing {
+	if typing && !known { // a whole word of the index is taken as typed
 		if q := pl.completions(strings.ToLower(raw), seen); q != nil {
 			alts = append(alts, q)
 		}
