@@ -20,6 +20,7 @@ type Update struct {
 	Snapshot  *Snapshot  // the published snapshot: the new one, or the current one when nothing changed
 	Published bool       // a new snapshot was published
 	Updated   []*Article // new and changed articles, by path; the unchanged ones are the very *Article of the last snapshot
+	Restyled  []*Article // articles whose HTML alone changed (code highlighted after a deferred load): the search index need not see them
 	Deleted   []string   // ids the last snapshot had and this one has not
 	Renamed   []Rename   // files moved in this load
 }
@@ -89,13 +90,15 @@ func build(ctx context.Context, in buildInput) (*Snapshot, Update, error) {
 	} else {
 		s.renderer = render.New(rkey)
 	}
+	plain := in.opts.NoHighlight || in.opts.DeferHighlight && prev == nil
 	affected := affectedPaths(prev, s)
 	outs := make([]*rendered, len(articles))
 	var toRender []int
 	for i, a := range articles {
 		if reuse {
 			src := srcs[a.Path]
-			if e, ok := prev.entries[a.Path]; ok && e.src.base.Hash == src.base.Hash && e.src.base.Unrendered == src.base.Unrendered && !linksAffected(e.out, affected) {
+			if e, ok := prev.entries[a.Path]; ok && e.src.base.Hash == src.base.Hash && e.src.base.Unrendered == src.base.Unrendered && !linksAffected(e.out, affected) &&
+				(plain || !e.out.doc.Unhighlighted) {
 				outs[i] = e.out
 				continue
 			}
@@ -104,7 +107,7 @@ func build(ctx context.Context, in buildInput) (*Snapshot, Update, error) {
 	}
 	err = parallel(ctx, len(toRender), func(j int) {
 		i := toRender[j]
-		outs[i] = renderSource(s.renderer, s, srcs[articles[i].Path])
+		outs[i] = renderSource(s.renderer, s, srcs[articles[i].Path], plain)
 	})
 	if err != nil {
 		return nil, Update{}, err
@@ -143,7 +146,11 @@ func build(ctx context.Context, in buildInput) (*Snapshot, Update, error) {
 
 	upd := Update{Snapshot: s, Renamed: renames}
 	for _, a := range articles {
-		if !kept[a] {
+		switch p := prev.lookupPath(a.Path); {
+		case kept[a]:
+		case p != nil && restyled(p, a):
+			upd.Restyled = append(upd.Restyled, a)
+		default:
 			upd.Updated = append(upd.Updated, a)
 		}
 	}
@@ -155,7 +162,7 @@ func build(ctx context.Context, in buildInput) (*Snapshot, Update, error) {
 		}
 		slices.Sort(upd.Deleted)
 	}
-	upd.Published = prev == nil || len(upd.Updated) > 0 || len(upd.Deleted) > 0 ||
+	upd.Published = prev == nil || len(upd.Updated) > 0 || len(upd.Deleted) > 0 || len(upd.Restyled) > 0 ||
 		s.Version != prev.Version || s.Commit != prev.Commit || s.siteKey != prev.siteKey ||
 		!slices.Equal(s.Warnings, prev.Warnings) || !slices.Equal(s.orphaned, prev.orphaned) ||
 		len(s.movedURLs) != len(prev.movedURLs)
@@ -420,6 +427,23 @@ func sameArticle(a, b *Article) bool {
 		a.UpdatedBy == b.UpdatedBy && a.UpdateSubject == b.UpdateSubject &&
 		commitHash(a.LastCommit) == commitHash(b.LastCommit) &&
 		slices.Equal(a.Aliases, b.Aliases) && slices.Equal(a.Warnings, b.Warnings)
+}
+
+// restyled reports whether b, built from the same source as a, differs from
+// it in its HTML alone: its code highlighted now, say. Nothing the search
+// index holds has changed.
+func restyled(a, b *Article) bool {
+	return sameArticle(a, b) && a.Doc.Title == b.Doc.Title && a.Doc.Text == b.Doc.Text && a.Doc.Code == b.Doc.Code &&
+		slices.Equal(a.Doc.Headings, b.Doc.Headings) && slices.Equal(a.Doc.Links, b.Doc.Links) &&
+		slices.Equal(a.Doc.Warnings, b.Doc.Warnings)
+}
+
+// lookupPath returns the article at p, nil when s is nil or has none.
+func (s *Snapshot) lookupPath(p string) *Article {
+	if s == nil {
+		return nil
+	}
+	return s.byPath[p]
 }
 
 func commitHash(c *Commit) string {

@@ -392,3 +392,127 @@ func TestNoMixedSnapshotsFolder(t *testing.T) {
 	wg.Wait()
 	assert.Positive(t, reused, "unchanged articles were reused")
 }
+
+// TestDeferHighlight loads with code blocks plain and highlights them in a
+// second snapshot that differs in HTML alone: the index has nothing to do.
+func TestDeferHighlight(t *testing.T) {
+	dir := writeTree(t, map[string]string{
+		"go.md":     "# Go\n\n```go\nfunc main() {}\n```\n\nSee [sh](sh.md).\n",
+		"sh.md":     "# Shell\n\n```bash\necho hi\n```\n",
+		"prose.md":  "# Prose\n\nNo code, `inline` only.\n",
+		"output.md": "# Output\n\n```output\nnot a language\n```\n",
+	})
+	lib := NewLibrary(rootFS(t, dir), Options{DeferHighlight: true}, discardLogger())
+	require.NoError(t, lib.Load(context.Background()))
+	first := lib.Snapshot()
+	for _, p := range []string{"go.md", "sh.md"} {
+		a := mustArticle(t, first, p)
+		assert.True(t, a.Doc.Unhighlighted, p)
+		assert.NotContains(t, string(a.Doc.HTML), "<span", p)
+		assert.Contains(t, string(a.Doc.HTML), `<pre class="chroma"><code class="language-`, p)
+	}
+	assert.False(t, mustArticle(t, first, "output.md").Doc.Unhighlighted, "nothing to highlight in an unknown language")
+
+	upd, err := lib.Highlight(context.Background())
+	require.NoError(t, err)
+	assert.True(t, upd.Published)
+	assert.Empty(t, upd.Updated, "the indexed form did not change")
+	assert.Empty(t, upd.Deleted)
+	assert.ElementsMatch(t, []string{"go.md", "sh.md"}, paths(upd.Restyled))
+	second := lib.Snapshot()
+	assert.Same(t, second, upd.Snapshot)
+	assert.Equal(t, first.Version, second.Version, "same content, so open pages are not told to reload")
+	for _, p := range []string{"go.md", "sh.md"} {
+		a, old := mustArticle(t, second, p), mustArticle(t, first, p)
+		assert.False(t, a.Doc.Unhighlighted, p)
+		assert.Contains(t, string(a.Doc.HTML), `<span class="`, p)
+		assert.Equal(t, old.Doc.Text, a.Doc.Text)
+		assert.Equal(t, old.Doc.Code, a.Doc.Code)
+		assert.Equal(t, old.Doc.Links, a.Doc.Links)
+		got, _ := second.ByID(a.ID)
+		assert.Same(t, a, got)
+	}
+	for _, p := range []string{"prose.md", "output.md"} {
+		assert.Same(t, mustArticle(t, first, p), mustArticle(t, second, p), "%s is reused", p)
+	}
+	assert.Equal(t, paths(first.Backlinks(mustArticle(t, first, "sh.md"))), paths(second.Backlinks(mustArticle(t, second, "sh.md"))))
+
+	upd, err = lib.Highlight(context.Background())
+	require.NoError(t, err)
+	assert.False(t, upd.Published, "nothing left to highlight")
+	assert.Same(t, second, lib.Snapshot())
+}
+
+// TestDeferHighlightThenApply: a load after the deferred one highlights
+// what is left, alongside the files that changed.
+func TestDeferHighlightThenApply(t *testing.T) {
+	dir := writeTree(t, map[string]string{
+		"a.md": "# A\n\n```go\nx := 1\n```\n",
+		"b.md": "# B\n\n```go\ny := 2\n```\n",
+	})
+	lib := NewLibrary(rootFS(t, dir), Options{DeferHighlight: true}, discardLogger())
+	require.NoError(t, lib.Load(context.Background()))
+	writeFile(t, dir, "b.md", "# B\n\n```go\ny := 3\n```\n")
+	upd := apply(t, lib, "b.md")
+	assert.Equal(t, []string{"b.md"}, paths(upd.Updated))
+	assert.Equal(t, []string{"a.md"}, paths(upd.Restyled))
+	for _, a := range lib.Snapshot().Articles {
+		assert.Contains(t, string(a.Doc.HTML), `<span class="`, a.Path)
+	}
+}
+
+// TestNoHighlight: Load with NoHighlight never highlights.
+func TestNoHighlight(t *testing.T) {
+	s, err := Load(context.Background(), fstest.MapFS{"a.md": {Data: []byte("```go\nx := 1\n```\n")}}, Options{NoHighlight: true})
+	require.NoError(t, err)
+	a := mustArticle(t, s, "a.md")
+	assert.NotContains(t, string(a.Doc.HTML), "<span")
+	assert.Contains(t, a.Doc.Code, "x := 1")
+}
+
+// TestNoMixedSnapshotsHighlight reads snapshots while Highlight replaces
+// the plain one: each has every code block plain or every one highlighted.
+func TestNoMixedSnapshotsHighlight(t *testing.T) {
+	files := map[string]string{}
+	for i := range 40 {
+		files[fmt.Sprintf("f%02d.md", i)] = fmt.Sprintf("# F%d\n\n```go\nx := %d\n```\n", i, i)
+	}
+	lib := NewLibrary(rootFS(t, writeTree(t, files)), Options{DeferHighlight: true}, discardLogger())
+	require.NoError(t, lib.Load(context.Background()))
+	var stop atomic.Bool
+	var wg sync.WaitGroup
+	var seen [2]atomic.Int64
+	for range 2 {
+		wg.Go(func() {
+			for !stop.Load() {
+				s := lib.Snapshot()
+				plain := 0
+				for _, a := range s.Articles {
+					if !strings.Contains(string(a.Doc.HTML), "<span") {
+						plain++
+					}
+				}
+				switch plain {
+				case 0:
+					seen[1].Add(1)
+				case len(s.Articles):
+					seen[0].Add(1)
+				default:
+					t.Errorf("a snapshot with %d of %d articles plain", plain, len(s.Articles))
+					stop.Store(true)
+					return
+				}
+			}
+		})
+	}
+	for seen[0].Load() == 0 && !stop.Load() {
+		time.Sleep(time.Millisecond)
+	}
+	_, err := lib.Highlight(context.Background())
+	require.NoError(t, err)
+	for seen[1].Load() == 0 && !stop.Load() {
+		time.Sleep(time.Millisecond)
+	}
+	stop.Store(true)
+	wg.Wait()
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -167,6 +168,30 @@ func (l *Library) Pull(ctx context.Context) (Update, error) {
 	return upd, l.failed(fetchErr)
 }
 
+// Highlight renders again, with highlighting, the articles that the first
+// load left with plain code blocks (Options.DeferHighlight), and publishes
+// them in one new snapshot; readers see either snapshot whole, never a mix.
+// Their HTML alone changes, so they are in Update.Restyled, not Updated. Like
+// any load it also takes in files changed since, which are in Updated. With
+// nothing left to highlight it publishes nothing.
+func (l *Library) Highlight(ctx context.Context) (Update, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	prev := l.current.Load()
+	if prev == nil || !slices.ContainsFunc(prev.Articles, func(a *Article) bool { return a.Doc.Unhighlighted }) {
+		return Update{Snapshot: prev}, nil
+	}
+	in := buildInput{files: l.files, opts: l.opts, prev: prev}
+	if l.files == nil {
+		if err := l.fromCommit(ctx, &in, prev.Commit, prev.hist); err != nil {
+			return Update{Snapshot: prev}, l.failed(err)
+		}
+	} else if l.git != nil {
+		in.hist, in.histErr = headHistory(ctx, l.git, prev.hist)
+	}
+	return l.publish(ctx, in)
+}
+
 // fromCommit sets in to read commit: its files, and its history, read
 // again or extended from since.
 func (l *Library) fromCommit(ctx context.Context, in *buildInput, commit string, since *history) error {
@@ -204,6 +229,8 @@ func (l *Library) publish(ctx context.Context, in buildInput) (Update, error) {
 	if in.prev == nil || in.full {
 		l.logWarnings(s)
 		l.log.Info("content loaded", "count", len(s.Articles), "warnings", s.WarningCount(), "dur", s.LoadTime.Round(time.Millisecond), "version", s.Version, "commit", short(s.Commit))
+	} else if len(upd.Restyled) > 0 && len(upd.Updated)+len(upd.Deleted)+len(upd.Renamed) == 0 {
+		l.log.Info("code highlighted", "count", len(upd.Restyled), "dur", s.LoadTime.Round(time.Millisecond), "version", s.Version, "commit", short(s.Commit))
 	} else {
 		for _, a := range upd.Updated {
 			for _, w := range a.Warnings {
@@ -309,6 +336,6 @@ func (l *Library) ArticleAt(ctx context.Context, commit, p string) (*Article, er
 	}
 	src := parseArticle(file{path: p, size: int64(len(data))}, data[:min(int64(len(data)), maxSize+1)], nil, maxSize)
 	a := src.instance()
-	finish(a, renderSource(s.renderer, s, src))
+	finish(a, renderSource(s.renderer, s, src, l.opts.NoHighlight))
 	return a, nil
 }

@@ -31,6 +31,15 @@ type Options struct {
 	// the last 5,000 commits keep their old paths and URLs, and History works.
 	// The files are still read from the folder; NewGitLibrary reads commits.
 	Git *GitRepo
+	// NoHighlight writes code blocks without syntax highlighting, which is
+	// most of the cost of rendering code-heavy content: for kb check and kb
+	// index, which never show the HTML.
+	NoHighlight bool
+	// DeferHighlight makes the first load of a Library write code blocks
+	// without highlighting, so that it is published sooner; Library.Highlight
+	// then renders the articles concerned again, highlighted, and publishes
+	// them as one new snapshot. Any later load highlights them too.
+	DeferHighlight bool
 }
 
 // maxSiteFile bounds kb.yaml.
@@ -396,15 +405,15 @@ type rendered struct {
 	warnings   []Warning // positioned in the file
 }
 
-// renderSource renders the body of src, which is the file at p, resolving its
-// links against links.
-func renderSource(r *render.Renderer, links render.Resolver, src *source) *rendered {
+// renderSource renders the body of src, resolving its links against links;
+// with plain, code blocks are not highlighted.
+func renderSource(r *render.Renderer, links render.Resolver, src *source, plain bool) *rendered {
 	out := &rendered{}
 	a := src.base
 	if a.Unrendered != "" {
 		return out
 	}
-	doc, err := r.Render(render.Input{Path: a.Path, Source: src.body, Links: links})
+	doc, err := r.Render(render.Input{Path: a.Path, Source: src.body, Links: links, NoHighlight: plain})
 	var le *render.LimitError
 	switch {
 	case errors.As(err, &le):

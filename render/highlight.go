@@ -97,16 +97,22 @@ func lexerIndex() map[string]chroma.Lexer {
 	return index
 }
 
+// plainAttr marks a code block that process decided to write without
+// highlighting (Input.NoHighlight). Markdown cannot set it.
+const plainAttr = "kb-plain"
+
+// highlights reports whether highlight would try code of size bytes in lang.
+func (h *highlighter) highlights(lang string, size int) bool {
+	return lang != "" && size <= maxHighlight && h.lexers[lang] != nil
+}
+
 // highlight returns the HTML for code in lang, and false when it is not to
 // be highlighted (unknown language, too large, or chroma failed).
 func (h *highlighter) highlight(lang string, code []byte) (string, bool) {
-	if lang == "" || len(code) > maxHighlight {
+	if !h.highlights(lang, len(code)) {
 		return "", false
 	}
 	l := h.lexers[lang]
-	if l == nil {
-		return "", false
-	}
 	key := codeKey{
 		lexer: l.Config().Name,
 		h1:    maphash.Bytes(h.seed[0], code),

@@ -110,7 +110,9 @@ func (r *htmlRenderer) codeBlock(w util.BufWriter, src []byte, node ast.Node, en
 	}
 	_ = w.WriteByte('>')
 	code := blockText(node, src)
-	if s, ok := r.code.highlight(lang, code); ok {
+	if _, plain := node.AttributeString(plainAttr); plain {
+		html.DefaultWriter.RawWrite(w, code)
+	} else if s, ok := r.code.highlight(lang, code); ok {
 		_, _ = w.WriteString(s)
 	} else {
 		html.DefaultWriter.RawWrite(w, code)

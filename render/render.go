@@ -49,6 +49,12 @@ type Input struct {
 	Path   string   // root-relative slash path of the source, e.g. "runbooks/etcd/no-leader.md"
 	Source []byte   // Markdown, front matter already removed
 	Links  Resolver // nil: relative links are resolved but never reported broken
+	// NoHighlight writes code blocks without highlighting, in the same
+	// wrapper markup, and sets Doc.Unhighlighted when one would have been
+	// highlighted. Highlighting is most of the cost of rendering code-heavy
+	// documents the Renderer has not seen; Text, Code, Headings, Links and
+	// Warnings are the same either way.
+	NoHighlight bool
 }
 
 // Doc is a rendered document.
@@ -60,6 +66,10 @@ type Doc struct {
 	Code     string    // text of code blocks and code spans for the search index
 	Links    []Link    // every outgoing link and image, in document order
 	Warnings []Warning // broken links, neutralised URLs and other problems
+	// Unhighlighted is true when Input.NoHighlight left a code block plain
+	// that would otherwise be highlighted: rendering again without it
+	// changes HTML alone.
+	Unhighlighted bool
 }
 
 // Heading is one heading of a document.

@@ -2,6 +2,7 @@ package render_test
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -262,9 +263,21 @@ func TestCodeBlocks(t *testing.T) {
 			assert.NotContains(t, html, "style=")
 			assert.NotEmpty(t, doc.Code)
 			assert.NotContains(t, doc.Text, strings.TrimSpace(doc.Code), "code stays out of the prose")
+			assert.False(t, doc.Unhighlighted)
+
+			// Deferred: the same page without the token spans, and the same
+			// text, code, headings and links for the search index.
+			plain := renderWith(t, render.New(render.Options{}), render.Input{Path: testPath, Source: []byte(tt.src), Links: testSite, NoHighlight: true})
+			assert.Equal(t, spanRE.ReplaceAllString(html, ""), string(plain.HTML))
+			assert.Equal(t, tt.highlight, plain.Unhighlighted, "Unhighlighted says whether highlighting would change the HTML")
+			plain.HTML, plain.Unhighlighted, doc.HTML = nil, false, nil
+			assert.Equal(t, doc, plain)
 		})
 	}
 }
+
+// spanRE matches chroma's token spans.
+var spanRE = regexp.MustCompile(`</?span[^>]*>`)
 
 func TestTextAndCode(t *testing.T) {
 	doc := renderDoc(t, `# Etcd has no leader

@@ -23,6 +23,7 @@ type state struct {
 	pc    parser.Context // of the parse, for the linkify parser
 
 	linkifier parser.InlineParser // goldmark's, shared (linkify.go)
+	highlight *highlighter        // the Renderer's, to tell which code blocks it would highlight
 	inLink    int                 // depth of links and images being walked
 
 	// Parse-time guards (limits.go).
@@ -40,11 +41,12 @@ type state struct {
 	anchors   []anchorRef
 
 	// The Doc.
-	title      string
-	headings   []Heading
-	links      []Link
-	warnings   []Warning
-	text, code textBuilder
+	title         string
+	unhighlighted bool
+	headings      []Heading
+	links         []Link
+	warnings      []Warning
+	text, code    textBuilder
 }
 
 // anchorRef is a link to a fragment of this document, checked once every
@@ -60,6 +62,7 @@ func newState(r *Renderer, in Input, src []byte, pc parser.Context) *state {
 		opts:      r.opts,
 		pc:        pc,
 		linkifier: r.linkifier,
+		highlight: r.code,
 		in:        in,
 		src:       src,
 		dir:       dir,
@@ -133,6 +136,9 @@ func (st *state) visit(node ast.Node, entering bool) (ast.WalkStatus, error) {
 		st.code.newline()
 		return ast.WalkSkipChildren, nil
 	case *ast.FencedCodeBlock, *ast.CodeBlock:
+		if f, ok := n.(*ast.FencedCodeBlock); ok && st.in.NoHighlight {
+			st.deferHighlight(f)
+		}
 		lines := n.Lines()
 		for i := range lines.Len() {
 			seg := lines.At(i)
@@ -161,6 +167,22 @@ func (st *state) visit(node ast.Node, entering bool) (ast.WalkStatus, error) {
 	return ast.WalkContinue, nil
 }
 
+// deferHighlight marks a fenced code block that the renderer would
+// highlight to be written plain (Input.NoHighlight).
+func (st *state) deferHighlight(n *ast.FencedCodeBlock) {
+	lang := strings.ToLower(string(n.Language(st.src)))
+	size := 0
+	lines := n.Lines()
+	for i := range lines.Len() {
+		seg := lines.At(i)
+		size += seg.Len()
+	}
+	if st.highlight.highlights(lang, size) {
+		n.SetAttributeString(plainAttr, true)
+		st.unhighlighted = true
+	}
+}
+
 // finish builds the Doc around the rendered HTML.
 func (st *state) finish(html []byte) *Doc {
 	sort.SliceStable(st.warnings, func(i, j int) bool { return st.warnings[i].Line < st.warnings[j].Line })
@@ -172,5 +194,7 @@ func (st *state) finish(html []byte) *Doc {
 		Code:     st.code.String(),
 		Links:    st.links,
 		Warnings: st.warnings,
+
+		Unhighlighted: st.unhighlighted,
 	}
 }
