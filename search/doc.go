@@ -52,7 +52,7 @@
 //     8 most frequent indexed words it begins, at 0.6×.
 //  11. A word found nowhere in the index matches the closest indexed words
 //     instead: one edit away for words of 4 to 7 letters (0.5×), two edits
-//     for longer words (0.3×).
+//     for words of 8 to 24 letters (0.3×).
 //  12. A quoted phrase must occur as a phrase in the title, headings,
 //     summary, body or code; stop words aside, a phrase of one word is that
 //     word. When no article has every phrase, their words are searched for

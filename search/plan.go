@@ -60,6 +60,7 @@ const (
 	minPrefixLen   = 3    // shorter words being typed are not completed
 	minAlertPrefix = 5    // shorter starts of alert names are not completed
 	minFuzzyLen    = 4    // shorter misspelt words are not corrected
+	maxFuzzyLen    = 24   // nor longer ones: their automaton is costly, and their parts match anyway
 )
 
 // planner turns a parsed query into a bleve query, looking words up in the
@@ -465,7 +466,8 @@ func (pl *planner) completions(prefix string, skip map[string]bool) query.Query 
 }
 
 // corrections matches the indexed words within one edit (words of 4 to 7
-// letters) or two edits (longer words) of a word found nowhere in the index.
+// letters) or two edits (8 to 24 letters) of a word found nowhere in the
+// index.
 func (pl *planner) corrections(tok string, runes int) query.Query {
 	cands := pl.fuzzyIn(fuzzyFields(), tok, runes)
 	if len(cands) == 0 {
@@ -489,7 +491,7 @@ func (pl *planner) corrections(tok string, runes int) query.Query {
 // fuzzyIn returns the closest words to tok in the dictionaries of fields,
 // nearest and most frequent first.
 func (pl *planner) fuzzyIn(fields []string, tok string, runes int) []candidate {
-	if runes < minFuzzyLen {
+	if runes < minFuzzyLen || runes > maxFuzzyLen {
 		return nil
 	}
 	fr, ok := pl.r.(index.IndexReaderFuzzy)
