@@ -37,7 +37,7 @@ type labelParam struct {
 // a Prometheus label name ([A-Za-z_][A-Za-z0-9_]*) and whose value is valid
 // UTF-8 without control characters, at most maxLabels of them, sorted by
 // name. Values are kept as written; they are only ever shown escaped.
-// "mode" is kb's own parameter, never a label.
+// "mode" and "helped" are kb's own parameters, never labels.
 func alertLabels(q url.Values) []labelParam {
 	var out []labelParam
 	for _, name := range slices.Sorted(func(yield func(string) bool) {
@@ -51,7 +51,7 @@ func alertLabels(q url.Values) []labelParam {
 			break
 		}
 		v := q[name]
-		if name == "mode" || !labelName(name) || len(v) == 0 {
+		if name == "mode" || name == "helped" || !labelName(name) || len(v) == 0 {
 			continue
 		}
 		val := v[0]

@@ -60,6 +60,9 @@ func (s *Server) content(c *echo.Context) error {
 // article serves the page of a. An index article (runbooks/_index.md) is its
 // folder's page and lists the folder too.
 func (s *Server) article(c *echo.Context, snap *content.Snapshot, a *content.Article) error {
+	if c.Request().URL.RawQuery != "" {
+		return s.articleQuery(c, snap, a) // incident view, alert labels
+	}
 	b, err := s.articlePageFor(c.Request().Context(), snap, a)
 	if err != nil {
 		return err

@@ -104,6 +104,7 @@ func TestOpenAPI(t *testing.T) {
 		{"GET", "/api/v1/articles/etcd-no-leader", "/api/v1/articles/{id}", "", nil, 200},
 		{"GET", "/api/v1/articles/nope", "/api/v1/articles/{id}", "", nil, 404},
 		{"GET", "/api/v1/articles/etcd-no-leader/tickets", "/api/v1/articles/{id}/tickets", "", nil, 200},
+		{"POST", "/api/v1/articles/etcd-no-leader/helpful", "/api/v1/articles/{id}/helpful", "", nil, 503}, // this test server stores no feedback
 		{"GET", "/api/v1/tickets/jira/OPS-1", "/api/v1/tickets/{system}/{key}", "", nil, 200},
 		{"GET", "/api/v1/tickets/Jira/OPS-1", "/api/v1/tickets/{system}/{key}", "", nil, 400},
 		{"POST", "/api/v1/hooks/jira", "/api/v1/hooks/{source}", string(hook), signed("jira", hookSecret, hook), 200},

@@ -41,6 +41,7 @@ func (s *Server) routes(e *echo.Echo) {
 	e.GET("/api/v1/articles", s.listArticles)
 	e.GET("/api/v1/articles/:id", s.getArticle)
 	e.GET("/api/v1/articles/:id/tickets", s.getArticleTickets)
+	e.POST("/api/v1/articles/:id/helpful", s.helpful) // "this helped": same-origin only, anonymous
 	e.GET("/api/v1/tickets/:system/:key", s.getTicket)
 	e.POST("/api/v1/hooks/git", s.gitHook) // a push: fetch the content at once
 	e.POST("/api/v1/hooks/:source", s.webhook)

@@ -33,6 +33,8 @@ type Deps struct {
 	WebhookSecrets map[string]string
 	// APIReadToken requires a token (any scope) for reads under /api/ too.
 	APIReadToken bool
+	// Feedback stores "this helped" counts; nil hides the button.
+	Feedback FeedbackStore
 
 	// Live makes open pages reload by themselves when their content changes
 	// (kb serve --watch): pages listen to GET /api/v1/events.
@@ -62,6 +64,9 @@ type Server struct {
 	webhookSecrets map[string]string
 	apiReadToken   bool
 	apiDoc         *blob // /api/v1/openapi.json
+
+	feedback FeedbackStore
+	xorigin  *http.CrossOriginProtection // refuses cross-site form posts ("this helped")
 }
 
 // errNotLoaded is returned while the library has no snapshot yet.
@@ -102,6 +107,7 @@ func New(d Deps) (*Server, error) {
 	s.links, s.linksErr, s.linkVer = d.Links, d.LinksErr, newLinkVersions()
 	s.webhookSecrets, s.apiReadToken = maps.Clone(d.WebhookSecrets), d.APIReadToken
 	s.apiDoc = newBlob(openAPIDocument, s.hdr.json, s.hdr.noCache)
+	s.feedback, s.xorigin = d.Feedback, http.NewCrossOriginProtection()
 	s.echo = echo.NewWithConfig(echo.Config{
 		Logger:           s.log,
 		HTTPErrorHandler: s.handleError,

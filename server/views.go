@@ -26,6 +26,7 @@ type layout struct {
 	Crumbs      []link // breadcrumbs between Home and the page
 	Query       string // pre-filled text of the search box
 	Live        bool   // the page reloads itself when its content changes
+	Mode        string // "incident" for the compact incident view (a class on body); "" otherwise
 }
 
 // link is a labelled URL.
@@ -99,6 +100,10 @@ type articlePage struct {
 
 	Tickets *ticketsBlock // the tickets the article solved; nil when the links store is unavailable
 	OEmbed  string        // the oEmbed URL of the article, for the discovery link
+
+	Review      reviewState // last review, when the next is due, whether it is overdue
+	HelpfulURL  string      // where "this helped" posts; "" when feedback is not stored
+	IncidentURL string      // the incident view of the page (or the normal view, in incident mode)
 }
 
 // tocEntry is one line of the table of contents.
@@ -377,6 +382,7 @@ func (s *Server) articleView(snap *content.Snapshot, a *content.Article) article
 		p.Commit = &link{Text: c.Short, URL: href(a.URL + "/history/" + c.Hash)}
 	}
 	p.Description = a.Summary
+	s.runbookView(snap, a, &p)
 	dir := a.Folder()
 	if isIndex(a) {
 		if f, ok := snap.Folder(dir); ok {

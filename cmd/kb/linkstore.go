@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"kb/feedback"
 	"kb/tickets"
 	"kb/webhook"
 )
@@ -15,14 +16,16 @@ import (
 // problem (a damaged or foreign file, a schema from a newer kb, no access)
 // is not: kb serves pages and search, the link API answers 503, /readyz names
 // the problem, and the file is left exactly as it is for an operator.
-func openLinks(dataDir string, log *slog.Logger) (store *tickets.Store, linksErr error, closeFn func(), err error) {
+// The "this helped" counts live in the same file (package feedback); fb is
+// nil whenever the links store is unavailable, which hides the button.
+func openLinks(dataDir string, log *slog.Logger) (store *tickets.Store, fb *feedback.Store, linksErr error, closeFn func(), err error) {
 	db, err := openDB(dataDir)
 	switch {
 	case errors.Is(err, errLocked):
-		return nil, nil, nil, err
+		return nil, nil, nil, nil, err
 	case err != nil:
 		log.Error("ticket links unavailable; serving pages and search, the link API answers 503. Restore the file from a backup (kb links import)", "err", err)
-		return nil, err, func() {}, nil
+		return nil, nil, err, func() {}, nil
 	}
 	store, err = tickets.Open(db)
 	if err != nil {
@@ -30,9 +33,13 @@ func openLinks(dataDir string, log *slog.Logger) (store *tickets.Store, linksErr
 			log.Warn("closing the links database", "err", cerr)
 		}
 		log.Error("ticket links unavailable; serving pages and search, the link API answers 503", "err", err)
-		return nil, err, func() {}, nil
+		return nil, nil, err, func() {}, nil
 	}
-	return store, nil, func() {
+	if fb, err = feedback.Open(db); err != nil {
+		log.Warn("feedback unavailable; article pages show no \"this helped\" button", "err", err)
+		fb = nil
+	}
+	return store, fb, nil, func() {
 		if err := db.Close(); err != nil {
 			log.Error("closing the links database", "err", err)
 		}

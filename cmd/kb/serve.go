@@ -35,7 +35,7 @@ const (
 func serve(ctx context.Context, cfg config, stderr io.Writer) error {
 	log := newLogger(cfg, stderr)
 	// The links database first: a second kb on the same --data stops here, at once.
-	store, linksErr, closeLinks, err := openLinks(cfg.Data, log.With("component", "links"))
+	store, fb, linksErr, closeLinks, err := openLinks(cfg.Data, log.With("component", "links"))
 	if err != nil {
 		return err
 	}
@@ -43,6 +43,10 @@ func serve(ctx context.Context, cfg config, stderr io.Writer) error {
 	var links server.LinkStore // a nil *tickets.Store must stay a nil interface
 	if store != nil {
 		links = store
+	}
+	var fbStore server.FeedbackStore // likewise
+	if fb != nil {
+		fbStore = fb
 	}
 	theme, err := themes.Open(cfg.Theme)
 	if err != nil {
@@ -101,6 +105,7 @@ func serve(ctx context.Context, cfg config, stderr io.Writer) error {
 		Live: live, GitPush: gitPush,
 		Library: lib, Theme: theme, Search: searcher, Logger: log.With("component", "http"), Version: version,
 		Links: links, LinksErr: linksErr, WebhookSecrets: cfg.WebhookSecrets, APIReadToken: cfg.APIReadToken,
+		Feedback: fbStore,
 	})
 	if err != nil {
 		return err

@@ -351,3 +351,90 @@
     }
   }
 })();
+
+// Runbooks: checklists whose ticks are kept per incident, and "this helped"
+// without leaving the page. Reading never needs this.
+(function () {
+  "use strict";
+
+  // ---- checklists: task-list items, ticks in localStorage ----
+  // One incident is one runbook with one set of alert labels: the key is the
+  // page's path and its sorted query parameters (mode and helped left out).
+  var items = document.querySelectorAll(".prose li.task-list-item > input[type=checkbox]");
+  var bar = document.querySelector(".checklist-bar");
+  if (items.length && bar) {
+    var params = [];
+    location.search.replace(/^\?/, "").split("&").forEach(function (p) {
+      if (!p) return;
+      var name = decodeURIComponent(p.split("=")[0].replace(/\+/g, " "));
+      if (name !== "mode" && name !== "helped") params.push(p);
+    });
+    params.sort();
+    var key = "kb.checklist:" + location.pathname + "?" + params.join("&");
+    var ticks = {};
+    try { ticks = JSON.parse(localStorage.getItem(key) || "{}") || {}; } catch (e) { ticks = {}; }
+    var count = bar.querySelector(".checklist-count");
+    var sync = function () {
+      var done = 0;
+      for (var i = 0; i < items.length; i++) {
+        items[i].checked = !!ticks[i];
+        items[i].parentNode.classList.toggle("done", !!ticks[i]);
+        if (ticks[i]) done++;
+      }
+      if (count) count.textContent = done + " of " + items.length + " steps done";
+    };
+    var save = function () {
+      try {
+        if (Object.keys(ticks).length) localStorage.setItem(key, JSON.stringify(ticks));
+        else localStorage.removeItem(key);
+      } catch (e) { /* private mode: ticks last as long as the page */ }
+    };
+    for (var i = 0; i < items.length; i++) {
+      (function (n) {
+        var box = items[n];
+        box.disabled = false;
+        box.setAttribute("aria-label", "Done: " + box.parentNode.textContent.trim());
+        box.addEventListener("change", function () {
+          if (box.checked) ticks[n] = 1; else delete ticks[n];
+          save();
+          sync();
+        });
+      })(i);
+    }
+    bar.hidden = false;
+    bar.querySelector(".checklist-reset").addEventListener("click", function () {
+      ticks = {};
+      save();
+      sync();
+    });
+    sync();
+  }
+
+  // ---- "this helped" without a page load ----
+  var form = document.getElementById("helpful");
+  if (form && window.fetch) {
+    var status = form.querySelector(".helpful-status");
+    var button = form.querySelector("button");
+    var done = "kb.helped:" + form.getAttribute("action");
+    try {
+      if (localStorage.getItem(done)) {
+        button.disabled = true;
+        if (status) status.textContent = "You said this helped. Thanks.";
+      }
+    } catch (e) { /* no storage: the button stays */ }
+    form.addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      button.disabled = true;
+      fetch(form.getAttribute("action"), { method: "POST", credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (r) {
+          if (!r.ok) throw new Error(r.status);
+          try { localStorage.setItem(done, "1"); } catch (e) { /* ignore */ }
+          if (status) status.textContent = "Thanks: recorded that this helped.";
+        })
+        .catch(function () {
+          button.disabled = false;
+          if (status) status.textContent = "Could not record it; try again.";
+        });
+    });
+  }
+})();
