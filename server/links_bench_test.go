@@ -282,3 +282,57 @@ func BenchmarkTicketLookup(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkArticlePageAfterLink measures what a link write costs the next
+// view of the article's page: "kb" renders the page again each time (as
+// after a write: template, 5 tickets read from the store, gzip), "bare"
+// serves it from the page cache as every later view does.
+func BenchmarkArticlePageAfterLink(b *testing.B) {
+	site := newBenchSite(b, filepath.Join(b.TempDir(), "kb.db"), false)
+	for i := range 20 {
+		if _, _, err := site.store.Add(context.Background(), tickets.Link{
+			Ticket:    tickets.Ticket{System: "jira", Key: fmt.Sprintf("OPS-%d", i), URL: "https://acme.atlassian.net/browse/OPS-1", Title: "etcd lost its leader"},
+			ArticleID: "etcd-no-leader", LinkedBy: "bench",
+		}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	theme, err := themes.Open("")
+	if err != nil {
+		b.Fatal(err)
+	}
+	root, err := os.OpenRoot("testdata/site")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { root.Close() })
+	lib := content.NewLibrary(root.FS(), content.Options{}, slog.New(slog.DiscardHandler))
+	if err := lib.Load(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	srv, err := New(Deps{Library: lib, Theme: theme, Logger: slog.New(slog.DiscardHandler), Links: site.store})
+	if err != nil {
+		b.Fatal(err)
+	}
+	h := srv.Handler()
+	for _, bc := range []struct {
+		name  string
+		stale bool
+	}{{"kb", true}, {"bare", false}} {
+		b.Run(bc.name, func(b *testing.B) {
+			req := httptest.NewRequest(http.MethodGet, "/runbooks/etcd/no-leader", nil)
+			req.Header.Set("Accept-Encoding", "gzip")
+			b.ReportAllocs()
+			for b.Loop() {
+				if bc.stale {
+					srv.linkVer.bump("etcd-no-leader")
+				}
+				w := httptest.NewRecorder()
+				h.ServeHTTP(w, req)
+				if w.Code != http.StatusOK {
+					b.Fatalf("status %d", w.Code)
+				}
+			}
+		})
+	}
+}
