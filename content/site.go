@@ -27,6 +27,7 @@ type Site struct {
 	Owners       []string          `yaml:"owners"`        // default owners of new articles
 	EmbedOrigins []string          `yaml:"embed_origins"` // origins allowed to frame /embed/
 	Secrets      map[string]string `yaml:"webhook_secrets"`
+	Rules        []string          `yaml:"rules"` // Prometheus rule files inside the content root, for /reports/coverage
 }
 
 // DefaultMaxSize is the size cap of a Markdown file when kb.yaml sets none.
@@ -54,7 +55,7 @@ func ParseSite(src []byte) (Site, []Warning) {
 		warn(m.Line, "kb.yaml must be a mapping of settings, such as title: Our runbooks")
 		return s, warns
 	}
-	known := []string{"title", "base_url", "edit_url", "unsafe_html", "max_size", "review_every", "owners", "embed_origins", "webhook_secrets"}
+	known := []string{"title", "base_url", "edit_url", "unsafe_html", "max_size", "review_every", "owners", "embed_origins", "webhook_secrets", "rules"}
 	for i := 0; i+1 < len(m.Content); i += 2 {
 		k, v := m.Content[i], m.Content[i+1]
 		if !slices.Contains(known, k.Value) {

@@ -401,6 +401,8 @@
         });
       })(i);
     }
+    var list = items[0].closest("ul, ol");
+    if (list) list.parentNode.insertBefore(bar, list); // the bar sits above the first checklist
     bar.hidden = false;
     bar.querySelector(".checklist-reset").addEventListener("click", function () {
       ticks = {};
