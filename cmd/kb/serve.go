@@ -77,13 +77,17 @@ func serve(ctx context.Context, cfg config, stderr io.Writer) error {
 	bg, stopBG := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	defer func() { stopBG(); wg.Wait() }() // before idx.Close, deferred earlier
-	if idx != nil {
-		wg.Go(func() {
-			if err := idx.Sync(bg, lib.Snapshot()); err != nil && bg.Err() == nil {
-				log.Error("search index build failed; search falls back to titles", "err", err)
-			}
-		})
-	}
+	// In the background, one after the other so that the plain snapshot is
+	// garbage before the index build begins: code blocks are highlighted (the
+	// first load left them plain, content.Options.DeferHighlight, so serving
+	// begins sooner; the new snapshot differs in HTML alone), then the index
+	// is built or brought up to date to the snapshot served.
+	wg.Go(func() {
+		_, _ = lib.Highlight(bg) // a failure is logged by the library, which keeps serving the plain snapshot
+		if idx != nil {
+			syncIndex(bg, idx, lib, log)
+		}
+	})
 	// Live content: a watched folder, or pulls of a git ref. Each published
 	// snapshot updates exactly the changed articles in the index.
 	live := src.watchDir != "" && cfg.Watch
@@ -161,7 +165,7 @@ type source struct {
 // openSource opens the content: the built-in example, a folder (with its
 // git history when it is in a repository), or the commits of --git-ref.
 func openSource(ctx context.Context, cfg config, log *slog.Logger) (source, error) {
-	opts := content.Options{MaxSize: cfg.MaxSize}
+	opts := content.Options{MaxSize: cfg.MaxSize, DeferHighlight: true}
 	if cfg.GitRef != "" {
 		repo, err := content.OpenGit(ctx, cfg.Content, cfg.GitRef)
 		if err != nil {
@@ -225,6 +229,25 @@ func pullContent(ctx context.Context, interval time.Duration, pushed <-chan stru
 			continue // logged by the library; the last good content stays
 		}
 		reindex(ctx, idx, upd, log)
+	}
+}
+
+// syncIndex builds the index or brings it up to date with the snapshot
+// served, again as long as a newer one was published meanwhile: a live
+// reload may have synced a newer snapshot before this sync wrote an older one.
+func syncIndex(ctx context.Context, idx *search.Index, lib *content.Library, log *slog.Logger) {
+	for snap := lib.Snapshot(); ; {
+		if err := idx.Sync(ctx, snap); err != nil {
+			if ctx.Err() == nil {
+				log.Error("search index build failed; search falls back to titles", "err", err)
+			}
+			return
+		}
+		next := lib.Snapshot()
+		if next == snap {
+			return
+		}
+		snap = next
 	}
 }
 
