@@ -89,6 +89,12 @@ func buildCoverage(snap *content.Snapshot) *coverageReport {
 	r.Configured = len(r.Files) > 0
 	if read > 0 {
 		rep := alertrules.Coverage(snap, rules)
+		// JSON clients get [] rather than null for an empty list.
+		rep.Missing = nonNil(rep.Missing)
+		rep.Orphaned = nonNil(rep.Orphaned)
+		rep.BrokenURLs = nonNil(rep.BrokenURLs)
+		rep.Unchecked = nonNil(rep.Unchecked)
+		rep.Found = nonNil(rep.Found)
 		r.Report = &rep
 		for _, m := range rep.Missing {
 			r.MissingURL[m.Alert] = "/alerts/" + url.PathEscape(m.Alert)
@@ -128,4 +134,12 @@ func readRuleFile(files fs.FS, p string) ([]byte, error) {
 		return nil, fmt.Errorf("%s: larger than %d bytes", p, maxRuleFile)
 	}
 	return src, nil
+}
+
+// nonNil returns s, or an empty slice for nil.
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
 }
