@@ -26,8 +26,8 @@
 // Every rule is general; none names a query, an article or a corpus.
 //
 //  1. A word counts by where it is found: title and alert names 4×, joined
-//     identifier parts 2.5×, headings and summary 2×, tags, service and
-//     folder names 1.5×, body 1×, code 0.7× (BM25 within each field).
+//     identifier parts 2.5×, the outline (headings, summary, tags, service,
+//     folder names) 2×, body 1×, code 0.7× (BM25 within each field).
 //  2. Articles that match more of the query's words rank higher: each
 //     article's score is scaled by the share of the query's words it matches.
 //  3. A word found in more fields of an article counts more than a word
@@ -37,7 +37,7 @@
 //  5. An identifier (CamelCase, snake_case, kebab-case, dotted.name, x509)
 //     matches as written, as its parts joined into one lower-case word, and
 //     through its parts of two or more characters, each counting like a word
-//     of its own, in titles, alert names, headings and summaries.
+//     of its own, in titles, alert names and outlines.
 //  6. A title or alert name also matches any run of its adjacent parts
 //     written as one word ("crashlooping" finds KubePodCrashLooping).
 //  7. A query word, or the whole query, that is an alert name (ignoring case,
@@ -53,8 +53,8 @@
 //  11. A word found nowhere in the index matches the closest indexed words
 //     instead: one edit away for words of 4 to 7 letters (0.5×), two edits
 //     for words of 8 to 24 letters (0.3×).
-//  12. A quoted phrase must occur as a phrase in the title, headings,
-//     summary, body or code; stop words aside, a phrase of one word is that
+//  12. A quoted phrase must occur as a phrase in the title, outline, body
+//     or code; stop words aside, a phrase of one word is that
 //     word. When no article has every phrase, their words are searched for
 //     instead (Results.PhrasesAsWords).
 //  13. Filters (type:, service:, tag: or the Query fields) select without

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"hash"
 	"path"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -46,7 +47,8 @@ func newDocument(a *content.Article) document {
 	}
 	set(fieldAlert, keys)
 
-	set(fieldSummary, withIdents(a.Summary))
+	// The outline says what the article is about beside its name:
+	// headings, summary, tags, service and folder names.
 	var heads []string
 	for _, hd := range a.Doc.Headings {
 		if hd.Level == 1 && strings.EqualFold(hd.Text, a.Doc.Title) {
@@ -54,11 +56,13 @@ func newDocument(a *content.Article) document {
 		}
 		heads = append(heads, hd.Text)
 	}
-	headExp, _ := identExpansion(heads, false)
-	set(fieldHeadings, nonEmpty(append(heads, headExp)))
+	headExp, _ := identExpansion(append(slices.Clone(heads), a.Summary), false)
+	outline := append(append([]string{}, heads...), a.Summary, headExp)
+	outline = append(outline, a.Tags...)
+	outline = append(outline, a.Service, strings.ReplaceAll(a.Folder(), "/", " "))
+	set(fieldOutline, nonEmpty(outline))
+	set(fieldSummary, a.Summary)
 	set(fieldWords, nonEmpty([]string{strings.Join(names, " "), nameExp, strings.Join(heads, " "), strings.Join(a.Tags, " "), a.Service}))
-	meta := append(append([]string{}, a.Tags...), a.Service, strings.ReplaceAll(a.Folder(), "/", " "))
-	set(fieldMeta, nonEmpty(meta))
 	set(fieldBody, withIdents(a.Doc.Text))
 	set(fieldCode, withIdents(a.Doc.Code))
 

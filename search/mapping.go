@@ -16,26 +16,25 @@ import (
 // MappingVersion identifies the index layout: the mapping below and the way
 // documents are built from articles. An index written with another version
 // is rebuilt. Bump it with every change to either.
-const MappingVersion = 1
+const MappingVersion = 2
 
 // Fields of an indexed article.
 const (
-	fieldName     = "name"     // title, H1, alert names, their identifier parts
-	fieldWords    = "words"    // names and headings unstemmed, for "did you mean"
-	fieldJoined   = "joined"   // adjacent identifier parts joined: crashlooping
-	fieldAlert    = "alert"    // alert names, lower-cased, connectors removed (keyword)
-	fieldSummary  = "summary"  // front matter summary
-	fieldHeadings = "headings" // section headings
-	fieldMeta     = "meta"     // tags, service and folder names as words
-	fieldBody     = "body"     // prose
-	fieldCode     = "code"     // code blocks and spans
-	fieldType     = "type"     // keyword: runbook | article
-	fieldService  = "service"  // keyword
-	fieldTags     = "tags"     // keyword
-	fieldTitle    = "title"    // stored only
-	fieldURL      = "url"      // stored only
-	fieldPath     = "path"     // stored only
-	fieldSnippet  = "snip"     // stored only: the start of the body, for snippets
+	fieldName    = "name"    // title, H1, alert names, their identifier parts
+	fieldWords   = "words"   // names and headings unstemmed, for "did you mean"
+	fieldJoined  = "joined"  // adjacent identifier parts joined: crashlooping
+	fieldAlert   = "alert"   // alert names, lower-cased, connectors removed (keyword)
+	fieldSummary = "summary" // stored only: front matter summary (searched in outline)
+	fieldOutline = "outline" // headings, summary, tags, service and folder names
+	fieldBody    = "body"    // prose
+	fieldCode    = "code"    // code blocks and spans
+	fieldType    = "type"    // keyword: runbook | article
+	fieldService = "service" // keyword
+	fieldTags    = "tags"    // keyword
+	fieldTitle   = "title"   // stored only
+	fieldURL     = "url"     // stored only
+	fieldPath    = "path"    // stored only
+	fieldSnippet = "snip"    // stored only: the start of the body, for snippets
 )
 
 // Prefixes of facet values, as kept in the manifest.
@@ -107,11 +106,8 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 	add(fieldJoined, prose(false))
 	add(fieldWords, &mapping.FieldMapping{Type: "text", Analyzer: plainAnalyzer, Index: true})
 	add(fieldAlert, kw(false))
-	summary := prose(true)
-	summary.Store = true
-	add(fieldSummary, summary)
-	add(fieldHeadings, prose(true))
-	add(fieldMeta, prose(false))
+	add(fieldSummary, stored())
+	add(fieldOutline, prose(true))
 	add(fieldBody, prose(true))
 	add(fieldCode, prose(true))
 	add(fieldType, kw(true))

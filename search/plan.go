@@ -23,29 +23,27 @@ func textFields() []weighted {
 	return []weighted{
 		{fieldName, 4},
 		{fieldJoined, 2.5},
-		{fieldHeadings, 2},
-		{fieldSummary, 2},
-		{fieldMeta, 1.5},
+		{fieldOutline, 2},
 		{fieldBody, 1},
 		{fieldCode, 0.7},
 	}
 }
 
-// nameFields are the short fields that name an article: the parts of a
-// query identifier are looked up there only.
+// nameFields are the short fields that say what an article is: the parts
+// of a query identifier are looked up there only.
 func nameFields() []weighted {
-	return []weighted{{fieldName, 4}, {fieldJoined, 2.5}, {fieldHeadings, 2}, {fieldSummary, 2}, {fieldMeta, 1.5}}
+	return []weighted{{fieldName, 4}, {fieldJoined, 2.5}, {fieldOutline, 2}}
 }
 
 // prefixFields are the fields completions of the word being typed are
-// matched in: all but code and tags, whose words are rarely typed.
+// matched in: all but code, whose words are rarely typed.
 func prefixFields() []weighted {
-	return []weighted{{fieldName, 4}, {fieldJoined, 2.5}, {fieldHeadings, 2}, {fieldSummary, 2}, {fieldBody, 1}}
+	return []weighted{{fieldName, 4}, {fieldJoined, 2.5}, {fieldOutline, 2}, {fieldBody, 1}}
 }
 
 // phraseFields are the fields a quoted phrase is matched in.
 func phraseFields() []weighted {
-	return []weighted{{fieldName, 4}, {fieldHeadings, 2}, {fieldSummary, 2}, {fieldBody, 1}, {fieldCode, 0.7}}
+	return []weighted{{fieldName, 4}, {fieldOutline, 2}, {fieldBody, 1}, {fieldCode, 0.7}}
 }
 
 // Ranking constants; doc.go states the rules they implement.
@@ -365,7 +363,7 @@ func (pl *planner) analyze(s string) []string {
 
 // dictFields are the fields whose dictionaries completions are taken from.
 func dictFields() []string {
-	return []string{fieldName, fieldJoined, fieldHeadings, fieldSummary, fieldBody}
+	return []string{fieldName, fieldJoined, fieldOutline, fieldBody}
 }
 
 // fuzzyFields are the fields whose dictionaries corrections are taken from:
