@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -34,6 +35,9 @@ const (
 // serve runs the HTTP server until ctx ends, then shuts it down gracefully.
 func serve(ctx context.Context, cfg config, stderr io.Writer) error {
 	log := newLogger(cfg, stderr)
+	if cfg.MemoryLimit > 0 {
+		defer debug.SetMemoryLimit(debug.SetMemoryLimit(cfg.MemoryLimit))
+	}
 	// The links database first: a second kb on the same --data stops here, at once.
 	store, fb, linksErr, closeLinks, err := openLinks(cfg.Data, log.With("component", "links"))
 	if err != nil {

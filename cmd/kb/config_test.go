@@ -1,0 +1,39 @@
+package main
+
+import (
+	"io"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestMemoryLimit(t *testing.T) {
+	tests := []struct {
+		name    string
+		args    []string
+		env     map[string]string
+		want    int64
+		wantErr bool
+	}{
+		{name: "default", want: 320 << 20},
+		{name: "flag", args: []string{"--memory-limit", "1GiB"}, want: 1 << 30},
+		{name: "environment", env: map[string]string{"KB_MEMORY_LIMIT": "512MiB"}, want: 512 << 20},
+		{name: "off", args: []string{"--memory-limit", "0"}, want: 0},
+		{name: "GOMEMLIMIT wins over the default", env: map[string]string{"GOMEMLIMIT": "2GiB"}, want: 0},
+		{name: "but not over the flag", args: []string{"--memory-limit", "256MiB"}, env: map[string]string{"GOMEMLIMIT": "2GiB"}, want: 256 << 20},
+		{name: "too small", args: []string{"--memory-limit", "1MiB"}, wantErr: true},
+		{name: "not a size", args: []string{"--memory-limit", "lots"}, wantErr: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, err := parseConfig("serve", tt.args, env(tt.env), io.Discard)
+			if tt.wantErr {
+				assert.ErrorContains(t, err, "--memory-limit")
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, cfg.MemoryLimit)
+		})
+	}
+}
