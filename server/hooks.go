@@ -44,7 +44,9 @@ func (s *Server) webhookSecret(snap *content.Snapshot, source string) []byte {
 // Its signature or shared secret is checked on the raw body first (401 and
 // nothing stored when wrong); then every resolved ticket gets a link to each
 // article its texts refer to, or becomes a knowledge gap when none resolves.
-// A delivery is recorded once: a retry answers 200 with duplicate true.
+// References on a ticket that is not resolved yet (a PagerDuty note) are
+// remembered and count when it is. A delivery is recorded once: a retry
+// answers 200 with duplicate true.
 func (s *Server) webhook(c *echo.Context) error {
 	store, err := s.linksAvailable()
 	if err != nil {
@@ -69,16 +71,33 @@ func (s *Server) webhook(c *echo.Context) error {
 	}
 	rec := tickets.Delivery{Source: source, ID: d.ID}
 	out := hookResult{Source: source, Delivery: d.ID, Tickets: []hookTicket{}}
+	ctx := c.Request().Context()
 	for _, r := range d.Tickets {
 		t := hookTicket{System: r.Ticket.System, Key: r.Ticket.Key, Resolved: r.Resolved, Linked: []string{}}
-		if !r.Resolved {
-			out.Tickets = append(out.Tickets, t) // links come with the resolution
+		refs := make([]string, 0, len(r.Refs))
+		for _, ref := range r.Refs {
+			refs = append(refs, ref.String())
+		}
+		if !r.Resolved { // links come with the resolution; until then kb remembers what the ticket named
+			if len(refs) > 0 {
+				rec.Mentions = append(rec.Mentions, tickets.Mention{Ticket: r.Ticket, Refs: refs})
+			}
+			out.Tickets = append(out.Tickets, t)
 			continue
 		}
-		for _, ref := range r.Refs {
-			a, anchor, ok := snap.Resolve(ref.String())
+		earlier, err := store.Mentions(ctx, r.Ticket.System, r.Ticket.Key)
+		if err != nil {
+			return storeError(err)
+		}
+		for _, ref := range earlier {
+			if !slices.Contains(refs, ref) {
+				refs = append(refs, ref)
+			}
+		}
+		for _, ref := range refs {
+			a, anchor, ok := snap.Resolve(ref)
 			if !ok {
-				t.Unresolved = append(t.Unresolved, ref.String())
+				t.Unresolved = append(t.Unresolved, ref)
 				continue
 			}
 			if slices.Contains(t.Linked, a.ID) {
@@ -95,7 +114,7 @@ func (s *Server) webhook(c *echo.Context) error {
 		rec.Resolved = append(rec.Resolved, tickets.Resolved{Ticket: r.Ticket, Source: source, Articles: t.Linked, Unresolved: t.Unresolved})
 		out.Tickets = append(out.Tickets, t)
 	}
-	_, dup, err := store.Record(c.Request().Context(), rec)
+	_, dup, err := store.Record(ctx, rec)
 	if err != nil {
 		return storeError(err)
 	}

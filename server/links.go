@@ -45,11 +45,13 @@ type LinkReadWriter interface {
 	Each(ctx context.Context, fn func(tickets.Link) error) error
 }
 
-// DeliveryRecorder records webhook deliveries once, with their links and
-// resolved tickets (knowledge gaps among them).
+// DeliveryRecorder records webhook deliveries once, with their links,
+// resolved tickets (knowledge gaps among them) and the references seen on
+// tickets before they are resolved.
 type DeliveryRecorder interface {
 	Record(ctx context.Context, d tickets.Delivery) (stored []tickets.Link, duplicate bool, err error)
 	EachResolved(ctx context.Context, fn func(tickets.Resolved) error) error
+	Mentions(ctx context.Context, system, key string) ([]string, error)
 }
 
 // TokenChecker finds the API token a secret belongs to, in constant time,

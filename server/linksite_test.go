@@ -51,6 +51,7 @@ webhook_secrets:
 `,
 	"runbooks/backup/permission-denied.md": "---\ntitle: Backup fails with permission denied\nid: backup-permissions\nservice: backup\n---\n\n## Fix the role\n\nGrant the role.\n",
 	"runbooks/kafka/consumer-lag.md":       "---\ntitle: Kafka consumer lag\nservice: kafka\nsummary: A consumer group falls behind.\n---\n\n## Restart the stuck consumer\n\nRestart it.\n",
+	"runbooks/postgres/wal-disk-full.md":   "---\ntitle: PostgreSQL WAL fills the disk\nservice: postgres\n---\n\n## Drop old slots\n\nDrop them.\n",
 }
 
 // newLinkSite starts the server; edit may change its Deps.

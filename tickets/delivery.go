@@ -29,19 +29,29 @@ type Resolved struct {
 func (r Resolved) Gap() bool { return len(r.Articles) == 0 }
 
 // Delivery is what one webhook delivery records, all in one transaction: the
-// links found in it and its resolved tickets. Source and ID identify the
-// delivery, so that a retry records nothing twice.
+// links found in it, its resolved tickets, and the references seen on tickets
+// not resolved yet. Source and ID identify the delivery, so that a retry
+// records nothing twice.
 type Delivery struct {
 	Source   string
 	ID       string
 	Links    []Link
 	Resolved []Resolved
+	Mentions []Mention
+}
+
+// Mention is a reference to kb seen on a ticket that is not resolved yet (a
+// PagerDuty note naming a runbook arrives before incident.resolved). The
+// store keeps it until the ticket is resolved; Mentions returns it then.
+type Mention struct {
+	Ticket Ticket
+	Refs   []string // as found, e.g. "/runbooks/etcd/no-leader#restore-quorum"
 }
 
 // Limits on a delivery as stored.
 const (
 	maxDeliveryID  = 256
-	maxUnresolved  = 50
+	maxUnresolved  = 50   // also the references remembered for one ticket
 	maxDeliveryLen = 1000 // links or resolved tickets in one delivery
 )
 
@@ -61,7 +71,7 @@ func (s *Store) Record(ctx context.Context, d Delivery) (stored []Link, duplicat
 		return nil, false, &ValidationError{"source", "a webhook source such as jira"}
 	case d.ID == "" || len(d.ID) > maxDeliveryID || !printable(d.ID):
 		return nil, false, &ValidationError{"delivery id", fmt.Sprintf("1 to %d printable bytes", maxDeliveryID)}
-	case len(d.Links) > maxDeliveryLen || len(d.Resolved) > maxDeliveryLen:
+	case len(d.Links) > maxDeliveryLen || len(d.Resolved) > maxDeliveryLen || len(d.Mentions) > maxDeliveryLen:
 		return nil, false, &ValidationError{"delivery", fmt.Sprintf("at most %d links and %d tickets", maxDeliveryLen, maxDeliveryLen)}
 	}
 	links := make([]Link, len(d.Links))
@@ -72,6 +82,11 @@ func (s *Store) Record(ctx context.Context, d Delivery) (stored []Link, duplicat
 		links[i] = l
 	}
 	resolved := slices.Clone(d.Resolved) // the caller's slice is not modified
+	for _, m := range d.Mentions {
+		if err := (&Link{Ticket: m.Ticket, ArticleID: "-"}).Normalise(); err != nil {
+			return nil, false, err
+		}
+	}
 	for i := range resolved {
 		r := &resolved[i]
 		if err := (&Link{Ticket: r.Ticket, ArticleID: "-"}).Normalise(); err != nil {
@@ -101,8 +116,17 @@ func (s *Store) Record(ctx context.Context, d Delivery) (stored []Link, duplicat
 			}
 			stored = append(stored, sl)
 		}
+		mentions := tx.Bucket([]byte(bucketMentions))
+		for _, m := range d.Mentions {
+			if err := addMention(mentions, m); err != nil {
+				return err
+			}
+		}
 		for _, r := range resolved {
 			if err := putResolved(tx, r, now); err != nil {
+				return err
+			}
+			if err := mentions.Delete(resolvedKey(r.Ticket)); err != nil { // used up by the resolution
 				return err
 			}
 		}
@@ -112,6 +136,46 @@ func (s *Store) Record(ctx context.Context, d Delivery) (stored []Link, duplicat
 		return nil, false, fmt.Errorf("record %s delivery: %w", d.Source, err)
 	}
 	return stored, duplicate, nil
+}
+
+// addMention adds the references of m to those remembered for its ticket.
+func addMention(b *bbolt.Bucket, m Mention) error {
+	k := resolvedKey(Ticket{System: strings.TrimSpace(m.Ticket.System), Key: strings.TrimSpace(m.Ticket.Key)})
+	var refs []string
+	if old := b.Get(k); old != nil {
+		if err := json.Unmarshal(old, &refs); err != nil {
+			return fmt.Errorf("%w: decode mentions %q: %w", ErrCorrupt, k, err)
+		}
+	}
+	for _, r := range m.Refs {
+		if len(refs) < maxUnresolved && r != "" && len(r) <= MaxURL && printable(r) && !slices.Contains(refs, r) {
+			refs = append(refs, r)
+		}
+	}
+	val, err := json.Marshal(refs)
+	if err != nil {
+		return fmt.Errorf("encode mentions: %w", err)
+	}
+	return b.Put(k, val)
+}
+
+// Mentions returns the references remembered for a ticket that webhooks
+// delivered unresolved, in the order they came.
+func (s *Store) Mentions(ctx context.Context, system, key string) ([]string, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var refs []string
+	err := s.db.View(func(tx *bbolt.Tx) error {
+		k := resolvedKey(Ticket{System: system, Key: key})
+		if v := tx.Bucket([]byte(bucketMentions)).Get(k); v != nil {
+			if err := json.Unmarshal(v, &refs); err != nil {
+				return fmt.Errorf("%w: decode mentions %q: %w", ErrCorrupt, k, err)
+			}
+		}
+		return nil
+	})
+	return refs, err
 }
 
 // putResolved stores r, merged with what an earlier delivery said about the

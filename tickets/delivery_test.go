@@ -147,3 +147,22 @@ func TestIndexesFollowWrites(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, counts)
 }
+
+func TestMentionsWaitForTheResolution(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	incident := Ticket{System: "pagerduty", Key: "Q2X7"}
+	_, _, err := s.Record(ctx, Delivery{Source: "pagerduty", ID: "note-1", Mentions: []Mention{{Ticket: incident, Refs: []string{"/a/x", "/a/y"}}}})
+	require.NoError(t, err)
+	_, _, err = s.Record(ctx, Delivery{Source: "pagerduty", ID: "note-2", Mentions: []Mention{{Ticket: incident, Refs: []string{"/a/y", "/a/z", "bad\nref"}}}})
+	require.NoError(t, err)
+	refs, err := s.Mentions(ctx, "pagerduty", "Q2X7")
+	require.NoError(t, err)
+	assert.Equal(t, []string{"/a/x", "/a/y", "/a/z"}, refs, "in order, once each, printable only")
+
+	_, _, err = s.Record(ctx, Delivery{Source: "pagerduty", ID: "resolved", Resolved: []Resolved{{Ticket: incident, Source: "pagerduty", Articles: []string{"x"}}}})
+	require.NoError(t, err)
+	refs, err = s.Mentions(ctx, "pagerduty", "Q2X7")
+	require.NoError(t, err)
+	assert.Empty(t, refs, "the resolution uses them up")
+}

@@ -28,6 +28,7 @@ const (
 	bucketTokens     = "tokens"             // name → Token
 	bucketDeliveries = "webhook_deliveries" // source \x00 delivery id → time it was recorded
 	bucketResolved   = "resolved_tickets"   // system \x00 key → Resolved, tickets resolved as webhooks saw them
+	bucketMentions   = "ticket_mentions"    // system \x00 key → []string, kb references on tickets not resolved yet
 )
 
 // schemaVersion is the layout of the buckets above; a file written by a newer
@@ -71,7 +72,7 @@ func Open(db *bbolt.DB) (*Store, error) {
 			}
 			version = n
 		}
-		for _, b := range []string{bucketByTicket, bucketByArticle, bucketTokens, bucketDeliveries, bucketResolved} {
+		for _, b := range []string{bucketByTicket, bucketByArticle, bucketTokens, bucketDeliveries, bucketResolved, bucketMentions} {
 			if _, err := tx.CreateBucketIfNotExists([]byte(b)); err != nil {
 				return err
 			}
