@@ -36,7 +36,15 @@ func (t *textBuilder) space() {
 
 func (t *textBuilder) newline() { t.sep = '\n' }
 
-func (t *textBuilder) String() string { return t.b.String() }
+// String returns the text, copied when the builder's spare capacity (it
+// starts at half the source) would stay allocated with it for the life of
+// the Doc.
+func (t *textBuilder) String() string {
+	if t.b.Cap()-t.b.Len() > t.b.Len()/8+64 {
+		return strings.Clone(t.b.String())
+	}
+	return t.b.String()
+}
 
 // textValue returns the text of n as a reader sees it: backslash escapes and
 // entity references resolved, nothing escaped.
