@@ -105,12 +105,31 @@ func build(ctx context.Context, in buildInput) (*Snapshot, Update, error) {
 		}
 		toRender = append(toRender, i)
 	}
+	changed := make([]bool, len(toRender))
 	err = parallel(ctx, len(toRender), func(j int) {
 		i := toRender[j]
-		outs[i] = renderSource(s.renderer, s, srcs[articles[i].Path], plain)
+		src := srcs[articles[i].Path]
+		body, ok := src.markdown(in.files, maxSize)
+		if !ok {
+			changed[j] = true
+			return
+		}
+		outs[i] = renderSource(s.renderer, s, src, body, plain)
 	})
 	if err != nil {
 		return nil, Update{}, err
+	}
+	var cerr changedError
+	for j, c := range changed {
+		if c {
+			cerr = append(cerr, articles[toRender[j]].Path)
+		}
+	}
+	if cerr != nil {
+		return nil, Update{}, cerr
+	}
+	for _, src := range srcs {
+		src.drop()
 	}
 	s.entries = make(map[string]entry, len(articles))
 	for i, a := range articles {
@@ -168,6 +187,17 @@ func build(ctx context.Context, in buildInput) (*Snapshot, Update, error) {
 		len(s.movedURLs) != len(prev.movedURLs)
 	return s, upd, nil
 }
+
+// changedError lists files that changed between their listing and their
+// rendering: a load that meets it starts again, reading them.
+type changedError []string
+
+func (e changedError) Error() string {
+	return fmt.Sprintf("files changed while loading: %s", strings.Join(e, ", "))
+}
+
+// maxBuildTries bounds the loads started again because files kept changing.
+const maxBuildTries = 3
 
 // readSources parses the files whose listing changed (or all, for a full
 // load) and reuses the rest from in.prev. Files that vanished since they

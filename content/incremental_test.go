@@ -516,3 +516,28 @@ func TestNoMixedSnapshotsHighlight(t *testing.T) {
 	stop.Store(true)
 	wg.Wait()
 }
+
+// TestRerenderReadsTheFileAgain: the Markdown is let go once rendered and
+// read again when an article must be rendered again; a file that changed
+// without its listing changing (same size and time) is read whole again.
+func TestRerenderReadsTheFileAgain(t *testing.T) {
+	dir := writeTree(t, map[string]string{"a.md": "# A\n\nSee [b](b.md), version 1.\n"})
+	lib := folderLibrary(t, dir)
+	for _, e := range lib.Snapshot().entries {
+		assert.Nil(t, e.src.body, "%s: Markdown kept after rendering", e.src.file.path)
+	}
+	assert.True(t, mustArticle(t, lib.Snapshot(), "a.md").Doc.Links[0].Broken)
+
+	full := filepath.Join(dir, "a.md")
+	info, err := os.Stat(full)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(full, []byte("# A\n\nSee [b](b.md), version 2.\n"), 0o644))
+	require.NoError(t, os.Chtimes(full, info.ModTime(), info.ModTime())) // the listing is unchanged
+	writeFile(t, dir, "b.md", "# B\n")                                    // a.md is rendered again for its link
+
+	upd := apply(t, lib, "b.md")
+	a := mustArticle(t, upd.Snapshot, "a.md")
+	assert.False(t, a.Doc.Links[0].Broken)
+	assert.Contains(t, a.Doc.Text, "version 2")
+	assert.Contains(t, paths(upd.Updated), "a.md")
+}

@@ -214,6 +214,11 @@ func (l *Library) fromCommit(ctx context.Context, in *buildInput, commit string,
 // current one. It must be called with l.mu held.
 func (l *Library) publish(ctx context.Context, in buildInput) (Update, error) {
 	s, upd, err := build(ctx, in)
+	var changed changedError
+	for try := 0; try < maxBuildTries && errors.As(err, &changed); try++ {
+		in.hints = append(in.hints, changed...) // read them again
+		s, upd, err = build(ctx, in)
+	}
 	if err == nil && len(s.Articles) == 0 && in.prev != nil && len(in.prev.Articles) > 0 {
 		err = ErrEmpty
 	}
@@ -336,6 +341,6 @@ func (l *Library) ArticleAt(ctx context.Context, commit, p string) (*Article, er
 	}
 	src := parseArticle(file{path: p, size: int64(len(data))}, data[:min(int64(len(data)), maxSize+1)], nil, maxSize)
 	a := src.instance()
-	finish(a, renderSource(s.renderer, s, src, l.opts.NoHighlight))
+	finish(a, renderSource(s.renderer, s, src, src.body, l.opts.NoHighlight))
 	return a, nil
 }

@@ -173,9 +173,34 @@ func walk(ctx context.Context, fsys fs.FS) (files, attachments []file, warns []W
 type source struct {
 	file     file
 	base     *Article // front matter applied; never published, each build copies it
-	body     []byte   // Markdown after the front matter; nil when not rendered
+	body     []byte   // Markdown after the front matter; nil when not rendered, and once rendered (dropped)
+	dropped  bool     // body was let go once rendered: markdown reads the file again
 	bodyLine int      // line of the file where body starts
 	readErr  error    // why the file could not be read, nil when it was
+}
+
+// drop lets the body go once it is rendered: the Markdown of every article
+// is as large again as its HTML, and is rendered again only when a file it
+// links to changes, or its code is highlighted after a deferred load. It is
+// called while the load that owns src holds the library.
+func (src *source) drop() {
+	if src.body != nil {
+		src.body, src.dropped = nil, true
+	}
+}
+
+// markdown returns the body to render: the one parsed, or, once dropped,
+// the body of the file read again. It returns false when the file no longer
+// holds the bytes src was parsed from: the file changed after it was listed.
+func (src *source) markdown(fsys fs.FS, maxSize int64) ([]byte, bool) {
+	if !src.dropped {
+		return src.body, true
+	}
+	fresh, gone := readArticle(fsys, src.file, maxSize)
+	if gone || fresh.base.Hash != src.base.Hash || fresh.readErr != nil {
+		return nil, false
+	}
+	return fresh.body, true
 }
 
 // instance returns a copy of the parsed article for one snapshot, whose
@@ -405,15 +430,15 @@ type rendered struct {
 	warnings   []Warning // positioned in the file
 }
 
-// renderSource renders the body of src, resolving its links against links;
-// with plain, code blocks are not highlighted.
-func renderSource(r *render.Renderer, links render.Resolver, src *source, plain bool) *rendered {
+// renderSource renders body, the Markdown of src, resolving its links
+// against links; with plain, code blocks are not highlighted.
+func renderSource(r *render.Renderer, links render.Resolver, src *source, body []byte, plain bool) *rendered {
 	out := &rendered{}
 	a := src.base
 	if a.Unrendered != "" {
 		return out
 	}
-	doc, err := r.Render(render.Input{Path: a.Path, Source: src.body, Links: links, NoHighlight: plain})
+	doc, err := r.Render(render.Input{Path: a.Path, Source: body, Links: links, NoHighlight: plain})
 	var le *render.LimitError
 	switch {
 	case errors.As(err, &le):
