@@ -90,7 +90,8 @@ func cspOrigin(origin string) (string, bool) {
 	}
 	host := strings.TrimPrefix(u.Hostname(), "*.")
 	for _, r := range host {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '-') {
+		letter := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z'
+		if !letter && (r < '0' || r > '9') && r != '.' && r != '-' {
 			return "", false
 		}
 	}

@@ -17,11 +17,10 @@ import (
 	"testing"
 	"time"
 
-	"go.etcd.io/bbolt"
-
 	"kb/content"
 	"kb/themes"
 	"kb/tickets"
+	"kb/tickets/ticketstest"
 )
 
 // benchWriters is the number of concurrent ticket tools of BenchmarkPostLink.
@@ -43,20 +42,12 @@ func newBenchSite(b *testing.B, dbPath string, token bool) *benchSite {
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.Cleanup(func() { root.Close() })
+	b.Cleanup(func() { closeOrLog(b, root.Close) })
 	lib := content.NewLibrary(root.FS(), content.Options{}, slog.New(slog.DiscardHandler))
 	if err := lib.Load(context.Background()); err != nil {
 		b.Fatal(err)
 	}
-	db, err := bbolt.Open(dbPath, 0o600, &bbolt.Options{Timeout: time.Second})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { db.Close() })
-	store, err := tickets.Open(db)
-	if err != nil {
-		b.Fatal(err)
-	}
+	store := ticketstest.OpenFile(b, dbPath)
 	var secret string
 	if token {
 		if secret, err = store.CreateToken(context.Background(), "bench", tickets.ScopeWrite); err != nil {
@@ -151,7 +142,7 @@ func BenchmarkPostLink(b *testing.B) {
 				return err
 			}
 			_, _ = io.Copy(io.Discard, res.Body)
-			res.Body.Close()
+			closeOrLog(b, res.Body.Close)
 			if res.StatusCode != http.StatusCreated {
 				return fmt.Errorf("status %d", res.StatusCode)
 			}
@@ -179,7 +170,9 @@ var largeDir string
 func TestMain(m *testing.M) {
 	code := m.Run()
 	if largeDir != "" {
-		os.RemoveAll(largeDir)
+		if err := os.RemoveAll(largeDir); err != nil {
+			fmt.Fprintln(os.Stderr, "remove the 1M-link file:", err)
+		}
 	}
 	os.Exit(code)
 }
@@ -194,15 +187,11 @@ var largeDB = sync.OnceValues(func() (string, error) {
 	}
 	largeDir = dir
 	path := filepath.Join(dir, "kb.db")
-	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: time.Second})
+	store, closeStore, err := ticketstest.OpenPath(path)
 	if err != nil {
 		return "", err
 	}
-	defer db.Close()
-	store, err := tickets.Open(db)
-	if err != nil {
-		return "", err
-	}
+	defer closeStore() //nolint:errcheck // a fixture read back by the benchmark, which fails on a bad file
 	pr, pw := io.Pipe()
 	go func() {
 		bw := &strings.Builder{}
@@ -216,7 +205,7 @@ var largeDB = sync.OnceValues(func() (string, error) {
 			}
 		}
 		_, _ = io.WriteString(pw, bw.String())
-		pw.Close()
+		_ = pw.Close() // a pipe's writer closes without error
 	}()
 	n, err := store.Import(context.Background(), pr)
 	if err != nil {
@@ -251,9 +240,12 @@ func BenchmarkTicketLookup(b *testing.B) {
 				return err
 			}
 			body, err := io.ReadAll(res.Body)
-			res.Body.Close()
-			if err != nil || res.StatusCode != http.StatusOK || !strings.Contains(string(body), `"article":"article-`) {
-				return fmt.Errorf("status %d, err %v: %.200s", res.StatusCode, err, body)
+			closeOrLog(b, res.Body.Close)
+			if err != nil {
+				return err
+			}
+			if res.StatusCode != http.StatusOK || !strings.Contains(string(body), `"article":"article-`) {
+				return fmt.Errorf("status %d: %.200s", res.StatusCode, body)
 			}
 			return nil
 		}},
@@ -305,7 +297,7 @@ func BenchmarkArticlePageAfterLink(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.Cleanup(func() { root.Close() })
+	b.Cleanup(func() { closeOrLog(b, root.Close) })
 	lib := content.NewLibrary(root.FS(), content.Options{}, slog.New(slog.DiscardHandler))
 	if err := lib.Load(context.Background()); err != nil {
 		b.Fatal(err)
@@ -334,5 +326,12 @@ func BenchmarkArticlePageAfterLink(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// closeOrLog closes something a benchmark opened, reporting a failure.
+func closeOrLog(tb testing.TB, closeFn func() error) {
+	if err := closeFn(); err != nil {
+		tb.Error(err)
 	}
 }

@@ -7,17 +7,14 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 	"unicode"
-
-	"go.etcd.io/bbolt"
 
 	"kb/content"
 	"kb/themes"
 	"kb/tickets"
+	"kb/tickets/ticketstest"
 )
 
 // fuzzServer is a real server over testdata/site with a links store and a
@@ -28,15 +25,7 @@ func fuzzServer(f *testing.F) (http.Handler, string) {
 	if err := lib.Load(context.Background()); err != nil {
 		f.Fatal(err)
 	}
-	db, err := bbolt.Open(filepath.Join(f.TempDir(), "kb.db"), 0o600, &bbolt.Options{Timeout: time.Second})
-	if err != nil {
-		f.Fatal(err)
-	}
-	f.Cleanup(func() { db.Close() })
-	store, err := tickets.Open(db)
-	if err != nil {
-		f.Fatal(err)
-	}
+	store := ticketstest.Open(f)
 	token, err := store.CreateToken(context.Background(), "fuzz", tickets.ScopeWrite)
 	if err != nil {
 		f.Fatal(err)

@@ -10,15 +10,13 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.etcd.io/bbolt"
 
 	"kb/content"
 	"kb/themes"
 	"kb/tickets"
+	"kb/tickets/ticketstest"
 )
 
 // The secret every webhook source of the link test site is configured with.
@@ -68,11 +66,7 @@ func newLinkSite(t *testing.T, edit ...func(*Deps)) *linkSite {
 	lib := content.NewLibrary(os.DirFS(dir), content.Options{}, log)
 	require.NoError(t, lib.Load(context.Background()))
 
-	db, err := bbolt.Open(filepath.Join(t.TempDir(), "kb.db"), 0o600, &bbolt.Options{Timeout: time.Second})
-	require.NoError(t, err)
-	t.Cleanup(func() { assert.NoError(t, db.Close()) })
-	store, err := tickets.Open(db)
-	require.NoError(t, err)
+	store := ticketstest.Open(t)
 	write, err := store.CreateToken(context.Background(), "jira", tickets.ScopeWrite)
 	require.NoError(t, err)
 	read, err := store.CreateToken(context.Background(), "grafana", tickets.ScopeRead)

@@ -47,7 +47,11 @@ func BenchmarkLinkWrite(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			defer db.Close()
+			b.Cleanup(func() {
+				if err := db.Close(); err != nil {
+					b.Error(err)
+				}
+			})
 			s, err := Open(db)
 			if err != nil {
 				b.Fatal(err)

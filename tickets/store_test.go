@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -22,7 +23,7 @@ func openDB(t *testing.T, path string) *bbolt.DB {
 	t.Helper()
 	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: time.Second})
 	require.NoError(t, err)
-	t.Cleanup(func() { db.Close() })
+	t.Cleanup(func() { assert.NoError(t, db.Close()) })
 	return db
 }
 
@@ -262,9 +263,8 @@ func TestCorruptFileIsReportedAndKept(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		defer db2.Close()
 		_, err = Open(db2)
-		return err
+		return errors.Join(err, db2.Close())
 	}()
 	require.Error(t, err)
 	after, rerr := os.ReadFile(path)
@@ -338,12 +338,11 @@ func TestDamageNeverCrashes(t *testing.T) {
 			if err != nil {
 				return fmt.Errorf("%w: %w", ErrCorrupt, err)
 			}
-			defer db2.Close()
 			s2, err := Open(db2)
 			if err != nil {
-				return err
+				return errors.Join(err, db2.Close())
 			}
-			return s2.Each(context.Background(), func(Link) error { return nil })
+			return errors.Join(s2.Each(context.Background(), func(Link) error { return nil }), db2.Close())
 		}()
 		if err != nil {
 			assert.ErrorIs(t, err, ErrCorrupt, "round %d", round)

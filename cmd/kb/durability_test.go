@@ -34,7 +34,9 @@ var (
 func TestMain(m *testing.M) {
 	code := m.Run()
 	if binDir != "" {
-		os.RemoveAll(binDir)
+		if err := os.RemoveAll(binDir); err != nil {
+			fmt.Fprintln(os.Stderr, "remove the test binary:", err)
+		}
 	}
 	os.Exit(code)
 }
@@ -63,6 +65,7 @@ type child struct {
 	stderr   *syncBuffer
 	done     chan error
 	killOnce sync.Once
+	exitErr  error // what Wait said after the kill: "signal: killed"
 }
 
 // startChild runs kb serve on a free port and waits until it listens.
@@ -73,13 +76,13 @@ func startChild(t *testing.T, args ...string) *child {
 	pr, pw := io.Pipe()
 	c.cmd.Stderr = pw
 	require.NoError(t, c.cmd.Start())
-	go func() { c.done <- c.cmd.Wait(); pw.Close() }()
+	go func() { c.done <- c.cmd.Wait(); _ = pw.Close() }() // a pipe's writer closes without error
 	found := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(pr)
 		for sc.Scan() {
 			line := sc.Text()
-			c.stderr.Write([]byte(line + "\n"))
+			_, _ = c.stderr.Write([]byte(line + "\n")) // a syncBuffer never fails
 			if m := listening.FindStringSubmatch(line); m != nil {
 				select {
 				case found <- "http://" + m[1]:
@@ -105,7 +108,7 @@ func startChild(t *testing.T, args ...string) *child {
 func (c *child) kill() {
 	c.killOnce.Do(func() {
 		_ = c.cmd.Process.Signal(syscall.SIGKILL) // an error means it has exited already
-		<-c.done
+		c.exitErr = <-c.done
 	})
 }
 
@@ -119,7 +122,7 @@ func exportKeys(t *testing.T, base, token string) map[string]bool {
 	req.Header.Set("Authorization", "Bearer "+token)
 	res, err := durableClient.Do(req)
 	require.NoError(t, err)
-	defer res.Body.Close()
+	defer func() { assert.NoError(t, res.Body.Close()) }()
 	require.Equal(t, http.StatusOK, res.StatusCode)
 	keys := map[string]bool{}
 	dec := json.NewDecoder(res.Body)
@@ -206,7 +209,7 @@ func TestDurability(t *testing.T) {
 						return // killed
 					}
 					_, _ = io.Copy(io.Discard, res.Body)
-					res.Body.Close()
+					_ = res.Body.Close() // the answer is read; the status is what counts
 					if res.StatusCode != http.StatusCreated {
 						t.Errorf("POST %s: %d", key, res.StatusCode)
 						return
@@ -268,8 +271,9 @@ func TestServeWithDamagedLinks(t *testing.T) {
 	assert.Contains(t, body, "Acme Platform Knowledge Base")
 	res, err := durableClient.Post(c.base+"/api/v1/links", "application/json", strings.NewReader(`{}`))
 	require.NoError(t, err)
-	msg, _ := io.ReadAll(res.Body)
-	res.Body.Close()
+	msg, err := io.ReadAll(res.Body)
+	require.NoError(t, err)
+	require.NoError(t, res.Body.Close())
 	assert.Equal(t, http.StatusServiceUnavailable, res.StatusCode)
 	assert.Contains(t, string(msg), "Ticket links are unavailable")
 	status, body = get(t, c.base+"/readyz")
