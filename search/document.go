@@ -6,6 +6,7 @@ import (
 	"hash"
 	"path"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -17,8 +18,8 @@ import (
 // down a very long article get a snippet from its summary instead.
 const snippetSource = 16 << 10
 
-// document is an article as the index sees it, with the fingerprint of
-// everything indexed, so an unchanged article is never indexed again.
+// document is an article as the index sees it, with its fingerprint, so an
+// unchanged article is never indexed again.
 type document struct {
 	id          string
 	fields      map[string]any
@@ -26,14 +27,31 @@ type document struct {
 	facets      []string // "type:runbook", "service:etcd", "tag:tls", ...
 }
 
+// fingerprint digests everything of a that its indexed form is built from,
+// cheaply: an article with the same fingerprint need not be indexed again.
+func fingerprint(a *content.Article) string {
+	h := sha256.New()
+	for _, s := range []string{a.ID, a.Path, a.URL, a.Title, a.Summary, string(a.Type), a.Service, a.Doc.Title, a.Doc.Text, a.Doc.Code} {
+		hashValue(h, s)
+	}
+	for _, list := range [][]string{a.Tags, a.Alerts} {
+		hashValue(h, strings.Join(list, "\x01"))
+	}
+	for _, hd := range a.Doc.Headings {
+		hashValue(h, strconv.Itoa(hd.Level)+" "+hd.Text)
+	}
+	return hex.EncodeToString(h.Sum(nil)[:8])
+}
+
+func hashValue(h hash.Hash, s string) {
+	h.Write([]byte(s))
+	h.Write([]byte{0})
+}
+
 // newDocument builds the indexed form of a.
 func newDocument(a *content.Article) document {
-	h := sha256.New()
 	fields := map[string]any{}
-	set := func(name string, v any) {
-		fields[name] = v
-		hashValue(h, name, v)
-	}
+	set := func(name string, v any) { fields[name] = v }
 
 	alerts := alertNames(a)
 	names := uniqueFold(append([]string{a.Title, a.Doc.Title}, alerts...))
@@ -81,7 +99,7 @@ func newDocument(a *content.Article) document {
 	set(fieldPath, a.Path)
 	set(fieldSnippet, truncateUTF8(a.Doc.Text, snippetSource))
 
-	return document{id: a.ID, fields: fields, fingerprint: hex.EncodeToString(h.Sum(nil)[:8]), facets: facets}
+	return document{id: a.ID, fields: fields, fingerprint: fingerprint(a), facets: facets}
 }
 
 // newWords returns the words of exp that texts do not have already, so a
@@ -119,21 +137,6 @@ func nonEmpty(in []string) []string {
 		}
 	}
 	return out
-}
-
-func hashValue(h hash.Hash, name string, v any) {
-	h.Write([]byte(name))
-	h.Write([]byte{0})
-	switch v := v.(type) {
-	case string:
-		h.Write([]byte(v))
-	case []string:
-		for _, s := range v {
-			h.Write([]byte(s))
-			h.Write([]byte{1})
-		}
-	}
-	h.Write([]byte{0})
 }
 
 // alertNames returns the alert names a is the runbook for: its front matter

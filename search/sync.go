@@ -220,11 +220,11 @@ func (x *Index) syncChanges(ctx context.Context, g *generation, snap *content.Sn
 				return err
 			}
 		}
-		d := newDocument(a)
-		seen[d.id] = true
-		if old.fingerprint(d.id) == d.fingerprint {
+		seen[a.ID] = true
+		if old.fingerprint(a.ID) == fingerprint(a) {
 			continue
 		}
+		d := newDocument(a)
 		if err := batch.Index(d.id, d.fields); err != nil {
 			return fmt.Errorf("index %s: %w", a.Path, err)
 		}
