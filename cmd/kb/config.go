@@ -130,10 +130,10 @@ func parseConfig(cmd string, args []string, getenv func(string) string, stderr i
 	return cfg, cfg.validate()
 }
 
-// defaultMemoryLimit keeps kb serve near 300 MB with a documentation set of
+// defaultMemoryLimit keeps kb serve under 300 MB with a documentation set of
 // 3,000 articles (40 MB of Markdown) and its search index built: without it
 // the heap grows to twice what is live before the garbage is collected.
-const defaultMemoryLimit = "320MiB"
+const defaultMemoryLimit = "256MiB"
 
 func parseMemoryLimit(s string) (int64, error) {
 	if s == "0" {

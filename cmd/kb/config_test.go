@@ -16,7 +16,7 @@ func TestMemoryLimit(t *testing.T) {
 		want    int64
 		wantErr bool
 	}{
-		{name: "default", want: 320 << 20},
+		{name: "default", want: 256 << 20},
 		{name: "flag", args: []string{"--memory-limit", "1GiB"}, want: 1 << 30},
 		{name: "environment", env: map[string]string{"KB_MEMORY_LIMIT": "512MiB"}, want: 512 << 20},
 		{name: "off", args: []string{"--memory-limit", "0"}, want: 0},
