@@ -13,6 +13,8 @@ import (
 // BenchmarkLoadCorpus measures kb's whole load of the PowerShell docs (read,
 // front matter, render with highlighting, TOC and link rewriting, indexes)
 // against bare goldmark converting the same files. make bench prints the ratio.
+// "kb-plain" is the load kb serve publishes first, code not yet highlighted
+// (Options.DeferHighlight); compare its ns/op with bare's.
 func BenchmarkLoadCorpus(b *testing.B) {
 	files := rootFS(b, corpusDir(b, "powershell-docs"))
 	b.Run("kb", func(b *testing.B) {
@@ -22,6 +24,13 @@ func BenchmarkLoadCorpus(b *testing.B) {
 				b.Fatal(err)
 			}
 			b.ReportMetric(float64(len(s.Articles)), "articles")
+		}
+	})
+	b.Run("kb-plain", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := Load(context.Background(), files, Options{NoHighlight: true}); err != nil {
+				b.Fatal(err)
+			}
 		}
 	})
 	b.Run("bare", func(b *testing.B) {

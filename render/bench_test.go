@@ -49,19 +49,25 @@ func BenchmarkRender(b *testing.B) {
 			renderAll(b, r)
 		}
 	})
-	// ratio alternates bare goldmark, kb and a kb whose code cache is empty
-	// document by document, so that all three see the same machine load, and
-	// reports kb's times over bare goldmark's.
+	// ratio alternates bare goldmark, kb, a kb whose code cache is empty and
+	// a kb that does not highlight (as kb serve's first load) document by
+	// document, so that all four see the same machine load, and reports kb's
+	// times over bare goldmark's.
 	b.Run("ratio", func(b *testing.B) {
 		md := goldmark.New()
 		warm := render.New(render.Options{})
 		renderAll(b, warm)
 		var buf bytes.Buffer
-		var bare, kb, kbCold time.Duration
+		var bare, kb, kbCold, kbPlain time.Duration
 		for b.Loop() {
-			cold := render.New(render.Options{})
+			cold, plain := render.New(render.Options{}), render.New(render.Options{})
 			for _, d := range docs {
 				in := render.Input{Path: d.path, Source: d.src}
+				t3 := time.Now()
+				if _, err := plain.Render(render.Input{Path: d.path, Source: d.src, NoHighlight: true}); err != nil {
+					b.Fatal(err)
+				}
+				kbPlain += time.Since(t3)
 				t0 := time.Now()
 				buf.Reset()
 				if err := md.Convert(d.src, &buf); err != nil {
@@ -80,6 +86,7 @@ func BenchmarkRender(b *testing.B) {
 		}
 		b.ReportMetric(float64(kb)/float64(bare), "kb/bare")
 		b.ReportMetric(float64(kbCold)/float64(bare), "kb-cold/bare")
+		b.ReportMetric(float64(kbPlain)/float64(bare), "kb-plain/bare")
 	})
 	b.Run("kb-cold", func(b *testing.B) {
 		b.SetBytes(int64(size))
