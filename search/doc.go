@@ -59,4 +59,7 @@
 //     instead (Results.PhrasesAsWords).
 //  13. Filters (type:, service:, tag: or the Query fields) select without
 //     changing scores.
+//  14. An article that solved tickets recently gets a small boost, growing
+//     with the logarithm of the count and capped at 25%, so it reorders
+//     near-ties but never overtakes a clearly better match.
 package search

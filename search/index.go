@@ -38,6 +38,10 @@ type Options struct {
 	SlowQuery time.Duration
 	// Logger receives lifecycle and degradation messages (default: discarded).
 	Logger *slog.Logger
+	// Popularity returns how many tickets the article with id solved
+	// recently; it must be fast (it is called for every candidate hit).
+	// Popular articles get a small, capped boost (ranking rule 14). nil: none.
+	Popularity func(id string) int
 }
 
 func (o Options) withDefaults() Options {

@@ -243,6 +243,7 @@ func (x *Index) run(ctx context.Context, g *generation, p parsed, filters []quer
 		res.PhrasesAsWords = true
 	}
 	res.Total = int(sr.Total)
+	boostPopular(sr.Hits, x.opts.Popularity)
 	res.Facets = facetsOf(sr.Hits, g.entries())
 	hl := highlighter{marks: plan.marks, analyzer: pl.analyzer}
 	for _, h := range sr.Hits[min(offset, len(sr.Hits)):min(offset+limit, len(sr.Hits))] {

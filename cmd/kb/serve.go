@@ -68,7 +68,8 @@ func serve(ctx context.Context, cfg config, stderr io.Writer) error {
 	// The index is a cache: pages are served at once while it is built or
 	// brought up to date in the background; search answers from titles until then.
 	var searcher server.Searcher
-	idx, err := search.Open(indexDir(cfg.Data), search.Options{Logger: log.With("component", "search")})
+	pop := &popularity{}
+	idx, err := search.Open(indexDir(cfg.Data), search.Options{Logger: log.With("component", "search"), Popularity: pop.of})
 	switch {
 	case errors.Is(err, search.ErrLocked):
 		return fmt.Errorf("the search index in %s is in use by another kb: stop it, or give this one another --data", cfg.Data)
@@ -92,6 +93,9 @@ func serve(ctx context.Context, cfg config, stderr io.Writer) error {
 			syncIndex(bg, idx, lib, log)
 		}
 	})
+	if store != nil {
+		wg.Go(func() { pop.run(bg, store, log.With("component", "links")) })
+	}
 	// Live content: a watched folder, or pulls of a git ref. Each published
 	// snapshot updates exactly the changed articles in the index.
 	live := src.watchDir != "" && cfg.Watch
