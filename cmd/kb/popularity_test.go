@@ -25,7 +25,7 @@ func TestPopularityCountsRecentResolutions(t *testing.T) {
 	}
 	add("OPS-1", "disk", tickets.ResolvedBy, nil)
 	add("OPS-2", "disk", tickets.Workaround, &now)
-	add("OPS-3", "disk", tickets.Referenced, nil) // mentioned, not solved
+	add("OPS-3", "disk", tickets.Referenced, nil)  // mentioned, not solved
 	add("OPS-4", "disk", tickets.ResolvedBy, &old) // too long ago
 	add("OPS-5", "dns", tickets.ResolvedBy, nil)
 
