@@ -533,7 +533,7 @@ func TestRerenderReadsTheFileAgain(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile(full, []byte("# A\n\nSee [b](b.md), version 2.\n"), 0o644))
 	require.NoError(t, os.Chtimes(full, info.ModTime(), info.ModTime())) // the listing is unchanged
-	writeFile(t, dir, "b.md", "# B\n")                                    // a.md is rendered again for its link
+	writeFile(t, dir, "b.md", "# B\n")                                   // a.md is rendered again for its link
 
 	upd := apply(t, lib, "b.md")
 	a := mustArticle(t, upd.Snapshot, "a.md")
