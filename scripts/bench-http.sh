@@ -2,6 +2,7 @@
 # Serves one cached article page of the PowerShell corpus with kb and the same
 # bytes with a bare net/http handler, loads both with wrk on loopback and
 # prints requests/s and p99 latency with their ratios. Part of `make bench`.
+# KB_BENCH_FLAGS adds flags to kb serve (e.g. "--memory-limit 0").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 corpus=../shared/corpus/powershell-docs
@@ -21,9 +22,10 @@ cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -r
 trap cleanup EXIT
 go build -o "$tmp/kb" ./cmd/kb
 go build -o "$tmp/bare" ./scripts/barehttp
-"$tmp/kb" serve --content "$corpus" --data "$tmp/data" --addr 127.0.0.1:18080 --log-level warn &
+"$tmp/kb" serve --content "$corpus" --data "$tmp/data" --addr 127.0.0.1:18080 --log-level error ${KB_BENCH_FLAGS:-} &
 pids+=($!)
-for _ in $(seq 100); do curl -fs http://127.0.0.1:18080/readyz >/dev/null && break; sleep 0.1; done
+# Measure the steady state: after the background highlighting and index build.
+for _ in $(seq 600); do curl -fs http://127.0.0.1:18080/readyz 2>/dev/null | grep -q '"search":{"ready":true' && break; sleep 0.1; done
 curl -fs "http://127.0.0.1:18080$page" -o "$tmp/page.html"
 "$tmp/bare" 127.0.0.1:18081 "$tmp/page.html" &
 pids+=($!)
