@@ -351,3 +351,33 @@ func TestGitBareMirror(t *testing.T) {
 	require.NoError(t, err)
 	assert.Len(t, hist, 2)
 }
+
+// TestGitLibraryDeferHighlight: in git mode, Highlight renders the same
+// commit again, its files read from the commit (their Markdown was let go).
+func TestGitLibraryDeferHighlight(t *testing.T) {
+	r := newTestRepo(t)
+	c1 := r.commitFiles("first", map[string]string{
+		"a.md": "# A\n\n```go\nx := 1\n```\n",
+		"b.md": "# B\n",
+	})
+	r.write(map[string]string{"a.md": "# A edited in the working tree\n"})
+	repo, err := OpenGit(context.Background(), r.dir, "main")
+	require.NoError(t, err)
+	t.Cleanup(func() { repo.Close() })
+	lib := NewGitLibrary(repo, Options{DeferHighlight: true}, discardLogger())
+	require.NoError(t, lib.Load(context.Background()))
+	first := lib.Snapshot()
+	assert.NotContains(t, string(mustArticle(t, first, "a.md").Doc.HTML), "<span")
+
+	upd, err := lib.Highlight(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, []string{"a.md"}, paths(upd.Restyled))
+	assert.Empty(t, upd.Updated)
+	s := lib.Snapshot()
+	assert.Equal(t, c1, s.Commit)
+	a := mustArticle(t, s, "a.md")
+	assert.Contains(t, string(a.Doc.HTML), `<span class="`)
+	assert.Equal(t, "A", a.Title, "from the commit, not the working tree")
+	assert.Equal(t, "first", a.UpdateSubject)
+	assert.Same(t, mustArticle(t, first, "b.md"), mustArticle(t, s, "b.md"))
+}
