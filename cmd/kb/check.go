@@ -52,7 +52,7 @@ func runCheck(ctx context.Context, args []string, getenv func(string) string, st
 	if !slices.Contains(check.Formats, format) {
 		return fmt.Errorf("--format %q: want %s", format, strings.Join(check.Formats, ", "))
 	}
-	var opts content.Options
+	opts := content.Options{NoHighlight: true} // kb check reads links and headings, not colours
 	if maxSize != "" {
 		if opts.MaxSize, err = content.ParseByteSize(maxSize); err != nil {
 			return fmt.Errorf("--max-size: %w", err)

@@ -60,7 +60,7 @@ func runNew(ctx context.Context, args []string, getenv func(string) string, stdo
 		return fmt.Errorf("open content: %w", err)
 	}
 	defer root.Close()
-	snap, err := content.Load(ctx, root.FS(), content.Options{})
+	snap, err := content.Load(ctx, root.FS(), content.Options{NoHighlight: true}) // ids and paths only
 	if err != nil {
 		return err
 	}
