@@ -14,7 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"kb/content"
-	"kb/search/internal/gen"
+	"kb/internal/gen"
 )
 
 // Benchmarks: go test -run=^$ -bench=. ./search/

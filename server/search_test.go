@@ -201,7 +201,7 @@ func TestSearchMetrics(t *testing.T) {
 	assert.Contains(t, m.body, "kb_search_index_ready 1")
 }
 
-func newHTTPTestServer(t *testing.T, srv *Server) *httptest.Server {
+func newHTTPTestServer(t testing.TB, srv *Server) *httptest.Server {
 	t.Helper()
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)

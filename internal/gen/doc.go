@@ -4,5 +4,6 @@
 // files with front matter, plus queries and phrases drawn from the same
 // words. The same count and seed always give the same output.
 //
-// gen imports nothing of kb; only search's tests and benchmarks use it.
+// gen imports nothing of kb; only tests and benchmarks use it (search's, and
+// server's search-as-you-type benchmark).
 package gen
