@@ -60,7 +60,7 @@ Fine.
 func brokenTree(t *testing.T) string {
 	big := "---\ntitle: Big\n---\n" + strings.Repeat("word ", 1000)
 	return writeTree(t, map[string]string{
-		"kb.yaml":               "title: Broken\nreview_every: 90d\nmax_size: 4KiB\nreveiw_every: 30d\n",
+		"kb.yaml":               "title: Broken\nreview_every: 90d\nmax_size: 4KiB\nreveiw_every: 30d\n", //nolint:misspell // typos kb check must catch
 		"runbooks/db/good.md":   good,
 		"runbooks/db/typo.md":   "---\ntitle: Typo\nservce: db\nalerts: [DBTypo]\nowners: [team-db]\nTags: [x]\nms.date: 01/01/2026\n---\nbody\n",
 		"runbooks/db/types.md":  "---\ntitle: Types\nservice: db\nalerts: [DBTypes]\nowners: [team-db]\ntags: {a: b}\nreviewed: yesterday\n---\nbody\n",
@@ -111,7 +111,7 @@ func TestEveryKindIsReported(t *testing.T) {
 		kind  Kind
 		msg   string
 	}{
-		{"kb.yaml", 4, Error, KindSite, `unknown setting "reveiw_every"`},
+		{"kb.yaml", 4, Error, KindSite, `unknown setting "reveiw_every"`}, //nolint:misspell // typos kb check must catch
 		{"runbooks/db/typo.md", 3, Error, KindUnknownKey, `unknown key "servce"; did you mean "service"?`},
 		{"runbooks/db/typo.md", 6, Error, KindUnknownKey, `unknown key "Tags"; did you mean "tags"?`},
 		{"runbooks/db/types.md", 6, Error, KindFrontMatter, "tags: want a list"},
@@ -207,7 +207,7 @@ func TestSuggest(t *testing.T) {
 		key, want string
 	}{
 		{"servce", "service"}, {"Title", "title"}, {"review-every", "review_every"}, {"reviewEvery", "review_every"},
-		{"tag", "tags"}, {"alert", "alerts"}, {"owner", "owners"}, {"sumary", "summary"}, {"titel", "title"},
+		{"tag", "tags"}, {"alert", "alerts"}, {"owner", "owners"}, {"sumary", "summary"}, {"titel", "title"}, //nolint:misspell // typos kb check must catch
 		{"services", "service"}, {"ID", "id"}, {"severty", "severity"},
 		{"ms.date", ""}, {"Module Name", ""}, {"weight", ""}, {"layout", ""}, {"author", ""}, {"tier", ""},
 		{"date", ""}, {"Locale", ""}, {"schema", ""}, {"external help file", ""}, {"online version", ""}, {"ip", ""},

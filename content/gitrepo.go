@@ -375,7 +375,7 @@ func isRev(s string) bool {
 func isHex(s string) bool {
 	for i := range len(s) {
 		c := s[i]
-		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
 			return false
 		}
 	}
@@ -461,7 +461,7 @@ func (c *catFile) request(name string, max int64) ([]byte, error) {
 }
 
 func (c *catFile) start() error {
-	cmd := exec.Command("git", "-C", c.dir, "cat-file", "--batch")
+	cmd := exec.Command("git", "-C", c.dir, "cat-file", "--batch") //nolint:noctx // outlives any one request; Close ends it
 	cmd.Env = append(os.Environ(), gitEnv...)
 	in, err := cmd.StdinPipe()
 	if err != nil {

@@ -1,8 +1,5 @@
 package content
 
-import (
-	"io"
-	"log/slog"
-)
+import "log/slog"
 
-func discardLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }

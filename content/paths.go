@@ -114,7 +114,7 @@ func normaliseAlias(p, alias string) (string, error) {
 	}
 	for s := range strings.SplitSeq(a, "/") {
 		if s == ".." {
-			return "", errors.New("an alias may not contain ..")
+			return "", errors.New("an alias may not contain a '..' segment")
 		}
 	}
 	a = path.Clean(a)

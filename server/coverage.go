@@ -105,7 +105,7 @@ func buildCoverage(snap *content.Snapshot) *coverageReport {
 
 // flatten returns the errors joined in err (errors.Join), or err alone.
 func flatten(err error) []error {
-	if j, ok := err.(interface{ Unwrap() []error }); ok { //nolint:errorlint // reading a join, not testing for a type
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
 		return j.Unwrap()
 	}
 	return []error{err}

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -38,7 +39,7 @@ func (s *Server) events(c *echo.Context) error {
 	rc := http.NewResponseController(w)
 	w.WriteHeader(http.StatusOK)
 	send := func(format string, args ...any) error {
-		if err := rc.SetWriteDeadline(time.Now().Add(liveWrite)); err != nil && err != http.ErrNotSupported {
+		if err := rc.SetWriteDeadline(time.Now().Add(liveWrite)); err != nil && !errors.Is(err, http.ErrNotSupported) {
 			return err
 		}
 		if _, err := fmt.Fprintf(w, format, args...); err != nil {

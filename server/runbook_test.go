@@ -12,10 +12,9 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.etcd.io/bbolt"
 
 	"kb/content"
-	"kb/feedback"
+	"kb/feedback/feedbacktest"
 )
 
 const crashLoopRunbook = "---\ntitle: Pod crash looping\nid: pod-crash-looping\nservice: kubernetes\nseverity: critical\n" +
@@ -27,11 +26,7 @@ const crashLoopRunbook = "---\ntitle: Pod crash looping\nid: pod-crash-looping\n
 // checklist, and a real feedback store.
 func newRunbookSite(t *testing.T) *linkSite {
 	t.Helper()
-	db, err := bbolt.Open(filepath.Join(t.TempDir(), "feedback.db"), 0o600, &bbolt.Options{Timeout: time.Second})
-	require.NoError(t, err)
-	t.Cleanup(func() { assert.NoError(t, db.Close()) })
-	fb, err := feedback.Open(db)
-	require.NoError(t, err)
+	fb := feedbacktest.Open(t)
 	site := newLinkSite(t, func(d *Deps) { d.Feedback = fb })
 	p := filepath.Join(site.dir, "runbooks", "kubernetes", "pod-crash-looping.md")
 	require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))

@@ -357,11 +357,11 @@ func (s *Server) searchHTML(c *echo.Context) error {
 			p.Total = len(p.Hits)
 			p.From, p.To = min(1, p.Total), p.Total
 		case err != nil:
-			if herr, ok := s.searchError(c, err).(*echo.HTTPError); ok {
-				status, p.Error = herr.Code, herr.Message
-			} else {
+			var herr *echo.HTTPError
+			if !errors.As(s.searchError(c, err), &herr) {
 				return err
 			}
+			status, p.Error = herr.Code, herr.Message
 		default:
 			s.fillResults(&p, v, q, res)
 		}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"go.etcd.io/bbolt"
+	bberrors "go.etcd.io/bbolt/errors"
 
 	"kb/tickets"
 )
@@ -39,7 +40,7 @@ func openDB(dataDir string) (db *bbolt.DB, err error) {
 	}()
 	db, err = bbolt.Open(path, 0o600, &bbolt.Options{Timeout: lockTimeout})
 	switch {
-	case errors.Is(err, bbolt.ErrTimeout):
+	case errors.Is(err, bberrors.ErrTimeout):
 		return nil, fmt.Errorf("database %s is %w (a running kb serve?): stop it, or give this one another --data", path, errLocked)
 	case err != nil:
 		return nil, fmt.Errorf("open %s: %w", path, err)

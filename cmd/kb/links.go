@@ -33,7 +33,7 @@ func runLinks(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
-	if !(verb == "export" && len(pos) == 0 || verb == "import" && len(pos) == 1) {
+	if (verb != "export" || len(pos) != 0) && (verb != "import" || len(pos) != 1) {
 		fmt.Fprintln(stderr, linksUsage)
 		return errors.New("kb links: wrong arguments")
 	}
@@ -43,20 +43,26 @@ func runLinks(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	defer closeStore()
 	if verb == "export" {
-		w := stdout
+		w, closeOut := stdout, func() error { return nil }
 		if out != "-" {
 			f, err := os.Create(out)
 			if err != nil {
 				return fmt.Errorf("export: %w", err)
 			}
-			defer f.Close()
-			w = f
+			defer f.Close() // after a failure; the checked Close below comes first
+			w, closeOut = f, f.Close
 		}
 		bw := bufio.NewWriter(w)
 		if err := store.Export(ctx, bw); err != nil {
 			return err
 		}
-		return bw.Flush()
+		if err := bw.Flush(); err != nil {
+			return fmt.Errorf("export: %w", err)
+		}
+		if err := closeOut(); err != nil { // a backup is only whole once it is on disk
+			return fmt.Errorf("export: %w", err)
+		}
+		return nil
 	}
 	r := stdin
 	if pos[0] != "-" {

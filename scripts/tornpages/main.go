@@ -5,6 +5,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -29,7 +30,12 @@ func main() {
 	var pages, torn, errs, versions int
 	last := ""
 	for end := time.Now().Add(dur); time.Now().Before(end); {
-		res, err := client.Get(os.Args[1])
+		req, err := http.NewRequestWithContext(context.Background(), http.MethodGet, os.Args[1], nil)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "tornpages:", err)
+			os.Exit(2)
+		}
+		res, err := client.Do(req)
 		if err != nil {
 			errs++
 			continue
