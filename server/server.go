@@ -160,7 +160,7 @@ func (s *Server) handleError(c *echo.Context, err error) {
 		msg = "There is no API endpoint at " + clip(req.URL.Path) + "."
 	case status == http.StatusNotFound:
 		msg = "There is no page at " + clip(req.URL.Path) + "."
-	case status >= 500 && status != http.StatusServiceUnavailable:
+	case status >= 500 && status != http.StatusServiceUnavailable && status != http.StatusNotImplemented: // 501: oEmbed XML, an answer, not a fault
 		s.log.Error("request failed", "err", err, "path", req.URL.Path, "route", c.Path())
 		msg = "internal error"
 	case status == http.StatusRequestEntityTooLarge && msg == "":
