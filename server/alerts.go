@@ -6,7 +6,6 @@ import (
 	"path"
 	"slices"
 	"strings"
-	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -288,7 +287,7 @@ func (s *Server) newRunbook(snap *content.Snapshot, p *alertPage) {
 	}
 	f, err := scaffold.New(tmpl, scaffold.Params{
 		Type: content.TypeRunbook, Title: p.Alert, Service: p.Service, Alerts: []string{p.Alert},
-		Owners: owners, Reviewed: time.Now(), Dir: dir,
+		Owners: owners, Reviewed: s.now(), Dir: dir,
 	})
 	if err != nil {
 		p.NewFileErr = "No file can be made for this alert: " + err.Error()

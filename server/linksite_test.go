@@ -66,7 +66,7 @@ func newLinkSite(t *testing.T, edit ...func(*Deps)) *linkSite {
 	lib := content.NewLibrary(os.DirFS(dir), content.Options{}, log)
 	require.NoError(t, lib.Load(context.Background()))
 
-	store := ticketstest.Open(t)
+	store := ticketstest.OpenClock(t, steppingClock(testClock()))
 	write, err := store.CreateToken(context.Background(), "jira", tickets.ScopeWrite)
 	require.NoError(t, err)
 	read, err := store.CreateToken(context.Background(), "grafana", tickets.ScopeRead)
@@ -74,7 +74,7 @@ func newLinkSite(t *testing.T, edit ...func(*Deps)) *linkSite {
 
 	theme, err := themes.Open("")
 	require.NoError(t, err)
-	d := Deps{Library: lib, Theme: theme, Logger: log, Version: "v9.9.9-test", Links: store}
+	d := Deps{Library: lib, Theme: theme, Logger: log, Version: "v9.9.9-test", Links: store, Now: testClock}
 	for _, f := range edit {
 		f(&d)
 	}

@@ -124,7 +124,7 @@ func (s *Server) reportTickets(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	r, err := buildTicketsReport(c.Request().Context(), store, snap, time.Now())
+	r, err := buildTicketsReport(c.Request().Context(), store, snap, s.now())
 	if err != nil {
 		return storeError(err)
 	}

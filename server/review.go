@@ -69,7 +69,7 @@ func (s *Server) reportReview(c *echo.Context) error {
 	if len(owner) > 200 {
 		return echo.NewHTTPError(http.StatusBadRequest, "owner: at most 200 bytes.")
 	}
-	r := s.buildReview(c.Request().Context(), snap, owner, time.Now())
+	r := s.buildReview(c.Request().Context(), snap, owner, s.now())
 	h := c.Response().Header()
 	h["Cache-Control"] = s.hdr.noStore
 	h.Add("Vary", "Accept")

@@ -76,7 +76,7 @@ func durationText(d time.Duration) string {
 // the incident view to the page of a. The review state is computed when the
 // page is rendered, which happens again with each new snapshot.
 func (s *Server) runbookView(snap *content.Snapshot, a *content.Article, p *articlePage) {
-	p.Review = reviewOf(snap.Site, a, time.Now())
+	p.Review = reviewOf(snap.Site, a, s.now())
 	if s.feedback != nil {
 		p.HelpfulURL = helpfulURL(a)
 	}

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/labstack/echo/v5"
 
@@ -39,6 +40,10 @@ type Deps struct {
 	// Live makes open pages reload by themselves when their content changes
 	// (kb serve --watch): pages listen to GET /api/v1/events.
 	Live bool
+	// Now is the clock for everything that reasons about dates (reports,
+	// review states, new-file templates); cmd/kb passes time.Now, tests a
+	// fixed time. Nil means time.Now.
+	Now func() time.Time
 	// GitPush, when set, is called after a verified push webhook
 	// (POST /api/v1/hooks/git): kb fetches at once instead of at the next interval.
 	GitPush func()
@@ -53,6 +58,7 @@ type Server struct {
 	search  Searcher
 	live    bool
 	gitPush func()
+	now     func() time.Time
 	echo    *echo.Echo
 	pages   atomic.Pointer[pageSet] // pages of the snapshot seen last
 	metrics *metrics
@@ -93,6 +99,9 @@ func New(d Deps) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("server: %w", err)
 	}
+	if d.Now == nil {
+		d.Now = time.Now
+	}
 	s := &Server{
 		lib:     d.Library,
 		theme:   theme,
@@ -101,6 +110,7 @@ func New(d Deps) (*Server, error) {
 		search:  d.Search,
 		live:    d.Live,
 		gitPush: d.GitPush,
+		now:     d.Now,
 		hdr:     newHeaderValues(),
 	}
 	s.metrics = newMetrics(s)

@@ -11,7 +11,9 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -64,12 +66,24 @@ func newTestSite(t *testing.T) *testSite {
 	return site
 }
 
+// testClock is the clock of the server's tests: two weeks after the dates of
+// the webhook samples (2026-09-01), so that their tickets stay inside every
+// report window whenever the tests run.
+func testClock() time.Time { return time.Date(2026, 9, 15, 12, 0, 0, 0, time.UTC) }
+
+// steppingClock starts at t and moves on a second at every reading, so that
+// links written one after the other have distinct, ordered times.
+func steppingClock(t time.Time) func() time.Time {
+	var n atomic.Int64
+	return func() time.Time { return t.Add(time.Duration(n.Add(1)) * time.Second) }
+}
+
 // newSite starts a real Server over lib in an httptest.Server.
 func newSite(t *testing.T, lib *content.Library, log *slog.Logger) *testSite {
 	t.Helper()
 	theme, err := themes.Open("")
 	require.NoError(t, err)
-	srv, err := New(Deps{Library: lib, Theme: theme, Logger: log, Version: "v9.9.9-test"})
+	srv, err := New(Deps{Library: lib, Theme: theme, Logger: log, Version: "v9.9.9-test", Now: testClock})
 	require.NoError(t, err)
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)

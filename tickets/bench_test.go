@@ -52,7 +52,7 @@ func BenchmarkLinkWrite(b *testing.B) {
 					b.Error(err)
 				}
 			})
-			s, err := Open(db)
+			s, err := Open(db, nil)
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -104,7 +104,7 @@ func TestUpgradeFromSchema1(t *testing.T) {
 		}
 		return nil
 	}))
-	s, err := Open(db)
+	s, err := Open(db, nil)
 	require.NoError(t, err)
 	ctx := context.Background()
 	page, total, err := s.ByArticle(ctx, "disk-full", 0, 2)

@@ -54,8 +54,12 @@ type Store struct {
 
 // Open checks the database db and prepares this package's buckets. A damaged
 // file gives an error wrapping ErrCorrupt and is left exactly as it is. A
-// file of schema 1 gets the indexes of schema 2, built from its links.
-func Open(db *bbolt.DB) (*Store, error) {
+// file of schema 1 gets the indexes of schema 2, built from its links. now
+// stamps links and tokens (cmd/kb passes time.Now; nil means time.Now).
+func Open(db *bbolt.DB, now func() time.Time) (*Store, error) {
+	if now == nil {
+		now = time.Now
+	}
 	if err := check(db); err != nil {
 		return nil, err
 	}
@@ -90,7 +94,7 @@ func Open(db *bbolt.DB) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open links store: %w", err)
 	}
-	return &Store{db: db, now: time.Now}, nil
+	return &Store{db: db, now: now}, nil
 }
 
 // buildIndexes (re)creates the time index and the counts from the links by article.

@@ -29,7 +29,7 @@ func openDB(t *testing.T, path string) *bbolt.DB {
 
 func newStore(t *testing.T) *Store {
 	t.Helper()
-	s, err := Open(openDB(t, filepath.Join(t.TempDir(), "kb.db")))
+	s, err := Open(openDB(t, filepath.Join(t.TempDir(), "kb.db")), nil)
 	require.NoError(t, err)
 	return s
 }
@@ -236,7 +236,7 @@ func TestTokens(t *testing.T) {
 func TestCorruptFileIsReportedAndKept(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "kb.db")
 	db := openDB(t, path)
-	s, err := Open(db)
+	s, err := Open(db, nil)
 	require.NoError(t, err)
 	for i := range 200 {
 		_, _, err := s.Add(context.Background(), link("jira", "OPS-"+strings.Repeat("9", i%50+1), "a"))
@@ -263,7 +263,7 @@ func TestCorruptFileIsReportedAndKept(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		_, err = Open(db2)
+		_, err = Open(db2, nil)
 		return errors.Join(err, db2.Close())
 	}()
 	require.Error(t, err)
@@ -281,7 +281,7 @@ func TestNewerSchemaIsRefused(t *testing.T) {
 		}
 		return b.Put(keySchema, []byte("99"))
 	}))
-	_, err := Open(db)
+	_, err := Open(db, nil)
 	assert.ErrorContains(t, err, "newer")
 }
 
@@ -306,7 +306,7 @@ func FuzzImport(f *testing.F) {
 func TestDamageNeverCrashes(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "kb.db")
 	db := openDB(t, path)
-	s, err := Open(db)
+	s, err := Open(db, nil)
 	require.NoError(t, err)
 	for i := range 400 {
 		_, _, err := s.Add(context.Background(), link("jira", fmt.Sprintf("OPS-%d", i), fmt.Sprintf("article-%d", i%17)))
@@ -338,7 +338,7 @@ func TestDamageNeverCrashes(t *testing.T) {
 			if err != nil {
 				return fmt.Errorf("%w: %w", ErrCorrupt, err)
 			}
-			s2, err := Open(db2)
+			s2, err := Open(db2, nil)
 			if err != nil {
 				return errors.Join(err, db2.Close())
 			}

@@ -19,7 +19,7 @@ const checkUsage = `usage: kb check [--content DIR] [--format text|json|github] 
 
 // runCheck serves kb check: load the content as kb serve would, print what
 // is wrong with it, and fail on errors (or, with --strict, on warnings).
-func runCheck(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+func runCheck(ctx context.Context, args []string, getenv func(string) string, now func() time.Time, stdout, stderr io.Writer) error {
 	flags := flag.NewFlagSet("kb check", flag.ContinueOnError)
 	flags.SetOutput(stderr)
 	flags.Usage = func() {
@@ -68,7 +68,7 @@ func runCheck(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
-	findings, err := check.Run(ctx, snap, check.Options{Files: files, Now: time.Now(), All: all})
+	findings, err := check.Run(ctx, snap, check.Options{Files: files, Now: now(), All: all})
 	if err != nil {
 		return err
 	}

@@ -93,9 +93,9 @@ func TestCheckEnvironment(t *testing.T) {
 	dir := t.TempDir()
 	writeFiles(t, dir, map[string]string{"runbooks/bare.md": "# Bare\n"})
 	var out strings.Builder
-	err := run(context.Background(), []string{"check"}, env(map[string]string{"KB_CONTENT": dir, "KB_STRICT": "true", "KB_FORMAT": "json"}), nil, &out, &strings.Builder{})
+	err := run(context.Background(), []string{"check"}, env(map[string]string{"KB_CONTENT": dir, "KB_STRICT": "true", "KB_FORMAT": "json"}), testClock, nil, &out, &strings.Builder{})
 	require.Error(t, err)
 	assert.True(t, strings.HasPrefix(out.String(), "["))
-	err = run(context.Background(), []string{"check"}, env(map[string]string{"KB_STRICT": "maybe"}), nil, &out, &strings.Builder{})
+	err = run(context.Background(), []string{"check"}, env(map[string]string{"KB_STRICT": "maybe"}), testClock, nil, &out, &strings.Builder{})
 	assert.ErrorContains(t, err, "KB_STRICT")
 }

@@ -54,7 +54,7 @@ func openStore(dataDir string) (*tickets.Store, func() error, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	store, err := tickets.Open(db)
+	store, err := tickets.Open(db, time.Now)
 	if err != nil {
 		db.Close()
 		return nil, nil, err

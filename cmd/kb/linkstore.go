@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+	"time"
 
 	"kb/feedback"
 	"kb/tickets"
@@ -18,7 +19,7 @@ import (
 // the problem, and the file is left exactly as it is for an operator.
 // The "this helped" counts live in the same file (package feedback); fb is
 // nil whenever the links store is unavailable, which hides the button.
-func openLinks(dataDir string, log *slog.Logger) (store *tickets.Store, fb *feedback.Store, linksErr error, closeFn func(), err error) {
+func openLinks(dataDir string, now func() time.Time, log *slog.Logger) (store *tickets.Store, fb *feedback.Store, linksErr error, closeFn func(), err error) {
 	db, err := openDB(dataDir)
 	switch {
 	case errors.Is(err, errLocked):
@@ -27,7 +28,7 @@ func openLinks(dataDir string, log *slog.Logger) (store *tickets.Store, fb *feed
 		log.Error("ticket links unavailable; serving pages and search, the link API answers 503. Restore the file from a backup (kb links import)", "err", err)
 		return nil, nil, err, func() {}, nil
 	}
-	store, err = tickets.Open(db)
+	store, err = tickets.Open(db, now)
 	if err != nil {
 		if cerr := db.Close(); cerr != nil {
 			log.Warn("closing the links database", "err", cerr)

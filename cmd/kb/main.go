@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 )
 
 // version is set at build time: go build -ldflags "-X main.version=v1.2.3".
@@ -18,7 +19,7 @@ var version = "dev"
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
+	err := run(ctx, os.Args[1:], os.Getenv, time.Now, os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	if errors.Is(err, flag.ErrHelp) {
 		os.Exit(2)
@@ -46,8 +47,9 @@ Run "kb COMMAND -h" for the flags of a command. Every flag can also be set
 with an environment variable: --content is KB_CONTENT, --addr is KB_ADDR, ...
 `
 
-// run is the whole program behind main, so tests can call it.
-func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+// run is the whole program behind main, so tests can call it. now is the
+// clock of everything that reasons about dates (review dates, report windows).
+func run(ctx context.Context, args []string, getenv func(string) string, now func() time.Time, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return flag.ErrHelp
@@ -59,7 +61,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		if err != nil {
 			return err
 		}
-		return serve(ctx, cfg, stderr)
+		return serve(ctx, cfg, now, stderr)
 	case "index", "search":
 		cfg, err := parseConfig(cmd, rest, getenv, stderr)
 		if err != nil {
@@ -74,11 +76,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	case "links":
 		return runLinks(ctx, rest, getenv, stdin, stdout, stderr)
 	case "check":
-		return runCheck(ctx, rest, getenv, stdout, stderr)
+		return runCheck(ctx, rest, getenv, now, stdout, stderr)
 	case "coverage":
 		return runCoverage(ctx, rest, getenv, stdout, stderr)
 	case "new":
-		return runNew(ctx, rest, getenv, stdout, stderr)
+		return runNew(ctx, rest, getenv, now, stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, "kb", version)
 		return nil

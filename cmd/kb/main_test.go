@@ -35,19 +35,23 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
+// testClock is the clock of the command's tests: a fixed day, so that the
+// dates kb writes and compares do not depend on when the tests run.
+func testClock() time.Time { return time.Date(2026, 9, 15, 12, 0, 0, 0, time.UTC) }
+
 func env(vars map[string]string) func(string) string {
 	return func(k string) string { return vars[k] }
 }
 
 func TestVersion(t *testing.T) {
 	var out bytes.Buffer
-	require.NoError(t, run(context.Background(), []string{"version"}, env(nil), nil, &out, io.Discard))
+	require.NoError(t, run(context.Background(), []string{"version"}, env(nil), testClock, nil, &out, io.Discard))
 	assert.Equal(t, "kb dev\n", out.String())
 }
 
 func TestUnknownCommand(t *testing.T) {
 	var errOut bytes.Buffer
-	err := run(context.Background(), []string{"frobnicate"}, env(nil), nil, io.Discard, &errOut)
+	err := run(context.Background(), []string{"frobnicate"}, env(nil), testClock, nil, io.Discard, &errOut)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "frobnicate")
 	assert.Contains(t, errOut.String(), "kb serve")
@@ -98,7 +102,7 @@ func startServe(t *testing.T, args ...string) (base string, logs *syncBuffer) {
 	logs = &syncBuffer{}
 	done := make(chan error, 1)
 	args = append([]string{"serve", "--addr", "127.0.0.1:0", "--data", t.TempDir()}, args...)
-	go func() { done <- run(ctx, args, env(nil), nil, io.Discard, logs) }()
+	go func() { done <- run(ctx, args, env(nil), testClock, nil, io.Discard, logs) }()
 	t.Cleanup(func() {
 		cancel()
 		select {

@@ -21,7 +21,7 @@ const newUsage = `usage: kb new runbook|article TITLE... [--service S] [--alerts
 
 // runNew serves kb new: write a new runbook or article from the template,
 // with its front matter filled in, and print its path.
-func runNew(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+func runNew(ctx context.Context, args []string, getenv func(string) string, now func() time.Time, stdout, stderr io.Writer) error {
 	flags := flag.NewFlagSet("kb new", flag.ContinueOnError)
 	flags.SetOutput(stderr)
 	flags.Usage = func() {
@@ -53,7 +53,7 @@ func runNew(ctx context.Context, args []string, getenv func(string) string, stdo
 	p.Type = content.Type(pos[0])
 	p.Title = strings.Join(pos[1:], " ")
 	p.Alerts = strings.Split(alerts, ",")
-	p.Reviewed = today()
+	p.Reviewed = dateOf(now())
 
 	root, err := os.OpenRoot(dir)
 	if err != nil {
@@ -109,8 +109,8 @@ func writeNew(root *os.Root, f scaffold.File) error {
 	return nil
 }
 
-// today is the local date at midnight UTC, as reviewed: dates are written.
-func today() time.Time {
-	y, m, d := time.Now().Date()
+// dateOf is the local date of t at midnight UTC, as reviewed: dates are written.
+func dateOf(t time.Time) time.Time {
+	y, m, d := t.Date()
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }

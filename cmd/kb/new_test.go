@@ -25,7 +25,7 @@ func TestNewRunbookAndArticle(t *testing.T) {
 	assert.Contains(t, string(src), "title: etcd has no leader\nid: etcd-has-no-leader\ntype: runbook\n")
 	assert.Contains(t, string(src), "alerts: [etcdNoLeader, etcdInsufficientMembers]\n")
 	assert.Contains(t, string(src), "owners: [team-platform, team-sre]\n")
-	assert.Contains(t, string(src), "reviewed: "+time.Now().Format(time.DateOnly)+"\n")
+	assert.Contains(t, string(src), "reviewed: "+testClock().Format(time.DateOnly)+"\n")
 	assert.Contains(t, string(src), "{{namespace}}")
 
 	out, _, err = kb(t, "", "new", "article", "How we rotate credentials", "--content", dir)
@@ -77,7 +77,7 @@ func TestNewTemplateOverride(t *testing.T) {
 	src, err := os.ReadFile(strings.TrimSpace(out))
 	require.NoError(t, err)
 	assert.Equal(t, "---\ntitle: Queue stuck\nid: queue-stuck\ntype: runbook\nservice: queue\nseverity: critical\nreviewed: "+
-		time.Now().Format(time.DateOnly)+"\n---\n## Our sections\n\n`kubectl -n {{namespace}} get pods`\n", string(src))
+		testClock().Format(time.DateOnly)+"\n---\n## Our sections\n\n`kubectl -n {{namespace}} get pods`\n", string(src))
 }
 
 func TestNewOddTitles(t *testing.T) {

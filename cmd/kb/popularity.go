@@ -54,11 +54,11 @@ func (p *popularity) count(ctx context.Context, store *tickets.Store, now time.T
 }
 
 // run recounts at once and then every popularityEvery until ctx ends.
-func (p *popularity) run(ctx context.Context, store *tickets.Store, log *slog.Logger) {
+func (p *popularity) run(ctx context.Context, store *tickets.Store, now func() time.Time, log *slog.Logger) {
 	t := time.NewTicker(popularityEvery)
 	defer t.Stop()
 	for {
-		if err := p.count(ctx, store, time.Now()); err != nil && ctx.Err() == nil {
+		if err := p.count(ctx, store, now()); err != nil && ctx.Err() == nil {
 			log.Warn("cannot count recent ticket links for search ranking", "err", err)
 		}
 		select {

@@ -33,13 +33,13 @@ const (
 )
 
 // serve runs the HTTP server until ctx ends, then shuts it down gracefully.
-func serve(ctx context.Context, cfg config, stderr io.Writer) error {
+func serve(ctx context.Context, cfg config, now func() time.Time, stderr io.Writer) error {
 	log := newLogger(cfg, stderr)
 	if cfg.MemoryLimit > 0 {
 		defer debug.SetMemoryLimit(debug.SetMemoryLimit(cfg.MemoryLimit))
 	}
 	// The links database first: a second kb on the same --data stops here, at once.
-	store, fb, linksErr, closeLinks, err := openLinks(cfg.Data, log.With("component", "links"))
+	store, fb, linksErr, closeLinks, err := openLinks(cfg.Data, now, log.With("component", "links"))
 	if err != nil {
 		return err
 	}
@@ -94,7 +94,7 @@ func serve(ctx context.Context, cfg config, stderr io.Writer) error {
 		}
 	})
 	if store != nil {
-		wg.Go(func() { pop.run(bg, store, log.With("component", "links")) })
+		wg.Go(func() { pop.run(bg, store, now, log.With("component", "links")) })
 	}
 	// Live content: a watched folder, or pulls of a git ref. Each published
 	// snapshot updates exactly the changed articles in the index.
@@ -117,7 +117,7 @@ func serve(ctx context.Context, cfg config, stderr io.Writer) error {
 		Live: live, GitPush: gitPush,
 		Library: lib, Theme: theme, Search: searcher, Logger: log.With("component", "http"), Version: version,
 		Links: links, LinksErr: linksErr, WebhookSecrets: cfg.WebhookSecrets, APIReadToken: cfg.APIReadToken,
-		Feedback: fbStore,
+		Feedback: fbStore, Now: now,
 	})
 	if err != nil {
 		return err

@@ -15,7 +15,7 @@ import (
 func kb(t *testing.T, stdin string, args ...string) (stdout, stderr string, err error) {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	err = run(context.Background(), args, env(nil), strings.NewReader(stdin), &out, &errOut)
+	err = run(context.Background(), args, env(nil), testClock, strings.NewReader(stdin), &out, &errOut)
 	return out.String(), errOut.String(), err
 }
 
