@@ -98,7 +98,7 @@ func (s *Server) gitHook(c *echo.Context) error {
 	}
 	secret := s.webhookSecret(snap, webhook.Git)
 	if len(secret) == 0 {
-		return echo.NewHTTPError(http.StatusNotFound, "The git webhook is off: set webhook_secrets.git in kb.yaml or KB_WEBHOOK_SECRET_GIT in kb's environment.")
+		return hookError(webhook.ErrNoSecret, webhook.Git) // checked before the body is read
 	}
 	body, err := readBody(c)
 	if err != nil {
