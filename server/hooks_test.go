@@ -15,6 +15,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"kb/webhook"
 )
 
 // signed returns the headers with which source's tool would send body,
@@ -73,12 +75,12 @@ func TestWebhookSamples(t *testing.T) {
 			}
 		}
 	})
-	results := map[string]hookResult{}
+	results := map[string]webhook.Result{}
 	for _, name := range names {
 		body, src := all[name], sourceOf(name)
 		res := site.post(t, "/api/v1/hooks/"+src, "", string(body), signed(src, hookSecret, body)...)
 		require.Equal(t, http.StatusOK, res.status, "%s: %s", name, res.body)
-		var r hookResult
+		var r webhook.Result
 		require.NoError(t, json.Unmarshal([]byte(res.body), &r))
 		assert.False(t, r.Duplicate, name)
 		assert.NotEmpty(t, r.Delivery, name)
@@ -143,7 +145,7 @@ func TestWebhookSamples(t *testing.T) {
 		body, src := all[name], sourceOf(name)
 		res := site.post(t, "/api/v1/hooks/"+src, "", string(body), signed(src, hookSecret, body)...)
 		require.Equal(t, http.StatusOK, res.status)
-		var r hookResult
+		var r webhook.Result
 		require.NoError(t, json.Unmarshal([]byte(res.body), &r))
 		assert.True(t, r.Duplicate, name)
 	}

@@ -44,9 +44,9 @@ type Deps struct {
 	// review states, new-file templates); cmd/kb passes time.Now, tests a
 	// fixed time. Nil means time.Now.
 	Now func() time.Time
-	// GitPush, when set, is called after a verified push webhook
+	// Puller, when set, is asked to pull after a verified push webhook
 	// (POST /api/v1/hooks/git): kb fetches at once instead of at the next interval.
-	GitPush func()
+	Puller Puller
 }
 
 // Server serves kb's pages, attachments and operational endpoints.
@@ -57,7 +57,7 @@ type Server struct {
 	version string
 	search  Searcher
 	live    bool
-	gitPush func()
+	puller  Puller
 	now     func() time.Time
 	echo    *echo.Echo
 	pages   atomic.Pointer[pageSet] // pages of the snapshot seen last
@@ -109,7 +109,7 @@ func New(d Deps) (*Server, error) {
 		version: d.Version,
 		search:  d.Search,
 		live:    d.Live,
-		gitPush: d.GitPush,
+		puller:  d.Puller,
 		now:     d.Now,
 		hdr:     newHeaderValues(),
 	}

@@ -53,7 +53,7 @@ func openLinks(dataDir string, now func() time.Time, log *slog.Logger) (store *t
 // than in kb.yaml, which lives in git. They win over kb.yaml.
 func webhookSecrets(getenv func(string) string) map[string]string {
 	out := map[string]string{}
-	for _, src := range append(webhook.Sources(), "git") { // "git": the push webhook
+	for _, src := range append(webhook.Sources(), webhook.Git) { // the push webhook too
 		if v := strings.TrimSpace(getenv("KB_WEBHOOK_SECRET_" + strings.ToUpper(src))); v != "" {
 			out[src] = v
 		}

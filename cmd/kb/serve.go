@@ -17,6 +17,7 @@ import (
 
 	"kb/content"
 	"kb/example"
+	"kb/live"
 	"kb/search"
 	"kb/server"
 	"kb/themes"
@@ -68,8 +69,8 @@ func serve(ctx context.Context, cfg config, now func() time.Time, stderr io.Writ
 	// The index is a cache: pages are served at once while it is built or
 	// brought up to date in the background; search answers from titles until then.
 	var searcher server.Searcher
-	pop := &popularity{}
-	idx, err := search.Open(indexDir(cfg.Data), search.Options{Logger: log.With("component", "search"), Popularity: pop.of})
+	pop := live.NewPopularity(links, now, log.With("component", "links"))
+	idx, err := search.Open(indexDir(cfg.Data), search.Options{Logger: log.With("component", "search"), Popularity: pop.Of})
 	switch {
 	case errors.Is(err, search.ErrLocked):
 		return fmt.Errorf("the search index in %s is in use by another kb: stop it, or give this one another --data", cfg.Data)
@@ -79,42 +80,24 @@ func serve(ctx context.Context, cfg config, now func() time.Time, stderr io.Writ
 		defer idx.Close()
 		searcher = idx
 	}
+	// Live content: a watched folder, or pulls of a git ref. Each published
+	// snapshot updates exactly the changed articles in the index.
+	watch := src.watchDir != "" && cfg.Watch
+	deps := live.Deps{Library: lib, Index: idx, Popularity: pop, Logger: log, Pull: src.git, PullInterval: cfg.PullInterval}
+	if watch {
+		deps.WatchDir = src.watchDir
+	}
+	lc := live.New(deps)
+	var puller server.Puller // nil unless kb pulls a git ref: the push hook answers 404
+	if src.git {
+		puller = lc
+	}
 	bg, stopBG := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	defer func() { stopBG(); wg.Wait() }() // before idx.Close, deferred earlier
-	// In the background, one after the other so that the plain snapshot is
-	// garbage before the index build begins: code blocks are highlighted (the
-	// first load left them plain, content.Options.DeferHighlight, so serving
-	// begins sooner; the new snapshot differs in HTML alone), then the index
-	// is built or brought up to date to the snapshot served.
-	wg.Go(func() {
-		_, _ = lib.Highlight(bg) // a failure is logged by the library, which keeps serving the plain snapshot
-		if idx != nil {
-			syncIndex(bg, idx, lib, log)
-		}
-	})
-	if store != nil {
-		wg.Go(func() { pop.run(bg, store, now, log.With("component", "links")) })
-	}
-	// Live content: a watched folder, or pulls of a git ref. Each published
-	// snapshot updates exactly the changed articles in the index.
-	live := src.watchDir != "" && cfg.Watch
-	if live {
-		wg.Go(func() { watchContent(bg, src.watchDir, lib, idx, log) })
-	}
-	var gitPush func()
-	if src.git {
-		pushed := make(chan struct{}, 1)
-		gitPush = func() {
-			select {
-			case pushed <- struct{}{}:
-			default: // a pull is already due
-			}
-		}
-		wg.Go(func() { pullContent(bg, cfg.PullInterval, pushed, lib, idx, log) })
-	}
+	wg.Go(func() { lc.Run(bg) })
 	srv, err := server.New(server.Deps{
-		Live: live, GitPush: gitPush,
+		Live: watch, Puller: puller,
 		Library: lib, Theme: theme, Search: searcher, Logger: log.With("component", "http"), Version: version,
 		Links: links, LinksErr: linksErr, WebhookSecrets: cfg.WebhookSecrets, APIReadToken: cfg.APIReadToken,
 		Feedback: fbStore, Now: now,
@@ -197,88 +180,6 @@ func openSource(ctx context.Context, cfg config, log *slog.Logger) (source, erro
 	}
 	src.lib = content.NewLibrary(files, opts, log)
 	return src, nil
-}
-
-// watchDebounce gathers an editor's save or a checkout into one reload.
-const watchDebounce = 100 * time.Millisecond
-
-// watchContent reloads the files that change in dir until ctx ends.
-func watchContent(ctx context.Context, dir string, lib *content.Library, idx *search.Index, log *slog.Logger) {
-	err := content.Watch(ctx, dir, watchDebounce, func(paths []string) {
-		upd, err := lib.Apply(ctx, paths)
-		if err != nil {
-			return // logged by the library, which keeps the last good content
-		}
-		reindex(ctx, idx, upd, log)
-	})
-	if err != nil && ctx.Err() == nil {
-		log.Error("watching the content folder stopped; restart kb to see changes", "err", err)
-	}
-}
-
-// pullContent fetches and loads the git ref every interval, and at once after
-// a push webhook, until ctx ends.
-func pullContent(ctx context.Context, interval time.Duration, pushed <-chan struct{}, lib *content.Library, idx *search.Index, log *slog.Logger) {
-	var tick <-chan time.Time
-	if interval > 0 {
-		t := time.NewTicker(interval)
-		defer t.Stop()
-		tick = t.C
-	}
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick:
-		case <-pushed:
-		}
-		upd, err := lib.Pull(ctx)
-		if err != nil {
-			continue // logged by the library; the last good content stays
-		}
-		reindex(ctx, idx, upd, log)
-	}
-}
-
-// syncIndex builds the index or brings it up to date with the snapshot
-// served, again as long as a newer one was published meanwhile: a live
-// reload may have synced a newer snapshot before this sync wrote an older one.
-func syncIndex(ctx context.Context, idx *search.Index, lib *content.Library, log *slog.Logger) {
-	for snap := lib.Snapshot(); ; {
-		if err := idx.Sync(ctx, snap); err != nil {
-			if ctx.Err() == nil {
-				log.Error("search index build failed; search falls back to titles", "err", err)
-			}
-			return
-		}
-		next := lib.Snapshot()
-		if next == snap {
-			return
-		}
-		snap = next
-	}
-}
-
-// reindex brings the search index to a newly published snapshot: exactly the
-// changed and deleted articles, or a sync while the first build still runs.
-func reindex(ctx context.Context, idx *search.Index, upd content.Update, log *slog.Logger) {
-	if idx == nil || !upd.Published {
-		return
-	}
-	var err error
-	if !idx.Ready() {
-		err = idx.Sync(ctx, upd.Snapshot)
-	} else {
-		if len(upd.Deleted) > 0 {
-			err = idx.Delete(ctx, upd.Deleted)
-		}
-		if err == nil && len(upd.Updated) > 0 {
-			err = idx.Update(ctx, upd.Updated)
-		}
-	}
-	if err != nil && ctx.Err() == nil {
-		log.Warn("search index not updated; it catches up at the next change or restart", "err", err)
-	}
 }
 
 // openContent opens the content folder through os.Root, so no path and no

@@ -25,6 +25,7 @@ var allowed = map[string][]string{
 	"kb/render":                {},
 	"kb/themes":                {},
 	"kb/webhook":               {"kb/tickets"},
+	"kb/live":                  {"kb/content", "kb/search", "kb/tickets"},
 	"kb/alertrules":            {"kb/content", "kb/render"},
 	"kb/check":                 {"kb/content", "kb/render"},
 	"kb/scaffold":              {"kb/content", "kb/render"},
