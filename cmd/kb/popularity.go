@@ -34,14 +34,7 @@ func (p *popularity) of(id string) int {
 func (p *popularity) count(ctx context.Context, store *tickets.Store, now time.Time) error {
 	counts := map[string]int{}
 	err := store.Each(ctx, func(l tickets.Link) error {
-		if l.Relation != tickets.ResolvedBy && l.Relation != tickets.Workaround {
-			return nil
-		}
-		at := l.LinkedAt
-		if r := l.Ticket.ResolvedAt; r != nil && !r.IsZero() {
-			at = *r
-		}
-		if now.Sub(at) <= popularityWindow {
+		if l.Solves() && l.CountsSince(now.Add(-popularityWindow)) {
 			counts[l.ArticleID]++
 		}
 		return nil
