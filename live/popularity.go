@@ -58,14 +58,7 @@ func (p *Popularity) Of(id string) int {
 func (p *Popularity) count(ctx context.Context, store Links, now time.Time) error {
 	counts := map[string]int{}
 	err := store.Each(ctx, func(l tickets.Link) error {
-		if l.Relation != tickets.ResolvedBy && l.Relation != tickets.Workaround {
-			return nil
-		}
-		at := l.LinkedAt
-		if r := l.Ticket.ResolvedAt; r != nil && !r.IsZero() {
-			at = *r
-		}
-		if now.Sub(at) <= popularityWindow {
+		if l.Solves() && l.CountsSince(now.Add(-popularityWindow)) {
 			counts[l.ArticleID]++
 		}
 		return nil

@@ -9,7 +9,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -522,19 +521,4 @@ func (s *Server) exportLinks(c *echo.Context) error {
 		s.log.Debug("export not fully written", "err", err)
 	}
 	return nil
-}
-
-// sortedKeys returns the keys of m by descending value, then ascending key.
-func sortedKeys(m map[string]int) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.SortFunc(keys, func(a, b string) int {
-		if m[a] != m[b] {
-			return m[b] - m[a]
-		}
-		return strings.Compare(a, b)
-	})
-	return keys
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"kb/reports"
 	"kb/webhook"
 )
 
@@ -112,7 +113,7 @@ func TestWebhookSamples(t *testing.T) {
 	require.Len(t, ta.Links, 1, "an id and a path of the same article are one link")
 	assert.Equal(t, "backup-permissions", ta.Links[0].ArticleID)
 
-	var r ticketsReport
+	var r reports.TicketsReport
 	site.getJSON(t, "/reports/tickets?format=json", &r)
 	assert.Equal(t, 5, r.Links)
 	assert.Equal(t, 8, r.LinkRate.Resolved)
@@ -124,7 +125,7 @@ func TestWebhookSamples(t *testing.T) {
 		gapSystems = append(gapSystems, g.Name)
 	}
 	assert.ElementsMatch(t, []string{"alertmanager", "servicenow", "zendesk"}, gapSystems)
-	var sn gapTicket
+	var sn reports.GapTicket
 	for _, g := range r.Gaps.BySystem {
 		if g.Name == "servicenow" {
 			sn = g.Tickets[0]
@@ -169,7 +170,7 @@ func TestWebhookRefusals(t *testing.T) {
 		assert.Contains(t, errorOf(t, res), "signature", tt.name)
 	}
 	assert.Empty(t, site.export(t), "nothing stored")
-	var r ticketsReport
+	var r reports.TicketsReport
 	site.getJSON(t, "/reports/tickets?format=json", &r)
 	assert.Zero(t, r.LinkRate.Resolved, "no resolved ticket recorded")
 

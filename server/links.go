@@ -143,19 +143,6 @@ type ticketRow struct {
 	Note         string
 }
 
-// systemLabels name the ticket systems kb knows; others show as written.
-var systemLabels = map[string]string{
-	"jira": "Jira", "servicenow": "ServiceNow", "zendesk": "Zendesk", "pagerduty": "PagerDuty",
-	"alertmanager": "Alertmanager", "github": "GitHub", "gitlab": "GitLab", "manual": "Manual", "generic": "Other",
-}
-
-func systemLabel(s string) string {
-	if l, ok := systemLabels[s]; ok {
-		return l
-	}
-	return s
-}
-
 var relationTexts = map[tickets.Relation]string{
 	tickets.ResolvedBy: "resolved by", tickets.Workaround: "workaround",
 	tickets.Referenced: "referenced", tickets.Outdated: "outdated",
@@ -163,7 +150,7 @@ var relationTexts = map[tickets.Relation]string{
 
 func toTicketRow(l tickets.Link) ticketRow {
 	r := ticketRow{
-		System: l.Ticket.System, SystemLabel: systemLabel(l.Ticket.System), Key: l.Ticket.Key,
+		System: l.Ticket.System, SystemLabel: tickets.SystemLabel(l.Ticket.System), Key: l.Ticket.Key,
 		URL: l.Ticket.URL, Title: l.Ticket.Title, Status: l.Ticket.Status,
 		Relation: string(l.Relation), RelationText: relationTexts[l.Relation], Date: l.LinkedAt, Note: l.Note,
 	}

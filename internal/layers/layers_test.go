@@ -18,7 +18,7 @@ import (
 // package must say where it sits.
 var allowed = map[string][]string{
 	"kb/cmd/kb":                {"*"},
-	"kb/server":                {"kb/alertrules", "kb/content", "kb/feedback", "kb/render", "kb/scaffold", "kb/search", "kb/themes", "kb/tickets", "kb/webhook"},
+	"kb/server":                {"kb/alertrules", "kb/content", "kb/feedback", "kb/render", "kb/reports", "kb/scaffold", "kb/search", "kb/themes", "kb/tickets", "kb/webhook"},
 	"kb/search":                {"kb/content", "kb/render"},
 	"kb/tickets":               {"kb/content"},
 	"kb/content":               {"kb/render"},
@@ -26,6 +26,7 @@ var allowed = map[string][]string{
 	"kb/themes":                {},
 	"kb/webhook":               {"kb/tickets"},
 	"kb/live":                  {"kb/content", "kb/search", "kb/tickets"},
+	"kb/reports":               {"kb/alertrules", "kb/content", "kb/tickets"},
 	"kb/alertrules":            {"kb/content", "kb/render"},
 	"kb/check":                 {"kb/content", "kb/render"},
 	"kb/scaffold":              {"kb/content", "kb/render"},
