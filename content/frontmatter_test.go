@@ -3,6 +3,7 @@ package content
 import (
 	"bytes"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -112,6 +113,48 @@ func FuzzParseFrontMatter(f *testing.F) {
 		assert.True(t, bytes.HasSuffix(src, body))
 		if err != nil {
 			assert.False(t, errors.Is(err, nil))
+		}
+	})
+}
+
+// TestFrontMatterKeys: every key kb lists as its own is read into the
+// article, and no other lands outside Extra.
+func TestFrontMatterKeys(t *testing.T) {
+	var src strings.Builder
+	src.WriteString("---\n")
+	keys := FrontMatterKeys()
+	for syn, key := range FrontMatterSynonyms() {
+		assert.Contains(t, keys, key, "synonym %s stands for a key of kb's", syn)
+		keys = append(keys, syn)
+	}
+	for _, k := range keys {
+		src.WriteString(k + ": 1d\n")
+	}
+	src.WriteString("weight: 1\n---\n")
+	fm, _, err := parseFrontMatter("f.md", []byte(src.String()))
+	require.Error(t, err, "reviewed: 1d is no date; beside the point here")
+	assert.Equal(t, map[string]any{"weight": 1}, fm.Extra, "only the unknown key is extra")
+	assert.Len(t, fm.Keys, len(keys)+1)
+}
+
+// FuzzFrontMatterPosition: the key lines and body line of any file are
+// inside it, keys before the body.
+func FuzzFrontMatterPosition(f *testing.F) {
+	f.Add([]byte("---\ntitle: x\nservce: y\n---\nbody"))
+	f.Add([]byte("\uFEFF---\r\ntitle: x\r\n...\r\nbody"))
+	f.Add([]byte("---\n- a\n---\n"))
+	f.Add([]byte("---\ntitle: [\n"))
+	f.Fuzz(func(t *testing.T, src []byte) {
+		a := parseArticle(file{path: "f.md"}, src, nil, DefaultMaxSize).base
+		lines := bytes.Count(src, []byte("\n")) + bytes.Count(src, []byte("\r")) + 1 // CR alone ends a line too
+		assert.GreaterOrEqual(t, a.BodyLine, 1)
+		assert.LessOrEqual(t, a.BodyLine, lines+1)
+		seen := map[string]bool{}
+		for _, k := range a.Keys {
+			assert.Less(t, k.Line, a.BodyLine, "key %q is in the front matter", k.Key)
+			assert.GreaterOrEqual(t, k.Line, 2)
+			assert.False(t, seen[k.Key], "key %q once", k.Key)
+			seen[k.Key] = true
 		}
 	})
 }

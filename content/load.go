@@ -95,7 +95,7 @@ func loadSite(fsys fs.FS) (Site, []Warning) {
 	}
 	if err != nil {
 		s, _ := ParseSite(nil)
-		return s, []Warning{{Path: SiteFile, Message: fmt.Sprintf("cannot read, using defaults: %v", err)}}
+		return s, []Warning{{Path: SiteFile, Kind: WarnSite, Message: fmt.Sprintf("cannot read, using defaults: %v", err)}}
 	}
 	return ParseSite(src)
 }
@@ -134,7 +134,7 @@ func walk(ctx context.Context, fsys fs.FS) (files, attachments []file, warns []W
 			if p == "." {
 				return err
 			}
-			warns = append(warns, Warning{Path: p, Message: fmt.Sprintf("cannot read: %v", errors.Unwrap(err))})
+			warns = append(warns, Warning{Path: p, Kind: WarnUnreadable, Message: fmt.Sprintf("cannot read: %v", errors.Unwrap(err))})
 			return nil
 		}
 		if p != "." && strings.HasPrefix(d.Name(), ".") {
@@ -147,12 +147,12 @@ func walk(ctx context.Context, fsys fs.FS) (files, attachments []file, warns []W
 			return nil
 		}
 		if !utf8.ValidString(p) {
-			warns = append(warns, Warning{Path: strings.ToValidUTF8(p, "\uFFFD"), Message: "file name is not UTF-8; skipped"})
+			warns = append(warns, Warning{Path: strings.ToValidUTF8(p, "\uFFFD"), Kind: WarnFileName, Message: "file name is not UTF-8; skipped"})
 			return nil
 		}
 		info, err := d.Info()
 		if err != nil {
-			warns = append(warns, Warning{Path: p, Message: fmt.Sprintf("cannot read: %v", err)})
+			warns = append(warns, Warning{Path: p, Kind: WarnUnreadable, Message: fmt.Sprintf("cannot read: %v", err)})
 			return nil
 		}
 		if strings.EqualFold(path.Ext(p), ".md") {
@@ -171,12 +171,11 @@ func walk(ctx context.Context, fsys fs.FS) (files, attachments []file, warns []W
 // source is one Markdown file read and parsed: what a later load reuses
 // while the file is unchanged.
 type source struct {
-	file     file
-	base     *Article // front matter applied; never published, each build copies it
-	body     []byte   // Markdown after the front matter; nil when not rendered, and once rendered (dropped)
-	dropped  bool     // body was let go once rendered: markdown reads the file again
-	bodyLine int      // line of the file where body starts
-	readErr  error    // why the file could not be read, nil when it was
+	file    file
+	base    *Article // front matter applied; never published, each build copies it
+	body    []byte   // Markdown after the front matter; nil when not rendered, and once rendered (dropped)
+	dropped bool     // body was let go once rendered: markdown reads the file again
+	readErr error    // why the file could not be read, nil when it was
 }
 
 // drop lets the body go once it is rendered: the Markdown of every article
@@ -227,11 +226,11 @@ func readArticle(fsys fs.FS, f file, maxSize int64) (src *source, gone bool) {
 // or records readErr.
 func parseArticle(f file, src []byte, readErr error, maxSize int64) *source {
 	a := &Article{Path: f.path, Size: f.size, Updated: f.modTime}
-	warn := func(line int, format string, args ...any) {
-		a.Warnings = append(a.Warnings, Warning{Path: f.path, Line: line, Message: fmt.Sprintf(format, args...)})
+	warn := func(line int, kind WarningKind, format string, args ...any) {
+		a.Warnings = append(a.Warnings, Warning{Path: f.path, Line: line, Kind: kind, Message: fmt.Sprintf(format, args...)})
 	}
 	if readErr != nil {
-		warn(0, "cannot read: %v", readErr)
+		warn(0, WarnUnreadable, "cannot read: %v", readErr)
 		a.Unrendered = "The file could not be read."
 		src = nil
 	}
@@ -241,33 +240,35 @@ func parseArticle(f file, src []byte, readErr error, maxSize int64) *source {
 	tooLarge := int64(len(src)) > maxSize
 	if tooLarge {
 		a.Unrendered = fmt.Sprintf("This file is %s, over the %s limit, so it is not rendered.", humanBytes(a.Size), humanBytes(maxSize))
-		warn(0, "file is %s; files over %s are not rendered (kb.yaml max_size)", humanBytes(a.Size), humanBytes(maxSize))
+		warn(0, WarnTooLarge, "file is %s; files over %s are not rendered (kb.yaml max_size)", humanBytes(a.Size), humanBytes(maxSize))
 		src = src[:min(len(src), headSize)]
 	}
 	if isBinary(src) {
 		a.Unrendered = "This file is not text, so it is not rendered."
-		warn(0, "binary file named .md; not rendered")
+		warn(0, WarnBinary, "binary file named .md; not rendered")
 		src = nil
 	}
 	if !utf8.Valid(src) {
-		warn(0, "file is not valid UTF-8; invalid bytes are shown as \uFFFD")
+		warn(0, WarnInvalidUTF8, "file is not valid UTF-8; invalid bytes are shown as \uFFFD")
 	}
 	src = normaliseText(src)
 	for _, line := range conflictMarkers(src) {
-		warn(line, "unresolved merge conflict: <<<<<<<, ======= and >>>>>>> lines from a merge are still in the file")
+		warn(line, WarnMergeConflict, "unresolved merge conflict: <<<<<<<, ======= and >>>>>>> lines from a merge are still in the file")
 	}
 	fm, body, err := parseFrontMatter(f.path, src)
 	var fe *FrontMatterError
 	for _, e := range joined(err) {
 		if errors.As(e, &fe) {
-			a.Warnings = append(a.Warnings, Warning{Path: f.path, Line: fe.Line, Message: "front matter: " + fe.Err.Error()})
+			warn(fe.Line, WarnFrontMatter, "front matter: %s", fe.Err.Error())
 		}
 	}
+	a.Keys = fm.Keys
+	a.BodyLine = 1 + bytes.Count(src[:len(src)-len(body)], []byte("\n"))
 	if tooLarge {
 		body = nil
 	}
 	a.applyFrontMatter(fm, warn)
-	return &source{file: f, base: a, body: body, bodyLine: 1 + bytes.Count(src[:len(src)-len(body)], []byte("\n")), readErr: readErr}
+	return &source{file: f, base: a, body: body, readErr: readErr}
 }
 
 // conflictMarkers returns the lines that open an unresolved merge conflict:
@@ -340,7 +341,7 @@ func joined(err error) []error {
 }
 
 // applyFrontMatter fills a from fm, with the defaults of DESIGN.md.
-func (a *Article) applyFrontMatter(fm frontMatter, warn func(int, string, ...any)) {
+func (a *Article) applyFrontMatter(fm frontMatter, warn func(int, WarningKind, string, ...any)) {
 	a.Title, a.Summary, a.Service, a.Severity = fm.Title, fm.Summary, strings.ToLower(fm.Service), strings.ToLower(fm.Severity)
 	a.Alerts, a.Owners, a.Extra = fm.Alerts, fm.Owners, fm.Extra
 	a.Reviewed, a.ReviewEvery = fm.Reviewed, fm.ReviewEvery
@@ -356,7 +357,7 @@ func (a *Article) applyFrontMatter(fm frontMatter, warn func(int, string, ...any
 	a.ID = DeriveID(a.Path)
 	if fm.ID != "" {
 		if id, err := normaliseID(fm.ID); err != nil {
-			warn(fm.Lines["id"], "front matter: id %q: %v; using %q", fm.ID, err, a.ID)
+			warn(fm.Lines["id"], WarnFrontMatter, "front matter: id %q: %v; using %q", fm.ID, err, a.ID)
 		} else {
 			a.ID = id
 		}
@@ -368,7 +369,7 @@ func (a *Article) applyFrontMatter(fm frontMatter, warn func(int, string, ...any
 		a.Type = TypeArticle
 	default:
 		if fm.Type != "" {
-			warn(fm.Lines["type"], "front matter: type %q is not runbook or article; using the default", fm.Type)
+			warn(fm.Lines["type"], WarnUnknownType, "front matter: type %q is not runbook or article; using the default", fm.Type)
 		}
 		a.Type = TypeArticle
 		for seg := range strings.SplitSeq(a.Folder(), "/") {
@@ -380,7 +381,7 @@ func (a *Article) applyFrontMatter(fm frontMatter, warn func(int, string, ...any
 	for _, al := range fm.Aliases {
 		n, err := normaliseAlias(a.Path, al)
 		if err != nil {
-			warn(fm.Lines["aliases"], "front matter: alias %q rejected: %v", al, err)
+			warn(fm.Lines["aliases"], WarnFrontMatter, "front matter: alias %q rejected: %v", al, err)
 			continue
 		}
 		a.Aliases = append(a.Aliases, n)
@@ -443,18 +444,18 @@ func renderSource(r *render.Renderer, links render.Resolver, src *source, body [
 	switch {
 	case errors.As(err, &le):
 		out.unrendered = "This file is " + le.Error() + " to render safely."
-		out.warnings = append(out.warnings, Warning{Path: a.Path, Message: le.Error() + "; not rendered"})
+		kind := WarnNotRendered
+		if errors.Is(le, render.ErrTooLarge) {
+			kind = WarnTooLarge
+		}
+		out.warnings = append(out.warnings, Warning{Path: a.Path, Kind: kind, Message: le.Error() + "; not rendered"})
 	case err != nil:
 		out.unrendered = "This file could not be rendered."
-		out.warnings = append(out.warnings, Warning{Path: a.Path, Message: "render: " + err.Error()})
+		out.warnings = append(out.warnings, Warning{Path: a.Path, Kind: WarnNotRendered, Message: "render: " + err.Error()})
 	default:
 		out.doc = *doc
 		for _, w := range doc.Warnings {
-			line := 0
-			if w.Line > 0 {
-				line = w.Line + src.bodyLine - 1
-			}
-			out.warnings = append(out.warnings, Warning{Path: a.Path, Line: line, Message: w.Message})
+			out.warnings = append(out.warnings, Warning{Path: a.Path, Line: a.FileLine(w.Line), Kind: WarningKind(w.Kind), Subject: w.Subject, Message: w.Message})
 		}
 	}
 	return out

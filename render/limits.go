@@ -61,7 +61,7 @@ func (depthGuard) Open(parent ast.Node, reader text.Reader, pc parser.Context) (
 	if !st.clampedDepth {
 		st.clampedDepth = true
 		_, seg := reader.PeekLine()
-		st.warnAt(seg.Start, fmt.Sprintf("blocks nested more than %d deep are shown as text", maxNesting))
+		st.clampedAt(seg.Start, fmt.Sprintf("blocks nested more than %d deep are shown as text", maxNesting))
 	}
 	return parser.NewParagraphParser().Open(parent, reader, pc)
 }
@@ -127,7 +127,7 @@ func (inlineGuard) Parse(parent ast.Node, block text.Reader, pc parser.Context) 
 	}
 	if st.clampedInline != parent {
 		st.clampedInline = parent
-		st.warnAt(seg.Start, "too many emphasis or link markers in one paragraph; the rest are shown as text")
+		st.clampedAt(seg.Start, "too many emphasis or link markers in one paragraph; the rest are shown as text")
 	}
 	block.Advance(n)
 	return ast.NewTextSegment(seg.WithStop(seg.Start + n))
@@ -159,7 +159,7 @@ func (tableGuard) Transform(node *ast.Paragraph, reader text.Reader, pc parser.C
 			continue
 		}
 		replaceParagraph(node, src)
-		stateOf(pc).warnAt(node.Pos(), fmt.Sprintf("table of %d columns and %d rows is too large; shown as text", cols, lines.Len()-i))
+		stateOf(pc).clampedAt(node.Pos(), fmt.Sprintf("table of %d columns and %d rows is too large; shown as text", cols, lines.Len()-i))
 		return
 	}
 }
@@ -192,7 +192,7 @@ func (refGuard) Transform(node *ast.Paragraph, reader text.Reader, pc parser.Con
 		return
 	}
 	replaceParagraph(node, src)
-	stateOf(pc).warnAt(node.Pos(), fmt.Sprintf("paragraph of %d lines with %d link reference definitions is too large; shown as text", lines.Len(), starts))
+	stateOf(pc).clampedAt(node.Pos(), fmt.Sprintf("paragraph of %d lines with %d link reference definitions is too large; shown as text", lines.Len(), starts))
 }
 
 // replaceParagraph replaces node, which goldmark is closing, with a plain

@@ -102,11 +102,26 @@ type Link struct {
 	Line   int      // 1-based line in Input.Source
 }
 
-// Warning is a problem found while rendering, positioned in Input.Source.
+// Warning is a problem found while rendering, positioned in Input.Source of
+// the document at Input.Path. Code decides by Kind; Message is for people.
 type Warning struct {
-	Line    int // 1-based; 0 when unknown
+	Kind    WarningKind
+	Line    int    // 1-based; 0 when unknown
+	Subject string // what Kind is about, where it names something: the scheme of WarnLinkRemoved, the fragment (without the id prefix) of WarnBrokenAnchor
 	Message string
 }
+
+// WarningKind says what a Warning is about.
+type WarningKind string
+
+// The kinds of Warning.
+const (
+	WarnBrokenLink   WarningKind = "broken-link"   // a link to an article or file that does not exist, or outside the content folder
+	WarnBrokenImage  WarningKind = "broken-image"  // the same for an image
+	WarnBrokenAnchor WarningKind = "broken-anchor" // a link to a heading this document does not have
+	WarnLinkRemoved  WarningKind = "link-removed"  // a link or image written as text: its scheme is not allowed
+	WarnShownAsText  WarningKind = "shown-as-text" // structure over a parsing limit (nesting, markers, table, definitions) shown as text
+)
 
 // LimitError reports input that Render refuses: over the size cap or nested
 // too deeply to parse safely.

@@ -80,9 +80,9 @@ func stateOf(pc parser.Context) *state {
 	return pc.Get(stateKey).(*state)
 }
 
-// warnAt records a warning for source offset pos.
-func (st *state) warnAt(pos int, msg string) {
-	st.warnings = append(st.warnings, Warning{Line: st.lines.lineOf(pos), Message: msg})
+// clampedAt records that structure at source offset pos is shown as text.
+func (st *state) clampedAt(pos int, msg string) {
+	st.warnings = append(st.warnings, Warning{Kind: WarnShownAsText, Line: st.lines.lineOf(pos), Message: msg})
 }
 
 // process turns the parsed tree into kb's: the opening H1 becomes the title,
