@@ -210,12 +210,14 @@ func (s *Server) renderBlob(page string, data any) (*blob, error) {
 
 // linksStatus is the part of /readyz about the links store.
 type linksStatus struct {
-	Status string `json:"status"`          // "ok", "unavailable" or "off"
+	Status string `json:"status"`          // "ok", "damaged", "unavailable" or "off"
 	Error  string `json:"error,omitempty"` // why unavailable
 }
 
 func (s *Server) linksReadiness() *linksStatus {
 	switch {
+	case errors.Is(s.linksErr, tickets.ErrCorrupt):
+		return &linksStatus{Status: "damaged", Error: "the links database is damaged (the link API answers 503; the file is left as it is): " + s.linksErr.Error()}
 	case s.linksErr != nil:
 		return &linksStatus{Status: "unavailable", Error: "ticket links are unavailable (the link API answers 503): " + s.linksErr.Error()}
 	case s.links == nil:

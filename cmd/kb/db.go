@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"time"
 
 	"go.etcd.io/bbolt"
@@ -32,12 +33,18 @@ func openDB(dataDir string) (db *bbolt.DB, err error) {
 		return nil, fmt.Errorf("create data folder: %w", err)
 	}
 	path := filepath.Join(dataDir, dbFile)
+	if err := inspectDB(path); err != nil {
+		return nil, err
+	}
 	defer func() {
-		// bbolt panics on some kinds of damage while opening.
+		// bbolt panics on some kinds of damage while opening, and faults on
+		// its memory map on others: both become an error here, never the end
+		// of kb (SetPanicOnFault holds for this goroutine only).
 		if r := recover(); r != nil {
 			db, err = nil, fmt.Errorf("open %s: %w: %v", path, tickets.ErrCorrupt, r)
 		}
 	}()
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	db, err = bbolt.Open(path, 0o600, &bbolt.Options{Timeout: lockTimeout})
 	switch {
 	case errors.Is(err, bberrors.ErrTimeout):

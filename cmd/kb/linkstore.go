@@ -25,7 +25,7 @@ func openLinks(dataDir string, now func() time.Time, log *slog.Logger) (store *t
 	case errors.Is(err, errLocked):
 		return nil, nil, nil, nil, err
 	case err != nil:
-		log.Error("ticket links unavailable; serving pages and search, the link API answers 503. Restore the file from a backup (kb links import)", "err", err)
+		log.Error(restoreAdvice, "err", err)
 		return nil, nil, err, func() {}, nil
 	}
 	store, err = tickets.Open(db, now)
@@ -33,7 +33,7 @@ func openLinks(dataDir string, now func() time.Time, log *slog.Logger) (store *t
 		if cerr := db.Close(); cerr != nil {
 			log.Warn("closing the links database", "err", cerr)
 		}
-		log.Error("ticket links unavailable; serving pages and search, the link API answers 503", "err", err)
+		log.Error(restoreAdvice, "err", err)
 		return nil, nil, err, func() {}, nil
 	}
 	if fb, err = feedback.Open(db); err != nil {
@@ -46,6 +46,13 @@ func openLinks(dataDir string, now func() time.Time, log *slog.Logger) (store *t
 		}
 	}, nil
 }
+
+// restoreAdvice is logged when the links database cannot be used: kb serves
+// pages and search without it and never touches the file.
+const restoreAdvice = "ticket links unavailable; serving pages and search, the link API answers 503. " +
+	"kb.db is left as it is. To restore: stop kb, move kb.db aside, then either copy the newest file of " +
+	"--data/backups/ to kb.db or start kb and run 'kb links import' with an export; bbolt's own tools " +
+	"(go run go.etcd.io/bbolt/cmd/bbolt@v1.5.0 check|surgery kb.db) can inspect and repair a copy"
 
 // webhookSecrets reads KB_WEBHOOK_SECRET_<SOURCE> for every webhook source
 // and for the git push hook (KB_WEBHOOK_SECRET_GIT):
