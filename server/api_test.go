@@ -268,7 +268,7 @@ func TestDamagedStore(t *testing.T) {
 	site.getJSON(t, "/readyz", &r)
 	assert.Equal(t, "degraded", r.Status)
 	require.NotNil(t, r.Links)
-	assert.Equal(t, "unavailable", r.Links.Status)
+	assert.Equal(t, "damaged", r.Links.Status, "a damaged file is named as such")
 	assert.Contains(t, r.Error, "unreachable unfreed")
 	assert.False(t, site.logs.hasLine("level=ERROR", "request failed"), "a 503 that names the problem is no internal error")
 }
