@@ -2,6 +2,7 @@ package live
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"sync"
 	"time"
@@ -137,7 +138,12 @@ func (c *Content) pullLoop(ctx context.Context) {
 // reload may have synced a newer snapshot before this sync wrote an older one.
 func (c *Content) syncIndex(ctx context.Context) {
 	for snap := c.lib.Snapshot(); ; {
-		if err := c.idx.Sync(ctx, snap); err != nil {
+		err := c.idx.Sync(ctx, snap)
+		switch {
+		case errors.Is(err, search.ErrReadOnly):
+			c.log.Warn("search index is read-only (its volume is): search answers from it as it is, without this content's changes")
+			return
+		case err != nil:
 			if ctx.Err() == nil {
 				c.log.Error("search index build failed; search falls back to titles", "err", err)
 			}
@@ -154,7 +160,7 @@ func (c *Content) syncIndex(ctx context.Context) {
 // reindex brings the search index to a newly published snapshot: exactly the
 // changed and deleted articles, or a sync while the first build still runs.
 func (c *Content) reindex(ctx context.Context, upd content.Update) {
-	if c.idx == nil || !upd.Published {
+	if c.idx == nil || !upd.Published || c.idx.ReadOnly() {
 		return
 	}
 	var err error

@@ -237,8 +237,9 @@ func (s *Server) createLink(c *echo.Context) error {
 	}
 	stored, created, err := store.Add(c.Request().Context(), l)
 	if err != nil {
-		return storeError(err)
+		return s.storeError(err)
 	}
+	s.wrote()
 	s.linkVer.bump(a.ID)
 	status := http.StatusOK
 	if created {
@@ -273,8 +274,9 @@ func (s *Server) deleteLink(c *echo.Context) error {
 		return echo.NewHTTPError(http.StatusNotFound, fmt.Sprintf("No link between ticket %s %s and article %q.", system, clip(key), clip(id))).Wrap(err)
 	}
 	if err != nil {
-		return storeError(err)
+		return s.storeError(err)
 	}
+	s.wrote()
 	s.linkVer.bump(id)
 	return c.NoContent(http.StatusNoContent)
 }
@@ -357,7 +359,7 @@ func (s *Server) listArticles(c *echo.Context) error {
 	}
 	counts, err := store.Counts(c.Request().Context())
 	if err != nil {
-		return storeError(err)
+		return s.storeError(err)
 	}
 	var all []*content.Article
 	for _, a := range snap.Articles {
@@ -403,7 +405,7 @@ func (s *Server) getArticle(c *echo.Context) error {
 	}
 	_, total, err := store.ByArticle(c.Request().Context(), a.ID, 0, 1)
 	if err != nil {
-		return storeError(err)
+		return s.storeError(err)
 	}
 	c.Response().Header()["Cache-Control"] = s.hdr.noCache
 	return c.JSON(http.StatusOK, toAPIArticle(snap, a, total))
@@ -435,7 +437,7 @@ func (s *Server) getArticleTickets(c *echo.Context) error {
 	}
 	links, total, err := store.ByArticle(c.Request().Context(), a.ID, offset, limit)
 	if err != nil {
-		return storeError(err)
+		return s.storeError(err)
 	}
 	out := ticketList{Article: a.ID, Total: total, Offset: offset, Limit: limit, Links: []apiLink{}}
 	for _, l := range links {
@@ -468,7 +470,7 @@ func (s *Server) getTicket(c *echo.Context) error {
 		return err
 	}
 	if err := (&tickets.Link{Ticket: tickets.Ticket{System: system, Key: key}, ArticleID: "-"}).Normalise(); err != nil {
-		return storeError(err)
+		return s.storeError(err)
 	}
 	snap, err := s.snapshot()
 	if err != nil {
@@ -476,7 +478,7 @@ func (s *Server) getTicket(c *echo.Context) error {
 	}
 	links, err := store.ByTicket(c.Request().Context(), system, key)
 	if err != nil {
-		return storeError(err)
+		return s.storeError(err)
 	}
 	out := ticketArticles{System: system, Key: key, Links: []apiLink{}}
 	for _, l := range links {
@@ -510,7 +512,7 @@ func (s *Server) exportLinks(c *echo.Context) error {
 	})
 	if err != nil {
 		if !started {
-			return storeError(err)
+			return s.storeError(err)
 		}
 		return fmt.Errorf("export links: %w", err) // logged: the answer is under way
 	}

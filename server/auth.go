@@ -44,7 +44,7 @@ func (s *Server) authenticate(c *echo.Context, write bool) error {
 		h.Set("WWW-Authenticate", `Bearer realm="kb", error="invalid_token"`)
 		return echo.NewHTTPError(http.StatusUnauthorized, "The token is unknown or revoked (kb token list shows the tokens).")
 	case err != nil:
-		return storeError(err)
+		return s.storeError(err)
 	case write && !tok.CanWrite():
 		h.Set("WWW-Authenticate", `Bearer realm="kb", error="insufficient_scope", scope="`+string(tickets.ScopeWrite)+`"`)
 		return echo.NewHTTPError(http.StatusForbidden, "The token "+tok.Name+" may only read; writing needs a token with the links:write scope.")

@@ -49,8 +49,9 @@ func (s *Server) webhook(c *echo.Context) error {
 	}
 	res, err := webhook.Resolve(c.Request().Context(), d, snapshotArticles{snap}, store)
 	if err != nil {
-		return storeError(err)
+		return s.storeError(err)
 	}
+	s.wrote()
 	if !res.Duplicate {
 		for _, l := range res.Links {
 			s.linkVer.bump(l.ArticleID)

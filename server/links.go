@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/labstack/echo/v5"
@@ -77,8 +78,10 @@ func (s *Server) linksAvailable() (LinkStore, error) {
 }
 
 // storeError turns an error of the links store into a response error: a
-// damaged file is a 503 that names it, bad input a 400, anything else a 500.
-func storeError(err error) error {
+// damaged file is a 503 that names it, a full disk a 507 and a read-only
+// volume a 503 (both remembered for /readyz and /metrics until a write
+// succeeds again), bad input a 400, anything else a 500.
+func (s *Server) storeError(err error) error {
 	var ve *tickets.ValidationError
 	switch {
 	case errors.As(err, &ve):
@@ -88,8 +91,36 @@ func storeError(err error) error {
 			". An operator must restore it from a backup (kb links import); kb does not modify it.").Wrap(err)
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return echo.NewHTTPError(http.StatusServiceUnavailable, "The request ended before the links store answered.").Wrap(err)
+	case errors.Is(err, syscall.ENOSPC), errors.Is(err, syscall.EDQUOT):
+		s.fault.Store(&storeFault{state: storeFull, err: err.Error(), since: s.now()})
+		return echo.NewHTTPError(http.StatusInsufficientStorage, "The links store's disk is full, so nothing was recorded. "+
+			"Retry once space is freed; kb recovers by itself.").Wrap(err)
+	case errors.Is(err, syscall.EROFS), errors.Is(err, tickets.ErrReadOnly):
+		s.fault.Store(&storeFault{state: storeReadOnly, err: err.Error(), since: s.now()})
+		return echo.NewHTTPError(http.StatusServiceUnavailable, "The links store's volume is read-only, so nothing was recorded. "+
+			"Retry once it is writable again; kb recovers by itself.").Wrap(err)
 	}
 	return err
+}
+
+// Store states beyond "ok" that a failed write reveals.
+const (
+	storeFull     = "full"
+	storeReadOnly = "read-only"
+)
+
+// storeFault is why the last write to the store failed for want of space or
+// of a writable volume; the next write that succeeds clears it.
+type storeFault struct {
+	state, err string
+	since      time.Time
+}
+
+// wrote records that a write to the store succeeded.
+func (s *Server) wrote() {
+	if s.fault.Load() != nil {
+		s.fault.Store(nil)
+	}
 }
 
 // linkVersions count the link writes per article, in stripes chosen by a
@@ -210,7 +241,7 @@ func (s *Server) renderBlob(page string, data any) (*blob, error) {
 
 // linksStatus is the part of /readyz about the links store.
 type linksStatus struct {
-	Status string `json:"status"`          // "ok", "damaged", "unavailable" or "off"
+	Status string `json:"status"`          // "ok", "full", "read-only", "damaged", "unavailable" or "off"
 	Error  string `json:"error,omitempty"` // why unavailable
 }
 
@@ -222,6 +253,10 @@ func (s *Server) linksReadiness() *linksStatus {
 		return &linksStatus{Status: "unavailable", Error: "ticket links are unavailable (the link API answers 503): " + s.linksErr.Error()}
 	case s.links == nil:
 		return &linksStatus{Status: "off"}
+	}
+	if f := s.fault.Load(); f != nil {
+		return &linksStatus{Status: f.state, Error: "writes to the links store fail since " + f.since.UTC().Format(time.RFC3339) +
+			" (link writes answer " + map[string]string{storeFull: "507", storeReadOnly: "503"}[f.state] + "; reads work): " + f.err}
 	}
 	return &linksStatus{Status: "ok"}
 }

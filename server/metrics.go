@@ -71,6 +71,7 @@ func newMetrics(s *Server) *metrics {
 			}
 			return 0
 		}),
+		linksStateCollector(s),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "kb_build_info", Help: "Always 1; the label is kb's version.",
 			ConstLabels: prometheus.Labels{"version": s.version},
@@ -153,3 +154,35 @@ func statusLabel(code int) string {
 func (s *Server) metricsHandler() echo.HandlerFunc {
 	return echo.WrapHandler(promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{Registry: s.metrics.reg}))
 }
+
+// linksStates are the values of kb_links_store_state's state label.
+func linksStates() []string {
+	return []string{"ok", storeFull, storeReadOnly, "damaged", "unavailable", "off"}
+}
+
+// linksStateCollector exports the links store's state as one gauge per state,
+// 1 for the current one, so an alert can fire on kb_links_store_state{state!="ok"} == 1.
+func linksStateCollector(s *Server) prometheus.Collector {
+	return collectorFunc{
+		desc: prometheus.NewDesc("kb_links_store_state", "1 for the links store's current state (ok, full, read-only, damaged, unavailable, off), 0 for the others.", []string{"state"}, nil),
+		collect: func(d *prometheus.Desc, ch chan<- prometheus.Metric) {
+			cur := s.linksReadiness().Status
+			for _, st := range linksStates() {
+				v := 0.0
+				if st == cur {
+					v = 1
+				}
+				ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, st)
+			}
+		},
+	}
+}
+
+// collectorFunc is a prometheus.Collector of one metric family computed at scrape time.
+type collectorFunc struct {
+	desc    *prometheus.Desc
+	collect func(*prometheus.Desc, chan<- prometheus.Metric)
+}
+
+func (c collectorFunc) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
+func (c collectorFunc) Collect(ch chan<- prometheus.Metric) { c.collect(c.desc, ch) }

@@ -35,7 +35,7 @@ func (s *Server) reportTickets(c *echo.Context) error {
 	}
 	r, err := reports.Tickets(c.Request().Context(), store, snap, articleURLs{snap}, s.now())
 	if err != nil {
-		return storeError(err)
+		return s.storeError(err)
 	}
 	h := c.Response().Header()
 	h["Cache-Control"] = s.hdr.noStore

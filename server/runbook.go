@@ -299,8 +299,9 @@ func (s *Server) helpful(c *echo.Context) error {
 	}
 	n, err := s.feedback.Helpful(req.Context(), a.ID)
 	if err != nil {
-		return err
+		return s.storeError(err)
 	}
+	s.wrote()
 	if strings.HasPrefix(req.Header.Get("Content-Type"), "application/x-www-form-urlencoded") ||
 		strings.HasPrefix(req.Header.Get("Content-Type"), "multipart/form-data") {
 		target := a.URL

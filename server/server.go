@@ -29,6 +29,9 @@ type Deps struct {
 	// the link API into 503s while pages and search keep working.
 	Links    LinkStore
 	LinksErr error // why the links store could not be opened, e.g. a damaged file; /readyz names it
+	// LinksReadOnly: the store was opened read-only (its volume is); link
+	// writes answer 503 and /readyz says so from the start.
+	LinksReadOnly bool
 	// WebhookSecrets override kb.yaml webhook_secrets by source (cmd/kb
 	// reads them from KB_WEBHOOK_SECRET_<SOURCE>: secrets are better kept out of git).
 	WebhookSecrets map[string]string
@@ -66,7 +69,8 @@ type Server struct {
 
 	links          LinkStore
 	linksErr       error
-	linkVer        *linkVersions // bumped by link writes; article pages listing tickets follow it
+	fault          atomic.Pointer[storeFault] // a write failed for want of space or of a writable volume
+	linkVer        *linkVersions              // bumped by link writes; article pages listing tickets follow it
 	webhookSecrets map[string]string
 	apiReadToken   bool
 	apiDoc         *blob // /api/v1/openapi.json
@@ -115,6 +119,9 @@ func New(d Deps) (*Server, error) {
 	}
 	s.metrics = newMetrics(s)
 	s.links, s.linksErr, s.linkVer = d.Links, d.LinksErr, newLinkVersions()
+	if d.LinksReadOnly {
+		s.fault.Store(&storeFault{state: storeReadOnly, err: "the data volume was read-only when kb started", since: s.now()})
+	}
 	s.webhookSecrets, s.apiReadToken = maps.Clone(d.WebhookSecrets), d.APIReadToken
 	s.apiDoc = newBlob(openAPIDocument, s.hdr.json, s.hdr.noCache)
 	s.feedback, s.xorigin = d.Feedback, http.NewCrossOriginProtection()
@@ -170,7 +177,7 @@ func (s *Server) handleError(c *echo.Context, err error) {
 		msg = "There is no API endpoint at " + clip(req.URL.Path) + "."
 	case status == http.StatusNotFound:
 		msg = "There is no page at " + clip(req.URL.Path) + "."
-	case status >= 500 && status != http.StatusServiceUnavailable && status != http.StatusNotImplemented: // 501: oEmbed XML, an answer, not a fault
+	case status >= 500 && status != http.StatusServiceUnavailable && status != http.StatusNotImplemented && status != http.StatusInsufficientStorage: // 501: oEmbed XML, an answer; 507: a full disk, named
 		s.log.Error("request failed", "err", err, "path", req.URL.Path, "route", c.Path())
 		msg = "internal error"
 	case status == http.StatusRequestEntityTooLarge && msg == "":

@@ -4,8 +4,12 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -99,4 +103,66 @@ func FuzzInspectDB(f *testing.F) {
 			assert.ErrorIs(t, err, tickets.ErrCorrupt)
 		}
 	})
+}
+
+// TestServeOnReadOnlyVolume starts kb on a data folder whose volume is
+// read-only (a real tmpfs remounted ro): pages and search are served from
+// the index found there, links are read, link writes answer 503 with a
+// JSON error, /readyz says read-only, and nothing on the volume changes.
+func TestServeOnReadOnlyVolume(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts kb processes")
+	}
+	vol := t.TempDir()
+	if err := syscall.Mount("tmpfs", vol, "tmpfs", 0, "size=64m"); err != nil {
+		t.Skipf("cannot mount a tmpfs here (%v): the read-only volume test needs root", err)
+	}
+	t.Cleanup(func() {
+		if err := syscall.Unmount(vol, 0); err != nil {
+			t.Errorf("unmount: %v", err)
+		}
+	})
+	data := filepath.Join(vol, "data")
+	token, _, err := kb(t, "", "token", "create", "w", "--scope", "links:write", "--data", data)
+	require.NoError(t, err)
+	token = strings.TrimSpace(token)
+	_, _, err = kb(t, "", "index", "--data", data)
+	require.NoError(t, err)
+	store, closeFn, err := openStore(data)
+	require.NoError(t, err)
+	_, _, err = store.Add(context.Background(), tickets.Link{Ticket: tickets.Ticket{System: "jira", Key: "RO-1"}, ArticleID: "etcd-no-leader", LinkedBy: "t"})
+	require.NoError(t, err)
+	require.NoError(t, closeFn())
+	before, err := os.ReadFile(filepath.Join(data, dbFile))
+	require.NoError(t, err)
+	require.NoError(t, syscall.Mount("tmpfs", vol, "tmpfs", syscall.MS_REMOUNT|syscall.MS_RDONLY, ""))
+
+	c := startChild(t, "--data", data)
+	status, body := get(t, c.base+"/readyz")
+	assert.Equal(t, http.StatusOK, status)
+	assert.Contains(t, body, `"links":{"status":"read-only"`)
+	assert.Contains(t, body, `"search":{"ready":true`)
+	status, body = get(t, c.base+"/api/v1/search?q=etcd+leader")
+	assert.Equal(t, http.StatusOK, status)
+	assert.Contains(t, body, "etcd-no-leader", "search is served from the index on the volume")
+	status, body = get(t, c.base+"/api/v1/tickets/jira/RO-1")
+	assert.Equal(t, http.StatusOK, status)
+	assert.Contains(t, body, "etcd-no-leader", "links are read")
+
+	req, err := http.NewRequestWithContext(context.Background(), http.MethodPost, c.base+"/api/v1/links",
+		strings.NewReader(`{"ticket": {"system": "jira", "key": "RO-2"}, "article": "etcd-no-leader"}`))
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	res, err := durableClient.Do(req)
+	require.NoError(t, err)
+	msg, err := io.ReadAll(res.Body)
+	require.NoError(t, err)
+	require.NoError(t, res.Body.Close())
+	assert.Equal(t, http.StatusServiceUnavailable, res.StatusCode)
+	assert.Contains(t, string(msg), `"error":"The links store's volume is read-only`)
+	c.kill()
+	after, err := os.ReadFile(filepath.Join(data, dbFile))
+	require.NoError(t, err)
+	assert.Equal(t, before, after)
 }

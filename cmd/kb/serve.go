@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"sync"
+	"syscall"
 	"time"
 
 	"kb/content"
@@ -70,7 +71,11 @@ func serve(ctx context.Context, cfg config, now func() time.Time, stderr io.Writ
 	// brought up to date in the background; search answers from titles until then.
 	var searcher server.Searcher
 	pop := live.NewPopularity(links, now, log.With("component", "links"))
-	idx, err := search.Open(indexDir(cfg.Data), search.Options{Logger: log.With("component", "search"), Popularity: pop.Of})
+	readOnly := readOnlyDir(cfg.Data)
+	if readOnly {
+		log.Warn("the data folder is on a read-only volume: search answers from the index found there (not updated), link writes answer 503", "path", cfg.Data)
+	}
+	idx, err := search.Open(indexDir(cfg.Data), search.Options{Logger: log.With("component", "search"), Popularity: pop.Of, ReadOnly: readOnly})
 	switch {
 	case errors.Is(err, search.ErrLocked):
 		return fmt.Errorf("the search index in %s is in use by another kb: stop it, or give this one another --data", cfg.Data)
@@ -99,7 +104,7 @@ func serve(ctx context.Context, cfg config, now func() time.Time, stderr io.Writ
 	srv, err := server.New(server.Deps{
 		Live: watch, Puller: puller,
 		Library: lib, Theme: theme, Search: searcher, Logger: log.With("component", "http"), Version: version,
-		Links: links, LinksErr: linksErr, WebhookSecrets: cfg.WebhookSecrets, APIReadToken: cfg.APIReadToken,
+		Links: links, LinksErr: linksErr, LinksReadOnly: store != nil && store.ReadOnly(), WebhookSecrets: cfg.WebhookSecrets, APIReadToken: cfg.APIReadToken,
 		Feedback: fbStore, Now: now,
 	})
 	if err != nil {
@@ -142,6 +147,19 @@ func serve(ctx context.Context, cfg config, now func() time.Time, stderr io.Writ
 		return fmt.Errorf("serve: %w", err)
 	}
 	return nil
+}
+
+// readOnlyDir reports whether dir sits on a read-only volume (EROFS), by
+// trying to create a file in it.
+func readOnlyDir(dir string) bool {
+	f, err := os.CreateTemp(dir, ".kb-write-probe-*")
+	if err != nil {
+		return errors.Is(err, syscall.EROFS)
+	}
+	name := f.Name()
+	f.Close()
+	os.Remove(name)
+	return false
 }
 
 // source is where the content comes from and how it is kept current.
