@@ -260,3 +260,34 @@ func (s *Server) linksReadiness() *linksStatus {
 	}
 	return &linksStatus{Status: "ok"}
 }
+
+// BackupStatus reports the hot backups of the links database; cmd/kb's
+// backup loop implements it.
+type BackupStatus interface {
+	// LastBackup returns when the newest good backup was taken (zero when
+	// there is none yet) and why the last attempt failed, if it did.
+	LastBackup() (time.Time, error)
+}
+
+// backupStatus is the backup part of /readyz.
+type backupStatus struct {
+	Last       *time.Time `json:"last,omitempty"`        // the newest good backup
+	AgeSeconds *float64   `json:"age_seconds,omitempty"` // how old it is
+	Error      string     `json:"error,omitempty"`       // why the last attempt failed
+}
+
+func (s *Server) backupReadiness() *backupStatus {
+	if s.backups == nil {
+		return nil
+	}
+	last, err := s.backups.LastBackup()
+	var b backupStatus
+	if !last.IsZero() {
+		age := s.now().Sub(last).Seconds()
+		b.Last, b.AgeSeconds = &last, &age
+	}
+	if err != nil {
+		b.Error = err.Error()
+	}
+	return &b
+}

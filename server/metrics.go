@@ -72,6 +72,25 @@ func newMetrics(s *Server) *metrics {
 			return 0
 		}),
 		linksStateCollector(s),
+		gauge("kb_links_backup_age_seconds", "Age of the newest good backup of the links database; -1 when there is none (or backups are off).", func() float64 {
+			if s.backups == nil {
+				return -1
+			}
+			last, _ := s.backups.LastBackup()
+			if last.IsZero() {
+				return -1
+			}
+			return s.now().Sub(last).Seconds()
+		}),
+		gauge("kb_links_backup_ok", "1 when the last backup attempt of the links database succeeded (or none failed yet), 0 when it failed.", func() float64 {
+			if s.backups == nil {
+				return 1
+			}
+			if _, err := s.backups.LastBackup(); err != nil {
+				return 0
+			}
+			return 1
+		}),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "kb_build_info", Help: "Always 1; the label is kb's version.",
 			ConstLabels: prometheus.Labels{"version": s.version},

@@ -37,6 +37,9 @@ type Deps struct {
 	WebhookSecrets map[string]string
 	// APIReadToken requires a token (any scope) for reads under /api/ too.
 	APIReadToken bool
+	// Backups reports the hot backups of the links database for /readyz
+	// and /metrics; nil when none are taken.
+	Backups BackupStatus
 	// Feedback stores "this helped" counts; nil hides the button.
 	Feedback FeedbackStore
 
@@ -76,6 +79,7 @@ type Server struct {
 	apiDoc         *blob // /api/v1/openapi.json
 
 	feedback FeedbackStore
+	backups  BackupStatus
 	xorigin  *http.CrossOriginProtection // refuses cross-site form posts ("this helped")
 }
 
@@ -124,7 +128,7 @@ func New(d Deps) (*Server, error) {
 	}
 	s.webhookSecrets, s.apiReadToken = maps.Clone(d.WebhookSecrets), d.APIReadToken
 	s.apiDoc = newBlob(openAPIDocument, s.hdr.json, s.hdr.noCache)
-	s.feedback, s.xorigin = d.Feedback, http.NewCrossOriginProtection()
+	s.feedback, s.xorigin, s.backups = d.Feedback, http.NewCrossOriginProtection(), d.Backups
 	s.echo = echo.NewWithConfig(echo.Config{
 		Logger:           s.log,
 		HTTPErrorHandler: s.handleError,

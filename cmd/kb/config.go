@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -44,13 +45,18 @@ type config struct {
 	Watch        bool          // reload changed files of a content folder at once
 	GitRef       string        // serve the commits of this ref instead of the working tree
 	PullInterval time.Duration // fetch the remote this often in git mode; 0 never
+
+	// kb serve: hot backups of the links database under --data/backups
+	BackupInterval time.Duration // 0: none
+	BackupKeep     int
 }
 
 // parseConfig reads the flags of command cmd (serve, index or search); each
 // command gets only the flags it uses. Every flag falls back to the
 // environment variable KB_<NAME>, with dashes as underscores.
 func parseConfig(cmd string, args []string, getenv func(string) string, stderr io.Writer) (config, error) {
-	cfg := config{Data: "kb-data", Addr: "127.0.0.1:8080", LogFormat: "text", LogLevel: "info", Limit: 10, Watch: true, PullInterval: time.Minute}
+	cfg := config{Data: "kb-data", Addr: "127.0.0.1:8080", LogFormat: "text", LogLevel: "info", Limit: 10, Watch: true, PullInterval: time.Minute,
+		BackupInterval: 6 * time.Hour, BackupKeep: 7}
 	flags := flag.NewFlagSet("kb "+cmd, flag.ContinueOnError)
 	flags.SetOutput(stderr)
 	str := func(p *string, name, help string) {
@@ -94,6 +100,22 @@ func parseConfig(cmd string, args []string, getenv func(string) string, stderr i
 			cfg.PullInterval = d
 		}
 		flags.DurationVar(&cfg.PullInterval, "pull-interval", cfg.PullInterval, "git mode: fetch the remote this often; 0 only on the push webhook (env "+envName("pull-interval")+")")
+		if v := getenv(envName("backup-interval")); v != "" {
+			d, err := time.ParseDuration(v)
+			if err != nil {
+				return cfg, fmt.Errorf("%s: %w", envName("backup-interval"), err)
+			}
+			cfg.BackupInterval = d
+		}
+		flags.DurationVar(&cfg.BackupInterval, "backup-interval", cfg.BackupInterval, "take a hot backup of the links database under --data/backups this often; 0 never (env "+envName("backup-interval")+")")
+		if v := getenv(envName("backup-keep")); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				return cfg, fmt.Errorf("%s: %w", envName("backup-keep"), err)
+			}
+			cfg.BackupKeep = n
+		}
+		flags.IntVar(&cfg.BackupKeep, "backup-keep", cfg.BackupKeep, "backups kept; older ones are removed (env "+envName("backup-keep")+")")
 		fallthrough
 	case "index":
 		str(&cfg.LogFormat, "log-format", "log format: text or json")
@@ -176,6 +198,12 @@ func (c config) validate() error {
 	}
 	if c.PullInterval < 0 || c.PullInterval > 0 && c.PullInterval < time.Second {
 		errs = append(errs, fmt.Errorf("--pull-interval %s: want 0 (off) or at least 1s", c.PullInterval))
+	}
+	if c.BackupInterval < 0 || c.BackupInterval > 0 && c.BackupInterval < time.Minute {
+		errs = append(errs, fmt.Errorf("--backup-interval %s: want 0 (off) or at least 1m", c.BackupInterval))
+	}
+	if c.BackupKeep < 1 || c.BackupKeep > 1000 {
+		errs = append(errs, fmt.Errorf("--backup-keep %d: want 1 to 1000", c.BackupKeep))
 	}
 	if c.GitRef != "" && c.Content == "" {
 		errs = append(errs, errors.New("--git-ref needs --content: the git checkout or mirror to read commits from"))

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"go.etcd.io/bbolt"
+
 	"kb/feedback"
 	"kb/tickets"
 	"kb/webhook"
@@ -19,14 +21,14 @@ import (
 // the problem, and the file is left exactly as it is for an operator.
 // The "this helped" counts live in the same file (package feedback); fb is
 // nil whenever the links store is unavailable, which hides the button.
-func openLinks(dataDir string, now func() time.Time, log *slog.Logger) (store *tickets.Store, fb *feedback.Store, linksErr error, closeFn func(), err error) {
-	db, err := openDB(dataDir)
+func openLinks(dataDir string, now func() time.Time, log *slog.Logger) (db *bbolt.DB, store *tickets.Store, fb *feedback.Store, linksErr error, closeFn func(), err error) {
+	db, err = openDB(dataDir)
 	switch {
 	case errors.Is(err, errLocked):
-		return nil, nil, nil, nil, err
+		return nil, nil, nil, nil, nil, err
 	case err != nil:
 		log.Error(restoreAdvice, "err", err)
-		return nil, nil, err, func() {}, nil
+		return nil, nil, nil, err, func() {}, nil
 	}
 	store, err = tickets.Open(db, now)
 	if err != nil {
@@ -34,13 +36,13 @@ func openLinks(dataDir string, now func() time.Time, log *slog.Logger) (store *t
 			log.Warn("closing the links database", "err", cerr)
 		}
 		log.Error(restoreAdvice, "err", err)
-		return nil, nil, err, func() {}, nil
+		return nil, nil, nil, err, func() {}, nil
 	}
 	if fb, err = feedback.Open(db); err != nil {
 		log.Warn("feedback unavailable; article pages show no \"this helped\" button", "err", err)
 		fb = nil
 	}
-	return store, fb, nil, func() {
+	return db, store, fb, nil, func() {
 		if err := db.Close(); err != nil {
 			log.Error("closing the links database", "err", err)
 		}

@@ -41,7 +41,7 @@ func serve(ctx context.Context, cfg config, now func() time.Time, stderr io.Writ
 		defer debug.SetMemoryLimit(debug.SetMemoryLimit(cfg.MemoryLimit))
 	}
 	// The links database first: a second kb on the same --data stops here, at once.
-	store, fb, linksErr, closeLinks, err := openLinks(cfg.Data, now, log.With("component", "links"))
+	db, store, fb, linksErr, closeLinks, err := openLinks(cfg.Data, now, log.With("component", "links"))
 	if err != nil {
 		return err
 	}
@@ -101,11 +101,17 @@ func serve(ctx context.Context, cfg config, now func() time.Time, stderr io.Writ
 	var wg sync.WaitGroup
 	defer func() { stopBG(); wg.Wait() }() // before idx.Close, deferred earlier
 	wg.Go(func() { lc.Run(bg) })
+	var bk server.BackupStatus // nil: no backups taken (--backup-interval 0, or no usable store)
+	if store != nil && !store.ReadOnly() && cfg.BackupInterval > 0 {
+		b := &backups{db: db, dir: filepath.Join(cfg.Data, backupDir), interval: cfg.BackupInterval, keep: cfg.BackupKeep, now: now, log: log.With("component", "backup")}
+		wg.Go(func() { b.run(bg) })
+		bk = b
+	}
 	srv, err := server.New(server.Deps{
 		Live: watch, Puller: puller,
 		Library: lib, Theme: theme, Search: searcher, Logger: log.With("component", "http"), Version: version,
 		Links: links, LinksErr: linksErr, LinksReadOnly: store != nil && store.ReadOnly(), WebhookSecrets: cfg.WebhookSecrets, APIReadToken: cfg.APIReadToken,
-		Feedback: fbStore, Now: now,
+		Feedback: fbStore, Backups: bk, Now: now,
 	})
 	if err != nil {
 		return err
