@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v5"
 
@@ -155,12 +156,13 @@ func paging(c *echo.Context) (offset, limit int, err error) {
 	return offset, limit, nil
 }
 
-// pathParam returns a path parameter, unescaped: a ticket key such as
-// "acme#412" arrives as "acme%23412".
+// pathParam returns a path parameter. The router has decoded it exactly
+// once (a ticket key "acme#412" is sent as "acme%23412", a key "PCT%41" as
+// "PCT%2541"); decoding it again would make two keys one.
 func pathParam(c *echo.Context, name string) (string, error) {
-	v, err := url.PathUnescape(c.Param(name))
-	if err != nil {
-		return "", echo.NewHTTPError(http.StatusBadRequest, name+": bad percent-encoding.").Wrap(err)
+	v := c.Param(name)
+	if !utf8.ValidString(v) {
+		return "", echo.NewHTTPError(http.StatusBadRequest, name+": not UTF-8 after percent-decoding.")
 	}
 	return v, nil
 }

@@ -307,3 +307,40 @@ func TestNoGETChangesAnything(t *testing.T) {
 	site.get(t, "/api/v1/links/export", "Authorization", "Bearer "+site.write)
 	assert.Equal(t, before, site.export(t))
 }
+
+// TestTicketKeysDecodedOnce stores links of the keys "PCT%41" and "PCTA":
+// every route with a key in its path tells them apart, because the key is
+// percent-decoded exactly once.
+func TestTicketKeysDecodedOnce(t *testing.T) {
+	site := newLinkSite(t)
+	for _, body := range []string{
+		`{"ticket": {"system": "sec", "key": "PCT%41"}, "article": "etcd-no-leader"}`,
+		`{"ticket": {"system": "sec", "key": "PCTA"}, "article": "backup-permissions"}`,
+		`{"ticket": {"system": "sec", "key": "a b#1?"}, "article": "etcd-no-leader"}`,
+	} {
+		res := site.post(t, "/api/v1/links", site.write, body)
+		require.Equal(t, http.StatusCreated, res.status, res.body)
+	}
+	tests := []struct{ path, key, article string }{
+		{"/api/v1/tickets/sec/PCT%2541", "PCT%41", "etcd-no-leader"},
+		{"/api/v1/tickets/sec/PCTA", "PCTA", "backup-permissions"},
+		{"/api/v1/tickets/sec/PCT%41", "PCTA", "backup-permissions"}, // %41 is "A", decoded once
+		{"/api/v1/tickets/sec/a%20b%231%3F", "a b#1?", "etcd-no-leader"},
+		{"/api/v1/tickets/sec/%61%20b%231%3F", "a b#1?", "etcd-no-leader"}, // needless escapes: the router reads the raw path
+	}
+	for _, tt := range tests {
+		var ta ticketArticles
+		res := site.getJSON(t, tt.path, &ta)
+		require.Equal(t, http.StatusOK, res.status, tt.path)
+		require.Len(t, ta.Links, 1, tt.path)
+		assert.Equal(t, tt.key, ta.Links[0].Ticket.Key, tt.path)
+		assert.Equal(t, tt.article, ta.Links[0].ArticleID, tt.path)
+	}
+	res := site.do(t, http.MethodDelete, "/api/v1/links/sec/PCT%2541/etcd-no-leader", nil, "Authorization", "Bearer "+site.write)
+	require.Equal(t, http.StatusNoContent, res.status, res.body)
+	var ta ticketArticles
+	site.getJSON(t, "/api/v1/tickets/sec/PCTA", &ta)
+	assert.Len(t, ta.Links, 1, "deleting PCT%41 leaves PCTA alone")
+	site.getJSON(t, "/api/v1/tickets/sec/PCT%2541", &ta)
+	assert.Empty(t, ta.Links)
+}
