@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -34,7 +35,8 @@ const (
 )
 
 // decodeJSON reads the request body into v strictly: one JSON value, no
-// unknown fields, nested at most maxJSONDepth, at most maxBody bytes.
+// unknown fields, no field given twice, names in their exact case, nested at
+// most maxJSONDepth, at most maxBody bytes, not compressed.
 func decodeJSON(c *echo.Context, v any) error {
 	body, err := readBody(c)
 	if err != nil {
@@ -45,6 +47,9 @@ func decodeJSON(c *echo.Context, v any) error {
 	}
 	if err := checkDepth(body, maxJSONDepth); err != nil {
 		return err
+	}
+	if err := checkKeys(body, reflect.TypeOf(v)); err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, err.Error()).Wrap(err)
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
@@ -60,6 +65,9 @@ func decodeJSON(c *echo.Context, v any) error {
 // readBody reads the whole request body; the BodyLimit middleware stops it
 // past maxBody with a 413 that says so.
 func readBody(c *echo.Context) ([]byte, error) {
+	if enc := c.Request().Header.Get("Content-Encoding"); enc != "" && !strings.EqualFold(enc, "identity") {
+		return nil, echo.NewHTTPError(http.StatusUnsupportedMediaType, "Content-Encoding "+strconv.Quote(clip(enc))+" is not accepted: send the body uncompressed.")
+	}
 	body, err := io.ReadAll(c.Request().Body)
 	if err != nil {
 		if echo.StatusCode(err) == http.StatusRequestEntityTooLarge {

@@ -344,3 +344,35 @@ func TestTicketKeysDecodedOnce(t *testing.T) {
 	site.getJSON(t, "/api/v1/tickets/sec/PCT%2541", &ta)
 	assert.Empty(t, ta.Links)
 }
+
+// TestStrictJSONBodies: what encoding/json would let through silently is a
+// 400 naming the key, and a compressed body a 415.
+func TestStrictJSONBodies(t *testing.T) {
+	site := newLinkSite(t)
+	tests := []struct {
+		name, body string
+		header     []string
+		status     int
+		want       string
+	}{
+		{name: "duplicate key", body: `{"ticket": {"system": "jira", "key": "D-1"}, "article": "etcd-no-leader", "article": "backup-permissions"}`, status: 400, want: "article is given twice"},
+		{name: "duplicate nested key", body: `{"ticket": {"system": "jira", "key": "D-1", "key": "D-2"}, "article": "etcd-no-leader"}`, status: 400, want: "ticket.key is given twice"},
+		{name: "wrong case", body: `{"Ticket": {"system": "jira", "key": "D-1"}, "article": "etcd-no-leader"}`, status: 400, want: `did you mean "ticket"`},
+		{name: "wrong case nested", body: `{"ticket": {"system": "jira", "Key": "D-1"}, "article": "etcd-no-leader"}`, status: 400, want: `did you mean "ticket.key"`},
+		{name: "gzip", body: `{"ticket": {"system": "jira", "key": "D-1"}, "article": "etcd-no-leader"}`, header: []string{"Content-Encoding", "gzip"}, status: 415, want: "uncompressed"},
+		{name: "fine", body: `{"ticket": {"system": "jira", "key": "D-1"}, "article": "etcd-no-leader", "note": "ok"}`, status: 201},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := site.post(t, "/api/v1/links", site.write, tt.body, tt.header...)
+			require.Equal(t, tt.status, res.status, res.body)
+			if tt.want != "" {
+				assert.Contains(t, errorOf(t, res), tt.want)
+			}
+		})
+	}
+	var ta ticketArticles
+	site.getJSON(t, "/api/v1/tickets/jira/D-1", &ta)
+	require.Len(t, ta.Links, 1, "only the good body wrote a link")
+	assert.Equal(t, "ok", ta.Links[0].Note)
+}
