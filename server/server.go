@@ -133,7 +133,7 @@ func New(d Deps) (*Server, error) {
 		Logger:           s.log,
 		HTTPErrorHandler: s.handleError,
 		Router:           echo.NewRouter(echo.RouterConfig{AutoHandleHEAD: true, UnescapePathParamValues: true}), // a parameter is decoded exactly once
-		Filesystem:       noFiles{}, // kb never serves files through echo; content goes through Snapshot.Open
+		Filesystem:       noFiles{},                                                                              // kb never serves files through echo; content goes through Snapshot.Open
 	})
 	s.routes(s.echo)
 	return s, nil
