@@ -132,8 +132,9 @@ func New(d Deps) (*Server, error) {
 	s.echo = echo.NewWithConfig(echo.Config{
 		Logger:           s.log,
 		HTTPErrorHandler: s.handleError,
-		Router:           echo.NewRouter(echo.RouterConfig{AutoHandleHEAD: true, UnescapePathParamValues: true}), // a parameter is decoded exactly once
-		Filesystem:       noFiles{},                                                                              // kb never serves files through echo; content goes through Snapshot.Open
+		// UnescapePathParamValues: a path parameter is percent-decoded exactly once.
+		Router:     echo.NewRouter(echo.RouterConfig{AutoHandleHEAD: true, UnescapePathParamValues: true}),
+		Filesystem: noFiles{}, // kb never serves files through echo; content goes through Snapshot.Open
 	})
 	s.routes(s.echo)
 	return s, nil
