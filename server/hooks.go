@@ -39,8 +39,14 @@ func (s *Server) webhook(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if wait := s.authFails.wait(c.Request()); wait > 0 {
+		return tooManyFailures(c, wait)
+	}
 	header := c.Request().Header.Get
 	if err := webhook.Verify(source, s.webhookSecret(snap, source), header, body); err != nil {
+		if errors.Is(err, webhook.ErrBadSignature) {
+			s.authFails.failed(c.Request())
+		}
 		return hookError(err, source)
 	}
 	d, err := webhook.Parse(source, header, body, webhook.Base{URL: snap.Site.BaseURL})

@@ -104,7 +104,11 @@ func (s *Server) gitHook(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if wait := s.authFails.wait(c.Request()); wait > 0 {
+		return tooManyFailures(c, wait)
+	}
 	if err := webhook.VerifyPush(secret, c.Request().Header.Get, body); err != nil {
+		s.authFails.failed(c.Request())
 		return echo.NewHTTPError(http.StatusUnauthorized, "Bad or missing signature: send X-Hub-Signature-256 (GitHub), X-Gitea-Signature (Gitea), X-Gitlab-Token (GitLab) or X-KB-Secret.").Wrap(err)
 	}
 	s.puller.Push()

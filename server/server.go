@@ -73,6 +73,7 @@ type Server struct {
 	links          LinkStore
 	linksErr       error
 	fault          atomic.Pointer[storeFault] // a write failed for want of space or of a writable volume
+	authFails      *failLimiter               // failed tokens and webhook secrets, per client address
 	linkVer        *linkVersions              // bumped by link writes; article pages listing tickets follow it
 	webhookSecrets map[string]string
 	apiReadToken   bool
@@ -123,6 +124,7 @@ func New(d Deps) (*Server, error) {
 	}
 	s.metrics = newMetrics(s)
 	s.links, s.linksErr, s.linkVer = d.Links, d.LinksErr, newLinkVersions()
+	s.authFails = newFailLimiter(s.now)
 	if d.LinksReadOnly {
 		s.fault.Store(&storeFault{state: storeReadOnly, err: "the data volume was read-only when kb started", since: s.now()})
 	}
