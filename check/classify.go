@@ -28,7 +28,7 @@ func severity(k content.WarningKind) (Kind, Level) {
 		return KindFrontMatter, Warning
 	case content.WarnUnreadable, content.WarnFileName, content.WarnBinary, content.WarnMergeConflict:
 		return KindFile, Error
-	case content.WarnInvalidUTF8:
+	case content.WarnInvalidUTF8, content.WarnNotRegular:
 		return KindFile, Warning
 	case content.WarnTooLarge:
 		return KindSize, Error

@@ -155,6 +155,10 @@ func walk(ctx context.Context, fsys fs.FS) (files, attachments []file, warns []W
 			warns = append(warns, Warning{Path: p, Kind: WarnUnreadable, Message: fmt.Sprintf("cannot read: %v", err)})
 			return nil
 		}
+		if irregular(info.Mode()) {
+			warns = append(warns, Warning{Path: p, Kind: WarnNotRegular, Message: "is " + irregularText(info.Mode()) + "; kb reads regular files only, so it is skipped"})
+			return nil
+		}
 		if strings.EqualFold(path.Ext(p), ".md") {
 			files = append(files, listed(p, info))
 		} else if info.Mode().IsRegular() || info.Mode()&fs.ModeSymlink != 0 {
@@ -229,7 +233,12 @@ func parseArticle(f file, src []byte, readErr error, maxSize int64) *source {
 	warn := func(line int, kind WarningKind, format string, args ...any) {
 		a.Warnings = append(a.Warnings, Warning{Path: f.path, Line: line, Kind: kind, Message: fmt.Sprintf(format, args...)})
 	}
-	if readErr != nil {
+	switch {
+	case errors.Is(readErr, ErrNotRegular):
+		warn(0, WarnNotRegular, "cannot read: %v; kb reads regular files only", readErr)
+		a.Unrendered = "The file could not be read."
+		src = nil
+	case readErr != nil:
 		warn(0, WarnUnreadable, "cannot read: %v", readErr)
 		a.Unrendered = "The file could not be read."
 		src = nil
@@ -400,7 +409,7 @@ func readHead(fsys fs.FS, p string, limit int64) ([]byte, error) {
 		return nil, err
 	}
 	if !info.Mode().IsRegular() {
-		return nil, errors.New("not a regular file")
+		return nil, ErrNotRegular
 	}
 	return io.ReadAll(io.LimitReader(f, limit))
 }

@@ -35,6 +35,7 @@ const (
 	WarnFrontMatter   WarningKind = "front-matter"   // front matter kb cannot use: never closed, invalid YAML, wrong types, bad dates, ids or aliases
 	WarnUnknownType   WarningKind = "unknown-type"   // a type: other than runbook or article (another system's); the default by folder applies
 	WarnUnreadable    WarningKind = "unreadable"     // a file or folder that cannot be read
+	WarnNotRegular    WarningKind = "not-regular"    // a named pipe, device or socket (or a link to one); skipped
 	WarnFileName      WarningKind = "file-name"      // a file name that is not UTF-8; the file is skipped
 	WarnTooLarge      WarningKind = "too-large"      // a file over the size cap, or Markdown that expands past it; not rendered
 	WarnBinary        WarningKind = "binary"         // a .md file that is not text; not rendered

@@ -47,7 +47,7 @@ func TestWarningKinds(t *testing.T) {
 		{path: "yaml.md", line: 2, kind: WarnFrontMatter},
 		{path: "badid.md", line: 2, kind: WarnFrontMatter},
 		{path: "docs.md", line: 3, kind: WarnUnknownType},
-		{path: "pipe.md", kind: WarnUnreadable},
+		{path: "pipe.md", kind: WarnNotRegular},
 		{path: "name\uFFFD.md", kind: WarnFileName},
 		{path: "big.md", kind: WarnTooLarge},
 		{path: "bin.md", kind: WarnBinary},

@@ -216,5 +216,5 @@ func openContent(dir string) (files fs.FS, source string, closeFn func(), err er
 	if err != nil {
 		return nil, "", nil, fmt.Errorf("open content: %w", err)
 	}
-	return root.FS(), dir, func() { root.Close() }, nil
+	return content.DirFS(root), dir, func() { root.Close() }, nil
 }

@@ -1,0 +1,85 @@
+package content
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// mkfifo makes a real named pipe at path, or skips where there are none.
+func mkfifo(t *testing.T, path string) {
+	t.Helper()
+	if err := syscall.Mkfifo(path, 0o644); err != nil {
+		t.Skipf("no named pipes here: %v", err)
+	}
+}
+
+// within fails the test when f does not return within a generous deadline:
+// what it guards against is blocking forever, not slowness.
+func within(t *testing.T, what string, f func()) {
+	t.Helper()
+	done := make(chan struct{})
+	go func() { defer close(done); f() }()
+	select {
+	case <-done:
+	case <-time.After(time.Minute):
+		t.Fatalf("%s blocked", what)
+	}
+}
+
+// TestNamedPipesNeverBlock: FIFOs in the content folder, named .md or not,
+// and symbolic links to one, are skipped with a warning; loading, reloading
+// and opening attachments never wait on them.
+func TestNamedPipesNeverBlock(t *testing.T) {
+	dir := writeTree(t, map[string]string{"ok.md": "# OK\n", "img/real.png": "png"})
+	mkfifo(t, filepath.Join(dir, "pipe.md"))
+	mkfifo(t, filepath.Join(dir, "img", "pipe.png"))
+	require.NoError(t, os.Symlink("pipe.md", filepath.Join(dir, "link.md")))
+	require.NoError(t, os.Symlink("pipe.png", filepath.Join(dir, "img", "link.png")))
+	files := rootFS(t, dir)
+
+	var snap *Snapshot
+	within(t, "Load", func() {
+		var err error
+		snap, err = Load(context.Background(), files, Options{})
+		require.NoError(t, err)
+	})
+	_, ok := snap.ByPath("ok.md")
+	assert.True(t, ok)
+	_, ok = snap.ByPath("pipe.md")
+	assert.False(t, ok, "a FIFO is no article")
+	kinds := map[string]WarningKind{}
+	for w := range snap.AllWarnings() {
+		kinds[w.Path] = w.Kind
+	}
+	assert.Equal(t, WarnNotRegular, kinds["pipe.md"])
+	assert.Equal(t, WarnNotRegular, kinds["img/pipe.png"])
+	assert.Equal(t, WarnNotRegular, kinds["link.md"], "a link to a FIFO, found on the opened handle")
+	within(t, "opening a link to a FIFO as an attachment", func() {
+		_, _, err := snap.Open("img/link.png")
+		assert.Error(t, err)
+	})
+	within(t, "opening a FIFO directly", func() {
+		_, err := files.Open("pipe.md")
+		assert.True(t, errors.Is(err, ErrNotRegular), "%v", err)
+		_, err = fs.ReadFile(files, "img/pipe.png")
+		assert.True(t, errors.Is(err, ErrNotRegular), "%v", err)
+	})
+
+	lib := NewLibrary(files, Options{}, slog.New(slog.DiscardHandler))
+	within(t, "Library.Load and Apply", func() {
+		require.NoError(t, lib.Load(context.Background()))
+		mkfifo(t, filepath.Join(dir, "later.md"))
+		_, err := lib.Apply(context.Background(), []string{"later.md", "ok.md"})
+		require.NoError(t, err)
+	})
+}
