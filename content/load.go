@@ -451,6 +451,9 @@ func renderSource(r *render.Renderer, links render.Resolver, src *source, body [
 	doc, err := r.Render(render.Input{Path: a.Path, Source: body, Links: links, NoHighlight: plain})
 	var le *render.LimitError
 	switch {
+	case errors.As(err, &le) && errors.Is(le, render.ErrPageTooLarge):
+		out.unrendered = fmt.Sprintf("This file's page would be over the %d MiB limit, too large to show; split it into smaller articles.", le.Max>>20)
+		out.warnings = append(out.warnings, Warning{Path: a.Path, Kind: WarnTooLarge, Message: le.Error() + "; not rendered"})
 	case errors.As(err, &le):
 		out.unrendered = "This file is " + le.Error() + " to render safely."
 		kind := WarnNotRendered

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"sync"
 
@@ -17,6 +18,11 @@ import (
 // Options.MaxSize is zero.
 const DefaultMaxSize = 1 << 20
 
+// DefaultMaxHTML is the largest page Render writes when Options.MaxHTML is
+// zero: a 130,000-row table fits in 1 MB of Markdown and would make a 5.7 MB
+// page that no phone can show.
+const DefaultMaxHTML = 5 << 20
+
 // DefaultIDPrefix prefixes heading and footnote ids so they never clash with
 // the ids of the page around the article.
 const DefaultIDPrefix = "h-"
@@ -28,6 +34,7 @@ var ErrTooLarge = errors.New("too large")
 type Options struct {
 	UnsafeHTML bool   // render raw HTML blocks and inline HTML (kb.yaml unsafe_html)
 	MaxSize    int    // bytes of Markdown accepted; 0 means DefaultMaxSize
+	MaxHTML    int    // bytes of HTML written; 0 means DefaultMaxHTML
 	IDPrefix   string // prefix of heading and footnote ids; "" means DefaultIDPrefix; only ASCII letters, digits, '-' and '_' are kept
 }
 
@@ -130,13 +137,22 @@ type LimitError struct {
 	Err       error // ErrTooLarge or ErrTooDeep
 }
 
+// ErrPageTooLarge is returned (wrapped in a *LimitError) for input whose
+// HTML would be over Options.MaxHTML; rendering stops when it gets there.
+var ErrPageTooLarge = errors.New("page too large")
+
 // ErrTooDeep is returned (wrapped in a *LimitError) for input nested too
 // deeply. Render currently clamps nesting instead of refusing it (see
 // Renderer.Render), so callers only meet it if that policy changes; handle it
 // like ErrTooLarge.
 var ErrTooDeep = errors.New("nested too deeply")
 
-func (e *LimitError) Error() string { return "markdown " + e.Err.Error() }
+func (e *LimitError) Error() string {
+	if errors.Is(e.Err, ErrPageTooLarge) {
+		return fmt.Sprintf("rendered page over the %d MiB limit", e.Max>>20)
+	}
+	return "markdown " + e.Err.Error()
+}
 
 func (e *LimitError) Unwrap() error { return e.Err }
 
@@ -165,6 +181,9 @@ const maxPooledBuf = 4 << 20
 func New(opts Options) *Renderer {
 	if opts.MaxSize <= 0 {
 		opts.MaxSize = DefaultMaxSize
+	}
+	if opts.MaxHTML <= 0 {
+		opts.MaxHTML = DefaultMaxHTML
 	}
 	// goldmark writes the footnote id prefix into attributes unescaped.
 	opts.IDPrefix = strings.Map(func(r rune) rune {
@@ -211,8 +230,12 @@ func (r *Renderer) Render(in Input) (*Doc, error) {
 		out.w = bufio.NewWriter(&out.b)
 	}
 	out.b.Reset()
-	out.w.Reset(&out.b)
+	lw := &limitWriter{w: &out.b, left: r.opts.MaxHTML}
+	out.w.Reset(lw)
 	if err := r.md.Renderer().Render(out.w, src, root); err != nil { // flushes out.w
+		if errors.Is(err, errPageLimit) {
+			return nil, &LimitError{Size: r.opts.MaxHTML + 1, Max: r.opts.MaxHTML, Err: ErrPageTooLarge}
+		}
 		return nil, fmt.Errorf("render %s: %w", in.Path, err)
 	}
 	html := bytes.Clone(out.b.Bytes())
@@ -220,4 +243,21 @@ func (r *Renderer) Render(in Input) (*Doc, error) {
 		r.bufs.Put(out)
 	}
 	return st.finish(html), nil
+}
+
+// errPageLimit stops the HTML renderer at Options.MaxHTML.
+var errPageLimit = errors.New("page limit reached")
+
+// limitWriter writes to w until left bytes are used up, then fails.
+type limitWriter struct {
+	w    io.Writer
+	left int
+}
+
+func (l *limitWriter) Write(p []byte) (int, error) {
+	if len(p) > l.left {
+		return 0, errPageLimit
+	}
+	l.left -= len(p)
+	return l.w.Write(p)
 }

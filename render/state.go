@@ -29,6 +29,7 @@ type state struct {
 	// Parse-time guards (limits.go).
 	inlineBlock          ast.Node // the inline block being parsed
 	delimiters, brackets int      // seen in inlineBlock
+	bracketWork          int      // bytes after each bracket seen in inlineBlock: what link matching may scan
 	clampedInline        ast.Node // last inline block warned about
 	clampedDepth         bool     // warned about nesting
 
