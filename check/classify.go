@@ -32,7 +32,7 @@ func severity(k content.WarningKind) (Kind, Level) {
 		return KindFile, Warning
 	case content.WarnTooLarge:
 		return KindSize, Error
-	case content.WarnNotRendered:
+	case content.WarnNotRendered, content.WarnTooSlow:
 		return KindRender, Error
 	case content.WarnShownAsText:
 		return KindRender, Warning

@@ -83,3 +83,26 @@ func TestNamedPipesNeverBlock(t *testing.T) {
 		require.NoError(t, err)
 	})
 }
+
+// TestRenderBudgetVerdict: a file past the render budget is served with a
+// notice and a too-slow warning, and a reload does not render it again.
+func TestRenderBudgetVerdict(t *testing.T) {
+	big := ""
+	for range 3000 {
+		big += "A paragraph with *emphasis* and a [link](https://example.com).\n\n"
+	}
+	dir := writeTree(t, map[string]string{"slow.md": "---\ntitle: Slow\n---\n\n" + big})
+	lib := NewLibrary(rootFS(t, dir), Options{RenderBudget: time.Nanosecond}, slog.New(slog.DiscardHandler))
+	require.NoError(t, lib.Load(context.Background()))
+	a, ok := lib.Snapshot().ByPath("slow.md")
+	require.True(t, ok)
+	assert.Contains(t, a.Unrendered, "took longer than 1ns to render")
+	require.NotEmpty(t, a.Warnings)
+	assert.Equal(t, WarnTooSlow, a.Warnings[len(a.Warnings)-1].Kind)
+	assert.Equal(t, "Slow", a.Title, "the front matter still applies")
+
+	_, err := lib.Apply(context.Background(), []string{"slow.md"})
+	require.NoError(t, err)
+	a, _ = lib.Snapshot().ByPath("slow.md")
+	assert.Contains(t, a.Unrendered, "took longer", "the verdict stands while the file is unchanged")
+}

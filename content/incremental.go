@@ -67,7 +67,7 @@ func build(ctx context.Context, in buildInput) (*Snapshot, Update, error) {
 	}
 	warns = append(warns, walkWarns...)
 	maxSize := int64(site.MaxSize)
-	rkey := render.Options{UnsafeHTML: site.UnsafeHTML, MaxSize: int(site.MaxSize), IDPrefix: in.opts.IDPrefix}
+	rkey := render.Options{UnsafeHTML: site.UnsafeHTML, MaxSize: int(site.MaxSize), IDPrefix: in.opts.IDPrefix, Budget: in.opts.RenderBudget}
 
 	srcs, err := readSources(ctx, in, files, maxSize)
 	if err != nil {

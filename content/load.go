@@ -40,6 +40,10 @@ type Options struct {
 	// then renders the articles concerned again, highlighted, and publishes
 	// them as one new snapshot. Any later load highlights them too.
 	DeferHighlight bool
+	// RenderBudget bounds the time one file's render may take (see
+	// render.Options.Budget); 0 means no bound. A file past it is shown as
+	// too slow to render and not tried again while it is unchanged.
+	RenderBudget time.Duration
 }
 
 // maxSiteFile bounds kb.yaml.
@@ -451,6 +455,9 @@ func renderSource(r *render.Renderer, links render.Resolver, src *source, body [
 	doc, err := r.Render(render.Input{Path: a.Path, Source: body, Links: links, NoHighlight: plain})
 	var le *render.LimitError
 	switch {
+	case errors.As(err, &le) && errors.Is(le, render.ErrTooSlow):
+		out.unrendered = fmt.Sprintf("This file took longer than %s to render, so it is not shown; it is tried again when it changes or kb restarts. Split it, or look for a huge paragraph, table or list.", le.Budget)
+		out.warnings = append(out.warnings, Warning{Path: a.Path, Kind: WarnTooSlow, Message: le.Error() + " (render budget); not rendered"})
 	case errors.As(err, &le) && errors.Is(le, render.ErrPageTooLarge):
 		out.unrendered = fmt.Sprintf("This file's page would be over the %d MiB limit, too large to show; split it into smaller articles.", le.Max>>20)
 		out.warnings = append(out.warnings, Warning{Path: a.Path, Kind: WarnTooLarge, Message: le.Error() + "; not rendered"})

@@ -42,6 +42,7 @@ const (
 	WarnInvalidUTF8   WarningKind = "invalid-utf8"   // text with bytes that are not UTF-8, shown as U+FFFD
 	WarnMergeConflict WarningKind = "merge-conflict" // conflict markers of an unresolved merge
 	WarnNotRendered   WarningKind = "not-rendered"   // Markdown render refused or failed on
+	WarnTooSlow       WarningKind = "too-slow"       // the render went past the render budget; not rendered
 	WarnReserved      WarningKind = "reserved-path"  // a URL that one of kb's own routes takes
 	WarnDuplicate     WarningKind = "duplicate"      // an id, URL, alias or alert claimed by two files; one keeps it
 	WarnMovedLink     WarningKind = "moved-link"     // a link to the old path of a renamed file: it still works

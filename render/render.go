@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 	"sync"
 
 	"github.com/yuin/goldmark"
@@ -35,6 +36,9 @@ type Options struct {
 	UnsafeHTML bool   // render raw HTML blocks and inline HTML (kb.yaml unsafe_html)
 	MaxSize    int    // bytes of Markdown accepted; 0 means DefaultMaxSize
 	MaxHTML    int    // bytes of HTML written; 0 means DefaultMaxHTML
+	// Budget is how long one Render may take; 0 means no bound. See
+	// Renderer.Render.
+	Budget time.Duration
 	IDPrefix   string // prefix of heading and footnote ids; "" means DefaultIDPrefix; only ASCII letters, digits, '-' and '_' are kept
 }
 
@@ -134,7 +138,8 @@ const (
 // too deeply to parse safely.
 type LimitError struct {
 	Size, Max int
-	Err       error // ErrTooLarge or ErrTooDeep
+	Budget    time.Duration // with ErrTooSlow: Options.Budget
+	Err       error         // ErrTooLarge, ErrPageTooLarge, ErrTooSlow or ErrTooDeep
 }
 
 // ErrPageTooLarge is returned (wrapped in a *LimitError) for input whose
@@ -148,6 +153,9 @@ var ErrPageTooLarge = errors.New("page too large")
 var ErrTooDeep = errors.New("nested too deeply")
 
 func (e *LimitError) Error() string {
+	if errors.Is(e.Err, ErrTooSlow) {
+		return "markdown took over " + e.Budget.String() + " to render"
+	}
 	if errors.Is(e.Err, ErrPageTooLarge) {
 		return fmt.Sprintf("rendered page over the %d MiB limit", e.Max>>20)
 	}
@@ -165,6 +173,7 @@ type Renderer struct {
 	code      *highlighter
 	linkifier parser.InlineParser
 	bufs      sync.Pool // *outBuf
+	slow      slowSources
 }
 
 // outBuf is where a Render call writes HTML before copying out exactly what
@@ -195,7 +204,7 @@ func New(opts Options) *Renderer {
 	if opts.IDPrefix == "" {
 		opts.IDPrefix = DefaultIDPrefix
 	}
-	r := &Renderer{opts: opts, code: newHighlighter(codeCacheBytes), linkifier: newLinkifier()}
+	r := &Renderer{opts: opts, code: newHighlighter(codeCacheBytes), linkifier: newLinkifier(), slow: newSlowSources()}
 	r.md = newMarkdown(opts, r.code)
 	return r
 }
@@ -212,7 +221,22 @@ func New(opts Options) *Renderer {
 // cells than bytes, and paragraphs packed with link reference definitions.
 // Links whose URLs add up to more than 4*MaxSize bytes (one long reference
 // definition used many times) are refused with ErrTooLarge.
+//
+// With Options.Budget, a render that has not finished within it returns a
+// *LimitError wrapping ErrTooSlow at once; goldmark cannot be interrupted, so
+// the render runs on in the background and its result is dropped. The
+// source is remembered (by its hash, for the Renderer's life) and refused at
+// once the next time. At most GOMAXPROCS such renders run on at a time; past
+// that, Render waits for its own render to end before it refuses it.
 func (r *Renderer) Render(in Input) (*Doc, error) {
+	if r.opts.Budget <= 0 {
+		return r.render(in)
+	}
+	return r.slow.within(r.opts.Budget, in, r.render)
+}
+
+// render renders in without a time budget.
+func (r *Renderer) render(in Input) (*Doc, error) {
 	if len(in.Source) > r.opts.MaxSize {
 		return nil, &LimitError{Size: len(in.Source), Max: r.opts.MaxSize, Err: ErrTooLarge}
 	}

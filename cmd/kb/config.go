@@ -26,6 +26,8 @@ type config struct {
 	LogFormat string
 	LogLevel  string
 	MaxSize   int64 // overrides kb.yaml max_size when positive
+	// RenderBudget bounds one file's render (kb serve, kb index); 0: none.
+	RenderBudget time.Duration
 
 	// MemoryLimit is kb serve's soft limit on Go's memory
 	// (debug.SetMemoryLimit); 0 leaves the runtime's (GOMEMLIMIT).
@@ -56,7 +58,7 @@ type config struct {
 // environment variable KB_<NAME>, with dashes as underscores.
 func parseConfig(cmd string, args []string, getenv func(string) string, stderr io.Writer) (config, error) {
 	cfg := config{Data: "kb-data", Addr: "127.0.0.1:8080", LogFormat: "text", LogLevel: "info", Limit: 10, Watch: true, PullInterval: time.Minute,
-		BackupInterval: 6 * time.Hour, BackupKeep: 7}
+		BackupInterval: 6 * time.Hour, BackupKeep: 7, RenderBudget: time.Second}
 	flags := flag.NewFlagSet("kb "+cmd, flag.ContinueOnError)
 	flags.SetOutput(stderr)
 	str := func(p *string, name, help string) {
@@ -120,6 +122,14 @@ func parseConfig(cmd string, args []string, getenv func(string) string, stderr i
 	case "index":
 		str(&cfg.LogFormat, "log-format", "log format: text or json")
 		str(&cfg.LogLevel, "log-level", "log level: debug, info, warn or error")
+		if v := getenv(envName("render-budget")); v != "" {
+			d, err := time.ParseDuration(v)
+			if err != nil {
+				return cfg, fmt.Errorf("%s: %w", envName("render-budget"), err)
+			}
+			cfg.RenderBudget = d
+		}
+		flags.DurationVar(&cfg.RenderBudget, "render-budget", cfg.RenderBudget, "longest one file may take to render; a slower file is shown as too slow to render; 0 no bound (env "+envName("render-budget")+")")
 		maxSize = getenv(envName("max-size"))
 		flags.StringVar(&maxSize, "max-size", maxSize, "largest Markdown file rendered, e.g. 2MiB; overrides kb.yaml max_size (env "+envName("max-size")+")")
 	case "search":
@@ -201,6 +211,9 @@ func (c config) validate() error {
 	}
 	if c.BackupInterval < 0 || c.BackupInterval > 0 && c.BackupInterval < time.Minute {
 		errs = append(errs, fmt.Errorf("--backup-interval %s: want 0 (off) or at least 1m", c.BackupInterval))
+	}
+	if c.RenderBudget < 0 || c.RenderBudget > 0 && c.RenderBudget < 10*time.Millisecond {
+		errs = append(errs, fmt.Errorf("--render-budget %s: want 0 (no bound) or at least 10ms", c.RenderBudget))
 	}
 	if c.BackupKeep < 1 || c.BackupKeep > 1000 {
 		errs = append(errs, fmt.Errorf("--backup-keep %d: want 1 to 1000", c.BackupKeep))
