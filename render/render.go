@@ -7,8 +7,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"time"
 	"sync"
+	"time"
 
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/parser"
@@ -33,13 +33,13 @@ var ErrTooLarge = errors.New("too large")
 
 // Options configures a Renderer. The zero value is the safe default.
 type Options struct {
-	UnsafeHTML bool   // render raw HTML blocks and inline HTML (kb.yaml unsafe_html)
-	MaxSize    int    // bytes of Markdown accepted; 0 means DefaultMaxSize
-	MaxHTML    int    // bytes of HTML written; 0 means DefaultMaxHTML
+	UnsafeHTML bool // render raw HTML blocks and inline HTML (kb.yaml unsafe_html)
+	MaxSize    int  // bytes of Markdown accepted; 0 means DefaultMaxSize
+	MaxHTML    int  // bytes of HTML written; 0 means DefaultMaxHTML
 	// Budget is how long one Render may take; 0 means no bound. See
 	// Renderer.Render.
-	Budget time.Duration
-	IDPrefix   string // prefix of heading and footnote ids; "" means DefaultIDPrefix; only ASCII letters, digits, '-' and '_' are kept
+	Budget   time.Duration
+	IDPrefix string // prefix of heading and footnote ids; "" means DefaultIDPrefix; only ASCII letters, digits, '-' and '_' are kept
 }
 
 // Resolver tells Render which link targets exist. content implements it for
