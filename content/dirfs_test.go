@@ -106,3 +106,17 @@ func TestRenderBudgetVerdict(t *testing.T) {
 	a, _ = lib.Snapshot().ByPath("slow.md")
 	assert.Contains(t, a.Unrendered, "took longer", "the verdict stands while the file is unchanged")
 }
+
+// TestMaxFiles: a folder with more files than Options.MaxFiles fails to
+// load with ErrTooManyFiles, and a Library keeps the content it had.
+func TestMaxFiles(t *testing.T) {
+	dir := writeTree(t, map[string]string{"a.md": "# A\n", "b.md": "# B\n", "img.png": "png"})
+	lib := NewLibrary(rootFS(t, dir), Options{MaxFiles: 3}, slog.New(slog.DiscardHandler))
+	require.NoError(t, lib.Load(context.Background()))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "c.md"), []byte("# C\n"), 0o644))
+	err := lib.Load(context.Background())
+	require.ErrorIs(t, err, ErrTooManyFiles)
+	assert.ErrorContains(t, err, "4 files, more than 3")
+	assert.Len(t, lib.Snapshot().Articles, 2, "the content loaded before is served")
+	assert.ErrorIs(t, lib.Err(), ErrTooManyFiles, "and the failure is reported")
+}

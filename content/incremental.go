@@ -61,7 +61,7 @@ func build(ctx context.Context, in buildInput) (*Snapshot, Update, error) {
 	if in.histErr != nil {
 		warns = append(warns, Warning{Path: ".git", Kind: WarnHistory, Message: fmt.Sprintf("git history not read, so last commits and old paths may be missing: %v", in.histErr)})
 	}
-	files, attached, walkWarns, err := walk(ctx, in.files)
+	files, attached, walkWarns, err := walk(ctx, in.files, in.opts.maxFiles())
 	if err != nil {
 		return nil, Update{}, err
 	}

@@ -44,6 +44,26 @@ type Options struct {
 	// render.Options.Budget); 0 means no bound. A file past it is shown as
 	// too slow to render and not tried again while it is unchanged.
 	RenderBudget time.Duration
+	// MaxFiles bounds the files (articles and attachments) a load takes;
+	// a folder with more fails to load, and a Library keeps serving what it
+	// had. 0 means DefaultMaxFiles.
+	MaxFiles int
+}
+
+// DefaultMaxFiles is Options.MaxFiles when it is 0: well above the largest
+// real documentation sets (3,091 files in the PowerShell docs), well below
+// what would exhaust a server's memory.
+const DefaultMaxFiles = 50_000
+
+// ErrTooManyFiles is returned by a load of a folder with more than
+// Options.MaxFiles files.
+var ErrTooManyFiles = errors.New("too many files")
+
+func (o Options) maxFiles() int {
+	if o.MaxFiles <= 0 {
+		return DefaultMaxFiles
+	}
+	return o.MaxFiles
 }
 
 // maxSiteFile bounds kb.yaml.
@@ -129,10 +149,14 @@ func listed(p string, info fs.FileInfo) file {
 // hidden files and folders (.git among them). Symbolic links are listed but
 // never followed as folders; opening one that leaves the root fails when the
 // file is read, which makes it a warning.
-func walk(ctx context.Context, fsys fs.FS) (files, attachments []file, warns []Warning, err error) {
+// More than maxFiles files is an error wrapping ErrTooManyFiles.
+func walk(ctx context.Context, fsys fs.FS, maxFiles int) (files, attachments []file, warns []Warning, err error) {
 	err = fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			return ctxErr
+		}
+		if len(files)+len(attachments) > maxFiles {
+			return fmt.Errorf("%w: more than %d files (Options.MaxFiles, kb serve --max-files); the content loaded before is kept", ErrTooManyFiles, maxFiles)
 		}
 		if err != nil {
 			if p == "." {
@@ -170,6 +194,9 @@ func walk(ctx context.Context, fsys fs.FS) (files, attachments []file, warns []W
 		}
 		return nil
 	})
+	if err == nil && len(files)+len(attachments) > maxFiles {
+		err = fmt.Errorf("%w: %d files, more than %d (Options.MaxFiles, kb serve --max-files); the content loaded before is kept", ErrTooManyFiles, len(files)+len(attachments), maxFiles)
+	}
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("list content: %w", err)
 	}

@@ -28,6 +28,7 @@ type config struct {
 	MaxSize   int64 // overrides kb.yaml max_size when positive
 	// RenderBudget bounds one file's render (kb serve, kb index); 0: none.
 	RenderBudget time.Duration
+	MaxFiles     int // files a load takes at most; 0: content.DefaultMaxFiles
 
 	// MemoryLimit is kb serve's soft limit on Go's memory
 	// (debug.SetMemoryLimit); 0 leaves the runtime's (GOMEMLIMIT).
@@ -130,6 +131,14 @@ func parseConfig(cmd string, args []string, getenv func(string) string, stderr i
 			cfg.RenderBudget = d
 		}
 		flags.DurationVar(&cfg.RenderBudget, "render-budget", cfg.RenderBudget, "longest one file may take to render; a slower file is shown as too slow to render; 0 no bound (env "+envName("render-budget")+")")
+		if v := getenv(envName("max-files")); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				return cfg, fmt.Errorf("%s: %w", envName("max-files"), err)
+			}
+			cfg.MaxFiles = n
+		}
+		flags.IntVar(&cfg.MaxFiles, "max-files", content.DefaultMaxFiles, "most files (articles and attachments) a load takes; a larger folder is refused and the content loaded before is kept (env "+envName("max-files")+")")
 		maxSize = getenv(envName("max-size"))
 		flags.StringVar(&maxSize, "max-size", maxSize, "largest Markdown file rendered, e.g. 2MiB; overrides kb.yaml max_size (env "+envName("max-size")+")")
 	case "search":
@@ -214,6 +223,9 @@ func (c config) validate() error {
 	}
 	if c.RenderBudget < 0 || c.RenderBudget > 0 && c.RenderBudget < 10*time.Millisecond {
 		errs = append(errs, fmt.Errorf("--render-budget %s: want 0 (no bound) or at least 10ms", c.RenderBudget))
+	}
+	if c.MaxFiles < 0 {
+		errs = append(errs, fmt.Errorf("--max-files %d: want a positive number", c.MaxFiles))
 	}
 	if c.BackupKeep < 1 || c.BackupKeep > 1000 {
 		errs = append(errs, fmt.Errorf("--backup-keep %d: want 1 to 1000", c.BackupKeep))

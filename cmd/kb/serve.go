@@ -180,7 +180,7 @@ type source struct {
 // openSource opens the content: the built-in example, a folder (with its
 // git history when it is in a repository), or the commits of --git-ref.
 func openSource(ctx context.Context, cfg config, log *slog.Logger) (source, error) {
-	opts := content.Options{MaxSize: cfg.MaxSize, DeferHighlight: true, RenderBudget: cfg.RenderBudget}
+	opts := content.Options{MaxSize: cfg.MaxSize, DeferHighlight: true, RenderBudget: cfg.RenderBudget, MaxFiles: cfg.MaxFiles}
 	if cfg.GitRef != "" {
 		repo, err := content.OpenGit(ctx, cfg.Content, cfg.GitRef)
 		if err != nil {
