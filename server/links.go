@@ -218,20 +218,23 @@ func (s *Server) articlePageFor(ctx context.Context, snap *content.Snapshot, a *
 	if b != nil && b.linkVersion == version {
 		return b, nil
 	}
-	view := s.articleView(snap, a)
-	view.Tickets = s.articleTickets(ctx, a.ID)
-	view.OEmbed = oembedLink(snap, a)
-	b, err := s.renderBlob(themes.PageArticle, view)
-	if err != nil {
-		return nil, fmt.Errorf("render %s: %w", a.Path, err)
-	}
-	b.linkVersion = version
-	ps.pages.Store(a, b) // a concurrent, older rendering may win; its version makes the next request render again
-	return b, nil
+	return s.renderOnce(ctx, ps, flightKey{key: a, version: version}, func() (*blob, error) {
+		view := s.articleView(snap, a)
+		view.Tickets = s.articleTickets(ctx, a.ID)
+		view.OEmbed = oembedLink(snap, a)
+		b, err := s.renderBlob(themes.PageArticle, view)
+		if err != nil {
+			return nil, fmt.Errorf("render %s: %w", a.Path, err)
+		}
+		b.linkVersion = version
+		ps.pages.Store(a, b) // a concurrent, older rendering may win; its version makes the next request render again
+		return b, nil
+	})
 }
 
 // renderBlob renders page with data into a blob that is not cached.
 func (s *Server) renderBlob(page string, data any) (*blob, error) {
+	s.metrics.renders.WithLabelValues(page).Inc()
 	var buf bytes.Buffer
 	if err := s.theme.Render(&buf, page, data); err != nil {
 		return nil, err

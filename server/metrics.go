@@ -19,6 +19,7 @@ type metrics struct {
 	reg      *prometheus.Registry
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
+	renders  *prometheus.CounterVec
 }
 
 func newMetrics(s *Server) *metrics {
@@ -33,12 +34,16 @@ func newMetrics(s *Server) *metrics {
 			Help:    "Time to answer an HTTP request, by route pattern and status code.",
 			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 10},
 		}, []string{"route", "status"}),
+		renders: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "kb_page_renders_total",
+			Help: "Pages rendered from templates, by template; cached pages are not rendered again until their content or links change.",
+		}, []string{"page"}),
 	}
 	gauge := func(name, help string, f func() float64) prometheus.Collector {
 		return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, f)
 	}
 	m.reg.MustRegister(
-		m.requests, m.duration,
+		m.requests, m.duration, m.renders,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		gauge("kb_content_articles", "Articles in the content snapshot being served.", func() float64 {

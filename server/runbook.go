@@ -56,17 +56,19 @@ func (s *Server) incidentPageFor(ctx context.Context, snap *content.Snapshot, a 
 	if b != nil && b.linkVersion == version {
 		return b, nil
 	}
-	view := s.articleView(snap, a)
-	view.Mode = modeIncident
-	view.IncidentURL = view.Path
-	view.Tickets = s.articleTickets(ctx, a.ID)
-	b, err := s.renderBlob(themes.PageArticle, view)
-	if err != nil {
-		return nil, fmt.Errorf("render %s: %w", a.Path, err)
-	}
-	b.linkVersion = version
-	ps.pages.Store(incidentKey{a}, b)
-	return b, nil
+	return s.renderOnce(ctx, ps, flightKey{key: incidentKey{a}, version: version}, func() (*blob, error) {
+		view := s.articleView(snap, a)
+		view.Mode = modeIncident
+		view.IncidentURL = view.Path
+		view.Tickets = s.articleTickets(ctx, a.ID)
+		b, err := s.renderBlob(themes.PageArticle, view)
+		if err != nil {
+			return nil, fmt.Errorf("render %s: %w", a.Path, err)
+		}
+		b.linkVersion = version
+		ps.pages.Store(incidentKey{a}, b)
+		return b, nil
+	})
 }
 
 // labelsSlot is the empty element of templates/article.html that a page

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"maps"
 	"net/http"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -74,6 +75,7 @@ type Server struct {
 	linksErr       error
 	fault          atomic.Pointer[storeFault] // a write failed for want of space or of a writable volume
 	authFails      *failLimiter               // failed tokens and webhook secrets, per client address
+	renderSlots    chan struct{}              // pages rendered on request at once (see renderOnce)
 	linkVer        *linkVersions              // bumped by link writes; article pages listing tickets follow it
 	webhookSecrets map[string]string
 	apiReadToken   bool
@@ -125,6 +127,7 @@ func New(d Deps) (*Server, error) {
 	s.metrics = newMetrics(s)
 	s.links, s.linksErr, s.linkVer = d.Links, d.LinksErr, newLinkVersions()
 	s.authFails = newFailLimiter(s.now)
+	s.renderSlots = make(chan struct{}, 2*runtime.GOMAXPROCS(0))
 	if d.LinksReadOnly {
 		s.fault.Store(&storeFault{state: storeReadOnly, err: "the data volume was read-only when kb started", since: s.now()})
 	}
