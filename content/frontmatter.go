@@ -67,7 +67,7 @@ func FrontMatterSynonyms() map[string]string {
 
 // maxFrontMatter bounds the YAML kb parses, so a hostile file cannot make the
 // YAML parser allocate without limit (billion laughs and friends).
-const maxFrontMatter = 64 << 10
+const maxFrontMatter = 16 << 10
 
 // parseFrontMatter splits src (BOM removed, LF line endings) into front matter
 // and body and decodes the front matter. body is always a suffix of src. The
@@ -82,7 +82,7 @@ func parseFrontMatter(p string, src []byte) (fm frontMatter, body []byte, err er
 		return fm, body, nil
 	}
 	if len(raw) > maxFrontMatter {
-		return fm, body, &FrontMatterError{Path: p, Line: 1, Err: fmt.Errorf("front matter is %d bytes; the limit is %d", len(raw), maxFrontMatter)}
+		return fm, body, &FrontMatterError{Path: p, Line: 1, Err: fmt.Errorf("front matter is %d bytes, over the %d KiB limit; it is not read (the article is served without it)", len(raw), maxFrontMatter>>10)}
 	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(raw, &doc); err != nil {

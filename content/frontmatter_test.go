@@ -158,3 +158,36 @@ func FuzzFrontMatterPosition(f *testing.F) {
 		}
 	})
 }
+
+// TestFrontMatterBounds: front matter over 16 KiB is not parsed (a warning,
+// the body still served), and YAML aliases cannot make a small front matter
+// expand without bound (the billion laughs).
+func TestFrontMatterBounds(t *testing.T) {
+	big := "---\ntitle: Big\nsummary: " + strings.Repeat("x", 17<<10) + "\n---\n# Body\n"
+	fm, body, err := parseFrontMatter("big.md", []byte(big))
+	var fe *FrontMatterError
+	require.ErrorAs(t, err, &fe)
+	assert.Contains(t, fe.Error(), "over the 16 KiB limit")
+	assert.Empty(t, fm.Title, "not parsed")
+	assert.Equal(t, "# Body\n", string(body), "the body is kept")
+
+	laughs := "---\na: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n"
+	prev := "a"
+	for _, n := range []string{"b", "c", "d", "e", "f", "g", "h", "i"} {
+		laughs += n + ": &" + n + " [*" + prev + ",*" + prev + ",*" + prev + ",*" + prev + ",*" + prev + ",*" + prev + ",*" + prev + ",*" + prev + ",*" + prev + "]\n"
+		prev = n
+	}
+	laughs += "tags: *i\ntitle: Laughs\n---\nbody\n"
+	require.Less(t, len(laughs), 16<<10)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		fm, _, _ := parseFrontMatter("laughs.md", []byte(laughs))
+		assert.LessOrEqual(t, len(fm.Tags), 1000, "aliases are not expanded without bound")
+	}()
+	select {
+	case <-done:
+	case <-time.After(time.Minute):
+		t.Fatal("alias expansion did not end")
+	}
+}
