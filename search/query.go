@@ -54,8 +54,8 @@ type Query struct {
 	Limit   int // hits per page; 0 means DefaultLimit, past MaxLimit is MaxLimit
 	Offset  int // hits to skip, at most MaxOffset
 
-	words  parsed // the words and phrases of Text, inline filters taken out
-	parsed bool   // words holds Text parsed
+	words    parsed // the words and phrases of Text, inline filters taken out
+	isParsed bool   // words holds Text parsed
 }
 
 // ParseQuery reads a query as typed into a search box, with the filters and
@@ -93,7 +93,7 @@ func parseText(text, typ, service, tag string) (Query, error) {
 		return Query{}, &QueryError{Msg: fmt.Sprintf("the query is %d bytes long; the limit is %d", len(text), MaxQueryBytes)}
 	}
 	l := lex(text)
-	q := Query{Text: text, Type: l.typ, Service: l.service, Tag: l.tag, words: l.parsed, parsed: true}
+	q := Query{Text: text, Type: l.typ, Service: l.service, Tag: l.tag, words: l.parsed, isParsed: true}
 	for _, f := range []struct {
 		given string
 		dst   *string
@@ -108,7 +108,7 @@ func parseText(text, typ, service, tag string) (Query, error) {
 // ready returns q parsed: as it is when ParseQuery made it, else its Text
 // parsed with its fields kept.
 func (q Query) ready() (Query, error) {
-	if q.parsed {
+	if q.isParsed {
 		return q, nil
 	}
 	p, err := parseText(q.Text, q.Type, q.Service, q.Tag)
