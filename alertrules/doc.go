@@ -1,8 +1,9 @@
 // Package alertrules reads Prometheus alerting rule files and compares the
 // alerts they define with the runbooks of a content snapshot: alerts without
 // a runbook, runbooks for alerts that no longer exist, and runbook_url
-// annotations that would not land on an article. kb coverage prints the
-// report; the server can serve the same Report.
+// annotations that would not land on an article. ReadFiles is the one
+// reader of rule files, with one size limit (MaxFileSize), for kb coverage
+// and for the server's coverage report alike.
 //
 // alertrules imports content (and render for heading ids); nothing of HTTP.
 // No API promise outside kb.

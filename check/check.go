@@ -9,7 +9,6 @@ import (
 	"path"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"kb/content"
@@ -17,9 +16,8 @@ import (
 
 // Options configures Run.
 type Options struct {
-	// Files is the content folder the snapshot was loaded from. check reads
-	// the front matter of some files again for the lines of their keys, and
-	// lists the top-level folders; nil skips what needs it.
+	// Files is the content folder the snapshot was loaded from. check lists
+	// its top-level folders, for kb's own routes; nil skips that.
 	Files fs.FS
 	// Now is the time stale reviews are measured against; zero means time.Now().
 	Now time.Time
@@ -36,13 +34,19 @@ func Run(ctx context.Context, snap *content.Snapshot, opts Options) ([]Finding, 
 	if opts.Now.IsZero() {
 		opts.Now = time.Now()
 	}
-	c := &checker{snap: snap, opts: opts, positions: map[string]position{}}
+	c := &checker{snap: snap, opts: opts}
 	for w := range snap.AllWarnings() {
-		f := classify(w)
-		if f.Kind == KindBrokenAnchor && c.anchorsTitle(f) {
+		if c.anchorsTitle(w) {
 			continue
 		}
-		c.add(f)
+		if s := foreignScheme(w); s != "" && !opts.All {
+			if c.foreign == nil {
+				c.foreign = map[string][]Finding{}
+			}
+			c.foreign[s] = append(c.foreign[s], classify(w))
+			continue
+		}
+		c.add(classify(w))
 	}
 	for _, a := range snap.Articles {
 		if err := ctx.Err(); err != nil {
@@ -65,43 +69,14 @@ type checker struct {
 	opts Options
 	out  []Finding
 
-	mu        sync.Mutex
-	positions map[string]position // by path, read on first need
-
-	unknown map[string][]string // unknown front-matter key → paths using it
-	foreign map[string][]Finding
-	images  map[string]string // attachment path → what is wrong with it as an image, "" if fine
+	unknown map[string][]string  // unknown front-matter key → paths using it
+	foreign map[string][]Finding // links removed for a scheme that is not dangerous, by scheme
+	images  map[string]string    // attachment path → what is wrong with it as an image, "" if fine
 	ids     map[string]map[string]bool
 }
 
 func (c *checker) add(f Finding) {
-	if s := foreignScheme(f); s != "" && !c.opts.All {
-		if c.foreign == nil {
-			c.foreign = map[string][]Finding{}
-		}
-		c.foreign[s] = append(c.foreign[s], f)
-		return
-	}
 	c.out = append(c.out, f)
-}
-
-// position returns the front-matter key lines and body line of the file at p.
-func (c *checker) position(p string) position {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	pos, ok := c.positions[p]
-	if !ok {
-		pos = readPosition(c.opts.Files, p)
-		c.positions[p] = pos
-	}
-	return pos
-}
-
-// knownKeys are the front-matter keys content reads.
-// TODO(#6): take them from content, which owns the schema.
-var knownKeys = []string{
-	"title", "id", "type", "summary", "description", "service", "severity",
-	"alerts", "tags", "owners", "aliases", "reviewed", "review_every",
 }
 
 // frontMatter reports unknown keys that look like typos of known ones and
@@ -124,17 +99,16 @@ func (c *checker) frontMatter(a *content.Article) {
 	if len(typos) == 0 && !c.opts.All {
 		return
 	}
-	pos := c.position(a.Path)
 	for _, k := range typos {
 		s, _ := suggest(k)
-		c.add(Finding{Path: a.Path, Line: pos.keys[k], Level: Error, Kind: KindUnknownKey,
+		c.add(Finding{Path: a.Path, Line: a.KeyLine(k), Level: Error, Kind: KindUnknownKey,
 			Message: fmt.Sprintf("front matter: unknown key %q; did you mean %q? (kb ignores the value)", k, s)})
 	}
 	if c.opts.All {
-		for _, k := range pos.order {
-			if _, extra := a.Extra[k]; extra && !slices.Contains(typos, k) {
-				c.add(Finding{Path: a.Path, Line: pos.keys[k], Level: Info, Kind: KindUnknownKey,
-					Message: fmt.Sprintf("front matter: key %q is not one of kb's; kept for themes", k)})
+		for _, kl := range a.Keys {
+			if _, extra := a.Extra[kl.Key]; extra && !slices.Contains(typos, kl.Key) {
+				c.add(Finding{Path: a.Path, Line: kl.Line, Level: Info, Kind: KindUnknownKey,
+					Message: fmt.Sprintf("front matter: key %q is not one of kb's; kept for themes", kl.Key)})
 			}
 		}
 	}
@@ -239,11 +213,11 @@ func (c *checker) review(a *content.Article) {
 	now := c.opts.Now
 	switch {
 	case a.Reviewed.After(now.Add(day)):
-		c.add(Finding{Path: a.Path, Line: c.position(a.Path).keys["reviewed"], Level: Warning, Kind: KindStale,
+		c.add(Finding{Path: a.Path, Line: a.KeyLine("reviewed"), Level: Warning, Kind: KindStale,
 			Message: fmt.Sprintf("reviewed: %s is in the future", a.Reviewed.Format(time.DateOnly))})
 	case every > 0 && now.Sub(a.Reviewed) > every:
 		age := int(now.Sub(a.Reviewed) / day)
-		c.add(Finding{Path: a.Path, Line: c.position(a.Path).keys["reviewed"], Level: Warning, Kind: KindStale,
+		c.add(Finding{Path: a.Path, Line: a.KeyLine("reviewed"), Level: Warning, Kind: KindStale,
 			Message: fmt.Sprintf("review is overdue: reviewed %s, %d days ago, and due every %d days; check the article and set reviewed: %s",
 				a.Reviewed.Format(time.DateOnly), age, int(every/day), now.Format(time.DateOnly))})
 	}

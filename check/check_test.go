@@ -247,21 +247,3 @@ func TestWrite(t *testing.T) {
 
 	assert.Error(t, Write(&js, "xml", findings))
 }
-
-func FuzzParsePosition(f *testing.F) {
-	f.Add([]byte("---\ntitle: x\nservce: y\n---\nbody"))
-	f.Add([]byte("\uFEFF---\r\ntitle: x\r\n...\r\nbody"))
-	f.Add([]byte("---\n- a\n---\n"))
-	f.Add([]byte("---\ntitle: [\n"))
-	f.Fuzz(func(t *testing.T, src []byte) {
-		pos := parsePosition(src)
-		lines := bytes.Count(src, []byte("\n")) + bytes.Count(src, []byte("\r")) + 1 // CR alone ends a line too
-		assert.GreaterOrEqual(t, pos.bodyLine, 1)
-		assert.LessOrEqual(t, pos.bodyLine, lines+1)
-		for k, l := range pos.keys {
-			assert.Less(t, l, pos.bodyLine, "key %q is in the front matter", k)
-			assert.GreaterOrEqual(t, l, 2)
-		}
-		assert.Len(t, pos.order, len(pos.keys))
-	})
-}

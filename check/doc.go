@@ -6,9 +6,10 @@
 // each positioned in a file with a level; printing them is Write's job.
 //
 // Most problems are found by content while loading and recorded as
-// warnings; check classifies those by kind and level and adds the checks
-// that need the whole snapshot or the source file again (front-matter key
-// lines, anchors in other articles, image contents).
+// warnings; check gives each a kind and level by the warning's kind (never
+// by its message) and adds the checks that need the whole snapshot or the
+// files again (likely typos of front-matter keys, anchors in other
+// articles, image contents).
 //
 // check imports content and render; nothing of HTTP. No API promise outside kb.
 package check

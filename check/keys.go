@@ -1,8 +1,18 @@
 package check
 
 import (
+	"maps"
+	"slices"
 	"strings"
+
+	"kb/content"
 )
+
+// knownKeys returns the front-matter keys content reads, its synonyms
+// included ("description").
+func knownKeys() []string {
+	return append(content.FrontMatterKeys(), slices.Sorted(maps.Keys(content.FrontMatterSynonyms()))...)
+}
 
 // suggest returns the known front-matter key that unknown key k is likely a
 // typo of: the same key in other letter case or with other separators
@@ -16,7 +26,7 @@ func suggest(k string) (string, bool) {
 		return "", false
 	}
 	best, bestDist := "", 3
-	for _, known := range knownKeys {
+	for _, known := range knownKeys() {
 		if fold == foldKey(known) {
 			return known, true
 		}

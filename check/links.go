@@ -29,19 +29,11 @@ func (c *checker) links(a *content.Article) {
 			c.anchor(a, l)
 		case l.Kind == render.LinkAttachment && l.Image && l.Target != "":
 			if problem := c.image(l.Target); problem != "" {
-				c.add(Finding{Path: a.Path, Line: c.line(a, l), Level: Error, Kind: KindBrokenImage,
+				c.add(Finding{Path: a.Path, Line: a.FileLine(l.Line), Level: Error, Kind: KindBrokenImage,
 					Message: fmt.Sprintf("broken image %q: %s", l.Dest, problem)})
 			}
 		}
 	}
-}
-
-// line returns the line of the file that link l of a is on.
-func (c *checker) line(a *content.Article, l render.Link) int {
-	if l.Line == 0 {
-		return 0
-	}
-	return l.Line + c.position(a.Path).bodyLine - 1
 }
 
 // anchor reports a link to a heading that the linked article does not have.
@@ -64,7 +56,7 @@ func (c *checker) anchor(a *content.Article, l render.Link) {
 	if ids := c.anchors(target); ids[frag] || ids[render.DefaultIDPrefix+frag] {
 		return
 	}
-	c.add(Finding{Path: a.Path, Line: c.line(a, l), Level: Error, Kind: KindBrokenAnchor,
+	c.add(Finding{Path: a.Path, Line: a.FileLine(l.Line), Level: Error, Kind: KindBrokenAnchor,
 		Message: fmt.Sprintf("broken link %q: %s has no heading #%s", l.Dest, target.Path, strings.TrimPrefix(frag, render.DefaultIDPrefix))})
 }
 

@@ -1,7 +1,6 @@
 package content
 
 import (
-	"fmt"
 	"time"
 
 	"kb/render"
@@ -40,6 +39,8 @@ type Article struct {
 	Warnings    []Warning  // problems with this file, shown on its page
 	Unrendered  string     // why Doc is empty ("too large", "binary file"), "" when rendered
 	Hash        string     // hex digest of the source bytes
+	Keys        []KeyLine  // the front-matter keys in file order, for findings positioned on them
+	BodyLine    int        // line of the file where the body after the front matter starts: line 1 of Doc
 
 	// LastCommit is the last commit that changed the file, nil without git
 	// or when it is older than the history kb reads (5,000 commits).
@@ -54,17 +55,22 @@ func (a *Article) Folder() string {
 	return parentDir(a.Path)
 }
 
-// Warning is a problem found in the content, positioned in a file.
-type Warning struct {
-	Path    string // root-relative path of the file
-	Line    int    // 1-based line; 0 when the whole file is meant
-	Message string
+// KeyLine returns the line of the file where front-matter key k is, 0 when
+// the front matter has no k.
+func (a *Article) KeyLine(k string) int {
+	for _, kl := range a.Keys {
+		if kl.Key == k {
+			return kl.Line
+		}
+	}
+	return 0
 }
 
-// String formats w as "path:line: message", the form editors and CI understand.
-func (w Warning) String() string {
-	if w.Line > 0 {
-		return fmt.Sprintf("%s:%d: %s", w.Path, w.Line, w.Message)
+// FileLine returns the line of the file that line n of a's body is on: the
+// line of a render.Link or render.Warning. 0 (unknown) stays 0.
+func (a *Article) FileLine(n int) int {
+	if n <= 0 {
+		return 0
 	}
-	return w.Path + ": " + w.Message
+	return n + max(a.BodyLine, 1) - 1
 }

@@ -41,19 +41,40 @@ type frontMatter struct {
 	Reviewed    time.Time
 	ReviewEvery time.Duration
 	Extra       map[string]any // keys kb does not know, kept for themes and kb check
-	Lines       map[string]int // file line of each key, for positioned warnings
+	Lines       map[string]int // file line of each key (of its last use, whose value counts), for positioned warnings
+	Keys        []KeyLine      // every key once, at its first use, in file order
+}
+
+// KeyLine is where a key of an article's front matter is.
+type KeyLine struct {
+	Key  string
+	Line int // 1-based line in the file
+}
+
+// FrontMatterKeys returns the front-matter keys kb reads, in the order kb
+// new writes them. Other keys are kept in Article.Extra for themes; kb also
+// reads the keys of FrontMatterSynonyms.
+func FrontMatterKeys() []string {
+	return []string{"title", "id", "type", "summary", "service", "alerts", "severity", "tags", "owners", "aliases", "reviewed", "review_every"}
+}
+
+// FrontMatterSynonyms returns the other names under which kb reads a
+// front-matter key (another documentation system's), and the key each
+// stands for. kb new never writes them.
+func FrontMatterSynonyms() map[string]string {
+	return map[string]string{"description": "summary"}
 }
 
 // maxFrontMatter bounds the YAML kb parses, so a hostile file cannot make the
 // YAML parser allocate without limit (billion laughs and friends).
-const maxFrontMatter = 64 << 10
+const maxFrontMatter = 16 << 10
 
 // parseFrontMatter splits src (BOM removed, LF line endings) into front matter
 // and body and decodes the front matter. body is always a suffix of src. The
 // error, if any, joins one or more *FrontMatterError; whatever could be decoded
 // is returned with it, so one bad key never loses the others.
 func parseFrontMatter(p string, src []byte) (fm frontMatter, body []byte, err error) {
-	raw, body, ok := splitFrontMatter(src)
+	raw, body, ok := SplitFrontMatter(src)
 	if !ok {
 		return fm, src, &FrontMatterError{Path: p, Line: 1, Err: errors.New("the front matter opened by --- on line 1 is never closed: add a line with only --- after it")}
 	}
@@ -61,7 +82,7 @@ func parseFrontMatter(p string, src []byte) (fm frontMatter, body []byte, err er
 		return fm, body, nil
 	}
 	if len(raw) > maxFrontMatter {
-		return fm, body, &FrontMatterError{Path: p, Line: 1, Err: fmt.Errorf("front matter is %d bytes; the limit is %d", len(raw), maxFrontMatter)}
+		return fm, body, &FrontMatterError{Path: p, Line: 1, Err: fmt.Errorf("front matter is %d bytes, over the %d KiB limit; it is not read (the article is served without it)", len(raw), maxFrontMatter>>10)}
 	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(raw, &doc); err != nil {
@@ -82,6 +103,9 @@ func parseFrontMatter(p string, src []byte) (fm frontMatter, body []byte, err er
 	for i := 0; i+1 < len(m.Content); i += 2 {
 		k, v := m.Content[i], m.Content[i+1]
 		key := k.Value
+		if _, seen := fm.Lines[key]; !seen {
+			fm.Keys = append(fm.Keys, KeyLine{Key: key, Line: 1 + k.Line})
+		}
 		fm.Lines[key] = 1 + k.Line
 		var err error
 		switch key {
@@ -131,10 +155,12 @@ func parseFrontMatter(p string, src []byte) (fm frontMatter, body []byte, err er
 	return fm, body, errors.Join(errs...)
 }
 
-// splitFrontMatter finds front matter between a first line of "---" and the
-// next line of "---" (or "..."). raw is nil when there is none; ok is false
-// when it is opened but never closed.
-func splitFrontMatter(src []byte) (raw, body []byte, ok bool) {
+// SplitFrontMatter finds the front matter of src (BOM removed, LF line
+// endings) between a first line of "---" and the next line of "---" (or
+// "..."). raw is nil when there is none; ok is false when it is opened but
+// never closed. body is always a suffix of src: everything after the line
+// that closes the front matter, or src itself.
+func SplitFrontMatter(src []byte) (raw, body []byte, ok bool) {
 	first, rest, found := bytes.Cut(src, []byte("\n"))
 	if !isDelim(first, false) {
 		return nil, src, true

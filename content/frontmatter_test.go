@@ -3,6 +3,7 @@ package content
 import (
 	"bytes"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -114,4 +115,79 @@ func FuzzParseFrontMatter(f *testing.F) {
 			assert.False(t, errors.Is(err, nil))
 		}
 	})
+}
+
+// TestFrontMatterKeys: every key kb lists as its own is read into the
+// article, and no other lands outside Extra.
+func TestFrontMatterKeys(t *testing.T) {
+	var src strings.Builder
+	src.WriteString("---\n")
+	keys := FrontMatterKeys()
+	for syn, key := range FrontMatterSynonyms() {
+		assert.Contains(t, keys, key, "synonym %s stands for a key of kb's", syn)
+		keys = append(keys, syn)
+	}
+	for _, k := range keys {
+		src.WriteString(k + ": 1d\n")
+	}
+	src.WriteString("weight: 1\n---\n")
+	fm, _, err := parseFrontMatter("f.md", []byte(src.String()))
+	require.Error(t, err, "reviewed: 1d is no date; beside the point here")
+	assert.Equal(t, map[string]any{"weight": 1}, fm.Extra, "only the unknown key is extra")
+	assert.Len(t, fm.Keys, len(keys)+1)
+}
+
+// FuzzFrontMatterPosition: the key lines and body line of any file are
+// inside it, keys before the body.
+func FuzzFrontMatterPosition(f *testing.F) {
+	f.Add([]byte("---\ntitle: x\nservce: y\n---\nbody"))
+	f.Add([]byte("\uFEFF---\r\ntitle: x\r\n...\r\nbody"))
+	f.Add([]byte("---\n- a\n---\n"))
+	f.Add([]byte("---\ntitle: [\n"))
+	f.Fuzz(func(t *testing.T, src []byte) {
+		a := parseArticle(file{path: "f.md"}, src, nil, DefaultMaxSize).base
+		lines := bytes.Count(src, []byte("\n")) + bytes.Count(src, []byte("\r")) + 1 // CR alone ends a line too
+		assert.GreaterOrEqual(t, a.BodyLine, 1)
+		assert.LessOrEqual(t, a.BodyLine, lines+1)
+		seen := map[string]bool{}
+		for _, k := range a.Keys {
+			assert.Less(t, k.Line, a.BodyLine, "key %q is in the front matter", k.Key)
+			assert.GreaterOrEqual(t, k.Line, 2)
+			assert.False(t, seen[k.Key], "key %q once", k.Key)
+			seen[k.Key] = true
+		}
+	})
+}
+
+// TestFrontMatterBounds: front matter over 16 KiB is not parsed (a warning,
+// the body still served), and YAML aliases cannot make a small front matter
+// expand without bound (the billion laughs).
+func TestFrontMatterBounds(t *testing.T) {
+	big := "---\ntitle: Big\nsummary: " + strings.Repeat("x", 17<<10) + "\n---\n# Body\n"
+	fm, body, err := parseFrontMatter("big.md", []byte(big))
+	var fe *FrontMatterError
+	require.ErrorAs(t, err, &fe)
+	assert.Contains(t, fe.Error(), "over the 16 KiB limit")
+	assert.Empty(t, fm.Title, "not parsed")
+	assert.Equal(t, "# Body\n", string(body), "the body is kept")
+
+	laughs := "---\na: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n"
+	prev := "a"
+	for _, n := range []string{"b", "c", "d", "e", "f", "g", "h", "i"} {
+		laughs += n + ": &" + n + " [*" + prev + ",*" + prev + ",*" + prev + ",*" + prev + ",*" + prev + ",*" + prev + ",*" + prev + ",*" + prev + ",*" + prev + "]\n"
+		prev = n
+	}
+	laughs += "tags: *i\ntitle: Laughs\n---\nbody\n"
+	require.Less(t, len(laughs), 16<<10)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		fm, _, _ := parseFrontMatter("laughs.md", []byte(laughs))
+		assert.LessOrEqual(t, len(fm.Tags), 1000, "aliases are not expanded without bound")
+	}()
+	select {
+	case <-done:
+	case <-time.After(time.Minute):
+		t.Fatal("alias expansion did not end")
+	}
 }

@@ -59,15 +59,15 @@ func build(ctx context.Context, in buildInput) (*Snapshot, Update, error) {
 		site.MaxSize = ByteSize(in.opts.MaxSize)
 	}
 	if in.histErr != nil {
-		warns = append(warns, Warning{Path: ".git", Message: fmt.Sprintf("git history not read, so last commits and old paths may be missing: %v", in.histErr)})
+		warns = append(warns, Warning{Path: ".git", Kind: WarnHistory, Message: fmt.Sprintf("git history not read, so last commits and old paths may be missing: %v", in.histErr)})
 	}
-	files, attached, walkWarns, err := walk(ctx, in.files)
+	files, attached, walkWarns, err := walk(ctx, in.files, in.opts.maxFiles())
 	if err != nil {
 		return nil, Update{}, err
 	}
 	warns = append(warns, walkWarns...)
 	maxSize := int64(site.MaxSize)
-	rkey := render.Options{UnsafeHTML: site.UnsafeHTML, MaxSize: int(site.MaxSize), IDPrefix: in.opts.IDPrefix}
+	rkey := render.Options{UnsafeHTML: site.UnsafeHTML, MaxSize: int(site.MaxSize), IDPrefix: in.opts.IDPrefix, Budget: in.opts.RenderBudget}
 
 	srcs, err := readSources(ctx, in, files, maxSize)
 	if err != nil {
@@ -135,7 +135,7 @@ func build(ctx context.Context, in buildInput) (*Snapshot, Update, error) {
 	for i, a := range articles {
 		src := srcs[a.Path]
 		finish(a, outs[i])
-		a.Warnings = append(a.Warnings, s.movedLinkWarnings(a, src.bodyLine)...)
+		a.Warnings = append(a.Warnings, s.movedLinkWarnings(a)...)
 		s.applyHistory(a)
 		s.entries[a.Path] = entry{src: src, out: outs[i]}
 	}
@@ -413,7 +413,7 @@ func linksAffected(out *rendered, affected map[string]bool) bool {
 
 // movedLinkWarnings warns about links of a to the old path of a renamed file:
 // they still work, and kb check asks to update them.
-func (s *Snapshot) movedLinkWarnings(a *Article, bodyLine int) []Warning {
+func (s *Snapshot) movedLinkWarnings(a *Article) []Warning {
 	var out []Warning
 	for _, l := range a.Doc.Links {
 		if l.Kind != render.LinkArticle || l.Target == "" || l.Broken {
@@ -426,11 +426,7 @@ func (s *Snapshot) movedLinkWarnings(a *Article, bodyLine int) []Warning {
 			continue
 		}
 		if to, ok := s.moved(l.Target); ok {
-			line := 0
-			if l.Line > 0 {
-				line = l.Line + bodyLine - 1
-			}
-			out = append(out, Warning{Path: a.Path, Line: line, Message: fmt.Sprintf("links to old path %s; update to %s", l.Target, to.Path)})
+			out = append(out, Warning{Path: a.Path, Line: a.FileLine(l.Line), Kind: WarnMovedLink, Message: fmt.Sprintf("links to old path %s; update to %s", l.Target, to.Path)})
 		}
 	}
 	return out

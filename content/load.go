@@ -40,6 +40,30 @@ type Options struct {
 	// then renders the articles concerned again, highlighted, and publishes
 	// them as one new snapshot. Any later load highlights them too.
 	DeferHighlight bool
+	// RenderBudget bounds the time one file's render may take (see
+	// render.Options.Budget); 0 means no bound. A file past it is shown as
+	// too slow to render and not tried again while it is unchanged.
+	RenderBudget time.Duration
+	// MaxFiles bounds the files (articles and attachments) a load takes;
+	// a folder with more fails to load, and a Library keeps serving what it
+	// had. 0 means DefaultMaxFiles.
+	MaxFiles int
+}
+
+// DefaultMaxFiles is Options.MaxFiles when it is 0: well above the largest
+// real documentation sets (3,091 files in the PowerShell docs), well below
+// what would exhaust a server's memory.
+const DefaultMaxFiles = 50_000
+
+// ErrTooManyFiles is returned by a load of a folder with more than
+// Options.MaxFiles files.
+var ErrTooManyFiles = errors.New("too many files")
+
+func (o Options) maxFiles() int {
+	if o.MaxFiles <= 0 {
+		return DefaultMaxFiles
+	}
+	return o.MaxFiles
 }
 
 // maxSiteFile bounds kb.yaml.
@@ -95,7 +119,7 @@ func loadSite(fsys fs.FS) (Site, []Warning) {
 	}
 	if err != nil {
 		s, _ := ParseSite(nil)
-		return s, []Warning{{Path: SiteFile, Message: fmt.Sprintf("cannot read, using defaults: %v", err)}}
+		return s, []Warning{{Path: SiteFile, Kind: WarnSite, Message: fmt.Sprintf("cannot read, using defaults: %v", err)}}
 	}
 	return ParseSite(src)
 }
@@ -125,16 +149,20 @@ func listed(p string, info fs.FileInfo) file {
 // hidden files and folders (.git among them). Symbolic links are listed but
 // never followed as folders; opening one that leaves the root fails when the
 // file is read, which makes it a warning.
-func walk(ctx context.Context, fsys fs.FS) (files, attachments []file, warns []Warning, err error) {
+// More than maxFiles files is an error wrapping ErrTooManyFiles.
+func walk(ctx context.Context, fsys fs.FS, maxFiles int) (files, attachments []file, warns []Warning, err error) {
 	err = fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			return ctxErr
+		}
+		if len(files)+len(attachments) > maxFiles {
+			return fmt.Errorf("%w: more than %d files (Options.MaxFiles, kb serve --max-files); the content loaded before is kept", ErrTooManyFiles, maxFiles)
 		}
 		if err != nil {
 			if p == "." {
 				return err
 			}
-			warns = append(warns, Warning{Path: p, Message: fmt.Sprintf("cannot read: %v", errors.Unwrap(err))})
+			warns = append(warns, Warning{Path: p, Kind: WarnUnreadable, Message: fmt.Sprintf("cannot read: %v", errors.Unwrap(err))})
 			return nil
 		}
 		if p != "." && strings.HasPrefix(d.Name(), ".") {
@@ -147,12 +175,16 @@ func walk(ctx context.Context, fsys fs.FS) (files, attachments []file, warns []W
 			return nil
 		}
 		if !utf8.ValidString(p) {
-			warns = append(warns, Warning{Path: strings.ToValidUTF8(p, "\uFFFD"), Message: "file name is not UTF-8; skipped"})
+			warns = append(warns, Warning{Path: strings.ToValidUTF8(p, "\uFFFD"), Kind: WarnFileName, Message: "file name is not UTF-8; skipped"})
 			return nil
 		}
 		info, err := d.Info()
 		if err != nil {
-			warns = append(warns, Warning{Path: p, Message: fmt.Sprintf("cannot read: %v", err)})
+			warns = append(warns, Warning{Path: p, Kind: WarnUnreadable, Message: fmt.Sprintf("cannot read: %v", err)})
+			return nil
+		}
+		if irregular(info.Mode()) {
+			warns = append(warns, Warning{Path: p, Kind: WarnNotRegular, Message: "is " + irregularText(info.Mode()) + "; kb reads regular files only, so it is skipped"})
 			return nil
 		}
 		if strings.EqualFold(path.Ext(p), ".md") {
@@ -162,6 +194,9 @@ func walk(ctx context.Context, fsys fs.FS) (files, attachments []file, warns []W
 		}
 		return nil
 	})
+	if err == nil && len(files)+len(attachments) > maxFiles {
+		err = fmt.Errorf("%w: %d files, more than %d (Options.MaxFiles, kb serve --max-files); the content loaded before is kept", ErrTooManyFiles, len(files)+len(attachments), maxFiles)
+	}
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("list content: %w", err)
 	}
@@ -171,12 +206,11 @@ func walk(ctx context.Context, fsys fs.FS) (files, attachments []file, warns []W
 // source is one Markdown file read and parsed: what a later load reuses
 // while the file is unchanged.
 type source struct {
-	file     file
-	base     *Article // front matter applied; never published, each build copies it
-	body     []byte   // Markdown after the front matter; nil when not rendered, and once rendered (dropped)
-	dropped  bool     // body was let go once rendered: markdown reads the file again
-	bodyLine int      // line of the file where body starts
-	readErr  error    // why the file could not be read, nil when it was
+	file    file
+	base    *Article // front matter applied; never published, each build copies it
+	body    []byte   // Markdown after the front matter; nil when not rendered, and once rendered (dropped)
+	dropped bool     // body was let go once rendered: markdown reads the file again
+	readErr error    // why the file could not be read, nil when it was
 }
 
 // drop lets the body go once it is rendered: the Markdown of every article
@@ -227,11 +261,16 @@ func readArticle(fsys fs.FS, f file, maxSize int64) (src *source, gone bool) {
 // or records readErr.
 func parseArticle(f file, src []byte, readErr error, maxSize int64) *source {
 	a := &Article{Path: f.path, Size: f.size, Updated: f.modTime}
-	warn := func(line int, format string, args ...any) {
-		a.Warnings = append(a.Warnings, Warning{Path: f.path, Line: line, Message: fmt.Sprintf(format, args...)})
+	warn := func(line int, kind WarningKind, format string, args ...any) {
+		a.Warnings = append(a.Warnings, Warning{Path: f.path, Line: line, Kind: kind, Message: fmt.Sprintf(format, args...)})
 	}
-	if readErr != nil {
-		warn(0, "cannot read: %v", readErr)
+	switch {
+	case errors.Is(readErr, ErrNotRegular):
+		warn(0, WarnNotRegular, "cannot read: %v; kb reads regular files only", readErr)
+		a.Unrendered = "The file could not be read."
+		src = nil
+	case readErr != nil:
+		warn(0, WarnUnreadable, "cannot read: %v", readErr)
 		a.Unrendered = "The file could not be read."
 		src = nil
 	}
@@ -241,33 +280,35 @@ func parseArticle(f file, src []byte, readErr error, maxSize int64) *source {
 	tooLarge := int64(len(src)) > maxSize
 	if tooLarge {
 		a.Unrendered = fmt.Sprintf("This file is %s, over the %s limit, so it is not rendered.", humanBytes(a.Size), humanBytes(maxSize))
-		warn(0, "file is %s; files over %s are not rendered (kb.yaml max_size)", humanBytes(a.Size), humanBytes(maxSize))
+		warn(0, WarnTooLarge, "file is %s; files over %s are not rendered (kb.yaml max_size)", humanBytes(a.Size), humanBytes(maxSize))
 		src = src[:min(len(src), headSize)]
 	}
 	if isBinary(src) {
 		a.Unrendered = "This file is not text, so it is not rendered."
-		warn(0, "binary file named .md; not rendered")
+		warn(0, WarnBinary, "binary file named .md; not rendered")
 		src = nil
 	}
 	if !utf8.Valid(src) {
-		warn(0, "file is not valid UTF-8; invalid bytes are shown as \uFFFD")
+		warn(0, WarnInvalidUTF8, "file is not valid UTF-8; invalid bytes are shown as \uFFFD")
 	}
 	src = normaliseText(src)
 	for _, line := range conflictMarkers(src) {
-		warn(line, "unresolved merge conflict: <<<<<<<, ======= and >>>>>>> lines from a merge are still in the file")
+		warn(line, WarnMergeConflict, "unresolved merge conflict: <<<<<<<, ======= and >>>>>>> lines from a merge are still in the file")
 	}
 	fm, body, err := parseFrontMatter(f.path, src)
 	var fe *FrontMatterError
 	for _, e := range joined(err) {
 		if errors.As(e, &fe) {
-			a.Warnings = append(a.Warnings, Warning{Path: f.path, Line: fe.Line, Message: "front matter: " + fe.Err.Error()})
+			warn(fe.Line, WarnFrontMatter, "front matter: %s", fe.Err.Error())
 		}
 	}
+	a.Keys = fm.Keys
+	a.BodyLine = 1 + bytes.Count(src[:len(src)-len(body)], []byte("\n"))
 	if tooLarge {
 		body = nil
 	}
 	a.applyFrontMatter(fm, warn)
-	return &source{file: f, base: a, body: body, bodyLine: 1 + bytes.Count(src[:len(src)-len(body)], []byte("\n")), readErr: readErr}
+	return &source{file: f, base: a, body: body, readErr: readErr}
 }
 
 // conflictMarkers returns the lines that open an unresolved merge conflict:
@@ -340,7 +381,7 @@ func joined(err error) []error {
 }
 
 // applyFrontMatter fills a from fm, with the defaults of DESIGN.md.
-func (a *Article) applyFrontMatter(fm frontMatter, warn func(int, string, ...any)) {
+func (a *Article) applyFrontMatter(fm frontMatter, warn func(int, WarningKind, string, ...any)) {
 	a.Title, a.Summary, a.Service, a.Severity = fm.Title, fm.Summary, strings.ToLower(fm.Service), strings.ToLower(fm.Severity)
 	a.Alerts, a.Owners, a.Extra = fm.Alerts, fm.Owners, fm.Extra
 	a.Reviewed, a.ReviewEvery = fm.Reviewed, fm.ReviewEvery
@@ -356,7 +397,7 @@ func (a *Article) applyFrontMatter(fm frontMatter, warn func(int, string, ...any
 	a.ID = DeriveID(a.Path)
 	if fm.ID != "" {
 		if id, err := normaliseID(fm.ID); err != nil {
-			warn(fm.Lines["id"], "front matter: id %q: %v; using %q", fm.ID, err, a.ID)
+			warn(fm.Lines["id"], WarnFrontMatter, "front matter: id %q: %v; using %q", fm.ID, err, a.ID)
 		} else {
 			a.ID = id
 		}
@@ -368,7 +409,7 @@ func (a *Article) applyFrontMatter(fm frontMatter, warn func(int, string, ...any
 		a.Type = TypeArticle
 	default:
 		if fm.Type != "" {
-			warn(fm.Lines["type"], "front matter: type %q is not runbook or article; using the default", fm.Type)
+			warn(fm.Lines["type"], WarnUnknownType, "front matter: type %q is not runbook or article; using the default", fm.Type)
 		}
 		a.Type = TypeArticle
 		for seg := range strings.SplitSeq(a.Folder(), "/") {
@@ -380,7 +421,7 @@ func (a *Article) applyFrontMatter(fm frontMatter, warn func(int, string, ...any
 	for _, al := range fm.Aliases {
 		n, err := normaliseAlias(a.Path, al)
 		if err != nil {
-			warn(fm.Lines["aliases"], "front matter: alias %q rejected: %v", al, err)
+			warn(fm.Lines["aliases"], WarnFrontMatter, "front matter: alias %q rejected: %v", al, err)
 			continue
 		}
 		a.Aliases = append(a.Aliases, n)
@@ -399,7 +440,7 @@ func readHead(fsys fs.FS, p string, limit int64) ([]byte, error) {
 		return nil, err
 	}
 	if !info.Mode().IsRegular() {
-		return nil, errors.New("not a regular file")
+		return nil, ErrNotRegular
 	}
 	return io.ReadAll(io.LimitReader(f, limit))
 }
@@ -441,20 +482,26 @@ func renderSource(r *render.Renderer, links render.Resolver, src *source, body [
 	doc, err := r.Render(render.Input{Path: a.Path, Source: body, Links: links, NoHighlight: plain})
 	var le *render.LimitError
 	switch {
+	case errors.As(err, &le) && errors.Is(le, render.ErrTooSlow):
+		out.unrendered = fmt.Sprintf("This file took longer than %s to render, so it is not shown; it is tried again when it changes or kb restarts. Split it, or look for a huge paragraph, table or list.", le.Budget)
+		out.warnings = append(out.warnings, Warning{Path: a.Path, Kind: WarnTooSlow, Message: le.Error() + " (render budget); not rendered"})
+	case errors.As(err, &le) && errors.Is(le, render.ErrPageTooLarge):
+		out.unrendered = fmt.Sprintf("This file's page would be over the %d MiB limit, too large to show; split it into smaller articles.", le.Max>>20)
+		out.warnings = append(out.warnings, Warning{Path: a.Path, Kind: WarnTooLarge, Message: le.Error() + "; not rendered"})
 	case errors.As(err, &le):
 		out.unrendered = "This file is " + le.Error() + " to render safely."
-		out.warnings = append(out.warnings, Warning{Path: a.Path, Message: le.Error() + "; not rendered"})
+		kind := WarnNotRendered
+		if errors.Is(le, render.ErrTooLarge) {
+			kind = WarnTooLarge
+		}
+		out.warnings = append(out.warnings, Warning{Path: a.Path, Kind: kind, Message: le.Error() + "; not rendered"})
 	case err != nil:
 		out.unrendered = "This file could not be rendered."
-		out.warnings = append(out.warnings, Warning{Path: a.Path, Message: "render: " + err.Error()})
+		out.warnings = append(out.warnings, Warning{Path: a.Path, Kind: WarnNotRendered, Message: "render: " + err.Error()})
 	default:
 		out.doc = *doc
 		for _, w := range doc.Warnings {
-			line := 0
-			if w.Line > 0 {
-				line = w.Line + src.bodyLine - 1
-			}
-			out.warnings = append(out.warnings, Warning{Path: a.Path, Line: line, Message: w.Message})
+			out.warnings = append(out.warnings, Warning{Path: a.Path, Line: a.FileLine(w.Line), Kind: WarningKind(w.Kind), Subject: w.Subject, Message: w.Message})
 		}
 	}
 	return out

@@ -33,7 +33,7 @@ func rootFS(t testing.TB, dir string) fs.FS {
 	root, err := os.OpenRoot(dir)
 	require.NoError(t, err)
 	t.Cleanup(func() { root.Close() })
-	return root.FS()
+	return DirFS(root)
 }
 
 func load(t *testing.T, files fs.FS) *Snapshot {

@@ -96,7 +96,7 @@ func (s *Snapshot) indexAlerts(articles []*Article) {
 				continue
 			}
 			if other, dup := s.alerts[k]; dup && other != a {
-				w := Warning{Path: a.Path, Message: "alert " + name + " is also claimed by " + other.Path + ", which keeps it"}
+				w := Warning{Path: a.Path, Kind: WarnDuplicate, Message: "alert " + name + " is also claimed by " + other.Path + ", which keeps it"}
 				a.Warnings = append(a.Warnings, w)
 				s.Warnings = append(s.Warnings, w)
 				continue

@@ -39,7 +39,7 @@ func ParseSite(src []byte) (Site, []Warning) {
 	s := Site{Title: "Knowledge Base", MaxSize: DefaultMaxSize}
 	var warns []Warning
 	warn := func(line int, format string, args ...any) {
-		warns = append(warns, Warning{Path: SiteFile, Line: line, Message: fmt.Sprintf(format, args...)})
+		warns = append(warns, Warning{Path: SiteFile, Line: line, Kind: WarnSite, Message: fmt.Sprintf(format, args...)})
 	}
 	src = normaliseText(src)
 	var doc yaml.Node

@@ -87,8 +87,8 @@ func (s *Snapshot) assign(articles []*Article) []Warning {
 	s.byFoldedURL = make(map[string]*Article, len(articles))
 	s.aliases = map[string]*Article{}
 	var warns []Warning
-	warn := func(a *Article, format string, args ...any) {
-		w := Warning{Path: a.Path, Message: fmt.Sprintf(format, args...)}
+	warn := func(a *Article, kind WarningKind, format string, args ...any) {
+		w := Warning{Path: a.Path, Kind: kind, Message: fmt.Sprintf(format, args...)}
 		a.Warnings = append(a.Warnings, w)
 		warns = append(warns, w)
 	}
@@ -99,12 +99,12 @@ func (s *Snapshot) assign(articles []*Article) []Warning {
 		}
 		if other, dup := s.byURL[a.URL]; dup {
 			alt := "/" + strings.TrimSuffix(a.Path, path.Ext(a.Path))
-			warn(a, "URL %s is already %s's; this file is served at %s", a.URL, other.Path, alt)
+			warn(a, WarnDuplicate, "URL %s is already %s's; this file is served at %s", a.URL, other.Path, alt)
 			a.URL = alt
 		}
 		s.byURL[a.URL] = a
 		if IsReserved(a.URL) {
-			warn(a, "URL %s collides with one of kb's own routes; rename the file or folder (it stays reachable at /a/%s)", a.URL, a.ID)
+			warn(a, WarnReserved, "URL %s collides with one of kb's own routes; rename the file or folder (it stays reachable at /a/%s)", a.URL, a.ID)
 		}
 	}
 	for _, a := range articles {
@@ -113,7 +113,7 @@ func (s *Snapshot) assign(articles []*Article) []Warning {
 			for i := 2; alt == a.ID || s.byID[alt] != nil; i++ {
 				alt = fmt.Sprintf("%s-%d", DeriveID(a.Path), i)
 			}
-			warn(a, "id %q is also used by %s, which keeps it; this file gets id %q", a.ID, other.Path, alt)
+			warn(a, WarnDuplicate, "id %q is also used by %s, which keeps it; this file gets id %q", a.ID, other.Path, alt)
 			a.ID = alt
 		}
 		s.byID[a.ID] = a
@@ -125,12 +125,12 @@ func (s *Snapshot) assign(articles []*Article) []Warning {
 		kept := a.Aliases[:0]
 		for _, al := range a.Aliases {
 			if owner, ok := s.byURL[al]; ok {
-				warn(a, "alias %s is the URL of %s; the article wins and the alias is ignored", al, owner.Path)
+				warn(a, WarnDuplicate, "alias %s is the URL of %s; the article wins and the alias is ignored", al, owner.Path)
 				continue
 			}
 			if other, dup := s.aliases[al]; dup {
 				if other != a {
-					warn(a, "alias %s is also claimed by %s, which keeps it", al, other.Path)
+					warn(a, WarnDuplicate, "alias %s is also claimed by %s, which keeps it", al, other.Path)
 				}
 				continue
 			}

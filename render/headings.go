@@ -176,8 +176,9 @@ func (st *state) checkAnchors() {
 			strings.EqualFold(a.id, "top") {
 			continue
 		}
-		st.warnings = append(st.warnings, Warning{Line: a.line,
-			Message: fmt.Sprintf("no heading %q in this document", "#"+strings.TrimPrefix(a.id, st.opts.IDPrefix))})
+		frag := strings.TrimPrefix(a.id, st.opts.IDPrefix)
+		st.warnings = append(st.warnings, Warning{Kind: WarnBrokenAnchor, Line: a.line, Subject: frag,
+			Message: fmt.Sprintf("no heading %q in this document", "#"+frag)})
 	}
 }
 

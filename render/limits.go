@@ -32,6 +32,11 @@ const (
 	// tableSlack is how many table cells beyond twice the table's bytes a
 	// table may have (short rows are padded with empty cells).
 	tableSlack = 10000
+	// maxBracketWork bounds the bytes that link matching may scan in one
+	// inline block: for every bracket, what follows it on its line (an
+	// unclosed "[a](b" makes goldmark scan to the end; 200k of them on one
+	// 1 MB line took 1.1 s). Real paragraphs stay far below it.
+	maxBracketWork = 1 << 25
 	// maxRefWork bounds link reference definitions times lines in one
 	// paragraph: goldmark copies the rest of the paragraph for every
 	// definition it takes out (140k one-line definitions took 28 s).
@@ -61,7 +66,7 @@ func (depthGuard) Open(parent ast.Node, reader text.Reader, pc parser.Context) (
 	if !st.clampedDepth {
 		st.clampedDepth = true
 		_, seg := reader.PeekLine()
-		st.warnAt(seg.Start, fmt.Sprintf("blocks nested more than %d deep are shown as text", maxNesting))
+		st.clampedAt(seg.Start, fmt.Sprintf("blocks nested more than %d deep are shown as text", maxNesting))
 	}
 	return parser.NewParagraphParser().Open(parent, reader, pc)
 }
@@ -100,7 +105,7 @@ func (inlineGuard) Trigger() []byte {
 func (inlineGuard) Parse(parent ast.Node, block text.Reader, pc parser.Context) ast.Node {
 	st := stateOf(pc)
 	if st.inlineBlock != parent {
-		st.inlineBlock, st.delimiters, st.brackets = parent, 0, 0
+		st.inlineBlock, st.delimiters, st.brackets, st.bracketWork = parent, 0, 0, 0
 	}
 	line, seg := block.PeekLine()
 	c, n := line[0], 1
@@ -121,13 +126,23 @@ func (inlineGuard) Parse(parent ast.Node, block text.Reader, pc parser.Context) 
 		fallthrough
 	default:
 		st.brackets++
-		if st.brackets <= maxBrackets {
+		st.bracketWork += len(line)
+		if st.brackets <= maxBrackets && st.bracketWork <= maxBracketWork {
 			return nil
 		}
 	}
+	// Past a limit the rest of the line is text at once: one node, not one
+	// per marker (a paragraph of a million markers would otherwise hold a
+	// million nodes).
+	if rest := len(line); rest > n {
+		if line[rest-1] == '\n' {
+			rest--
+		}
+		n = max(n, rest)
+	}
 	if st.clampedInline != parent {
 		st.clampedInline = parent
-		st.warnAt(seg.Start, "too many emphasis or link markers in one paragraph; the rest are shown as text")
+		st.clampedAt(seg.Start, "too many emphasis or link markers in one paragraph; the rest are shown as text")
 	}
 	block.Advance(n)
 	return ast.NewTextSegment(seg.WithStop(seg.Start + n))
@@ -159,7 +174,7 @@ func (tableGuard) Transform(node *ast.Paragraph, reader text.Reader, pc parser.C
 			continue
 		}
 		replaceParagraph(node, src)
-		stateOf(pc).warnAt(node.Pos(), fmt.Sprintf("table of %d columns and %d rows is too large; shown as text", cols, lines.Len()-i))
+		stateOf(pc).clampedAt(node.Pos(), fmt.Sprintf("table of %d columns and %d rows is too large; shown as text", cols, lines.Len()-i))
 		return
 	}
 }
@@ -192,7 +207,7 @@ func (refGuard) Transform(node *ast.Paragraph, reader text.Reader, pc parser.Con
 		return
 	}
 	replaceParagraph(node, src)
-	stateOf(pc).warnAt(node.Pos(), fmt.Sprintf("paragraph of %d lines with %d link reference definitions is too large; shown as text", lines.Len(), starts))
+	stateOf(pc).clampedAt(node.Pos(), fmt.Sprintf("paragraph of %d lines with %d link reference definitions is too large; shown as text", lines.Len(), starts))
 }
 
 // replaceParagraph replaces node, which goldmark is closing, with a plain

@@ -34,7 +34,7 @@ func TestMaxSize(t *testing.T) {
 // TestReferenceExpansion: a short document repeating a long reference
 // definition would expand to far more HTML than its size; it is refused.
 func TestReferenceExpansion(t *testing.T) {
-	src := "[r]: https://example.com/" + strings.Repeat("a", 100_000) + "\n\n" + strings.Repeat("[x][r] ", 100_000)
+	src := "[r]: https://example.com/" + strings.Repeat("a", 100_000) + "\n\n" + strings.Repeat("[x][r]\n", 100_000)
 	_, err := render.New(render.Options{}).Render(render.Input{Source: []byte(src)})
 	var le *render.LimitError
 	require.ErrorAs(t, err, &le)
@@ -130,6 +130,9 @@ func renderWithin(t *testing.T, r *render.Renderer, d time.Duration, src string)
 	}()
 	select {
 	case res := <-done:
+		if errors.Is(res.err, render.ErrPageTooLarge) {
+			return nil // refused at the page size cap: bounded too
+		}
 		require.NoError(t, res.err)
 		return res.doc
 	case <-time.After(d):
@@ -163,3 +166,32 @@ func htmlDepth(t *testing.T, h []byte) int {
 }
 
 var voidElements = map[string]bool{"br": true, "hr": true, "img": true, "input": true}
+
+// TestPageSizeCap: a 130,000-row table fits in well under 1 MB of Markdown
+// and would be a 4+ MB page; past Options.MaxHTML rendering stops with
+// ErrPageTooLarge instead of building the page.
+func TestPageSizeCap(t *testing.T) {
+	src := "|a|b|\n|-|-|\n" + strings.Repeat("|1|2|\n", 130_000)
+	_, err := render.New(render.Options{MaxHTML: 1 << 20}).Render(render.Input{Source: []byte(src)})
+	var le *render.LimitError
+	require.ErrorAs(t, err, &le)
+	assert.ErrorIs(t, err, render.ErrPageTooLarge)
+	assert.Equal(t, "rendered page over the 1 MiB limit", err.Error())
+	doc, err := render.New(render.Options{}).Render(render.Input{Source: []byte(src)})
+	require.NoError(t, err, "under the default cap of 5 MiB")
+	assert.Less(t, len(doc.HTML), render.DefaultMaxHTML)
+}
+
+// TestUnclosedLinksLinear: the shapes that made link matching scan to the
+// end of the line for every bracket ("[a](b" 200,000 times on one line took
+// 1.1 s, "[" a million times 180 MB) are text past the bracket work bound;
+// the result keeps every byte of the input as text.
+func TestUnclosedLinksLinear(t *testing.T) {
+	for _, src := range []string{strings.Repeat("[a](b", 200_000), strings.Repeat("[", 1_000_000)} {
+		doc := renderWithin(t, render.New(render.Options{}), time.Minute, src)
+		require.NotNil(t, doc)
+		require.NotEmpty(t, doc.Warnings, "clamped, with a warning")
+		assert.Equal(t, render.WarnShownAsText, doc.Warnings[0].Kind)
+		assert.Equal(t, strings.Count(src, "["), strings.Count(string(doc.Text), "["), "every bracket survives as text")
+	}
+}

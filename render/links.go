@@ -68,10 +68,11 @@ func (st *state) spend(n int) error {
 func (st *state) finishLink(n ast.Node, l *Link, d string) {
 	problem, unsafe := st.resolve(l, d)
 	info := &linkInfo{url: l.URL, broken: l.Broken, unsafe: unsafe}
-	if problem != "" {
-		st.warnings = append(st.warnings, Warning{Line: l.Line, Message: problem})
+	if problem.Kind != "" {
+		problem.Line = l.Line
+		st.warnings = append(st.warnings, problem)
 		if l.Broken {
-			info.title = problem
+			info.title = problem.Message
 		}
 	}
 	n.SetAttributeString(linkAttr, info)
@@ -79,8 +80,9 @@ func (st *state) finishLink(n ast.Node, l *Link, d string) {
 }
 
 // resolve fills in l's URL, Kind, Target, Anchor and Broken from d. It
-// returns what is wrong with the link, if anything, and whether it must not
-// be written as a link at all (a scheme outside http, https and mailto).
+// returns what is wrong with the link as a Warning without its line (the
+// zero Warning when nothing is), and whether it must not be written as a
+// link at all (a scheme outside http, https and mailto).
 //
 //   - "#frag": LinkAnchor; the id prefix is added to frag.
 //   - "https://...", "mailto:...", "//host/...": LinkExternal, kept.
@@ -92,24 +94,25 @@ func (st *state) finishLink(n ast.Node, l *Link, d string) {
 //   - "/abs/x.md": as "x.md" but from the root; "/abs/x": kept as written,
 //     LinkAttachment if the Resolver knows the file, else LinkArticle.
 //   - anything climbing out of the root ("../../x"): broken, no URL.
-func (st *state) resolve(l *Link, d string) (problem string, unsafe bool) {
-	what := "link"
+func (st *state) resolve(l *Link, d string) (problem Warning, unsafe bool) {
+	what, broken := "link", WarnBrokenLink
 	if l.Image {
-		what = "image"
+		what, broken = "image", WarnBrokenImage
 	}
 	d = strings.TrimSpace(d)
 	if s, ok := scheme(d); ok {
 		if !allowedScheme(s) {
-			return fmt.Sprintf("%s %s removed: scheme %s not allowed", what, quote(l.Dest), quote(s)), true
+			return Warning{Kind: WarnLinkRemoved, Subject: s,
+				Message: fmt.Sprintf("%s %s removed: scheme %s not allowed", what, quote(l.Dest), quote(s))}, true
 		}
 		l.Kind, l.URL = LinkExternal, escapeURL(d)
 		_, _, l.Anchor = splitURL(d)
-		return "", false
+		return Warning{}, false
 	}
 	if strings.HasPrefix(d, "//") {
 		l.Kind, l.URL = LinkExternal, escapeURL(d)
 		_, _, l.Anchor = splitURL(d)
-		return "", false
+		return Warning{}, false
 	}
 	p, query, frag := splitURL(d)
 	l.Anchor = frag
@@ -125,7 +128,7 @@ func (st *state) resolve(l *Link, d string) (problem string, unsafe bool) {
 			st.anchors = append(st.anchors, anchorRef{id: id, line: l.Line})
 		}
 		l.URL = escapeURL(query) + fragment
-		return "", false
+		return Warning{}, false
 	}
 	if u, err := url.PathUnescape(p); err == nil && utf8.ValidString(u) {
 		p = u
@@ -139,7 +142,7 @@ func (st *state) resolve(l *Link, d string) (problem string, unsafe bool) {
 		if st.in.Links != nil && st.in.Links.Attachment(target) {
 			l.Kind, l.Target = LinkAttachment, target
 		}
-		return "", false
+		return Warning{}, false
 	}
 	target := path.Join(st.dir, p)
 	if target == ".." || strings.HasPrefix(target, "../") {
@@ -147,7 +150,7 @@ func (st *state) resolve(l *Link, d string) (problem string, unsafe bool) {
 		if isMarkdown(target) {
 			l.Kind = LinkArticle
 		}
-		return fmt.Sprintf("broken %s %s: outside the content folder", what, quote(l.Dest)), false
+		return Warning{Kind: broken, Message: fmt.Sprintf("broken %s %s: outside the content folder", what, quote(l.Dest))}, false
 	}
 	if strings.HasSuffix(p, "/") || target == "." {
 		l.Kind, l.URL = LinkArticle, "/"
@@ -155,7 +158,7 @@ func (st *state) resolve(l *Link, d string) (problem string, unsafe bool) {
 			l.URL += escapePath(target) + "/"
 		}
 		l.URL += escapeURL(query) + fragment
-		return "", false
+		return Warning{}, false
 	}
 	if isMarkdown(target) {
 		return st.article(l, target, query, frag)
@@ -164,13 +167,13 @@ func (st *state) resolve(l *Link, d string) (problem string, unsafe bool) {
 	l.URL = "/" + escapePath(target) + escapeURL(query) + fragment
 	if st.in.Links != nil && !st.in.Links.Attachment(target) {
 		l.Broken = true
-		return fmt.Sprintf("broken %s %s: no file %s", what, quote(l.Dest), target), false
+		return Warning{Kind: broken, Message: fmt.Sprintf("broken %s %s: no file %s", what, quote(l.Dest), target)}, false
 	}
-	return "", false
+	return Warning{}, false
 }
 
 // article resolves a link to the article at root-relative path target.
-func (st *state) article(l *Link, target, query, frag string) (problem string, unsafe bool) {
+func (st *state) article(l *Link, target, query, frag string) (problem Warning, unsafe bool) {
 	l.Kind, l.Target = LinkArticle, target
 	u := "/" + target[:len(target)-len(".md")]
 	if st.in.Links != nil {
@@ -178,7 +181,7 @@ func (st *state) article(l *Link, target, query, frag string) (problem string, u
 			u = au
 		} else {
 			l.Broken = true
-			problem = fmt.Sprintf("broken link %s: no article %s", quote(l.Dest), target)
+			problem = Warning{Kind: WarnBrokenLink, Message: fmt.Sprintf("broken link %s: no article %s", quote(l.Dest), target)}
 		}
 	}
 	l.URL = escapePath(u) + escapeURL(query)

@@ -1,6 +1,7 @@
 package render_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -149,7 +150,34 @@ func TestLinkLines(t *testing.T) {
 	}
 	assert.Equal(t, []int{3, 4, 6, 7, 7, 11, 15}, lines)
 	assert.Equal(t, []render.Warning{
-		{Line: 11, Message: `broken link "missing.md": no article runbooks/etcd/missing.md`},
-		{Line: 15, Message: `no heading "#nowhere" in this document`},
+		{Kind: render.WarnBrokenLink, Line: 11, Message: `broken link "missing.md": no article runbooks/etcd/missing.md`},
+		{Kind: render.WarnBrokenAnchor, Line: 15, Subject: "nowhere", Message: `no heading "#nowhere" in this document`},
 	}, doc.Warnings)
+}
+
+func TestWarningKinds(t *testing.T) {
+	tests := []struct {
+		name, src string
+		kind      render.WarningKind
+		subject   string
+	}{
+		{name: "missing article", src: "[x](missing.md)", kind: render.WarnBrokenLink},
+		{name: "missing file", src: "[x](notes.txt)", kind: render.WarnBrokenLink},
+		{name: "link outside the root", src: "[x](../../../x.md)", kind: render.WarnBrokenLink},
+		{name: "missing image", src: "![x](img/gone.png)", kind: render.WarnBrokenImage},
+		{name: "image outside the root", src: "![x](../../../x.png)", kind: render.WarnBrokenImage},
+		{name: "missing heading", src: "[x](#h-nowhere)", kind: render.WarnBrokenAnchor, subject: "nowhere"},
+		{name: "scheme", src: "[x](JavaScript:alert(1))", kind: render.WarnLinkRemoved, subject: "javascript"},
+		{name: "image scheme", src: "![x](xref:Foo)", kind: render.WarnLinkRemoved, subject: "xref"},
+		{name: "nesting", src: strings.Repeat("> ", 100) + "x\n", kind: render.WarnShownAsText},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			doc := renderDoc(t, tt.src)
+			require.Len(t, doc.Warnings, 1)
+			assert.Equal(t, tt.kind, doc.Warnings[0].Kind, doc.Warnings[0].Message)
+			assert.Equal(t, tt.subject, doc.Warnings[0].Subject)
+			assert.Equal(t, 1, doc.Warnings[0].Line)
+		})
+	}
 }

@@ -5,8 +5,10 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/parser"
@@ -17,6 +19,11 @@ import (
 // Options.MaxSize is zero.
 const DefaultMaxSize = 1 << 20
 
+// DefaultMaxHTML is the largest page Render writes when Options.MaxHTML is
+// zero: a 130,000-row table fits in 1 MB of Markdown and would make a 5.7 MB
+// page that no phone can show.
+const DefaultMaxHTML = 5 << 20
+
 // DefaultIDPrefix prefixes heading and footnote ids so they never clash with
 // the ids of the page around the article.
 const DefaultIDPrefix = "h-"
@@ -26,9 +33,13 @@ var ErrTooLarge = errors.New("too large")
 
 // Options configures a Renderer. The zero value is the safe default.
 type Options struct {
-	UnsafeHTML bool   // render raw HTML blocks and inline HTML (kb.yaml unsafe_html)
-	MaxSize    int    // bytes of Markdown accepted; 0 means DefaultMaxSize
-	IDPrefix   string // prefix of heading and footnote ids; "" means DefaultIDPrefix; only ASCII letters, digits, '-' and '_' are kept
+	UnsafeHTML bool // render raw HTML blocks and inline HTML (kb.yaml unsafe_html)
+	MaxSize    int  // bytes of Markdown accepted; 0 means DefaultMaxSize
+	MaxHTML    int  // bytes of HTML written; 0 means DefaultMaxHTML
+	// Budget is how long one Render may take; 0 means no bound. See
+	// Renderer.Render.
+	Budget   time.Duration
+	IDPrefix string // prefix of heading and footnote ids; "" means DefaultIDPrefix; only ASCII letters, digits, '-' and '_' are kept
 }
 
 // Resolver tells Render which link targets exist. content implements it for
@@ -102,18 +113,38 @@ type Link struct {
 	Line   int      // 1-based line in Input.Source
 }
 
-// Warning is a problem found while rendering, positioned in Input.Source.
+// Warning is a problem found while rendering, positioned in Input.Source of
+// the document at Input.Path. Code decides by Kind; Message is for people.
 type Warning struct {
-	Line    int // 1-based; 0 when unknown
+	Kind    WarningKind
+	Line    int    // 1-based; 0 when unknown
+	Subject string // what Kind is about, where it names something: the scheme of WarnLinkRemoved, the fragment (without the id prefix) of WarnBrokenAnchor
 	Message string
 }
+
+// WarningKind says what a Warning is about.
+type WarningKind string
+
+// The kinds of Warning.
+const (
+	WarnBrokenLink   WarningKind = "broken-link"   // a link to an article or file that does not exist, or outside the content folder
+	WarnBrokenImage  WarningKind = "broken-image"  // the same for an image
+	WarnBrokenAnchor WarningKind = "broken-anchor" // a link to a heading this document does not have
+	WarnLinkRemoved  WarningKind = "link-removed"  // a link or image written as text: its scheme is not allowed
+	WarnShownAsText  WarningKind = "shown-as-text" // structure over a parsing limit (nesting, markers, table, definitions) shown as text
+)
 
 // LimitError reports input that Render refuses: over the size cap or nested
 // too deeply to parse safely.
 type LimitError struct {
 	Size, Max int
-	Err       error // ErrTooLarge or ErrTooDeep
+	Budget    time.Duration // with ErrTooSlow: Options.Budget
+	Err       error         // ErrTooLarge, ErrPageTooLarge, ErrTooSlow or ErrTooDeep
 }
+
+// ErrPageTooLarge is returned (wrapped in a *LimitError) for input whose
+// HTML would be over Options.MaxHTML; rendering stops when it gets there.
+var ErrPageTooLarge = errors.New("page too large")
 
 // ErrTooDeep is returned (wrapped in a *LimitError) for input nested too
 // deeply. Render currently clamps nesting instead of refusing it (see
@@ -121,7 +152,15 @@ type LimitError struct {
 // like ErrTooLarge.
 var ErrTooDeep = errors.New("nested too deeply")
 
-func (e *LimitError) Error() string { return "markdown " + e.Err.Error() }
+func (e *LimitError) Error() string {
+	if errors.Is(e.Err, ErrTooSlow) {
+		return "markdown took over " + e.Budget.String() + " to render"
+	}
+	if errors.Is(e.Err, ErrPageTooLarge) {
+		return fmt.Sprintf("rendered page over the %d MiB limit", e.Max>>20)
+	}
+	return "markdown " + e.Err.Error()
+}
 
 func (e *LimitError) Unwrap() error { return e.Err }
 
@@ -134,6 +173,7 @@ type Renderer struct {
 	code      *highlighter
 	linkifier parser.InlineParser
 	bufs      sync.Pool // *outBuf
+	slow      slowSources
 }
 
 // outBuf is where a Render call writes HTML before copying out exactly what
@@ -151,6 +191,9 @@ func New(opts Options) *Renderer {
 	if opts.MaxSize <= 0 {
 		opts.MaxSize = DefaultMaxSize
 	}
+	if opts.MaxHTML <= 0 {
+		opts.MaxHTML = DefaultMaxHTML
+	}
 	// goldmark writes the footnote id prefix into attributes unescaped.
 	opts.IDPrefix = strings.Map(func(r rune) rune {
 		if 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || r == '-' || r == '_' {
@@ -161,7 +204,7 @@ func New(opts Options) *Renderer {
 	if opts.IDPrefix == "" {
 		opts.IDPrefix = DefaultIDPrefix
 	}
-	r := &Renderer{opts: opts, code: newHighlighter(codeCacheBytes), linkifier: newLinkifier()}
+	r := &Renderer{opts: opts, code: newHighlighter(codeCacheBytes), linkifier: newLinkifier(), slow: newSlowSources()}
 	r.md = newMarkdown(opts, r.code)
 	return r
 }
@@ -178,7 +221,22 @@ func New(opts Options) *Renderer {
 // cells than bytes, and paragraphs packed with link reference definitions.
 // Links whose URLs add up to more than 4*MaxSize bytes (one long reference
 // definition used many times) are refused with ErrTooLarge.
+//
+// With Options.Budget, a render that has not finished within it returns a
+// *LimitError wrapping ErrTooSlow at once; goldmark cannot be interrupted, so
+// the render runs on in the background and its result is dropped. The
+// source is remembered (by its hash, for the Renderer's life) and refused at
+// once the next time. At most GOMAXPROCS such renders run on at a time; past
+// that, Render waits for its own render to end before it refuses it.
 func (r *Renderer) Render(in Input) (*Doc, error) {
+	if r.opts.Budget <= 0 {
+		return r.render(in)
+	}
+	return r.slow.within(r.opts.Budget, in, r.render)
+}
+
+// render renders in without a time budget.
+func (r *Renderer) render(in Input) (*Doc, error) {
 	if len(in.Source) > r.opts.MaxSize {
 		return nil, &LimitError{Size: len(in.Source), Max: r.opts.MaxSize, Err: ErrTooLarge}
 	}
@@ -196,8 +254,12 @@ func (r *Renderer) Render(in Input) (*Doc, error) {
 		out.w = bufio.NewWriter(&out.b)
 	}
 	out.b.Reset()
-	out.w.Reset(&out.b)
+	lw := &limitWriter{w: &out.b, left: r.opts.MaxHTML}
+	out.w.Reset(lw)
 	if err := r.md.Renderer().Render(out.w, src, root); err != nil { // flushes out.w
+		if errors.Is(err, errPageLimit) {
+			return nil, &LimitError{Size: r.opts.MaxHTML + 1, Max: r.opts.MaxHTML, Err: ErrPageTooLarge}
+		}
 		return nil, fmt.Errorf("render %s: %w", in.Path, err)
 	}
 	html := bytes.Clone(out.b.Bytes())
@@ -205,4 +267,21 @@ func (r *Renderer) Render(in Input) (*Doc, error) {
 		r.bufs.Put(out)
 	}
 	return st.finish(html), nil
+}
+
+// errPageLimit stops the HTML renderer at Options.MaxHTML.
+var errPageLimit = errors.New("page limit reached")
+
+// limitWriter writes to w until left bytes are used up, then fails.
+type limitWriter struct {
+	w    io.Writer
+	left int
+}
+
+func (l *limitWriter) Write(p []byte) (int, error) {
+	if len(p) > l.left {
+		return 0, errPageLimit
+	}
+	l.left -= len(p)
+	return l.w.Write(p)
 }

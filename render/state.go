@@ -29,6 +29,7 @@ type state struct {
 	// Parse-time guards (limits.go).
 	inlineBlock          ast.Node // the inline block being parsed
 	delimiters, brackets int      // seen in inlineBlock
+	bracketWork          int      // bytes after each bracket seen in inlineBlock: what link matching may scan
 	clampedInline        ast.Node // last inline block warned about
 	clampedDepth         bool     // warned about nesting
 
@@ -80,9 +81,9 @@ func stateOf(pc parser.Context) *state {
 	return pc.Get(stateKey).(*state)
 }
 
-// warnAt records a warning for source offset pos.
-func (st *state) warnAt(pos int, msg string) {
-	st.warnings = append(st.warnings, Warning{Line: st.lines.lineOf(pos), Message: msg})
+// clampedAt records that structure at source offset pos is shown as text.
+func (st *state) clampedAt(pos int, msg string) {
+	st.warnings = append(st.warnings, Warning{Kind: WarnShownAsText, Line: st.lines.lineOf(pos), Message: msg})
 }
 
 // process turns the parsed tree into kb's: the opening H1 becomes the title,

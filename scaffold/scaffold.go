@@ -231,13 +231,14 @@ func cleanList(in []string, what string) ([]string, error) {
 func splitTemplate(tmpl []byte) (*yaml.Node, []byte, error) {
 	tmpl = bytes.TrimPrefix(tmpl, []byte("\uFEFF"))
 	tmpl = bytes.ReplaceAll(tmpl, []byte("\r\n"), []byte("\n"))
-	first, rest, ok := bytes.Cut(tmpl, []byte("\n"))
-	if !ok || strings.TrimRight(string(first), " \t") != "---" {
-		return nil, tmpl, nil
-	}
-	raw, body, found := cutDelim(rest)
-	if !found {
+	raw, body, ok := content.SplitFrontMatter(tmpl)
+	switch {
+	case !ok && !bytes.Contains(tmpl, []byte("\n")):
+		return nil, tmpl, nil // a lone "---" line: no front matter
+	case !ok:
 		return nil, nil, errors.New("template: the front matter opened by --- on line 1 is never closed")
+	case raw == nil:
+		return nil, tmpl, nil
 	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(raw, &doc); err != nil {
@@ -253,29 +254,11 @@ func splitTemplate(tmpl []byte) (*yaml.Node, []byte, error) {
 	return m, body, nil
 }
 
-// cutDelim splits s at its first line of --- (or ...).
-func cutDelim(s []byte) (before, after []byte, found bool) {
-	off := 0
-	for off <= len(s) {
-		line, _, _ := bytes.Cut(s[off:], []byte("\n"))
-		if t := strings.TrimRight(string(line), " \t"); t == "---" || t == "..." {
-			end := min(off+len(line)+1, len(s))
-			return s[:off], s[end:], true
-		}
-		if off+len(line) >= len(s) {
-			break
-		}
-		off += len(line) + 1
-	}
-	return nil, nil, false
-}
-
-// order is where kb's keys go in new front matter; the template's other
-// keys follow in their own order.
-var order = []string{"title", "id", "type", "summary", "service", "alerts", "severity", "tags", "owners", "aliases", "reviewed", "review_every"}
-
-// merged returns the template's front matter with kb's keys set.
+// merged returns the template's front matter with kb's keys set: kb's keys
+// first, in the order of content.FrontMatterKeys, then the template's others
+// in their own.
 func merged(tmpl *yaml.Node, set map[string]*yaml.Node) *yaml.Node {
+	order := content.FrontMatterKeys()
 	have := map[string]*yaml.Node{}
 	var rest []string
 	if tmpl != nil {
@@ -291,7 +274,7 @@ func merged(tmpl *yaml.Node, set map[string]*yaml.Node) *yaml.Node {
 		}
 	}
 	m := &yaml.Node{Kind: yaml.MappingNode}
-	for _, k := range append(slices.Clone(order), rest...) {
+	for _, k := range append(order, rest...) {
 		v, ok := set[k]
 		if !ok {
 			v, ok = have[k]

@@ -2,6 +2,7 @@ package scaffold
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -186,6 +187,27 @@ func TestTemplateOverride(t *testing.T) {
 	f, err = New([]byte("Just a body.\n"), Params{Type: content.TypeArticle, Title: "Plain"})
 	require.NoError(t, err)
 	assert.Equal(t, "---\ntitle: Plain\nid: plain\ntype: article\n---\nJust a body.\n", string(f.Source))
+}
+
+// TestKeyOrder: kb new writes kb's front-matter keys in content's order,
+// whatever the template's, and the template's other keys after them.
+func TestKeyOrder(t *testing.T) {
+	keys := content.FrontMatterKeys()
+	var tmpl strings.Builder
+	tmpl.WriteString("---\nweight: 1\n")
+	for _, k := range slices.Backward(keys) {
+		tmpl.WriteString(k + ": x\n")
+	}
+	tmpl.WriteString("---\n")
+	f, err := New([]byte(tmpl.String()), Params{Type: content.TypeRunbook, Title: "T"})
+	require.NoError(t, err)
+	var got []string
+	fm, _, _ := strings.Cut(strings.TrimPrefix(string(f.Source), "---\n"), "---\n")
+	for line := range strings.Lines(fm) {
+		k, _, _ := strings.Cut(line, ":")
+		got = append(got, k)
+	}
+	assert.Equal(t, append(keys, "weight"), got)
 }
 
 func FuzzNew(f *testing.F) {

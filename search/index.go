@@ -194,6 +194,9 @@ func Open(dir string, opts Options) (*Index, error) {
 	return x, nil
 }
 
+// ReadOnly reports whether x was opened for searching only.
+func (x *Index) ReadOnly() bool { return x.opts.ReadOnly }
+
 // New returns an empty in-memory index, for tests and for kb search without
 // a data folder. Sync fills it.
 func New(opts Options) (*Index, error) {

@@ -15,8 +15,9 @@ import (
 
 // MappingVersion identifies the index layout: the mapping below and the way
 // documents are built from articles. An index written with another version
-// is rebuilt. Bump it with every change to either.
-const MappingVersion = 2
+// is rebuilt. Bump it with every change to either, and with a bleve release
+// that writes another segment format (3: bleve v2.6, zapx v17 segments).
+const MappingVersion = 3
 
 // Fields of an indexed article.
 const (

@@ -9,10 +9,11 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"slices"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v5"
 
@@ -34,7 +35,8 @@ const (
 )
 
 // decodeJSON reads the request body into v strictly: one JSON value, no
-// unknown fields, nested at most maxJSONDepth, at most maxBody bytes.
+// unknown fields, no field given twice, names in their exact case, nested at
+// most maxJSONDepth, at most maxBody bytes, not compressed.
 func decodeJSON(c *echo.Context, v any) error {
 	body, err := readBody(c)
 	if err != nil {
@@ -45,6 +47,9 @@ func decodeJSON(c *echo.Context, v any) error {
 	}
 	if err := checkDepth(body, maxJSONDepth); err != nil {
 		return err
+	}
+	if err := checkKeys(body, reflect.TypeOf(v)); err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, err.Error()).Wrap(err)
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
@@ -60,6 +65,9 @@ func decodeJSON(c *echo.Context, v any) error {
 // readBody reads the whole request body; the BodyLimit middleware stops it
 // past maxBody with a 413 that says so.
 func readBody(c *echo.Context) ([]byte, error) {
+	if enc := c.Request().Header.Get("Content-Encoding"); enc != "" && !strings.EqualFold(enc, "identity") {
+		return nil, echo.NewHTTPError(http.StatusUnsupportedMediaType, "Content-Encoding "+strconv.Quote(clip(enc))+" is not accepted: send the body uncompressed.")
+	}
 	body, err := io.ReadAll(c.Request().Body)
 	if err != nil {
 		if echo.StatusCode(err) == http.StatusRequestEntityTooLarge {
@@ -156,12 +164,13 @@ func paging(c *echo.Context) (offset, limit int, err error) {
 	return offset, limit, nil
 }
 
-// pathParam returns a path parameter, unescaped: a ticket key such as
-// "acme#412" arrives as "acme%23412".
+// pathParam returns a path parameter. The router has decoded it exactly
+// once (a ticket key "acme#412" is sent as "acme%23412", a key "PCT%41" as
+// "PCT%2541"); decoding it again would make two keys one.
 func pathParam(c *echo.Context, name string) (string, error) {
-	v, err := url.PathUnescape(c.Param(name))
-	if err != nil {
-		return "", echo.NewHTTPError(http.StatusBadRequest, name+": bad percent-encoding.").Wrap(err)
+	v := c.Param(name)
+	if !utf8.ValidString(v) {
+		return "", echo.NewHTTPError(http.StatusBadRequest, name+": not UTF-8 after percent-decoding.")
 	}
 	return v, nil
 }
@@ -238,8 +247,9 @@ func (s *Server) createLink(c *echo.Context) error {
 	}
 	stored, created, err := store.Add(c.Request().Context(), l)
 	if err != nil {
-		return storeError(err)
+		return s.storeError(err)
 	}
+	s.wrote()
 	s.linkVer.bump(a.ID)
 	status := http.StatusOK
 	if created {
@@ -274,8 +284,9 @@ func (s *Server) deleteLink(c *echo.Context) error {
 		return echo.NewHTTPError(http.StatusNotFound, fmt.Sprintf("No link between ticket %s %s and article %q.", system, clip(key), clip(id))).Wrap(err)
 	}
 	if err != nil {
-		return storeError(err)
+		return s.storeError(err)
 	}
+	s.wrote()
 	s.linkVer.bump(id)
 	return c.NoContent(http.StatusNoContent)
 }
@@ -358,7 +369,7 @@ func (s *Server) listArticles(c *echo.Context) error {
 	}
 	counts, err := store.Counts(c.Request().Context())
 	if err != nil {
-		return storeError(err)
+		return s.storeError(err)
 	}
 	var all []*content.Article
 	for _, a := range snap.Articles {
@@ -404,7 +415,7 @@ func (s *Server) getArticle(c *echo.Context) error {
 	}
 	_, total, err := store.ByArticle(c.Request().Context(), a.ID, 0, 1)
 	if err != nil {
-		return storeError(err)
+		return s.storeError(err)
 	}
 	c.Response().Header()["Cache-Control"] = s.hdr.noCache
 	return c.JSON(http.StatusOK, toAPIArticle(snap, a, total))
@@ -436,7 +447,7 @@ func (s *Server) getArticleTickets(c *echo.Context) error {
 	}
 	links, total, err := store.ByArticle(c.Request().Context(), a.ID, offset, limit)
 	if err != nil {
-		return storeError(err)
+		return s.storeError(err)
 	}
 	out := ticketList{Article: a.ID, Total: total, Offset: offset, Limit: limit, Links: []apiLink{}}
 	for _, l := range links {
@@ -469,7 +480,7 @@ func (s *Server) getTicket(c *echo.Context) error {
 		return err
 	}
 	if err := (&tickets.Link{Ticket: tickets.Ticket{System: system, Key: key}, ArticleID: "-"}).Normalise(); err != nil {
-		return storeError(err)
+		return s.storeError(err)
 	}
 	snap, err := s.snapshot()
 	if err != nil {
@@ -477,7 +488,7 @@ func (s *Server) getTicket(c *echo.Context) error {
 	}
 	links, err := store.ByTicket(c.Request().Context(), system, key)
 	if err != nil {
-		return storeError(err)
+		return s.storeError(err)
 	}
 	out := ticketArticles{System: system, Key: key, Links: []apiLink{}}
 	for _, l := range links {
@@ -511,7 +522,7 @@ func (s *Server) exportLinks(c *echo.Context) error {
 	})
 	if err != nil {
 		if !started {
-			return storeError(err)
+			return s.storeError(err)
 		}
 		return fmt.Errorf("export links: %w", err) // logged: the answer is under way
 	}
@@ -522,19 +533,4 @@ func (s *Server) exportLinks(c *echo.Context) error {
 		s.log.Debug("export not fully written", "err", err)
 	}
 	return nil
-}
-
-// sortedKeys returns the keys of m by descending value, then ascending key.
-func sortedKeys(m map[string]int) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.SortFunc(keys, func(a, b string) int {
-		if m[a] != m[b] {
-			return m[b] - m[a]
-		}
-		return strings.Compare(a, b)
-	})
-	return keys
 }

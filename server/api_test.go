@@ -268,7 +268,7 @@ func TestDamagedStore(t *testing.T) {
 	site.getJSON(t, "/readyz", &r)
 	assert.Equal(t, "degraded", r.Status)
 	require.NotNil(t, r.Links)
-	assert.Equal(t, "unavailable", r.Links.Status)
+	assert.Equal(t, "damaged", r.Links.Status, "a damaged file is named as such")
 	assert.Contains(t, r.Error, "unreachable unfreed")
 	assert.False(t, site.logs.hasLine("level=ERROR", "request failed"), "a 503 that names the problem is no internal error")
 }
@@ -306,4 +306,73 @@ func TestNoGETChangesAnything(t *testing.T) {
 	}
 	site.get(t, "/api/v1/links/export", "Authorization", "Bearer "+site.write)
 	assert.Equal(t, before, site.export(t))
+}
+
+// TestTicketKeysDecodedOnce stores links of the keys "PCT%41" and "PCTA":
+// every route with a key in its path tells them apart, because the key is
+// percent-decoded exactly once.
+func TestTicketKeysDecodedOnce(t *testing.T) {
+	site := newLinkSite(t)
+	for _, body := range []string{
+		`{"ticket": {"system": "sec", "key": "PCT%41"}, "article": "etcd-no-leader"}`,
+		`{"ticket": {"system": "sec", "key": "PCTA"}, "article": "backup-permissions"}`,
+		`{"ticket": {"system": "sec", "key": "a b#1?"}, "article": "etcd-no-leader"}`,
+	} {
+		res := site.post(t, "/api/v1/links", site.write, body)
+		require.Equal(t, http.StatusCreated, res.status, res.body)
+	}
+	tests := []struct{ path, key, article string }{
+		{"/api/v1/tickets/sec/PCT%2541", "PCT%41", "etcd-no-leader"},
+		{"/api/v1/tickets/sec/PCTA", "PCTA", "backup-permissions"},
+		{"/api/v1/tickets/sec/PCT%41", "PCTA", "backup-permissions"}, // %41 is "A", decoded once
+		{"/api/v1/tickets/sec/a%20b%231%3F", "a b#1?", "etcd-no-leader"},
+		{"/api/v1/tickets/sec/%61%20b%231%3F", "a b#1?", "etcd-no-leader"}, // needless escapes: the router reads the raw path
+	}
+	for _, tt := range tests {
+		var ta ticketArticles
+		res := site.getJSON(t, tt.path, &ta)
+		require.Equal(t, http.StatusOK, res.status, tt.path)
+		require.Len(t, ta.Links, 1, tt.path)
+		assert.Equal(t, tt.key, ta.Links[0].Ticket.Key, tt.path)
+		assert.Equal(t, tt.article, ta.Links[0].ArticleID, tt.path)
+	}
+	res := site.do(t, http.MethodDelete, "/api/v1/links/sec/PCT%2541/etcd-no-leader", nil, "Authorization", "Bearer "+site.write)
+	require.Equal(t, http.StatusNoContent, res.status, res.body)
+	var ta ticketArticles
+	site.getJSON(t, "/api/v1/tickets/sec/PCTA", &ta)
+	assert.Len(t, ta.Links, 1, "deleting PCT%41 leaves PCTA alone")
+	site.getJSON(t, "/api/v1/tickets/sec/PCT%2541", &ta)
+	assert.Empty(t, ta.Links)
+}
+
+// TestStrictJSONBodies: what encoding/json would let through silently is a
+// 400 naming the key, and a compressed body a 415.
+func TestStrictJSONBodies(t *testing.T) {
+	site := newLinkSite(t)
+	tests := []struct {
+		name, body string
+		header     []string
+		status     int
+		want       string
+	}{
+		{name: "duplicate key", body: `{"ticket": {"system": "jira", "key": "D-1"}, "article": "etcd-no-leader", "article": "backup-permissions"}`, status: 400, want: "article is given twice"},
+		{name: "duplicate nested key", body: `{"ticket": {"system": "jira", "key": "D-1", "key": "D-2"}, "article": "etcd-no-leader"}`, status: 400, want: "ticket.key is given twice"},
+		{name: "wrong case", body: `{"Ticket": {"system": "jira", "key": "D-1"}, "article": "etcd-no-leader"}`, status: 400, want: `did you mean "ticket"`},
+		{name: "wrong case nested", body: `{"ticket": {"system": "jira", "Key": "D-1"}, "article": "etcd-no-leader"}`, status: 400, want: `did you mean "ticket.key"`},
+		{name: "gzip", body: `{"ticket": {"system": "jira", "key": "D-1"}, "article": "etcd-no-leader"}`, header: []string{"Content-Encoding", "gzip"}, status: 415, want: "uncompressed"},
+		{name: "fine", body: `{"ticket": {"system": "jira", "key": "D-1"}, "article": "etcd-no-leader", "note": "ok"}`, status: 201},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := site.post(t, "/api/v1/links", site.write, tt.body, tt.header...)
+			require.Equal(t, tt.status, res.status, res.body)
+			if tt.want != "" {
+				assert.Contains(t, errorOf(t, res), tt.want)
+			}
+		})
+	}
+	var ta ticketArticles
+	site.getJSON(t, "/api/v1/tickets/jira/D-1", &ta)
+	require.Len(t, ta.Links, 1, "only the good body wrote a link")
+	assert.Equal(t, "ok", ta.Links[0].Note)
 }

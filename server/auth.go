@@ -31,6 +31,9 @@ func (s *Server) authenticate(c *echo.Context, write bool) error {
 	if err != nil {
 		return err
 	}
+	if wait := s.authFails.wait(c.Request()); wait > 0 {
+		return tooManyFailures(c, wait)
+	}
 	h := c.Response().Header()
 	scheme, secret, _ := strings.Cut(strings.TrimSpace(c.Request().Header.Get("Authorization")), " ")
 	secret = strings.TrimSpace(secret)
@@ -41,10 +44,11 @@ func (s *Server) authenticate(c *echo.Context, write bool) error {
 	tok, err := store.Authenticate(c.Request().Context(), secret)
 	switch {
 	case errors.Is(err, tickets.ErrUnauthorized):
+		s.authFails.failed(c.Request())
 		h.Set("WWW-Authenticate", `Bearer realm="kb", error="invalid_token"`)
 		return echo.NewHTTPError(http.StatusUnauthorized, "The token is unknown or revoked (kb token list shows the tokens).")
 	case err != nil:
-		return storeError(err)
+		return s.storeError(err)
 	case write && !tok.CanWrite():
 		h.Set("WWW-Authenticate", `Bearer realm="kb", error="insufficient_scope", scope="`+string(tickets.ScopeWrite)+`"`)
 		return echo.NewHTTPError(http.StatusForbidden, "The token "+tok.Name+" may only read; writing needs a token with the links:write scope.")

@@ -10,6 +10,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"kb/reports"
 )
 
 func TestCoverageNotConfigured(t *testing.T) {
@@ -33,7 +35,7 @@ func TestCoverageReport(t *testing.T) {
 	write("rules/broken.yaml", "groups:\n- name: x\n  rules: [\n")
 	require.NoError(t, site.lib.Load(context.Background()))
 
-	var r coverageReport
+	var r reports.CoverageReport
 	res := site.get(t, "/reports/coverage?format=json")
 	require.Equal(t, http.StatusOK, res.status, res.body)
 	require.NoError(t, jsonUnmarshal(res.body, &r))

@@ -22,6 +22,7 @@ type readiness struct {
 	Error          string        `json:"error,omitempty"`           // why not ready, or why degraded
 	Search         *searchStatus `json:"search,omitempty"`          // the index; pages are served while it builds
 	Links          *linksStatus  `json:"links,omitempty"`           // the ticket links store
+	Backup         *backupStatus `json:"backup,omitempty"`          // hot backups of the links store (kb serve --backup-interval)
 }
 
 // readyz serves GET /readyz. It is 200 "ready" when content is loaded and
@@ -45,6 +46,7 @@ func (s *Server) readyz(c *echo.Context) error {
 	if loadErr != nil {
 		r.Status, r.Error = "degraded", "the last reload failed; serving the content loaded before: "+loadErr.Error()
 	}
+	r.Backup = s.backupReadiness()
 	if r.Links = s.linksReadiness(); r.Links != nil && r.Links.Error != "" {
 		r.Status = "degraded" // pages and search are served; the link API answers 503
 		if r.Error == "" {

@@ -3,33 +3,13 @@ package server
 import (
 	"errors"
 	"net/http"
-	"slices"
 	"strings"
 
 	"github.com/labstack/echo/v5"
 
 	"kb/content"
-	"kb/tickets"
 	"kb/webhook"
 )
-
-// hookResult is the body of a webhook answer: what kb did with each ticket.
-type hookResult struct {
-	Source    string       `json:"source"`
-	Delivery  string       `json:"delivery"`  // the delivery id retries are recognised by
-	Duplicate bool         `json:"duplicate"` // true: delivered before, nothing was done again
-	Tickets   []hookTicket `json:"tickets"`
-}
-
-// hookTicket is one ticket of a delivery.
-type hookTicket struct {
-	System     string   `json:"system"`
-	Key        string   `json:"key"`
-	Resolved   bool     `json:"resolved"`
-	Linked     []string `json:"linked"`               // ids of the articles linked
-	Unresolved []string `json:"unresolved,omitempty"` // references that name no article
-	Gap        bool     `json:"gap"`                  // resolved without any article: a knowledge gap
-}
 
 // webhookSecret returns the secret of source: the environment's
 // (KB_WEBHOOK_SECRET_<SOURCE>, passed in Deps) wins over kb.yaml's.
@@ -42,11 +22,9 @@ func (s *Server) webhookSecret(snap *content.Snapshot, source string) []byte {
 
 // webhook serves POST /api/v1/hooks/{source}: a delivery of a ticket tool.
 // Its signature or shared secret is checked on the raw body first (401 and
-// nothing stored when wrong); then every resolved ticket gets a link to each
-// article its texts refer to, or becomes a knowledge gap when none resolves.
-// References on a ticket that is not resolved yet (a PagerDuty note) are
-// remembered and count when it is. A delivery is recorded once: a retry
-// answers 200 with duplicate true.
+// nothing stored when wrong); webhook.Resolve then links resolved tickets to
+// the articles they name and records knowledge gaps. A delivery is recorded
+// once: a retry answers 200 with duplicate true.
 func (s *Server) webhook(c *echo.Context) error {
 	store, err := s.linksAvailable()
 	if err != nil {
@@ -61,71 +39,45 @@ func (s *Server) webhook(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if wait := s.authFails.wait(c.Request()); wait > 0 {
+		return tooManyFailures(c, wait)
+	}
 	header := c.Request().Header.Get
 	if err := webhook.Verify(source, s.webhookSecret(snap, source), header, body); err != nil {
+		if errors.Is(err, webhook.ErrBadSignature) {
+			s.authFails.failed(c.Request())
+		}
 		return hookError(err, source)
 	}
 	d, err := webhook.Parse(source, header, body, webhook.Base{URL: snap.Site.BaseURL})
 	if err != nil {
 		return hookError(err, source)
 	}
-	rec := tickets.Delivery{Source: source, ID: d.ID}
-	out := hookResult{Source: source, Delivery: d.ID, Tickets: []hookTicket{}}
-	ctx := c.Request().Context()
-	for _, r := range d.Tickets {
-		t := hookTicket{System: r.Ticket.System, Key: r.Ticket.Key, Resolved: r.Resolved, Linked: []string{}}
-		refs := make([]string, 0, len(r.Refs))
-		for _, ref := range r.Refs {
-			refs = append(refs, ref.String())
-		}
-		if !r.Resolved { // links come with the resolution; until then kb remembers what the ticket named
-			if len(refs) > 0 {
-				rec.Mentions = append(rec.Mentions, tickets.Mention{Ticket: r.Ticket, Refs: refs})
-			}
-			out.Tickets = append(out.Tickets, t)
-			continue
-		}
-		earlier, err := store.Mentions(ctx, r.Ticket.System, r.Ticket.Key)
-		if err != nil {
-			return storeError(err)
-		}
-		for _, ref := range earlier {
-			if !slices.Contains(refs, ref) {
-				refs = append(refs, ref)
-			}
-		}
-		for _, ref := range refs {
-			a, anchor, ok := snap.Resolve(ref)
-			if !ok {
-				t.Unresolved = append(t.Unresolved, ref)
-				continue
-			}
-			if slices.Contains(t.Linked, a.ID) {
-				continue
-			}
-			l := tickets.Link{Ticket: r.Ticket, ArticleID: a.ID, Anchor: anchor, LinkedBy: "webhook:" + source}
-			if l.Normalise() != nil { // a fragment that is no heading id: link the article
-				l.Anchor = ""
-			}
-			t.Linked = append(t.Linked, a.ID)
-			rec.Links = append(rec.Links, l)
-		}
-		t.Gap = len(t.Linked) == 0
-		rec.Resolved = append(rec.Resolved, tickets.Resolved{Ticket: r.Ticket, Source: source, Articles: t.Linked, Unresolved: t.Unresolved})
-		out.Tickets = append(out.Tickets, t)
-	}
-	_, dup, err := store.Record(ctx, rec)
+	res, err := webhook.Resolve(c.Request().Context(), d, snapshotArticles{snap}, store)
 	if err != nil {
-		return storeError(err)
+		return s.storeError(err)
 	}
-	out.Duplicate = dup
-	if !dup {
-		for _, l := range rec.Links {
+	s.wrote()
+	if !res.Duplicate {
+		for _, l := range res.Links {
 			s.linkVer.bump(l.ArticleID)
 		}
 	}
 	c.Response().Header()["Cache-Control"] = s.hdr.noStore
-	return c.JSON(http.StatusOK, out)
+	return c.JSON(http.StatusOK, res)
+}
+
+// snapshotArticles resolves the references of webhook deliveries to the
+// articles of one snapshot.
+type snapshotArticles struct{ snap *content.Snapshot }
+
+// Resolve implements webhook.Resolver.
+func (r snapshotArticles) Resolve(ref string) (id, anchor string, ok bool) {
+	a, anchor, ok := r.snap.Resolve(ref)
+	if !ok {
+		return "", "", false
+	}
+	return a.ID, anchor, true
 }
 
 // hookError turns an error of package webhook into a response error.

@@ -15,6 +15,9 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"kb/reports"
+	"kb/webhook"
 )
 
 // signed returns the headers with which source's tool would send body,
@@ -73,12 +76,12 @@ func TestWebhookSamples(t *testing.T) {
 			}
 		}
 	})
-	results := map[string]hookResult{}
+	results := map[string]webhook.Result{}
 	for _, name := range names {
 		body, src := all[name], sourceOf(name)
 		res := site.post(t, "/api/v1/hooks/"+src, "", string(body), signed(src, hookSecret, body)...)
 		require.Equal(t, http.StatusOK, res.status, "%s: %s", name, res.body)
-		var r hookResult
+		var r webhook.Result
 		require.NoError(t, json.Unmarshal([]byte(res.body), &r))
 		assert.False(t, r.Duplicate, name)
 		assert.NotEmpty(t, r.Delivery, name)
@@ -110,7 +113,7 @@ func TestWebhookSamples(t *testing.T) {
 	require.Len(t, ta.Links, 1, "an id and a path of the same article are one link")
 	assert.Equal(t, "backup-permissions", ta.Links[0].ArticleID)
 
-	var r ticketsReport
+	var r reports.TicketsReport
 	site.getJSON(t, "/reports/tickets?format=json", &r)
 	assert.Equal(t, 5, r.Links)
 	assert.Equal(t, 8, r.LinkRate.Resolved)
@@ -122,7 +125,7 @@ func TestWebhookSamples(t *testing.T) {
 		gapSystems = append(gapSystems, g.Name)
 	}
 	assert.ElementsMatch(t, []string{"alertmanager", "servicenow", "zendesk"}, gapSystems)
-	var sn gapTicket
+	var sn reports.GapTicket
 	for _, g := range r.Gaps.BySystem {
 		if g.Name == "servicenow" {
 			sn = g.Tickets[0]
@@ -143,7 +146,7 @@ func TestWebhookSamples(t *testing.T) {
 		body, src := all[name], sourceOf(name)
 		res := site.post(t, "/api/v1/hooks/"+src, "", string(body), signed(src, hookSecret, body)...)
 		require.Equal(t, http.StatusOK, res.status)
-		var r hookResult
+		var r webhook.Result
 		require.NoError(t, json.Unmarshal([]byte(res.body), &r))
 		assert.True(t, r.Duplicate, name)
 	}
@@ -167,7 +170,7 @@ func TestWebhookRefusals(t *testing.T) {
 		assert.Contains(t, errorOf(t, res), "signature", tt.name)
 	}
 	assert.Empty(t, site.export(t), "nothing stored")
-	var r ticketsReport
+	var r reports.TicketsReport
 	site.getJSON(t, "/reports/tickets?format=json", &r)
 	assert.Zero(t, r.LinkRate.Resolved, "no resolved ticket recorded")
 

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/labstack/echo/v5"
@@ -77,8 +78,10 @@ func (s *Server) linksAvailable() (LinkStore, error) {
 }
 
 // storeError turns an error of the links store into a response error: a
-// damaged file is a 503 that names it, bad input a 400, anything else a 500.
-func storeError(err error) error {
+// damaged file is a 503 that names it, a full disk a 507 and a read-only
+// volume a 503 (both remembered for /readyz and /metrics until a write
+// succeeds again), bad input a 400, anything else a 500.
+func (s *Server) storeError(err error) error {
 	var ve *tickets.ValidationError
 	switch {
 	case errors.As(err, &ve):
@@ -88,8 +91,36 @@ func storeError(err error) error {
 			". An operator must restore it from a backup (kb links import); kb does not modify it.").Wrap(err)
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return echo.NewHTTPError(http.StatusServiceUnavailable, "The request ended before the links store answered.").Wrap(err)
+	case errors.Is(err, syscall.ENOSPC), errors.Is(err, syscall.EDQUOT):
+		s.fault.Store(&storeFault{state: storeFull, err: err.Error(), since: s.now()})
+		return echo.NewHTTPError(http.StatusInsufficientStorage, "The links store's disk is full, so nothing was recorded. "+
+			"Retry once space is freed; kb recovers by itself.").Wrap(err)
+	case errors.Is(err, syscall.EROFS), errors.Is(err, tickets.ErrReadOnly):
+		s.fault.Store(&storeFault{state: storeReadOnly, err: err.Error(), since: s.now()})
+		return echo.NewHTTPError(http.StatusServiceUnavailable, "The links store's volume is read-only, so nothing was recorded. "+
+			"Retry once it is writable again; kb recovers by itself.").Wrap(err)
 	}
 	return err
+}
+
+// Store states beyond "ok" that a failed write reveals.
+const (
+	storeFull     = "full"
+	storeReadOnly = "read-only"
+)
+
+// storeFault is why the last write to the store failed for want of space or
+// of a writable volume; the next write that succeeds clears it.
+type storeFault struct {
+	state, err string
+	since      time.Time
+}
+
+// wrote records that a write to the store succeeded.
+func (s *Server) wrote() {
+	if s.fault.Load() != nil {
+		s.fault.Store(nil)
+	}
 }
 
 // linkVersions count the link writes per article, in stripes chosen by a
@@ -143,19 +174,6 @@ type ticketRow struct {
 	Note         string
 }
 
-// systemLabels name the ticket systems kb knows; others show as written.
-var systemLabels = map[string]string{
-	"jira": "Jira", "servicenow": "ServiceNow", "zendesk": "Zendesk", "pagerduty": "PagerDuty",
-	"alertmanager": "Alertmanager", "github": "GitHub", "gitlab": "GitLab", "manual": "Manual", "generic": "Other",
-}
-
-func systemLabel(s string) string {
-	if l, ok := systemLabels[s]; ok {
-		return l
-	}
-	return s
-}
-
 var relationTexts = map[tickets.Relation]string{
 	tickets.ResolvedBy: "resolved by", tickets.Workaround: "workaround",
 	tickets.Referenced: "referenced", tickets.Outdated: "outdated",
@@ -163,7 +181,7 @@ var relationTexts = map[tickets.Relation]string{
 
 func toTicketRow(l tickets.Link) ticketRow {
 	r := ticketRow{
-		System: l.Ticket.System, SystemLabel: systemLabel(l.Ticket.System), Key: l.Ticket.Key,
+		System: l.Ticket.System, SystemLabel: tickets.SystemLabel(l.Ticket.System), Key: l.Ticket.Key,
 		URL: l.Ticket.URL, Title: l.Ticket.Title, Status: l.Ticket.Status,
 		Relation: string(l.Relation), RelationText: relationTexts[l.Relation], Date: l.LinkedAt, Note: l.Note,
 	}
@@ -200,20 +218,23 @@ func (s *Server) articlePageFor(ctx context.Context, snap *content.Snapshot, a *
 	if b != nil && b.linkVersion == version {
 		return b, nil
 	}
-	view := s.articleView(snap, a)
-	view.Tickets = s.articleTickets(ctx, a.ID)
-	view.OEmbed = oembedLink(snap, a)
-	b, err := s.renderBlob(themes.PageArticle, view)
-	if err != nil {
-		return nil, fmt.Errorf("render %s: %w", a.Path, err)
-	}
-	b.linkVersion = version
-	ps.pages.Store(a, b) // a concurrent, older rendering may win; its version makes the next request render again
-	return b, nil
+	return s.renderOnce(ctx, ps, flightKey{key: a, version: version}, func() (*blob, error) {
+		view := s.articleView(snap, a)
+		view.Tickets = s.articleTickets(ctx, a.ID)
+		view.OEmbed = oembedLink(snap, a)
+		b, err := s.renderBlob(themes.PageArticle, view)
+		if err != nil {
+			return nil, fmt.Errorf("render %s: %w", a.Path, err)
+		}
+		b.linkVersion = version
+		ps.pages.Store(a, b) // a concurrent, older rendering may win; its version makes the next request render again
+		return b, nil
+	})
 }
 
 // renderBlob renders page with data into a blob that is not cached.
 func (s *Server) renderBlob(page string, data any) (*blob, error) {
+	s.metrics.renders.WithLabelValues(page).Inc()
 	var buf bytes.Buffer
 	if err := s.theme.Render(&buf, page, data); err != nil {
 		return nil, err
@@ -223,16 +244,53 @@ func (s *Server) renderBlob(page string, data any) (*blob, error) {
 
 // linksStatus is the part of /readyz about the links store.
 type linksStatus struct {
-	Status string `json:"status"`          // "ok", "unavailable" or "off"
+	Status string `json:"status"`          // "ok", "full", "read-only", "damaged", "unavailable" or "off"
 	Error  string `json:"error,omitempty"` // why unavailable
 }
 
 func (s *Server) linksReadiness() *linksStatus {
 	switch {
+	case errors.Is(s.linksErr, tickets.ErrCorrupt):
+		return &linksStatus{Status: "damaged", Error: "the links database is damaged (the link API answers 503; the file is left as it is): " + s.linksErr.Error()}
 	case s.linksErr != nil:
 		return &linksStatus{Status: "unavailable", Error: "ticket links are unavailable (the link API answers 503): " + s.linksErr.Error()}
 	case s.links == nil:
 		return &linksStatus{Status: "off"}
 	}
+	if f := s.fault.Load(); f != nil {
+		return &linksStatus{Status: f.state, Error: "writes to the links store fail since " + f.since.UTC().Format(time.RFC3339) +
+			" (link writes answer " + map[string]string{storeFull: "507", storeReadOnly: "503"}[f.state] + "; reads work): " + f.err}
+	}
 	return &linksStatus{Status: "ok"}
+}
+
+// BackupStatus reports the hot backups of the links database; cmd/kb's
+// backup loop implements it.
+type BackupStatus interface {
+	// LastBackup returns when the newest good backup was taken (zero when
+	// there is none yet) and why the last attempt failed, if it did.
+	LastBackup() (time.Time, error)
+}
+
+// backupStatus is the backup part of /readyz.
+type backupStatus struct {
+	Last       *time.Time `json:"last,omitempty"`        // the newest good backup
+	AgeSeconds *float64   `json:"age_seconds,omitempty"` // how old it is
+	Error      string     `json:"error,omitempty"`       // why the last attempt failed
+}
+
+func (s *Server) backupReadiness() *backupStatus {
+	if s.backups == nil {
+		return nil
+	}
+	last, err := s.backups.LastBackup()
+	var b backupStatus
+	if !last.IsZero() {
+		age := s.now().Sub(last).Seconds()
+		b.Last, b.AgeSeconds = &last, &age
+	}
+	if err != nil {
+		b.Error = err.Error()
+	}
+	return &b
 }

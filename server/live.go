@@ -1,17 +1,14 @@
 package server
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
-	"crypto/subtle"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/labstack/echo/v5"
+
+	"kb/webhook"
 )
 
 // Live reload: an open page listens to GET /api/v1/events and reloads itself
@@ -81,8 +78,12 @@ func (s *Server) events(c *echo.Context) error {
 	}
 }
 
-// gitHookSource is the webhook_secrets name of the git push webhook.
-const gitHookSource = "git"
+// Puller fetches the content's git ref at once, outside its interval;
+// cmd/kb passes *live.Content when kb serves a git ref.
+type Puller interface {
+	// Push asks for a pull soon; it never blocks.
+	Push()
+}
 
 // gitHook serves POST /api/v1/hooks/git, the push webhook of GitHub, GitLab,
 // Gitea or anything that can send a shared secret: kb fetches at once. The
@@ -92,44 +93,25 @@ func (s *Server) gitHook(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if s.gitPush == nil {
+	if s.puller == nil {
 		return echo.NewHTTPError(http.StatusNotFound, "This kb does not pull from git; start it with --git-ref.")
 	}
-	secret := s.webhookSecret(snap, gitHookSource)
+	secret := s.webhookSecret(snap, webhook.Git)
 	if len(secret) == 0 {
-		return echo.NewHTTPError(http.StatusNotFound, "The git webhook is off: set webhook_secrets.git in kb.yaml or KB_WEBHOOK_SECRET_GIT in kb's environment.")
+		return hookError(webhook.ErrNoSecret, webhook.Git) // checked before the body is read
 	}
 	body, err := readBody(c)
 	if err != nil {
 		return err
 	}
-	if !verifyPush(c.Request().Header, secret, body) {
-		return echo.NewHTTPError(http.StatusUnauthorized, "Bad or missing signature: send X-Hub-Signature-256 (GitHub), X-Gitea-Signature (Gitea), X-Gitlab-Token (GitLab) or X-KB-Secret.")
+	if wait := s.authFails.wait(c.Request()); wait > 0 {
+		return tooManyFailures(c, wait)
 	}
-	s.gitPush()
+	if err := webhook.VerifyPush(secret, c.Request().Header.Get, body); err != nil {
+		s.authFails.failed(c.Request())
+		return echo.NewHTTPError(http.StatusUnauthorized, "Bad or missing signature: send X-Hub-Signature-256 (GitHub), X-Gitea-Signature (Gitea), X-Gitlab-Token (GitLab) or X-KB-Secret.").Wrap(err)
+	}
+	s.puller.Push()
 	c.Response().Header()["Cache-Control"] = s.hdr.noStore
 	return c.JSON(http.StatusAccepted, map[string]string{"status": "fetching"})
-}
-
-// verifyPush checks a push delivery's signature or shared secret in constant time.
-func verifyPush(h http.Header, secret, body []byte) bool {
-	mac := hmac.New(sha256.New, secret)
-	mac.Write(body)
-	sum := mac.Sum(nil)
-	hexEqual := func(v string) bool {
-		got, err := hex.DecodeString(strings.TrimSpace(v))
-		return err == nil && hmac.Equal(got, sum)
-	}
-	if v := h.Get("X-Hub-Signature-256"); v != "" {
-		return strings.HasPrefix(v, "sha256=") && hexEqual(strings.TrimPrefix(v, "sha256="))
-	}
-	if v := h.Get("X-Gitea-Signature"); v != "" {
-		return hexEqual(v)
-	}
-	for _, name := range []string{"X-Gitlab-Token", "X-KB-Secret"} {
-		if v := h.Get(name); v != "" {
-			return subtle.ConstantTimeCompare([]byte(v), secret) == 1
-		}
-	}
-	return false
 }

@@ -22,9 +22,14 @@ import (
 	"kb/themes"
 )
 
+// pushCounter is the Puller of liveSite: it counts the pulls asked for.
+type pushCounter struct{ atomic.Int32 }
+
+func (p *pushCounter) Push() { p.Add(1) }
+
 // liveSite serves a temporary folder with live reload on and a git push hook
 // that counts its calls.
-func liveSite(t *testing.T, secret string) (*testSite, string, *atomic.Int32) {
+func liveSite(t *testing.T, secret string) (*testSite, string, *pushCounter) {
 	t.Helper()
 	dir := t.TempDir()
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "a.md"), []byte("# A\n"), 0o644))
@@ -38,8 +43,8 @@ func liveSite(t *testing.T, secret string) (*testSite, string, *atomic.Int32) {
 	require.NoError(t, lib.Load(context.Background()))
 	theme, err := themes.Open("")
 	require.NoError(t, err)
-	var pushes atomic.Int32
-	srv, err := New(Deps{Library: lib, Theme: theme, Logger: slog.New(slog.DiscardHandler), Live: true, GitPush: func() { pushes.Add(1) }})
+	var pushes pushCounter
+	srv, err := New(Deps{Library: lib, Theme: theme, Logger: slog.New(slog.DiscardHandler), Live: true, Puller: &pushes})
 	require.NoError(t, err)
 	return &testSite{lib: lib, srv: srv, ts: newHTTPTestServer(t, srv)}, dir, &pushes
 }

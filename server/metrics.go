@@ -19,6 +19,7 @@ type metrics struct {
 	reg      *prometheus.Registry
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
+	renders  *prometheus.CounterVec
 }
 
 func newMetrics(s *Server) *metrics {
@@ -33,12 +34,16 @@ func newMetrics(s *Server) *metrics {
 			Help:    "Time to answer an HTTP request, by route pattern and status code.",
 			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 10},
 		}, []string{"route", "status"}),
+		renders: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "kb_page_renders_total",
+			Help: "Pages rendered from templates, by template; cached pages are not rendered again until their content or links change.",
+		}, []string{"page"}),
 	}
 	gauge := func(name, help string, f func() float64) prometheus.Collector {
 		return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, f)
 	}
 	m.reg.MustRegister(
-		m.requests, m.duration,
+		m.requests, m.duration, m.renders,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		gauge("kb_content_articles", "Articles in the content snapshot being served.", func() float64 {
@@ -70,6 +75,26 @@ func newMetrics(s *Server) *metrics {
 				return 1
 			}
 			return 0
+		}),
+		linksStateCollector(s),
+		gauge("kb_links_backup_age_seconds", "Age of the newest good backup of the links database; -1 when there is none (or backups are off).", func() float64 {
+			if s.backups == nil {
+				return -1
+			}
+			last, _ := s.backups.LastBackup()
+			if last.IsZero() {
+				return -1
+			}
+			return s.now().Sub(last).Seconds()
+		}),
+		gauge("kb_links_backup_ok", "1 when the last backup attempt of the links database succeeded (or none failed yet), 0 when it failed.", func() float64 {
+			if s.backups == nil {
+				return 1
+			}
+			if _, err := s.backups.LastBackup(); err != nil {
+				return 0
+			}
+			return 1
 		}),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "kb_build_info", Help: "Always 1; the label is kb's version.",
@@ -153,3 +178,35 @@ func statusLabel(code int) string {
 func (s *Server) metricsHandler() echo.HandlerFunc {
 	return echo.WrapHandler(promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{Registry: s.metrics.reg}))
 }
+
+// linksStates are the values of kb_links_store_state's state label.
+func linksStates() []string {
+	return []string{"ok", storeFull, storeReadOnly, "damaged", "unavailable", "off"}
+}
+
+// linksStateCollector exports the links store's state as one gauge per state,
+// 1 for the current one, so an alert can fire on kb_links_store_state{state!="ok"} == 1.
+func linksStateCollector(s *Server) prometheus.Collector {
+	return collectorFunc{
+		desc: prometheus.NewDesc("kb_links_store_state", "1 for the links store's current state (ok, full, read-only, damaged, unavailable, off), 0 for the others.", []string{"state"}, nil),
+		collect: func(d *prometheus.Desc, ch chan<- prometheus.Metric) {
+			cur := s.linksReadiness().Status
+			for _, st := range linksStates() {
+				v := 0.0
+				if st == cur {
+					v = 1
+				}
+				ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, st)
+			}
+		},
+	}
+}
+
+// collectorFunc is a prometheus.Collector of one metric family computed at scrape time.
+type collectorFunc struct {
+	desc    *prometheus.Desc
+	collect func(*prometheus.Desc, chan<- prometheus.Metric)
+}
+
+func (c collectorFunc) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
+func (c collectorFunc) Collect(ch chan<- prometheus.Metric) { c.collect(c.desc, ch) }

@@ -3,8 +3,10 @@ package server
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -21,9 +23,67 @@ import (
 // come only from the snapshot (article paths, folders, tags, services), so the
 // set is bounded by the content.
 type pageSet struct {
-	snap   *content.Snapshot
-	seenAt time.Time // when this server first saw snap
-	pages  sync.Map  // key → *blob
+	snap    *content.Snapshot
+	seenAt  time.Time // when this server first saw snap
+	pages   sync.Map  // key → *blob
+	flights sync.Map  // flightKey → *flight: pages being rendered now
+}
+
+// flightKey names one rendering of a page: its cache key and, for article
+// pages, the version of the links it shows.
+type flightKey struct {
+	key     any
+	version uint64
+}
+
+// flight is one rendering that concurrent requests for the same page wait for.
+type flight struct {
+	done chan struct{}
+	b    *blob
+	err  error
+}
+
+// renderOnce returns what build makes for key, building it once however
+// many requests ask at the same time (a crawl or a reload under load would
+// otherwise render the same page once per request), and never more than
+// renderSlots pages at a time on the whole server.
+func (s *Server) renderOnce(ctx context.Context, ps *pageSet, key flightKey, build func() (*blob, error)) (*blob, error) {
+	for {
+		f := &flight{done: make(chan struct{})}
+		if prev, loaded := ps.flights.LoadOrStore(key, f); loaded {
+			f = prev.(*flight)
+			select {
+			case <-f.done:
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+			if errors.Is(f.err, errLeaderGone) {
+				continue // the request rendering it went away first: render it here
+			}
+			return f.b, f.err
+		}
+		return s.lead(ctx, ps, key, f, build)
+	}
+}
+
+// errLeaderGone ends a flight whose request ended before it could render.
+var errLeaderGone = errors.New("the rendering request ended")
+
+// lead renders the page of flight f, under one of the server's render slots.
+func (s *Server) lead(ctx context.Context, ps *pageSet, key flightKey, f *flight, build func() (*blob, error)) (*blob, error) {
+	defer func() {
+		ps.flights.Delete(key)
+		close(f.done)
+	}()
+	select {
+	case s.renderSlots <- struct{}{}:
+		defer func() { <-s.renderSlots }()
+	case <-ctx.Done():
+		f.err = errLeaderGone
+		return nil, ctx.Err()
+	}
+	f.b, f.err = build()
+	return f.b, f.err
 }
 
 // pagesFor returns the page set of snap, starting a new one when the library
@@ -53,23 +113,20 @@ func (s *Server) cached(snap *content.Snapshot, key any) (*pageSet, *blob) {
 	return ps, nil
 }
 
-// render renders page with data, compresses it and stores it in ps under key.
-func (s *Server) render(ps *pageSet, key any, page string, data any) (*blob, error) {
-	var buf bytes.Buffer
-	if err := s.theme.Render(&buf, page, data); err != nil {
-		return nil, err
-	}
-	b := newBlob(buf.Bytes(), s.hdr.html, s.hdr.noCache)
-	got, _ := ps.pages.LoadOrStore(key, b)
-	return got.(*blob), nil
-}
-
 // servePage serves the page under key, rendering it with view on first use.
 func (s *Server) servePage(c *echo.Context, snap *content.Snapshot, key any, page string, view func() any) error {
 	ps, b := s.cached(snap, key)
 	if b == nil {
 		var err error
-		if b, err = s.render(ps, key, page, view()); err != nil {
+		b, err = s.renderOnce(c.Request().Context(), ps, flightKey{key: key}, func() (*blob, error) {
+			b, err := s.renderBlob(page, view())
+			if err != nil {
+				return nil, err
+			}
+			got, _ := ps.pages.LoadOrStore(key, b)
+			return got.(*blob), nil
+		})
+		if err != nil {
 			return err
 		}
 	}

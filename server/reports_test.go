@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"kb/reports"
 	"kb/tickets"
 )
 
@@ -30,19 +31,19 @@ func TestTicketsReportWindows(t *testing.T) {
 	}
 	add("C-1", "gone-article", at(200))
 	snap := site.lib.Snapshot()
-	r, err := buildTicketsReport(ctx, site.store, snap, now)
+	r, err := reports.Tickets(ctx, site.store, snap, articleURLs{snap}, now)
 	require.NoError(t, err)
 	assert.Equal(t, 9, r.Links)
 	require.Len(t, r.Top30, 1)
-	assert.Equal(t, articleCount{ID: "etcd-no-leader", Title: "etcd has no leader", URL: "/runbooks/etcd/no-leader", Count: 3}, r.Top30[0])
+	assert.Equal(t, reports.ArticleCount{ID: "etcd-no-leader", Title: "etcd has no leader", URL: "/runbooks/etcd/no-leader", Count: 3}, r.Top30[0])
 	require.Len(t, r.Top90, 2)
 	assert.Equal(t, "backup-permissions", r.Top90[0].ID, "most tickets first")
-	assert.Equal(t, []articleCount{{ID: "gone-article", Count: 1}}, r.Missing)
-	for _, it := range r.NeverLinkedJSON {
+	assert.Equal(t, []reports.ArticleCount{{ID: "gone-article", Count: 1}}, r.Missing)
+	for _, it := range r.NeverLinked {
 		assert.NotContains(t, []string{"etcd-no-leader", "backup-permissions"}, it.ID)
 	}
-	assert.Equal(t, r.NeverLinkedTotal, len(r.NeverLinkedJSON))
-	assert.Equal(t, "runbook", r.NeverLinkedJSON[0].Type, "runbooks first")
+	assert.Equal(t, r.NeverLinkedTotal, len(r.NeverLinked))
+	assert.Equal(t, "runbook", r.NeverLinked[0].Type, "runbooks first")
 
 	assert.Contains(t, site.get(t, "/reports/tickets", "Accept", "application/json").header.Get("Content-Type"), "application/json")
 	html := site.get(t, "/reports/tickets", "Accept", "text/html,application/xhtml+xml,application/json;q=0.9")
@@ -50,9 +51,4 @@ func TestTicketsReportWindows(t *testing.T) {
 	assert.Contains(t, html.body, "Links to articles that no longer exist")
 	assert.Contains(t, html.body, "<code>gone-article</code>")
 	assert.Equal(t, http.StatusBadRequest, site.get(t, "/reports/tickets?format=xml").status)
-}
-
-func TestTitleWords(t *testing.T) {
-	assert.Equal(t, []string{"password", "reset", "email", "arrives"}, titleWords("Password reset email never arrives, the email"))
-	assert.Empty(t, titleWords("OK 42 to be"))
 }

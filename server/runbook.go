@@ -10,7 +10,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/labstack/echo/v5"
 
@@ -32,51 +31,11 @@ type FeedbackStore interface {
 	HelpfulCounts(ctx context.Context) (map[string]int, error)
 }
 
-// reviewState is the review status of an article.
-type reviewState struct {
-	Reviewed  time.Time     // zero when never reviewed
-	Every     time.Duration // the article's review_every, else kb.yaml's; zero: no reviews expected
-	EveryText string        // "180 days"
-	Due       time.Time     // Reviewed + Every; zero when never reviewed or no interval
-	Overdue   bool          // past Due, or never reviewed while an interval applies
-}
-
-// reviewOf returns the review state of a at now.
-func reviewOf(site content.Site, a *content.Article, now time.Time) reviewState {
-	r := reviewState{Reviewed: a.Reviewed, Every: a.ReviewEvery}
-	if r.Every == 0 {
-		r.Every = time.Duration(site.ReviewEvery)
-	}
-	if r.Every == 0 {
-		return r
-	}
-	r.EveryText = durationText(r.Every)
-	if r.Reviewed.IsZero() {
-		r.Overdue = true
-		return r
-	}
-	r.Due = r.Reviewed.Add(r.Every)
-	r.Overdue = now.After(r.Due)
-	return r
-}
-
-// durationText writes a review interval in days ("180 days"), or as Go does
-// below a day.
-func durationText(d time.Duration) string {
-	if days := d / (24 * time.Hour); days >= 1 && d%(24*time.Hour) == 0 {
-		if days == 1 {
-			return "1 day"
-		}
-		return strconv.Itoa(int(days)) + " days"
-	}
-	return d.String()
-}
-
 // runbookView adds the review state, the "this helped" form and the link to
 // the incident view to the page of a. The review state is computed when the
 // page is rendered, which happens again with each new snapshot.
 func (s *Server) runbookView(snap *content.Snapshot, a *content.Article, p *articlePage) {
-	p.Review = reviewOf(snap.Site, a, s.now())
+	p.Review = a.Review(snap.Site, s.now())
 	if s.feedback != nil {
 		p.HelpfulURL = helpfulURL(a)
 	}
@@ -97,17 +56,19 @@ func (s *Server) incidentPageFor(ctx context.Context, snap *content.Snapshot, a 
 	if b != nil && b.linkVersion == version {
 		return b, nil
 	}
-	view := s.articleView(snap, a)
-	view.Mode = modeIncident
-	view.IncidentURL = view.Path
-	view.Tickets = s.articleTickets(ctx, a.ID)
-	b, err := s.renderBlob(themes.PageArticle, view)
-	if err != nil {
-		return nil, fmt.Errorf("render %s: %w", a.Path, err)
-	}
-	b.linkVersion = version
-	ps.pages.Store(incidentKey{a}, b)
-	return b, nil
+	return s.renderOnce(ctx, ps, flightKey{key: incidentKey{a}, version: version}, func() (*blob, error) {
+		view := s.articleView(snap, a)
+		view.Mode = modeIncident
+		view.IncidentURL = view.Path
+		view.Tickets = s.articleTickets(ctx, a.ID)
+		b, err := s.renderBlob(themes.PageArticle, view)
+		if err != nil {
+			return nil, fmt.Errorf("render %s: %w", a.Path, err)
+		}
+		b.linkVersion = version
+		ps.pages.Store(incidentKey{a}, b)
+		return b, nil
+	})
 }
 
 // labelsSlot is the empty element of templates/article.html that a page
@@ -340,8 +301,9 @@ func (s *Server) helpful(c *echo.Context) error {
 	}
 	n, err := s.feedback.Helpful(req.Context(), a.ID)
 	if err != nil {
-		return err
+		return s.storeError(err)
 	}
+	s.wrote()
 	if strings.HasPrefix(req.Header.Get("Content-Type"), "application/x-www-form-urlencoded") ||
 		strings.HasPrefix(req.Header.Get("Content-Type"), "multipart/form-data") {
 		target := a.URL

@@ -8,12 +8,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"kb/content"
 	"kb/feedback/feedbacktest"
 )
 
@@ -114,16 +112,4 @@ func TestHelpful(t *testing.T) {
 	page := site.get(t, "/runbooks/kubernetes/pod-crash-looping?helped=1")
 	assert.Contains(t, page.body, "recorded that this page helped")
 	assert.Contains(t, page.body, `action="/api/v1/articles/pod-crash-looping/helpful"`)
-}
-
-func TestReviewOf(t *testing.T) {
-	now := time.Date(2026, 11, 21, 0, 0, 0, 0, time.UTC)
-	site := content.Site{ReviewEvery: content.Interval(180 * 24 * time.Hour)}
-	r := reviewOf(site, &content.Article{Reviewed: now.AddDate(0, 0, -200)}, now)
-	assert.True(t, r.Overdue)
-	assert.Equal(t, "180 days", r.EveryText)
-	r = reviewOf(site, &content.Article{Reviewed: now.AddDate(0, 0, -10), ReviewEvery: 7 * 24 * time.Hour}, now)
-	assert.True(t, r.Overdue, "the article's interval wins")
-	assert.True(t, reviewOf(site, &content.Article{}, now).Overdue, "never reviewed")
-	assert.False(t, reviewOf(content.Site{}, &content.Article{}, now).Overdue, "no interval anywhere")
 }

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"maps"
 	"net/http"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -29,11 +30,17 @@ type Deps struct {
 	// the link API into 503s while pages and search keep working.
 	Links    LinkStore
 	LinksErr error // why the links store could not be opened, e.g. a damaged file; /readyz names it
+	// LinksReadOnly: the store was opened read-only (its volume is); link
+	// writes answer 503 and /readyz says so from the start.
+	LinksReadOnly bool
 	// WebhookSecrets override kb.yaml webhook_secrets by source (cmd/kb
 	// reads them from KB_WEBHOOK_SECRET_<SOURCE>: secrets are better kept out of git).
 	WebhookSecrets map[string]string
 	// APIReadToken requires a token (any scope) for reads under /api/ too.
 	APIReadToken bool
+	// Backups reports the hot backups of the links database for /readyz
+	// and /metrics; nil when none are taken.
+	Backups BackupStatus
 	// Feedback stores "this helped" counts; nil hides the button.
 	Feedback FeedbackStore
 
@@ -44,9 +51,9 @@ type Deps struct {
 	// review states, new-file templates); cmd/kb passes time.Now, tests a
 	// fixed time. Nil means time.Now.
 	Now func() time.Time
-	// GitPush, when set, is called after a verified push webhook
+	// Puller, when set, is asked to pull after a verified push webhook
 	// (POST /api/v1/hooks/git): kb fetches at once instead of at the next interval.
-	GitPush func()
+	Puller Puller
 }
 
 // Server serves kb's pages, attachments and operational endpoints.
@@ -57,7 +64,7 @@ type Server struct {
 	version string
 	search  Searcher
 	live    bool
-	gitPush func()
+	puller  Puller
 	now     func() time.Time
 	echo    *echo.Echo
 	pages   atomic.Pointer[pageSet] // pages of the snapshot seen last
@@ -66,12 +73,16 @@ type Server struct {
 
 	links          LinkStore
 	linksErr       error
-	linkVer        *linkVersions // bumped by link writes; article pages listing tickets follow it
+	fault          atomic.Pointer[storeFault] // a write failed for want of space or of a writable volume
+	authFails      *failLimiter               // failed tokens and webhook secrets, per client address
+	renderSlots    chan struct{}              // pages rendered on request at once (see renderOnce)
+	linkVer        *linkVersions              // bumped by link writes; article pages listing tickets follow it
 	webhookSecrets map[string]string
 	apiReadToken   bool
 	apiDoc         *blob // /api/v1/openapi.json
 
 	feedback FeedbackStore
+	backups  BackupStatus
 	xorigin  *http.CrossOriginProtection // refuses cross-site form posts ("this helped")
 }
 
@@ -109,20 +120,26 @@ func New(d Deps) (*Server, error) {
 		version: d.Version,
 		search:  d.Search,
 		live:    d.Live,
-		gitPush: d.GitPush,
+		puller:  d.Puller,
 		now:     d.Now,
 		hdr:     newHeaderValues(),
 	}
 	s.metrics = newMetrics(s)
 	s.links, s.linksErr, s.linkVer = d.Links, d.LinksErr, newLinkVersions()
+	s.authFails = newFailLimiter(s.now)
+	s.renderSlots = make(chan struct{}, 2*runtime.GOMAXPROCS(0))
+	if d.LinksReadOnly {
+		s.fault.Store(&storeFault{state: storeReadOnly, err: "the data volume was read-only when kb started", since: s.now()})
+	}
 	s.webhookSecrets, s.apiReadToken = maps.Clone(d.WebhookSecrets), d.APIReadToken
 	s.apiDoc = newBlob(openAPIDocument, s.hdr.json, s.hdr.noCache)
-	s.feedback, s.xorigin = d.Feedback, http.NewCrossOriginProtection()
+	s.feedback, s.xorigin, s.backups = d.Feedback, http.NewCrossOriginProtection(), d.Backups
 	s.echo = echo.NewWithConfig(echo.Config{
 		Logger:           s.log,
 		HTTPErrorHandler: s.handleError,
-		Router:           echo.NewRouter(echo.RouterConfig{AutoHandleHEAD: true}),
-		Filesystem:       noFiles{}, // kb never serves files through echo; content goes through Snapshot.Open
+		// UnescapePathParamValues: a path parameter is percent-decoded exactly once.
+		Router:     echo.NewRouter(echo.RouterConfig{AutoHandleHEAD: true, UnescapePathParamValues: true}),
+		Filesystem: noFiles{}, // kb never serves files through echo; content goes through Snapshot.Open
 	})
 	s.routes(s.echo)
 	return s, nil
@@ -170,7 +187,7 @@ func (s *Server) handleError(c *echo.Context, err error) {
 		msg = "There is no API endpoint at " + clip(req.URL.Path) + "."
 	case status == http.StatusNotFound:
 		msg = "There is no page at " + clip(req.URL.Path) + "."
-	case status >= 500 && status != http.StatusServiceUnavailable && status != http.StatusNotImplemented: // 501: oEmbed XML, an answer, not a fault
+	case status >= 500 && status != http.StatusServiceUnavailable && status != http.StatusNotImplemented && status != http.StatusInsufficientStorage: // 501: oEmbed XML, an answer; 507: a full disk, named
 		s.log.Error("request failed", "err", err, "path", req.URL.Path, "route", c.Path())
 		msg = "internal error"
 	case status == http.StatusRequestEntityTooLarge && msg == "":

@@ -101,9 +101,9 @@ type articlePage struct {
 	Tickets *ticketsBlock // the tickets the article solved; nil when the links store is unavailable
 	OEmbed  string        // the oEmbed URL of the article, for the discovery link
 
-	Review      reviewState // last review, when the next is due, whether it is overdue
-	HelpfulURL  string      // where "this helped" posts; "" when feedback is not stored
-	IncidentURL string      // the incident view of the page (or the normal view, in incident mode)
+	Review      content.Review // last review, when the next is due, whether it is overdue
+	HelpfulURL  string         // where "this helped" posts; "" when feedback is not stored
+	IncidentURL string         // the incident view of the page (or the normal view, in incident mode)
 }
 
 // tocEntry is one line of the table of contents.
@@ -200,37 +200,15 @@ func toItems(as []*content.Article) []item {
 	return out
 }
 
-// severityRank orders runbooks for scanning: critical first.
-func severityRank(s string) int {
-	switch s {
-	case "critical", "page", "high":
-		return 0
-	case "warning", "warn", "medium":
-		return 1
-	case "info", "low", "ticket":
-		return 2
-	case "":
-		return 4
-	}
-	return 3
-}
-
 // sortItems orders a list: runbooks before articles, the most severe first, then by title.
 func sortItems(items []item) {
 	slices.SortStableFunc(items, func(a, b item) int {
 		return cmp.Or(
-			cmp.Compare(typeRank(a.Type), typeRank(b.Type)),
-			cmp.Compare(severityRank(a.Severity), severityRank(b.Severity)),
+			cmp.Compare(content.TypeRank(content.Type(a.Type)), content.TypeRank(content.Type(b.Type))),
+			cmp.Compare(content.SeverityRank(a.Severity), content.SeverityRank(b.Severity)),
 			strings.Compare(strings.ToLower(a.Title), strings.ToLower(b.Title)),
 		)
 	})
-}
-
-func typeRank(t string) int {
-	if t == string(content.TypeRunbook) {
-		return 0
-	}
-	return 1
 }
 
 // isIndex reports whether a is its folder's index article (runbooks/_index.md).

@@ -78,7 +78,7 @@ func (s *Store) update(fn func(*bbolt.Tx) error) error {
 func (s *Store) commitGroup(group []*write) (retry []*write) {
 	failed := -1
 	var fnErr error
-	err := s.db.Update(func(tx *bbolt.Tx) error {
+	err := s.writeTx(func(tx *bbolt.Tx) error {
 		for i, w := range group {
 			if err := w.fn(tx); err != nil {
 				failed, fnErr = i, err

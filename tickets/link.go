@@ -47,6 +47,51 @@ type Link struct {
 	UpdatedAt time.Time `json:"updated_at"`     // last time it was written
 }
 
+// CountsFrom returns the time from which l counts in "recent tickets"
+// figures: when its ticket was resolved, else (no resolution time known)
+// when the link was first recorded.
+func (l Link) CountsFrom() time.Time {
+	if r := l.Ticket.ResolvedAt; r != nil && !r.IsZero() {
+		return *r
+	}
+	return l.LinkedAt
+}
+
+// CountsSince reports whether l counts as recent for a window that starts
+// at since: CountsFrom is at or after it.
+func (l Link) CountsSince(since time.Time) bool { return !l.CountsFrom().Before(since) }
+
+// Solves reports whether l counts as the article solving the ticket: it
+// resolved it or worked around it. A reference, or an article found
+// outdated, did not solve anything.
+func (l Link) Solves() bool { return l.Relation == ResolvedBy || l.Relation == Workaround }
+
+// SystemLabel names a ticket system for people ("jira" → "Jira"); systems
+// kb does not know show as written.
+func SystemLabel(system string) string {
+	switch system {
+	case "jira":
+		return "Jira"
+	case "servicenow":
+		return "ServiceNow"
+	case "zendesk":
+		return "Zendesk"
+	case "pagerduty":
+		return "PagerDuty"
+	case "alertmanager":
+		return "Alertmanager"
+	case "github":
+		return "GitHub"
+	case "gitlab":
+		return "GitLab"
+	case "manual":
+		return "Manual"
+	case "generic":
+		return "Other"
+	}
+	return system
+}
+
 // Limits on the fields of a link.
 const (
 	MaxKey    = 128

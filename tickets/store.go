@@ -43,7 +43,23 @@ var (
 	ErrNotFound = errors.New("not found")
 	ErrExists   = errors.New("already exists")
 	ErrCorrupt  = errors.New("links database is damaged")
+	// ErrReadOnly: the database was opened read-only (its volume is), so
+	// it answers reads and refuses writes.
+	ErrReadOnly = errors.New("links database is read-only")
 )
+
+// ReadOnly reports whether the store was opened read-only: it answers reads,
+// and writes fail with ErrReadOnly.
+func (s *Store) ReadOnly() bool { return s.db.IsReadOnly() }
+
+// writeTx runs fn in a read-write transaction of its own; on a database
+// opened read-only the error wraps ErrReadOnly.
+func (s *Store) writeTx(fn func(*bbolt.Tx) error) error {
+	if s.db.IsReadOnly() {
+		return fmt.Errorf("%w: its volume was read-only when kb started; restart kb once it is writable", ErrReadOnly)
+	}
+	return s.db.Update(fn)
+}
 
 // Store keeps ticket links and API tokens in a bbolt file.
 type Store struct {
@@ -62,6 +78,9 @@ func Open(db *bbolt.DB, now func() time.Time) (*Store, error) {
 	}
 	if err := check(db); err != nil {
 		return nil, err
+	}
+	if db.IsReadOnly() {
+		return openReadOnly(db, now)
 	}
 	err := db.Update(func(tx *bbolt.Tx) error {
 		meta, err := tx.CreateBucketIfNotExists([]byte(bucketMeta))
@@ -88,6 +107,27 @@ func Open(db *bbolt.DB, now func() time.Time) (*Store, error) {
 		}
 		if version != schemaVersion {
 			return meta.Put(keySchema, []byte(strconv.Itoa(schemaVersion)))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("open links store: %w", err)
+	}
+	return &Store{db: db, now: now}, nil
+}
+
+// openReadOnly opens a database that bbolt opened read-only: it must hold
+// this kb's schema already, since nothing can be written.
+func openReadOnly(db *bbolt.DB, now func() time.Time) (*Store, error) {
+	err := db.View(func(tx *bbolt.Tx) error {
+		meta := tx.Bucket([]byte(bucketMeta))
+		if meta == nil || string(meta.Get(keySchema)) != strconv.Itoa(schemaVersion) {
+			return fmt.Errorf("%w: it has no links schema %d and cannot get one while read-only", ErrReadOnly, schemaVersion)
+		}
+		for _, b := range []string{bucketByTicket, bucketByArticle, bucketTokens, bucketDeliveries, bucketResolved, bucketMentions, bucketByTime, bucketCounts} {
+			if tx.Bucket([]byte(b)) == nil {
+				return fmt.Errorf("%w: bucket %s is missing", ErrCorrupt, b)
+			}
 		}
 		return nil
 	})
@@ -479,7 +519,7 @@ func (s *Store) Import(ctx context.Context, r io.Reader) (int, error) {
 	const batch = 20000 // links a transaction: fewer fsyncs, a bounded memory
 	var pending []Link
 	flush := func() error {
-		err := s.db.Update(func(tx *bbolt.Tx) error {
+		err := s.writeTx(func(tx *bbolt.Tx) error {
 			for _, l := range pending {
 				prev, err := getLink(tx, ticketKey(l.Ticket.System, l.Ticket.Key, l.ArticleID))
 				if err != nil {

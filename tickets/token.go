@@ -63,7 +63,7 @@ func (s *Store) CreateToken(ctx context.Context, name string, scope Scope) (stri
 	if err != nil {
 		return "", fmt.Errorf("encode token: %w", err)
 	}
-	err = s.db.Update(func(tx *bbolt.Tx) error {
+	err = s.writeTx(func(tx *bbolt.Tx) error {
 		b := tx.Bucket([]byte(bucketTokens))
 		if b.Get([]byte(name)) != nil {
 			return fmt.Errorf("token %q: %w; revoke it first", name, ErrExists)
@@ -100,7 +100,7 @@ func (s *Store) RevokeToken(ctx context.Context, name string) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return s.db.Update(func(tx *bbolt.Tx) error {
+	return s.writeTx(func(tx *bbolt.Tx) error {
 		b := tx.Bucket([]byte(bucketTokens))
 		if b.Get([]byte(name)) == nil {
 			return fmt.Errorf("token %q: %w", name, ErrNotFound)

@@ -1,16 +1,18 @@
 // Package webhook turns the webhook deliveries of ticket and alerting tools
 // (Jira, ServiceNow, Zendesk, PagerDuty, Alertmanager and kb's own generic
-// shape) into tickets and the kb article references found in them.
+// shape) into ticket links and knowledge gaps, and checks git push hooks.
 //
-// It owns three things: checking that a delivery really comes from the
+// It owns four things: checking that a delivery really comes from the
 // configured tool (Verify: an HMAC of the raw body where the tool signs, a
-// shared secret header otherwise), reading each tool's payload into typed
-// Resolutions with an idempotency key for the delivery (Parse), and finding
-// kb references in free text (FindRefs).
+// shared secret header otherwise; VerifyPush for the git host's push hook),
+// reading each tool's payload into typed Resolutions with an idempotency key
+// for the delivery (Parse), finding kb references in free text (FindRefs),
+// and turning a delivery into links, remembered mentions and knowledge gaps
+// (Resolve).
 //
-// webhook imports only kb's tickets package, for the Ticket type and its
-// limits. It knows nothing about HTTP frameworks, the content store or the
-// links database: the server reads the body and headers, calls Verify and
-// Parse, resolves each Ref to an article and records links and knowledge
-// gaps. Its API is internal to kb.
+// webhook imports only kb's tickets package, for the Ticket, Link and
+// Delivery types and their limits. It knows nothing about HTTP frameworks or
+// the content store: the server reads the body and headers, calls Verify,
+// Parse and Resolve, and hands Resolve a Resolver over its content snapshot
+// and the links store. Its API is internal to kb.
 package webhook

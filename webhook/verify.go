@@ -19,6 +19,9 @@ const (
 	headerZendesk   = "X-Zendesk-Webhook-Signature"
 	headerZendeskTS = "X-Zendesk-Webhook-Signature-Timestamp"
 	headerPagerDuty = "X-PagerDuty-Signature"
+	headerGitHub    = "X-Hub-Signature-256"
+	headerGitea     = "X-Gitea-Signature"
+	headerGitLab    = "X-Gitlab-Token" // GitLab sends the secret itself
 )
 
 // maxSignatures bounds the comma-separated signatures of one PagerDuty header.
@@ -141,8 +144,7 @@ func verifyPagerDuty(sigs string, secret, body []byte) error {
 }
 
 // verifyShared compares the secret sent in X-KB-Secret or as a bearer token
-// with the configured one. Comparing digests keeps the time independent of
-// both lengths.
+// with the configured one.
 func verifyShared(header func(string) string, secret []byte) error {
 	got := header(headerSecret)
 	if got == "" {
@@ -154,11 +156,64 @@ func verifyShared(header func(string) string, secret []byte) error {
 	if got == "" {
 		return fmt.Errorf("%w: send the secret in %s or as Authorization: Bearer, or sign the body", ErrBadSignature, headerSecret)
 	}
-	a, b := sha256.Sum256([]byte(got)), sha256.Sum256(secret)
-	if !hmac.Equal(a[:], b[:]) {
+	if !secretEqual(got, secret) {
 		return fmt.Errorf("%w: the secret does not match webhook_secrets in kb.yaml", ErrBadSignature)
 	}
 	return nil
+}
+
+// secretEqual compares a secret sent with the configured one. Comparing
+// digests keeps the time independent of both lengths.
+func secretEqual(got string, secret []byte) bool {
+	a, b := sha256.Sum256([]byte(got)), sha256.Sum256(secret)
+	return hmac.Equal(a[:], b[:])
+}
+
+// VerifyPush checks that body is a push delivery of the content's git host,
+// with secret from webhook_secrets.git (or KB_WEBHOOK_SECRET_GIT). header
+// returns a request header by name (http.Header.Get). The first header
+// present decides:
+//
+//   - X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the body> (GitHub);
+//   - X-Gitea-Signature: <hex HMAC-SHA256 of the body> (Gitea, Forgejo);
+//   - X-Gitlab-Token: the secret itself (GitLab);
+//   - X-KB-Secret: the secret itself (anything else).
+//
+// Every comparison is constant-time. VerifyPush returns ErrNoSecret when
+// secret is empty, or an error wrapping ErrBadSignature.
+func VerifyPush(secret []byte, header func(string) string, body []byte) error {
+	if len(secret) == 0 {
+		return fmt.Errorf("%w: set webhook_secrets.%s in kb.yaml", ErrNoSecret, Git)
+	}
+	if header == nil {
+		header = func(string) string { return "" }
+	}
+	hexEqual := func(v string) bool {
+		got, err := hex.DecodeString(strings.TrimSpace(v))
+		return err == nil && hmac.Equal(got, mac(sha256.New, secret, body))
+	}
+	if v := header(headerGitHub); v != "" {
+		digest, ok := strings.CutPrefix(v, "sha256=")
+		if !ok || !hexEqual(digest) {
+			return fmt.Errorf("%w: %s does not match the body and the configured secret", ErrBadSignature, headerGitHub)
+		}
+		return nil
+	}
+	if v := header(headerGitea); v != "" {
+		if !hexEqual(v) {
+			return fmt.Errorf("%w: %s does not match the body and the configured secret", ErrBadSignature, headerGitea)
+		}
+		return nil
+	}
+	for _, name := range []string{headerGitLab, headerSecret} {
+		if v := header(name); v != "" {
+			if !secretEqual(v, secret) {
+				return fmt.Errorf("%w: %s does not match the configured secret", ErrBadSignature, name)
+			}
+			return nil
+		}
+	}
+	return fmt.Errorf("%w: send %s, %s, %s or %s", ErrBadSignature, headerGitHub, headerGitea, headerGitLab, headerSecret)
 }
 
 func mac(h func() hash.Hash, key, msg []byte) []byte {

@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"hash"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -128,4 +129,40 @@ func TestVerifyConfiguration(t *testing.T) {
 
 	err = Verify("gitlab", secret, headers("X-KB-Secret", string(secret)), nil)
 	assert.ErrorIs(t, err, ErrUnknownSource)
+}
+
+func TestVerifyPush(t *testing.T) {
+	body := `{"ref":"refs/heads/main"}`
+	sig := hexMAC(sha256.New, secret, body)
+	tests := []struct {
+		name   string
+		header func(string) string
+		ok     bool
+	}{
+		{name: "github", header: headers("X-Hub-Signature-256", "sha256="+sig), ok: true},
+		{name: "gitea", header: headers("X-Gitea-Signature", sig), ok: true},
+		{name: "gitlab", header: headers("X-Gitlab-Token", string(secret)), ok: true},
+		{name: "shared secret", header: headers("X-KB-Secret", string(secret)), ok: true},
+		{name: "github without sha256=", header: headers("X-Hub-Signature-256", sig)},
+		{name: "github sha512", header: headers("X-Hub-Signature-256", "sha512="+hexMAC(sha512.New, secret, body))},
+		{name: "bad signature", header: headers("X-Hub-Signature-256", "sha256="+strings.Repeat("0", 64))},
+		{name: "gitea of another secret", header: headers("X-Gitea-Signature", hexMAC(sha256.New, []byte("nope"), body))},
+		{name: "wrong secret", header: headers("X-Gitlab-Token", "nope")},
+		{name: "the first header decides", header: headers("X-Gitlab-Token", "nope", "X-KB-Secret", string(secret))},
+		{name: "bearer is not enough", header: headers("Authorization", "Bearer "+string(secret))},
+		{name: "nothing", header: headers()},
+		{name: "no headers at all"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := VerifyPush(secret, tt.header, []byte(body))
+			if tt.ok {
+				assert.NoError(t, err)
+				return
+			}
+			assert.ErrorIs(t, err, ErrBadSignature)
+		})
+	}
+	assert.ErrorIs(t, VerifyPush(secret, headers("X-Gitea-Signature", sig), []byte(body+" ")), ErrBadSignature, "tampered body")
+	assert.ErrorIs(t, VerifyPush(nil, headers("X-KB-Secret", ""), []byte(body)), ErrNoSecret)
 }

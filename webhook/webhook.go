@@ -24,6 +24,10 @@ const (
 	Generic      = "generic"
 )
 
+// Git is the webhook_secrets name of the git push webhook
+// (POST /api/v1/hooks/git, checked by VerifyPush); it is not one of Sources.
+const Git = "git"
+
 // Sources returns the supported sources, in the order the README lists them.
 func Sources() []string {
 	return []string{Jira, ServiceNow, Zendesk, PagerDuty, Alertmanager, Generic}

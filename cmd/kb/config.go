@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -25,6 +26,9 @@ type config struct {
 	LogFormat string
 	LogLevel  string
 	MaxSize   int64 // overrides kb.yaml max_size when positive
+	// RenderBudget bounds one file's render (kb serve, kb index); 0: none.
+	RenderBudget time.Duration
+	MaxFiles     int // files a load takes at most; 0: content.DefaultMaxFiles
 
 	// MemoryLimit is kb serve's soft limit on Go's memory
 	// (debug.SetMemoryLimit); 0 leaves the runtime's (GOMEMLIMIT).
@@ -44,13 +48,18 @@ type config struct {
 	Watch        bool          // reload changed files of a content folder at once
 	GitRef       string        // serve the commits of this ref instead of the working tree
 	PullInterval time.Duration // fetch the remote this often in git mode; 0 never
+
+	// kb serve: hot backups of the links database under --data/backups
+	BackupInterval time.Duration // 0: none
+	BackupKeep     int
 }
 
 // parseConfig reads the flags of command cmd (serve, index or search); each
 // command gets only the flags it uses. Every flag falls back to the
 // environment variable KB_<NAME>, with dashes as underscores.
 func parseConfig(cmd string, args []string, getenv func(string) string, stderr io.Writer) (config, error) {
-	cfg := config{Data: "kb-data", Addr: "127.0.0.1:8080", LogFormat: "text", LogLevel: "info", Limit: 10, Watch: true, PullInterval: time.Minute}
+	cfg := config{Data: "kb-data", Addr: "127.0.0.1:8080", LogFormat: "text", LogLevel: "info", Limit: 10, Watch: true, PullInterval: time.Minute,
+		BackupInterval: 6 * time.Hour, BackupKeep: 7, RenderBudget: time.Second}
 	flags := flag.NewFlagSet("kb "+cmd, flag.ContinueOnError)
 	flags.SetOutput(stderr)
 	str := func(p *string, name, help string) {
@@ -94,10 +103,42 @@ func parseConfig(cmd string, args []string, getenv func(string) string, stderr i
 			cfg.PullInterval = d
 		}
 		flags.DurationVar(&cfg.PullInterval, "pull-interval", cfg.PullInterval, "git mode: fetch the remote this often; 0 only on the push webhook (env "+envName("pull-interval")+")")
+		if v := getenv(envName("backup-interval")); v != "" {
+			d, err := time.ParseDuration(v)
+			if err != nil {
+				return cfg, fmt.Errorf("%s: %w", envName("backup-interval"), err)
+			}
+			cfg.BackupInterval = d
+		}
+		flags.DurationVar(&cfg.BackupInterval, "backup-interval", cfg.BackupInterval, "take a hot backup of the links database under --data/backups this often; 0 never (env "+envName("backup-interval")+")")
+		if v := getenv(envName("backup-keep")); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				return cfg, fmt.Errorf("%s: %w", envName("backup-keep"), err)
+			}
+			cfg.BackupKeep = n
+		}
+		flags.IntVar(&cfg.BackupKeep, "backup-keep", cfg.BackupKeep, "backups kept; older ones are removed (env "+envName("backup-keep")+")")
 		fallthrough
 	case "index":
 		str(&cfg.LogFormat, "log-format", "log format: text or json")
 		str(&cfg.LogLevel, "log-level", "log level: debug, info, warn or error")
+		if v := getenv(envName("render-budget")); v != "" {
+			d, err := time.ParseDuration(v)
+			if err != nil {
+				return cfg, fmt.Errorf("%s: %w", envName("render-budget"), err)
+			}
+			cfg.RenderBudget = d
+		}
+		flags.DurationVar(&cfg.RenderBudget, "render-budget", cfg.RenderBudget, "longest one file may take to render; a slower file is shown as too slow to render; 0 no bound (env "+envName("render-budget")+")")
+		if v := getenv(envName("max-files")); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				return cfg, fmt.Errorf("%s: %w", envName("max-files"), err)
+			}
+			cfg.MaxFiles = n
+		}
+		flags.IntVar(&cfg.MaxFiles, "max-files", content.DefaultMaxFiles, "most files (articles and attachments) a load takes; a larger folder is refused and the content loaded before is kept (env "+envName("max-files")+")")
 		maxSize = getenv(envName("max-size"))
 		flags.StringVar(&maxSize, "max-size", maxSize, "largest Markdown file rendered, e.g. 2MiB; overrides kb.yaml max_size (env "+envName("max-size")+")")
 	case "search":
@@ -176,6 +217,18 @@ func (c config) validate() error {
 	}
 	if c.PullInterval < 0 || c.PullInterval > 0 && c.PullInterval < time.Second {
 		errs = append(errs, fmt.Errorf("--pull-interval %s: want 0 (off) or at least 1s", c.PullInterval))
+	}
+	if c.BackupInterval < 0 || c.BackupInterval > 0 && c.BackupInterval < time.Minute {
+		errs = append(errs, fmt.Errorf("--backup-interval %s: want 0 (off) or at least 1m", c.BackupInterval))
+	}
+	if c.RenderBudget < 0 || c.RenderBudget > 0 && c.RenderBudget < 10*time.Millisecond {
+		errs = append(errs, fmt.Errorf("--render-budget %s: want 0 (no bound) or at least 10ms", c.RenderBudget))
+	}
+	if c.MaxFiles < 0 {
+		errs = append(errs, fmt.Errorf("--max-files %d: want a positive number", c.MaxFiles))
+	}
+	if c.BackupKeep < 1 || c.BackupKeep > 1000 {
+		errs = append(errs, fmt.Errorf("--backup-keep %d: want 1 to 1000", c.BackupKeep))
 	}
 	if c.GitRef != "" && c.Content == "" {
 		errs = append(errs, errors.New("--git-ref needs --content: the git checkout or mirror to read commits from"))

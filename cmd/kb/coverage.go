@@ -17,9 +17,6 @@ import (
 
 const coverageUsage = `usage: kb coverage --rules FILE [--rules FILE]... [FILE...] [--content DIR] [--format text|json] [--strict]`
 
-// maxRuleFile bounds a rule file; kube-prometheus's rules are a few hundred KB.
-const maxRuleFile = 32 << 20
-
 // runCoverage serves kb coverage: which alerts of Prometheus rule files have
 // no runbook, which runbooks name alerts no rule defines, and which
 // runbook_url annotations land on no article.
@@ -96,22 +93,12 @@ func runCoverage(ctx context.Context, args []string, getenv func(string) string,
 func readRules(paths []string) ([]alertrules.Rule, error) {
 	var rules []alertrules.Rule
 	var errs []error
-	for _, p := range paths {
-		p = strings.TrimSpace(p)
-		if p == "" {
-			continue
-		}
-		src, err := readLimited(p, maxRuleFile)
-		if err != nil {
+	for _, f := range alertrules.ReadFiles(openRuleFile, paths) {
+		if err := f.Err(); err != nil {
 			errs = append(errs, err)
 			continue
 		}
-		rs, err := alertrules.Parse(p, src)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		rules = append(rules, rs...)
+		rules = append(rules, f.Rules...)
 	}
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("cannot read the rule files:\n%w", errors.Join(errs...))
@@ -119,20 +106,13 @@ func readRules(paths []string) ([]alertrules.Rule, error) {
 	return rules, nil
 }
 
-func readLimited(p string, limit int64) ([]byte, error) {
+// openRuleFile opens a rule file named on the command line.
+func openRuleFile(p string) (io.ReadCloser, error) {
 	f, err := os.Open(p)
 	if err != nil {
 		return nil, fmt.Errorf("rule file: %w", err)
 	}
-	defer f.Close()
-	src, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, fmt.Errorf("rule file %s: %w", p, err)
-	}
-	if int64(len(src)) > limit {
-		return nil, fmt.Errorf("rule file %s is over %d MiB", p, limit>>20)
-	}
-	return src, nil
+	return f, nil
 }
 
 // writeCoverage prints the report for people: each list with file:line

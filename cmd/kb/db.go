@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/debug"
+	"syscall"
 	"time"
 
 	"go.etcd.io/bbolt"
@@ -23,22 +25,34 @@ const lockTimeout = 500 * time.Millisecond
 // errLocked is returned by openDB when another process holds the database.
 var errLocked = errors.New("locked by another kb")
 
-// openDB opens the bbolt file under dataDir, creating both when missing.
+// openDB opens the bbolt file under dataDir, creating both when missing; on
+// a read-only volume it opens the file read-only.
 // Another kb holding the file is a clear error after lockTimeout, never a
 // hang; a damaged file is an error wrapping tickets.ErrCorrupt and is left as
 // it is.
 func openDB(dataDir string) (db *bbolt.DB, err error) {
-	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+	if err := os.MkdirAll(dataDir, 0o700); err != nil && !errors.Is(err, syscall.EROFS) {
 		return nil, fmt.Errorf("create data folder: %w", err)
 	}
 	path := filepath.Join(dataDir, dbFile)
+	if err := inspectDB(path); err != nil {
+		return nil, err
+	}
 	defer func() {
-		// bbolt panics on some kinds of damage while opening.
+		// bbolt panics on some kinds of damage while opening, and faults on
+		// its memory map on others: both become an error here, never the end
+		// of kb (SetPanicOnFault holds for this goroutine only).
 		if r := recover(); r != nil {
 			db, err = nil, fmt.Errorf("open %s: %w: %v", path, tickets.ErrCorrupt, r)
 		}
 	}()
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	db, err = bbolt.Open(path, 0o600, &bbolt.Options{Timeout: lockTimeout})
+	if errors.Is(err, syscall.EROFS) {
+		// A read-only data volume: links and tokens are still read (a
+		// restore, a snapshot of the volume); writes answer 503.
+		db, err = bbolt.Open(path, 0o600, &bbolt.Options{Timeout: lockTimeout, ReadOnly: true})
+	}
 	switch {
 	case errors.Is(err, bberrors.ErrTimeout):
 		return nil, fmt.Errorf("database %s is %w (a running kb serve?): stop it, or give this one another --data", path, errLocked)

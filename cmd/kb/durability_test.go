@@ -252,36 +252,49 @@ func TestSecondServeExitsAtOnce(t *testing.T) {
 	assert.Contains(t, string(out), "is locked by another kb")
 }
 
-// TestServeWithDamagedLinks starts kb on a damaged links file: pages are
-// served, the link API answers 503, /readyz names the problem, and the file
-// is exactly as it was.
+// TestServeWithDamagedLinks starts kb on damaged links files (garbage, an
+// empty file, a truncated database, which made bbolt fault and kb exit at
+// every start): pages are served, the link API answers 503, /readyz names
+// the damage, and the file is exactly as it was.
 func TestServeWithDamagedLinks(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts kb processes")
 	}
-	data := t.TempDir()
-	path := filepath.Join(data, dbFile)
-	junk := bytes.Repeat([]byte("not a bbolt file "), 1000)
-	require.NoError(t, os.WriteFile(path, junk, 0o600))
-	sum := sha256.Sum256(junk)
-	c := startChild(t, "--data", data)
+	good := realDB(t, 2000)
+	for _, tc := range []struct {
+		name string
+		file []byte
+	}{
+		{"garbage", bytes.Repeat([]byte("not a bbolt file "), 1000)},
+		{"empty", []byte{}},
+		{"truncated", good[:len(good)/4]},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			data := t.TempDir()
+			path := filepath.Join(data, dbFile)
+			require.NoError(t, os.WriteFile(path, tc.file, 0o600))
+			sum := sha256.Sum256(tc.file)
+			c := startChild(t, "--data", data)
 
-	status, body := get(t, c.base+"/")
-	assert.Equal(t, http.StatusOK, status, "pages are served")
-	assert.Contains(t, body, "Acme Platform Knowledge Base")
-	res, err := durableClient.Post(c.base+"/api/v1/links", "application/json", strings.NewReader(`{}`))
-	require.NoError(t, err)
-	msg, err := io.ReadAll(res.Body)
-	require.NoError(t, err)
-	require.NoError(t, res.Body.Close())
-	assert.Equal(t, http.StatusServiceUnavailable, res.StatusCode)
-	assert.Contains(t, string(msg), "Ticket links are unavailable")
-	status, body = get(t, c.base+"/readyz")
-	assert.Equal(t, http.StatusOK, status)
-	assert.Contains(t, body, `"status":"degraded"`)
-	assert.Contains(t, body, "kb.db")
-	c.kill()
-	after, err := os.ReadFile(path)
-	require.NoError(t, err)
-	assert.Equal(t, sum, sha256.Sum256(after), "the file is never modified")
+			status, body := get(t, c.base+"/")
+			assert.Equal(t, http.StatusOK, status, "pages are served")
+			assert.Contains(t, body, "Acme Platform Knowledge Base")
+			res, err := durableClient.Post(c.base+"/api/v1/links", "application/json", strings.NewReader(`{}`))
+			require.NoError(t, err)
+			msg, err := io.ReadAll(res.Body)
+			require.NoError(t, err)
+			require.NoError(t, res.Body.Close())
+			assert.Equal(t, http.StatusServiceUnavailable, res.StatusCode)
+			assert.Contains(t, string(msg), "Ticket links are unavailable")
+			status, body = get(t, c.base+"/readyz")
+			assert.Equal(t, http.StatusOK, status)
+			assert.Contains(t, body, `"status":"degraded"`)
+			assert.Contains(t, body, `"links":{"status":"damaged"`)
+			assert.Contains(t, body, "kb.db")
+			c.kill()
+			after, err := os.ReadFile(path)
+			require.NoError(t, err)
+			assert.Equal(t, sum, sha256.Sum256(after), "the file is never modified")
+		})
+	}
 }

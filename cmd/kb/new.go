@@ -60,12 +60,12 @@ func runNew(ctx context.Context, args []string, getenv func(string) string, now 
 		return fmt.Errorf("open content: %w", err)
 	}
 	defer root.Close()
-	snap, err := content.Load(ctx, root.FS(), content.Options{NoHighlight: true}) // ids and paths only
+	snap, err := content.Load(ctx, content.DirFS(root), content.Options{NoHighlight: true}) // ids and paths only
 	if err != nil {
 		return err
 	}
 	p.Owners = snap.Site.Owners
-	tmpl, source, err := scaffold.Template(root.FS(), p.Type)
+	tmpl, source, err := scaffold.Template(content.DirFS(root), p.Type)
 	if err != nil {
 		return err
 	}

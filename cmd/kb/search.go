@@ -32,7 +32,7 @@ func runIndex(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer closeFiles()
-	snap, err := content.Load(ctx, files, content.Options{MaxSize: cfg.MaxSize, NoHighlight: true}) // the index takes text, not HTML
+	snap, err := content.Load(ctx, files, content.Options{MaxSize: cfg.MaxSize, NoHighlight: true, RenderBudget: cfg.RenderBudget, MaxFiles: cfg.MaxFiles}) // the index takes text, not HTML
 	if err != nil {
 		return err
 	}

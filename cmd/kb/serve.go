@@ -13,10 +13,12 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"sync"
+	"syscall"
 	"time"
 
 	"kb/content"
 	"kb/example"
+	"kb/live"
 	"kb/search"
 	"kb/server"
 	"kb/themes"
@@ -39,7 +41,7 @@ func serve(ctx context.Context, cfg config, now func() time.Time, stderr io.Writ
 		defer debug.SetMemoryLimit(debug.SetMemoryLimit(cfg.MemoryLimit))
 	}
 	// The links database first: a second kb on the same --data stops here, at once.
-	store, fb, linksErr, closeLinks, err := openLinks(cfg.Data, now, log.With("component", "links"))
+	db, store, fb, linksErr, closeLinks, err := openLinks(cfg.Data, now, log.With("component", "links"))
 	if err != nil {
 		return err
 	}
@@ -68,8 +70,12 @@ func serve(ctx context.Context, cfg config, now func() time.Time, stderr io.Writ
 	// The index is a cache: pages are served at once while it is built or
 	// brought up to date in the background; search answers from titles until then.
 	var searcher server.Searcher
-	pop := &popularity{}
-	idx, err := search.Open(indexDir(cfg.Data), search.Options{Logger: log.With("component", "search"), Popularity: pop.of})
+	pop := live.NewPopularity(links, now, log.With("component", "links"))
+	readOnly := readOnlyDir(cfg.Data)
+	if readOnly {
+		log.Warn("the data folder is on a read-only volume: search answers from the index found there (not updated), link writes answer 503", "path", cfg.Data)
+	}
+	idx, err := search.Open(indexDir(cfg.Data), search.Options{Logger: log.With("component", "search"), Popularity: pop.Of, ReadOnly: readOnly})
 	switch {
 	case errors.Is(err, search.ErrLocked):
 		return fmt.Errorf("the search index in %s is in use by another kb: stop it, or give this one another --data", cfg.Data)
@@ -79,45 +85,33 @@ func serve(ctx context.Context, cfg config, now func() time.Time, stderr io.Writ
 		defer idx.Close()
 		searcher = idx
 	}
+	// Live content: a watched folder, or pulls of a git ref. Each published
+	// snapshot updates exactly the changed articles in the index.
+	watch := src.watchDir != "" && cfg.Watch
+	deps := live.Deps{Library: lib, Index: idx, Popularity: pop, Logger: log, Pull: src.git, PullInterval: cfg.PullInterval}
+	if watch {
+		deps.WatchDir = src.watchDir
+	}
+	lc := live.New(deps)
+	var puller server.Puller // nil unless kb pulls a git ref: the push hook answers 404
+	if src.git {
+		puller = lc
+	}
 	bg, stopBG := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	defer func() { stopBG(); wg.Wait() }() // before idx.Close, deferred earlier
-	// In the background, one after the other so that the plain snapshot is
-	// garbage before the index build begins: code blocks are highlighted (the
-	// first load left them plain, content.Options.DeferHighlight, so serving
-	// begins sooner; the new snapshot differs in HTML alone), then the index
-	// is built or brought up to date to the snapshot served.
-	wg.Go(func() {
-		_, _ = lib.Highlight(bg) // a failure is logged by the library, which keeps serving the plain snapshot
-		if idx != nil {
-			syncIndex(bg, idx, lib, log)
-		}
-	})
-	if store != nil {
-		wg.Go(func() { pop.run(bg, store, now, log.With("component", "links")) })
-	}
-	// Live content: a watched folder, or pulls of a git ref. Each published
-	// snapshot updates exactly the changed articles in the index.
-	live := src.watchDir != "" && cfg.Watch
-	if live {
-		wg.Go(func() { watchContent(bg, src.watchDir, lib, idx, log) })
-	}
-	var gitPush func()
-	if src.git {
-		pushed := make(chan struct{}, 1)
-		gitPush = func() {
-			select {
-			case pushed <- struct{}{}:
-			default: // a pull is already due
-			}
-		}
-		wg.Go(func() { pullContent(bg, cfg.PullInterval, pushed, lib, idx, log) })
+	wg.Go(func() { lc.Run(bg) })
+	var bk server.BackupStatus // nil: no backups taken (--backup-interval 0, or no usable store)
+	if store != nil && !store.ReadOnly() && cfg.BackupInterval > 0 {
+		b := &backups{db: db, dir: filepath.Join(cfg.Data, backupDir), interval: cfg.BackupInterval, keep: cfg.BackupKeep, now: now, log: log.With("component", "backup")}
+		wg.Go(func() { b.run(bg) })
+		bk = b
 	}
 	srv, err := server.New(server.Deps{
-		Live: live, GitPush: gitPush,
+		Live: watch, Puller: puller,
 		Library: lib, Theme: theme, Search: searcher, Logger: log.With("component", "http"), Version: version,
-		Links: links, LinksErr: linksErr, WebhookSecrets: cfg.WebhookSecrets, APIReadToken: cfg.APIReadToken,
-		Feedback: fbStore, Now: now,
+		Links: links, LinksErr: linksErr, LinksReadOnly: store != nil && store.ReadOnly(), WebhookSecrets: cfg.WebhookSecrets, APIReadToken: cfg.APIReadToken,
+		Feedback: fbStore, Backups: bk, Now: now,
 	})
 	if err != nil {
 		return err
@@ -161,6 +155,19 @@ func serve(ctx context.Context, cfg config, now func() time.Time, stderr io.Writ
 	return nil
 }
 
+// readOnlyDir reports whether dir sits on a read-only volume (EROFS), by
+// trying to create a file in it.
+func readOnlyDir(dir string) bool {
+	f, err := os.CreateTemp(dir, ".kb-write-probe-*")
+	if err != nil {
+		return errors.Is(err, syscall.EROFS)
+	}
+	name := f.Name()
+	f.Close()
+	os.Remove(name)
+	return false
+}
+
 // source is where the content comes from and how it is kept current.
 type source struct {
 	lib      *content.Library
@@ -173,7 +180,7 @@ type source struct {
 // openSource opens the content: the built-in example, a folder (with its
 // git history when it is in a repository), or the commits of --git-ref.
 func openSource(ctx context.Context, cfg config, log *slog.Logger) (source, error) {
-	opts := content.Options{MaxSize: cfg.MaxSize, DeferHighlight: true}
+	opts := content.Options{MaxSize: cfg.MaxSize, DeferHighlight: true, RenderBudget: cfg.RenderBudget, MaxFiles: cfg.MaxFiles}
 	if cfg.GitRef != "" {
 		repo, err := content.OpenGit(ctx, cfg.Content, cfg.GitRef)
 		if err != nil {
@@ -199,88 +206,6 @@ func openSource(ctx context.Context, cfg config, log *slog.Logger) (source, erro
 	return src, nil
 }
 
-// watchDebounce gathers an editor's save or a checkout into one reload.
-const watchDebounce = 100 * time.Millisecond
-
-// watchContent reloads the files that change in dir until ctx ends.
-func watchContent(ctx context.Context, dir string, lib *content.Library, idx *search.Index, log *slog.Logger) {
-	err := content.Watch(ctx, dir, watchDebounce, func(paths []string) {
-		upd, err := lib.Apply(ctx, paths)
-		if err != nil {
-			return // logged by the library, which keeps the last good content
-		}
-		reindex(ctx, idx, upd, log)
-	})
-	if err != nil && ctx.Err() == nil {
-		log.Error("watching the content folder stopped; restart kb to see changes", "err", err)
-	}
-}
-
-// pullContent fetches and loads the git ref every interval, and at once after
-// a push webhook, until ctx ends.
-func pullContent(ctx context.Context, interval time.Duration, pushed <-chan struct{}, lib *content.Library, idx *search.Index, log *slog.Logger) {
-	var tick <-chan time.Time
-	if interval > 0 {
-		t := time.NewTicker(interval)
-		defer t.Stop()
-		tick = t.C
-	}
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick:
-		case <-pushed:
-		}
-		upd, err := lib.Pull(ctx)
-		if err != nil {
-			continue // logged by the library; the last good content stays
-		}
-		reindex(ctx, idx, upd, log)
-	}
-}
-
-// syncIndex builds the index or brings it up to date with the snapshot
-// served, again as long as a newer one was published meanwhile: a live
-// reload may have synced a newer snapshot before this sync wrote an older one.
-func syncIndex(ctx context.Context, idx *search.Index, lib *content.Library, log *slog.Logger) {
-	for snap := lib.Snapshot(); ; {
-		if err := idx.Sync(ctx, snap); err != nil {
-			if ctx.Err() == nil {
-				log.Error("search index build failed; search falls back to titles", "err", err)
-			}
-			return
-		}
-		next := lib.Snapshot()
-		if next == snap {
-			return
-		}
-		snap = next
-	}
-}
-
-// reindex brings the search index to a newly published snapshot: exactly the
-// changed and deleted articles, or a sync while the first build still runs.
-func reindex(ctx context.Context, idx *search.Index, upd content.Update, log *slog.Logger) {
-	if idx == nil || !upd.Published {
-		return
-	}
-	var err error
-	if !idx.Ready() {
-		err = idx.Sync(ctx, upd.Snapshot)
-	} else {
-		if len(upd.Deleted) > 0 {
-			err = idx.Delete(ctx, upd.Deleted)
-		}
-		if err == nil && len(upd.Updated) > 0 {
-			err = idx.Update(ctx, upd.Updated)
-		}
-	}
-	if err != nil && ctx.Err() == nil {
-		log.Warn("search index not updated; it catches up at the next change or restart", "err", err)
-	}
-}
-
 // openContent opens the content folder through os.Root, so no path and no
 // symbolic link can lead outside it; with no folder it returns the example.
 func openContent(dir string) (files fs.FS, source string, closeFn func(), err error) {
@@ -291,5 +216,5 @@ func openContent(dir string) (files fs.FS, source string, closeFn func(), err er
 	if err != nil {
 		return nil, "", nil, fmt.Errorf("open content: %w", err)
 	}
-	return root.FS(), dir, func() { root.Close() }, nil
+	return content.DirFS(root), dir, func() { root.Close() }, nil
 }

@@ -18,7 +18,7 @@ import (
 // package must say where it sits.
 var allowed = map[string][]string{
 	"kb/cmd/kb":                {"*"},
-	"kb/server":                {"kb/alertrules", "kb/content", "kb/feedback", "kb/render", "kb/scaffold", "kb/search", "kb/themes", "kb/tickets", "kb/webhook", "kb/word"},
+	"kb/server":                {"kb/alertrules", "kb/content", "kb/feedback", "kb/render", "kb/reports", "kb/scaffold", "kb/search", "kb/themes", "kb/tickets", "kb/webhook", "kb/word"},
 	"kb/search":                {"kb/content", "kb/render", "kb/word"},
 	"kb/tickets":               {"kb/content"},
 	"kb/content":               {"kb/render", "kb/word"},
@@ -26,6 +26,8 @@ var allowed = map[string][]string{
 	"kb/themes":                {},
 	"kb/word":                  {},
 	"kb/webhook":               {"kb/tickets"},
+	"kb/live":                  {"kb/content", "kb/search", "kb/tickets"},
+	"kb/reports":               {"kb/alertrules", "kb/content", "kb/tickets"},
 	"kb/alertrules":            {"kb/content", "kb/render"},
 	"kb/check":                 {"kb/content", "kb/render"},
 	"kb/scaffold":              {"kb/content", "kb/render"},

@@ -1,0 +1,180 @@
+package live
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"kb/content"
+	"kb/search"
+)
+
+// watchDebounce gathers an editor's save or a checkout into one reload.
+const watchDebounce = 100 * time.Millisecond
+
+// Deps lists what a Content needs; cmd/kb fills it in.
+type Deps struct {
+	Library *content.Library
+	// Index is brought to every snapshot published; nil when kb serves
+	// without a search index.
+	Index *search.Index
+	// Popularity is recounted while Run runs; nil: no recount.
+	Popularity *Popularity
+	Logger     *slog.Logger
+	// WatchDir, when set, is the content folder whose changes are loaded as
+	// they happen (kb serve --watch).
+	WatchDir string
+	// Pull makes Run pull the library's git ref every PullInterval (never
+	// when zero) and after each Push.
+	Pull         bool
+	PullInterval time.Duration
+}
+
+// Content keeps a library, its search index and the popularity counts
+// current. Build it with New and start Run once.
+type Content struct {
+	lib          *content.Library
+	idx          *search.Index
+	pop          *Popularity
+	log          *slog.Logger
+	watchDir     string
+	pull         bool
+	pullInterval time.Duration
+	pushed       chan struct{}
+}
+
+// New returns a Content for d; nothing runs before Run.
+func New(d Deps) *Content {
+	log := d.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Content{
+		lib: d.Library, idx: d.Index, pop: d.Popularity, log: log,
+		watchDir: d.WatchDir, pull: d.Pull, pullInterval: d.PullInterval,
+		pushed: make(chan struct{}, 1),
+	}
+}
+
+// Run keeps the content current until ctx ends and returns once all its
+// work has stopped. In the background, one after the other so that the
+// plain snapshot is garbage before the index build begins: code blocks are
+// highlighted (the first load may have left them plain,
+// content.Options.DeferHighlight, so serving begins sooner), then the index
+// is built or brought up to date to the snapshot served. Meanwhile the
+// folder is watched or the git ref pulled, and each published snapshot
+// updates exactly the changed articles in the index.
+func (c *Content) Run(ctx context.Context) {
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	wg.Go(func() {
+		_, _ = c.lib.Highlight(ctx) // a failure is logged by the library, which keeps serving the plain snapshot
+		if c.idx != nil {
+			c.syncIndex(ctx)
+		}
+	})
+	if c.pop != nil {
+		wg.Go(func() { c.pop.run(ctx) })
+	}
+	if c.watchDir != "" {
+		wg.Go(func() { c.watch(ctx) })
+	}
+	if c.pull {
+		wg.Go(func() { c.pullLoop(ctx) })
+	}
+}
+
+// Push asks for a pull of the git ref at once (a verified push webhook). It
+// never blocks: a pull already due covers it.
+func (c *Content) Push() {
+	select {
+	case c.pushed <- struct{}{}:
+	default: // a pull is already due
+	}
+}
+
+// watch reloads the files that change in the watched folder until ctx ends.
+func (c *Content) watch(ctx context.Context) {
+	err := content.Watch(ctx, c.watchDir, watchDebounce, func(paths []string) {
+		upd, err := c.lib.Apply(ctx, paths)
+		if err != nil {
+			return // logged by the library, which keeps the last good content
+		}
+		c.reindex(ctx, upd)
+	})
+	if err != nil && ctx.Err() == nil {
+		c.log.Error("watching the content folder stopped; restart kb to see changes", "err", err)
+	}
+}
+
+// pullLoop fetches and loads the git ref every interval, and at once after
+// a push webhook, until ctx ends.
+func (c *Content) pullLoop(ctx context.Context) {
+	var tick <-chan time.Time
+	if c.pullInterval > 0 {
+		t := time.NewTicker(c.pullInterval)
+		defer t.Stop()
+		tick = t.C
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick:
+		case <-c.pushed:
+		}
+		upd, err := c.lib.Pull(ctx)
+		if err != nil {
+			continue // logged by the library; the last good content stays
+		}
+		c.reindex(ctx, upd)
+	}
+}
+
+// syncIndex builds the index or brings it up to date with the snapshot
+// served, again as long as a newer one was published meanwhile: a live
+// reload may have synced a newer snapshot before this sync wrote an older one.
+func (c *Content) syncIndex(ctx context.Context) {
+	for snap := c.lib.Snapshot(); ; {
+		err := c.idx.Sync(ctx, snap)
+		switch {
+		case errors.Is(err, search.ErrReadOnly):
+			c.log.Warn("search index is read-only (its volume is): search answers from it as it is, without this content's changes")
+			return
+		case err != nil:
+			if ctx.Err() == nil {
+				c.log.Error("search index build failed; search falls back to titles", "err", err)
+			}
+			return
+		}
+		next := c.lib.Snapshot()
+		if next == snap {
+			return
+		}
+		snap = next
+	}
+}
+
+// reindex brings the search index to a newly published snapshot: exactly the
+// changed and deleted articles, or a sync while the first build still runs.
+func (c *Content) reindex(ctx context.Context, upd content.Update) {
+	if c.idx == nil || !upd.Published || c.idx.ReadOnly() {
+		return
+	}
+	var err error
+	if !c.idx.Ready() {
+		err = c.idx.Sync(ctx, upd.Snapshot)
+	} else {
+		if len(upd.Deleted) > 0 {
+			err = c.idx.Delete(ctx, upd.Deleted)
+		}
+		if err == nil && len(upd.Updated) > 0 {
+			err = c.idx.Update(ctx, upd.Updated)
+		}
+	}
+	if err != nil && ctx.Err() == nil {
+		c.log.Warn("search index not updated; it catches up at the next change or restart", "err", err)
+	}
+}

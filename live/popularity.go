@@ -1,0 +1,91 @@
+package live
+
+import (
+	"context"
+	"log/slog"
+	"sync/atomic"
+	"time"
+
+	"kb/tickets"
+)
+
+// Search gives a small boost to articles that solved tickets recently
+// (search ranking rule 14); Popularity keeps those counts, recounted from the
+// links store in the background so that no search waits for the store.
+const (
+	popularityWindow = 90 * 24 * time.Hour
+	popularityEvery  = 5 * time.Minute
+)
+
+// Links lists the ticket links popularity is counted from; *tickets.Store
+// implements it.
+type Links interface {
+	Each(ctx context.Context, fn func(tickets.Link) error) error
+}
+
+// Popularity counts the tickets each article solved recently. Its Of is
+// search.Options.Popularity; Content.Run recounts it.
+type Popularity struct {
+	links  Links
+	now    func() time.Time
+	log    *slog.Logger
+	counts atomic.Pointer[map[string]int]
+}
+
+// NewPopularity returns counts over links (nil: always zero), recounted
+// with the clock now; nothing is counted before Run.
+func NewPopularity(links Links, now func() time.Time, log *slog.Logger) *Popularity {
+	if now == nil {
+		now = time.Now
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Popularity{links: links, now: now, log: log}
+}
+
+// Of returns the tickets the article with id solved within the window, as
+// last counted.
+func (p *Popularity) Of(id string) int {
+	if m := p.counts.Load(); m != nil {
+		return (*m)[id]
+	}
+	return 0
+}
+
+// count recounts: links that resolved a ticket or worked around it, by the
+// ticket's resolution time, else the time the link was written.
+func (p *Popularity) count(ctx context.Context, store Links, now time.Time) error {
+	counts := map[string]int{}
+	err := store.Each(ctx, func(l tickets.Link) error {
+		if l.Solves() && l.CountsSince(now.Add(-popularityWindow)) {
+			counts[l.ArticleID]++
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	p.counts.Store(&counts)
+	return nil
+}
+
+// run recounts at once and then every popularityEvery until ctx ends; with
+// no links it returns at once.
+func (p *Popularity) run(ctx context.Context) {
+	if p.links == nil {
+		return
+	}
+	t := time.NewTicker(popularityEvery)
+	defer t.Stop()
+	for {
+		if err := p.count(ctx, p.links, p.now()); err != nil && ctx.Err() == nil {
+			p.log.Warn("cannot count recent ticket links for search ranking", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
