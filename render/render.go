@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/microcosm-cc/bluemonday"
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/parser"
 	"github.com/yuin/goldmark/text"
@@ -33,7 +34,7 @@ var ErrTooLarge = errors.New("too large")
 
 // Options configures a Renderer. The zero value is the safe default.
 type Options struct {
-	UnsafeHTML bool // render raw HTML blocks and inline HTML (kb.yaml unsafe_html)
+	UnsafeHTML bool // render raw HTML blocks and inline HTML (kb.yaml unsafe_html), through an allow-list sanitizer
 	MaxSize    int  // bytes of Markdown accepted; 0 means DefaultMaxSize
 	MaxHTML    int  // bytes of HTML written; 0 means DefaultMaxHTML
 	// Budget is how long one Render may take; 0 means no bound. See
@@ -174,6 +175,7 @@ type Renderer struct {
 	linkifier parser.InlineParser
 	bufs      sync.Pool // *outBuf
 	slow      slowSources
+	sanitizer *bluemonday.Policy // with Options.UnsafeHTML: the allow-list every page passes
 }
 
 // outBuf is where a Render call writes HTML before copying out exactly what
@@ -206,6 +208,9 @@ func New(opts Options) *Renderer {
 	}
 	r := &Renderer{opts: opts, code: newHighlighter(codeCacheBytes), linkifier: newLinkifier(), slow: newSlowSources()}
 	r.md = newMarkdown(opts, r.code)
+	if opts.UnsafeHTML {
+		r.sanitizer = newSanitizer()
+	}
 	return r
 }
 
@@ -262,7 +267,12 @@ func (r *Renderer) render(in Input) (*Doc, error) {
 		}
 		return nil, fmt.Errorf("render %s: %w", in.Path, err)
 	}
-	html := bytes.Clone(out.b.Bytes())
+	var html []byte
+	if r.sanitizer != nil {
+		html = r.sanitizer.SanitizeBytes(out.b.Bytes()) // a new slice
+	} else {
+		html = bytes.Clone(out.b.Bytes())
+	}
 	if out.b.Cap() <= maxPooledBuf {
 		r.bufs.Put(out)
 	}
