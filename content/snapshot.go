@@ -15,6 +15,7 @@ import (
 	"unicode"
 
 	"kb/render"
+	"kb/word"
 )
 
 // ErrNotFound is returned for a path, id or file that the snapshot does not hold.
@@ -476,7 +477,9 @@ func Words(s string) []string { return words(s) }
 func (s *Snapshot) Files() fs.FS { return s.files }
 
 // words splits s into lower-case words at punctuation and case changes
-// ("KubePodCrashLooping" → kube pod crash looping).
+// ("KubePodCrashLooping" → kube pod crash looping). It splits coarser than
+// word.Parts (x509 and APIServer stay whole), as Similar has always
+// compared names.
 func words(s string) []string {
 	var out []string
 	var cur []rune
@@ -489,7 +492,7 @@ func words(s string) []string {
 	prev := rune(0)
 	for _, r := range s {
 		switch {
-		case !unicode.IsLetter(r) && !unicode.IsDigit(r):
+		case !word.IsRune(r):
 			flush()
 		case unicode.IsUpper(r) && unicode.IsLower(prev):
 			flush()

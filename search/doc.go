@@ -3,11 +3,21 @@
 // snapshot and updating it article by article, and answering queries with
 // snippets, facets and suggestions.
 //
-// search imports content (for its types) and bleve, which no other package
-// of kb imports; it knows nothing about HTTP. Its API is internal to kb and
-// narrow on purpose (Open, Sync, Update, Delete, Search, ParseQuery,
-// Status, Stats): another engine such as OpenSearch may replace bleve
-// behind it.
+// search imports content (for its types), word (what a word is) and
+// bleve, which no other package of kb imports; it knows nothing about HTTP.
+// Its API is internal to kb and narrow on purpose (Open, Sync, Update,
+// Delete, ParseQuery, Search, Titles, Status, Stats): another engine such
+// as OpenSearch may replace bleve behind it.
+//
+// # Queries
+//
+// ParseQuery reads a query once, as typed, into a Query: its words and
+// quoted phrases, whether the last word is still being typed, its filters
+// and paging. Search runs that Query as it is. ParseQuery refuses what it
+// cannot read (too long a text, a limit that is not a number); Search
+// refuses what it cannot run (an offset past MaxOffset, an unknown type, no
+// words), and counts those refusals in Stats. While the index is not
+// ready, Titles answers the same Query from article titles.
 //
 // # The index is a cache
 //

@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"kb/content"
+	"kb/word"
 )
 
 // snippetSource bounds the body text stored for snippets: matches further
@@ -107,7 +108,7 @@ func newDocument(a *content.Article) document {
 func newWords(exp string, texts []string) string {
 	have := map[string]bool{}
 	for _, t := range texts {
-		for _, w := range terms(t) {
+		for _, w := range word.Tokens(t) {
 			have[strings.ToLower(w)] = true
 		}
 	}
@@ -187,7 +188,7 @@ func looksLikeAlertName(s string) bool {
 func alertKey(s string) string {
 	var b strings.Builder
 	for _, r := range s {
-		if isWordRune(r) {
+		if word.IsRune(r) {
 			b.WriteRune(unicode.ToLower(r))
 		}
 	}

@@ -2,8 +2,8 @@ package search
 
 import (
 	"strings"
-	"unicode"
-	"unicode/utf8"
+
+	"kb/word"
 )
 
 // Identifier analysis. Alert names, error codes, metric names and commands
@@ -20,68 +20,6 @@ import (
 // parts and their whole form only.
 const maxRunParts = 6
 
-// isConnector reports whether r joins the parts of one identifier
-// (snake_case, kebab-case, dotted.names, paths/like/this).
-func isConnector(r rune) bool {
-	return r == '_' || r == '-' || r == '.' || r == '/'
-}
-
-func isWordRune(r rune) bool {
-	return unicode.IsLetter(r) || unicode.IsDigit(r)
-}
-
-// splitIdent splits one token into its parts at connectors, at lower-to-upper
-// case changes (kubePod), before the last capital of a run of capitals that
-// starts a word (APIDown → API Down) and at letter/digit boundaries (x509 →
-// x 509). Parts keep their case.
-func splitIdent(s string) []string {
-	var parts []string
-	start := -1
-	var prev rune
-	flush := func(end int) {
-		if start >= 0 && end > start {
-			parts = append(parts, s[start:end])
-		}
-		start = -1
-	}
-	for i, r := range s {
-		if !isWordRune(r) {
-			flush(i)
-			prev = 0
-			continue
-		}
-		if start < 0 {
-			start = i
-			prev = r
-			continue
-		}
-		boundary := false
-		switch {
-		case unicode.IsDigit(r) != unicode.IsDigit(prev):
-			boundary = true
-		case unicode.IsUpper(r) && unicode.IsLower(prev):
-			boundary = true
-		case unicode.IsLower(r) && unicode.IsUpper(prev):
-			// "APIDown": the D starts a new part when it follows capitals.
-			pi := i - utf8.RuneLen(prev)
-			if pi > start {
-				before, _ := utf8.DecodeLastRuneInString(s[:pi])
-				if unicode.IsUpper(before) {
-					flush(pi)
-					start = pi
-				}
-			}
-		}
-		if boundary {
-			flush(i)
-			start = i
-		}
-		prev = r
-	}
-	flush(len(s))
-	return parts
-}
-
 // identForms holds the ways an identifier is written.
 type identForms struct {
 	parts []string // lower-cased parts: kube pod crash looping
@@ -91,7 +29,7 @@ type identForms struct {
 // identOf returns the forms of token s; ok is false when s is a single part
 // (a plain word such as "leader" has nothing to add).
 func identOf(s string) (f identForms, ok bool) {
-	parts := splitIdent(s)
+	parts := word.Parts(s)
 	if len(parts) < 2 {
 		return f, false
 	}
@@ -124,59 +62,6 @@ func (f identForms) runs() []string {
 	return out
 }
 
-// identTokens calls fn for every identifier-shaped token of text: a run of
-// letters and digits, possibly joined by connectors, that has two or more
-// parts. Leading and trailing connectors are not part of the token.
-func identTokens(text string, fn func(tok string)) {
-	start := -1
-	lastWord := -1 // end of the last letter or digit in the current token
-	flush := func() {
-		if start >= 0 && lastWord > start {
-			tok := text[start:lastWord]
-			if hasIdentShape(tok) {
-				fn(tok)
-			}
-		}
-		start, lastWord = -1, -1
-	}
-	for i, r := range text {
-		switch {
-		case isWordRune(r):
-			if start < 0 {
-				start = i
-			}
-			lastWord = i + utf8.RuneLen(r)
-		case isConnector(r) && start >= 0:
-			// stays in the token if a letter or digit follows
-		default:
-			flush()
-		}
-	}
-	flush()
-}
-
-// hasIdentShape reports cheaply whether tok would split into two or more
-// parts, without allocating.
-func hasIdentShape(tok string) bool {
-	var prev rune
-	for i, r := range tok {
-		if i > 0 {
-			switch {
-			case !isWordRune(r):
-				return true
-			case unicode.IsDigit(r) != unicode.IsDigit(prev):
-				return true
-			case unicode.IsUpper(r) && unicode.IsLower(prev):
-				return true
-			case unicode.IsLower(r) && unicode.IsUpper(prev) && i > 1:
-				return true
-			}
-		}
-		prev = r
-	}
-	return false
-}
-
 // identExpansion returns the parts and whole forms of every distinct
 // identifier in texts, space-separated, for indexing beside the text itself.
 // With runs, the joined runs of adjacent parts are added too.
@@ -184,15 +69,19 @@ func identExpansion(texts []string, runs bool) (expansion, joined string) {
 	seen := map[string]bool{}
 	var b, j strings.Builder
 	for _, t := range texts {
-		identTokens(t, func(tok string) {
+		for start, end := range word.Spans(t) {
+			tok := t[start:end]
+			if !word.MayHaveParts(tok) {
+				continue // a plain word: cheaper to skip here than to split
+			}
 			key := strings.ToLower(tok)
 			if seen[key] {
-				return
+				continue
 			}
 			seen[key] = true
 			f, ok := identOf(tok)
 			if !ok {
-				return
+				continue
 			}
 			for _, p := range f.parts {
 				b.WriteString(p)
@@ -206,7 +95,7 @@ func identExpansion(texts []string, runs bool) (expansion, joined string) {
 					j.WriteByte(' ')
 				}
 			}
-		})
+		}
 	}
 	return b.String(), j.String()
 }

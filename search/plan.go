@@ -9,6 +9,8 @@ import (
 	"github.com/blevesearch/bleve/v2/analysis"
 	"github.com/blevesearch/bleve/v2/search/query"
 	index "github.com/blevesearch/bleve_index_api"
+
+	"kb/word"
 )
 
 // Weights of the fields a word is looked up in. Names (title, alert names)
@@ -108,7 +110,7 @@ func (pl *planner) build(p parsed, filters []query.Query) plan {
 			}
 			continue
 		}
-		ts := terms(it.text)
+		ts := word.Tokens(it.text)
 		for k, t := range ts {
 			key := strings.ToLower(t)
 			if seen[key] {

@@ -1,10 +1,15 @@
 package search
 
 import (
+	"cmp"
 	"fmt"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"kb/content"
+	"kb/word"
 )
 
 // Limits of a query. Past them a query is refused (QueryError) or, where a
@@ -17,53 +22,152 @@ const (
 	MaxTerms      = 32   // words past this many are ignored (Results.IgnoredWords)
 )
 
-// Query is one search: text as people type it, plus optional filters and
-// paging. Filters may also be written inline in Text (type:runbook,
-// service:etcd, tag:tls); a filter set in a field wins over the same filter
-// written inline.
-type Query struct {
-	Text    string
-	Type    string // runbook | article
-	Service string
-	Tag     string
-	Limit   int // hits per page; 0 means DefaultLimit
-	Offset  int // hits to skip
+// Params are the parts of a search besides its text, as a form or a URL
+// gives them; each is optional.
+type Params struct {
+	// Type, Service and Tag are filters; one given here wins over the same
+	// filter written in the text.
+	Type, Service, Tag string
+	// Limit and Offset are whole numbers: hits per page and hits to skip;
+	// "" is the default.
+	Limit, Offset string
 }
 
-// ParseQuery reads a query as typed into a search box: plain words, quoted
-// phrases and inline filters. Any text is a valid query; only a text over
-// MaxQueryBytes is refused. The filters found inline are moved into the
-// Query's fields and removed from Text.
-func ParseQuery(s string) (Query, error) {
-	if len(s) > MaxQueryBytes {
-		return Query{}, &QueryError{Msg: fmt.Sprintf("the query is %d bytes long; the limit is %d", len(s), MaxQueryBytes)}
+// Query is one search, parsed once: the words and quoted phrases of the
+// text as typed, whether its last word is still being typed, the filters
+// and the page wanted. ParseQuery makes one, and Index.Search runs it as it
+// is.
+//
+// Go code may also write a Query literal with Text and the other exported
+// fields (kb does, for the words of an alert name); Search parses its Text
+// as ParseQuery would.
+type Query struct {
+	// Text is the query as typed. Search reads the words parsed from it, and
+	// Text itself only in a Query that ParseQuery did not make.
+	Text string
+	// Type (runbook | article), Service and Tag are the filters in effect:
+	// the one given to ParseQuery, else the one written inline
+	// (type:runbook, service:etcd, tag:tls).
+	Type    string
+	Service string
+	Tag     string
+	Limit   int // hits per page; 0 means DefaultLimit, past MaxLimit is MaxLimit
+	Offset  int // hits to skip, at most MaxOffset
+
+	words    parsed // the words and phrases of Text, inline filters taken out
+	isParsed bool   // words holds Text parsed
+}
+
+// ParseQuery reads a query as typed into a search box, with the filters and
+// paging of p. The text holds plain words, quoted phrases and inline
+// filters; any text is readable: unbalanced quotes end at the end of the
+// text, unknown syntax is text. ParseQuery refuses (*QueryError) a text
+// over MaxQueryBytes, and a Limit or Offset that is not a whole number of 0
+// or more. Whether the query can run (an offset past MaxOffset, an unknown
+// type, no words) Search checks, and counts a refusal in its Stats.
+func ParseQuery(text string, p Params) (Query, error) {
+	q, err := parseText(text, p.Type, p.Service, p.Tag)
+	if err != nil {
+		return Query{}, err
 	}
-	p := parse(s)
-	q := Query{Type: p.typ, Service: p.service, Tag: p.tag}
-	var b strings.Builder
-	for _, it := range p.items {
-		if b.Len() > 0 {
-			b.WriteByte(' ')
+	for _, n := range []struct {
+		name, value string
+		dst         *int
+	}{{"limit", p.Limit, &q.Limit}, {"offset", p.Offset, &q.Offset}} {
+		if n.value == "" {
+			continue
 		}
-		if it.phrase {
-			b.WriteString(`"` + it.text + `"`)
-		} else {
-			b.WriteString(it.text)
+		i, err := strconv.Atoi(n.value)
+		if err != nil || i < 0 {
+			return Query{}, &QueryError{Msg: n.name + " must be a whole number, 0 or more"}
 		}
-	}
-	if p.typing && b.Len() > 0 {
-		q.Text = b.String()
-	} else if b.Len() > 0 {
-		q.Text = b.String() + " "
+		*n.dst = i
 	}
 	return q, nil
 }
 
-// parsed is a lexed query text.
-type parsed struct {
-	items             []item
+// parseText lexes text into a Query; a filter given (trimmed, lower-cased)
+// wins over the same filter written inline.
+func parseText(text, typ, service, tag string) (Query, error) {
+	if len(text) > MaxQueryBytes {
+		return Query{}, &QueryError{Msg: fmt.Sprintf("the query is %d bytes long; the limit is %d", len(text), MaxQueryBytes)}
+	}
+	l := lex(text)
+	q := Query{Text: text, Type: l.typ, Service: l.service, Tag: l.tag, words: l.parsed, isParsed: true}
+	for _, f := range []struct {
+		given string
+		dst   *string
+	}{{typ, &q.Type}, {service, &q.Service}, {tag, &q.Tag}} {
+		if s := strings.TrimSpace(f.given); s != "" {
+			*f.dst = strings.ToLower(s)
+		}
+	}
+	return q, nil
+}
+
+// ready returns q parsed: as it is when ParseQuery made it, else its Text
+// parsed with its fields kept.
+func (q Query) ready() (Query, error) {
+	if q.isParsed {
+		return q, nil
+	}
+	p, err := parseText(q.Text, q.Type, q.Service, q.Tag)
+	if err != nil {
+		return Query{}, err
+	}
+	p.Limit, p.Offset = q.Limit, q.Offset
+	return p, nil
+}
+
+// Empty reports whether q has nothing to search for: no word, no phrase and
+// no filter. A text too long to parse is not empty.
+func (q Query) Empty() bool {
+	p, err := q.ready()
+	return err == nil && len(p.words.items) == 0 && p.Type == "" && p.Service == "" && p.Tag == ""
+}
+
+// PerPage is the number of hits a page of q's results holds at most: Limit,
+// DefaultLimit for 0, and never more than MaxLimit.
+func (q Query) PerPage() int {
+	return min(cmp.Or(q.Limit, DefaultLimit), MaxLimit)
+}
+
+// filters are a query's filters as the index holds their values.
+type filters struct {
 	typ, service, tag string
-	typing            bool // the text ends inside a word: the last word may be unfinished
+}
+
+// check refuses a parsed query that Search cannot run, and returns its
+// filters as the index holds them.
+func (q Query) check() (filters, error) {
+	switch {
+	case q.Limit < 0:
+		return filters{}, &QueryError{Msg: "limit must not be negative"}
+	case q.Offset < 0:
+		return filters{}, &QueryError{Msg: "offset must not be negative"}
+	case q.Offset > MaxOffset:
+		return filters{}, &QueryError{Msg: fmt.Sprintf("offset must be at most %d; narrow the search down instead", MaxOffset)}
+	}
+	f := filters{typ: filterValue(q.Type), service: filterValue(q.Service), tag: filterValue(q.Tag)}
+	if f.typ != "" && f.typ != string(content.TypeRunbook) && f.typ != string(content.TypeArticle) {
+		return filters{}, &QueryError{Msg: fmt.Sprintf("type %q is unknown; use type:runbook or type:article", truncateUTF8(f.typ, 40))}
+	}
+	if f == (filters{}) && !q.words.hasWords() {
+		return filters{}, &QueryError{Msg: "the query has no words to search for; type a symptom, an error message or an alert name"}
+	}
+	return f, nil
+}
+
+// parsed are the words and phrases of a query text.
+type parsed struct {
+	items  []item
+	typing bool // the text ends inside the last word, which may be unfinished
+}
+
+// lexed is a query text read by lex: its words and its inline filters.
+type lexed struct {
+	parsed
+	typ, service, tag string
 }
 
 // withoutPhrases returns p with its phrases turned into plain words.
@@ -95,11 +199,11 @@ func filterKey(key string) string {
 	return ""
 }
 
-// parse lexes s. It never fails: unbalanced quotes end at the end of the
+// lex reads s. It never fails: unbalanced quotes end at the end of the
 // text, unknown syntax is text.
-func parse(s string) parsed {
+func lex(s string) lexed {
 	s = sanitize(s)
-	var p parsed
+	var p lexed
 	i := 0
 	for i < len(s) {
 		r, size := utf8.DecodeRuneInString(s[i:])
@@ -155,9 +259,12 @@ func parse(s string) parsed {
 		p.items = append(p.items, item{text: chunk})
 		i = j
 	}
+	// The last word may be unfinished when the text ends in a letter or
+	// digit, of that word or of a filter after it, and so does the word.
 	if n := len(p.items); n > 0 && !p.items[n-1].phrase && s != "" {
 		last, _ := utf8.DecodeLastRuneInString(s)
-		p.typing = isWordRune(last)
+		end, _ := utf8.DecodeLastRuneInString(p.items[n-1].text)
+		p.typing = word.IsRune(last) && word.IsRune(end)
 	}
 	return p
 }
@@ -180,35 +287,26 @@ func isQuote(r rune) bool {
 // filterValue normalises an inline filter value: lower case, trimmed of
 // surrounding punctuation.
 func filterValue(v string) string {
-	v = strings.TrimFunc(v, func(r rune) bool { return !isWordRune(r) })
+	v = strings.TrimFunc(v, func(r rune) bool { return !word.IsRune(r) })
 	return strings.ToLower(strings.TrimSpace(v))
 }
 
-// terms splits plain text into the words a query matches: runs of letters
-// and digits, joined by connectors (nf_conntrack, kube-proxy, 10.0.0.1,
-// i/o). Everything else (punctuation such as : * ~ / ( ) at the edges) only
-// separates words.
-func terms(text string) []string {
-	var out []string
-	start, lastWord := -1, -1
-	flush := func() {
-		if start >= 0 && lastWord > start {
-			out = append(out, text[start:lastWord])
-		}
-		start, lastWord = -1, -1
-	}
-	for i, r := range text {
-		switch {
-		case isWordRune(r):
-			if start < 0 {
-				start = i
-			}
-			lastWord = i + utf8.RuneLen(r)
-		case isConnector(r) && start >= 0:
-		default:
-			flush()
+// hasPhrases reports whether p has a quoted phrase.
+func (p parsed) hasPhrases() bool {
+	for _, it := range p.items {
+		if it.phrase {
+			return true
 		}
 	}
-	flush()
-	return out
+	return false
+}
+
+// hasWords reports whether p has a word to search for.
+func (p parsed) hasWords() bool {
+	for _, it := range p.items {
+		if len(word.Tokens(it.text)) > 0 {
+			return true
+		}
+	}
+	return false
 }

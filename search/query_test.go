@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
@@ -16,30 +17,107 @@ import (
 )
 
 func TestParseQuery(t *testing.T) {
+	w := func(text string) item { return item{text: text} }
+	ph := func(text string) item { return item{text: text, phrase: true} }
 	tests := []struct {
-		name, in string
-		want     Query
+		name, in          string
+		p                 Params
+		items             []item
+		typing            bool
+		typ, service, tag string
+		limit, offset     int
 	}{
-		{name: "words", in: "etcd no leader", want: Query{Text: "etcd no leader"}},
-		{name: "trailing space ends the last word", in: "etcd no leader ", want: Query{Text: "etcd no leader "}},
-		{name: "inline filters", in: "type:runbook disk full service:Node tag:disk", want: Query{Text: "disk full", Type: "runbook", Service: "node", Tag: "disk"}},
-		{name: "quoted filter value", in: `tag:"on-call" pager`, want: Query{Text: "pager", Tag: "on-call"}},
-		{name: "phrase", in: `"no leader" etcd`, want: Query{Text: `"no leader" etcd`}},
-		{name: "unbalanced quote", in: `"no leader`, want: Query{Text: `"no leader" `}},
-		{name: "colons are text", in: "x509: certificate", want: Query{Text: "x509: certificate"}},
-		{name: "unknown key is text", in: "severity:critical", want: Query{Text: "severity:critical"}},
-		{name: "empty filter is text", in: "tag: disk", want: Query{Text: "tag: disk"}},
-		{name: "empty", in: "", want: Query{}},
-		{name: "control characters", in: "etcd\x00\tleader", want: Query{Text: "etcd leader"}},
+		{name: "words", in: "etcd no leader", items: []item{w("etcd"), w("no"), w("leader")}, typing: true},
+		{name: "trailing space ends the last word", in: "etcd no leader ", items: []item{w("etcd"), w("no"), w("leader")}},
+		{name: "inline filters", in: "type:runbook disk full service:Node tag:disk", items: []item{w("disk"), w("full")}, typing: true, typ: "runbook", service: "node", tag: "disk"},
+		{name: "quoted filter value", in: `tag:"on-call" pager`, items: []item{w("pager")}, typing: true, tag: "on-call"},
+		{name: "phrase", in: `"no leader" etcd`, items: []item{ph("no leader"), w("etcd")}, typing: true},
+		{name: "phrase last", in: `etcd "no  leader"`, items: []item{w("etcd"), ph("no leader")}},
+		{name: "unbalanced quote", in: `"no leader`, items: []item{ph("no leader")}},
+		{name: "colons are text", in: "x509: certificate", items: []item{w("x509:"), w("certificate")}, typing: true},
+		{name: "unknown key is text", in: "severity:critical", items: []item{w("severity:critical")}, typing: true},
+		{name: "empty filter is text", in: "tag: disk", items: []item{w("tag:"), w("disk")}, typing: true},
+		{name: "empty", in: ""},
+		{name: "control characters", in: "etcd\x00\tleader", items: []item{w("etcd"), w("leader")}, typing: true},
+		{name: "filters given win over inline ones", in: "type:runbook disk", p: Params{Type: " Article ", Service: "Node", Tag: "  "}, items: []item{w("disk")}, typing: true, typ: "article", service: "node"},
+		{name: "paging", in: "disk", p: Params{Limit: "5", Offset: "20"}, items: []item{w("disk")}, typing: true, limit: 5, offset: 20},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := ParseQuery(tt.in)
+			got, err := ParseQuery(tt.in, tt.p)
 			require.NoError(t, err)
-			assert.Equal(t, tt.want, got)
+			assert.Equal(t, tt.in, got.Text)
+			assert.Equal(t, tt.items, got.words.items)
+			assert.Equal(t, tt.typing, got.words.typing)
+			assert.Equal(t, []string{tt.typ, tt.service, tt.tag}, []string{got.Type, got.Service, got.Tag})
+			assert.Equal(t, []int{tt.limit, tt.offset}, []int{got.Limit, got.Offset})
 		})
 	}
-	_, err := ParseQuery(strings.Repeat("a", MaxQueryBytes+1))
+}
+
+func TestParseQueryRefuses(t *testing.T) {
+	tests := []struct {
+		name, in string
+		p        Params
+		want     string // in the message
+	}{
+		{name: "over 1 KB", in: strings.Repeat("a", MaxQueryBytes+1), want: "bytes long"},
+		{name: "text limit", in: "etcd", p: Params{Limit: "ten"}, want: "limit must be a whole number"},
+		{name: "negative limit", in: "etcd", p: Params{Limit: "-1"}, want: "limit must be a whole number"},
+		{name: "negative offset", in: "etcd", p: Params{Offset: "-5"}, want: "offset must be a whole number"},
+		{name: "length before paging", in: strings.Repeat("a", MaxQueryBytes+1), p: Params{Limit: "ten"}, want: "bytes long"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := ParseQuery(tt.in, tt.p)
+			require.ErrorIs(t, err, ErrBadQuery)
+			var qe *QueryError
+			require.ErrorAs(t, err, &qe)
+			assert.Contains(t, qe.Msg, tt.want)
+		})
+	}
+}
+
+func TestQueryEmptyAndPerPage(t *testing.T) {
+	for _, tt := range []struct {
+		in    string
+		p     Params
+		empty bool
+	}{
+		{in: "", empty: true},
+		{in: "   ", empty: true},
+		{in: `"`, empty: true},
+		{in: "*"},
+		{in: "type:runbook"},
+		{in: "", p: Params{Tag: "tls"}},
+	} {
+		q, err := ParseQuery(tt.in, tt.p)
+		require.NoError(t, err)
+		assert.Equal(t, tt.empty, q.Empty(), "%q %+v", tt.in, tt.p)
+	}
+	assert.True(t, Query{Text: "  "}.Empty(), "a literal is parsed")
+	assert.False(t, Query{Text: "etcd"}.Empty())
+
+	for _, tt := range []struct{ limit, want int }{{0, DefaultLimit}, {5, 5}, {MaxLimit + 1, MaxLimit}} {
+		assert.Equal(t, tt.want, Query{Limit: tt.limit}.PerPage())
+	}
+}
+
+func TestParsedQueryIsSearchedAsParsed(t *testing.T) {
+	x := openSynced(t, Options{}, fixtures()...)
+	q, err := ParseQuery("etcd no leader type:runbook", Params{Limit: "2"})
+	require.NoError(t, err)
+	parsed, err := x.Search(context.Background(), q)
+	require.NoError(t, err)
+	literal, err := x.Search(context.Background(), Query{Text: "etcd no leader type:runbook", Limit: 2})
+	require.NoError(t, err)
+	assert.Equal(t, ids(literal), ids(parsed))
+	require.NotEmpty(t, parsed.Hits)
+	assert.Equal(t, "runbooks-etcd-etcdNoLeader", parsed.Hits[0].ID)
+	assert.LessOrEqual(t, len(parsed.Hits), 2)
+
+	q.Offset = MaxOffset + 1 // paging changed after parsing is still checked
+	_, err = x.Search(context.Background(), q)
 	assert.ErrorIs(t, err, ErrBadQuery)
 }
 
@@ -161,26 +239,30 @@ func TestDeadline(t *testing.T) {
 }
 
 func FuzzParseQuery(f *testing.F) {
-	for _, s := range []string{"", "etcd no leader", `"no leader" type:runbook`, `tag:"a`, "x509: certificate", "term~3", "*", "/.*/", `"`, "type:", "\xff", "“quoted”"} {
+	for _, s := range []string{"", "etcd no leader", `"no leader" type:runbook`, `tag:"a`, "x509: certificate", "term~3", "*", "/.*/", `"`, "type:", "\xff", "“quoted”", `tag:"  " etcd`} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		q, err := ParseQuery(s)
+		q, err := ParseQuery(s, Params{})
 		if len(s) > MaxQueryBytes {
 			require.ErrorIs(t, err, ErrBadQuery)
 			return
 		}
 		require.NoError(t, err)
-		assert.True(t, utf8.ValidString(q.Text))
-		assert.LessOrEqual(t, len(q.Text), len(s)*3+2) // invalid bytes become spaces, quotes are closed
-		// parsing what ParseQuery returns changes nothing
-		again, err := ParseQuery(q.Text)
-		if len(q.Text) > MaxQueryBytes {
-			return
+		assert.Equal(t, s, q.Text)
+		for i, it := range q.words.items {
+			assert.True(t, utf8.ValidString(it.text))
+			assert.NotEmpty(t, it.text)
+			if it.phrase {
+				assert.Equal(t, strings.Join(strings.Fields(it.text), " "), it.text, "a phrase's spaces are normalised")
+			} else {
+				assert.False(t, strings.ContainsFunc(it.text, unicode.IsSpace), "a word has no spaces: %q", it.text)
+			}
+			if q.words.typing && i == len(q.words.items)-1 {
+				assert.False(t, it.phrase, "a phrase is never being typed")
+			}
 		}
-		require.NoError(t, err)
-		assert.Equal(t, q.Text, again.Text)
-		assert.Empty(t, again.Type+again.Service+again.Tag)
+		assert.Equal(t, len(q.words.items) == 0 && q.Type+q.Service+q.Tag == "", q.Empty())
 	})
 }
 

@@ -16,6 +16,7 @@ import (
 	index "github.com/blevesearch/bleve_index_api"
 
 	"kb/content"
+	"kb/word"
 )
 
 // Results is one page of hits for a query.
@@ -82,16 +83,21 @@ const (
 	maxSuggestions  = 3
 )
 
-// Search runs q. It returns a *QueryError (ErrBadQuery) for a query it
-// refuses, ErrNotReady before the index is built, ErrBusy when too many
-// searches run, and ErrTimeout past the per-search deadline.
+// Search runs q, parsed by ParseQuery (or a Query literal, which it
+// parses). It returns a *QueryError (ErrBadQuery) for a query it refuses,
+// ErrNotReady before the index is built, ErrBusy when too many searches
+// run, and ErrTimeout past the per-search deadline.
 func (x *Index) Search(ctx context.Context, q Query) (res Results, err error) {
 	start := time.Now()
 	defer func() {
 		res.Took = time.Since(start)
 		x.stats.record(err, res.Total, res.Took, x.opts.SlowQuery)
 	}()
-	p, filters, limit, err := x.prepare(q)
+	q, err = q.ready()
+	if err != nil {
+		return Results{}, err
+	}
+	f, err := q.check()
 	if err != nil {
 		return Results{}, err
 	}
@@ -112,7 +118,7 @@ func (x *Index) Search(ctx context.Context, q Query) (res Results, err error) {
 	if g == nil {
 		return Results{}, ErrNotReady
 	}
-	res, err = x.run(sctx, g, p, filters, limit, q.Offset)
+	res, err = x.run(sctx, g, q.words, f.queries(), q.PerPage(), q.Offset)
 	if err != nil && sctx.Err() != nil {
 		if ctx.Err() != nil {
 			return Results{}, ctx.Err() // the caller gave up
@@ -122,56 +128,17 @@ func (x *Index) Search(ctx context.Context, q Query) (res Results, err error) {
 	return res, err
 }
 
-// prepare checks q's limits and parses it.
-func (x *Index) prepare(q Query) (p parsed, filters []query.Query, limit int, err error) {
-	switch {
-	case len(q.Text) > MaxQueryBytes:
-		return p, nil, 0, &QueryError{Msg: fmt.Sprintf("the query is %d bytes long; the limit is %d", len(q.Text), MaxQueryBytes)}
-	case q.Limit < 0:
-		return p, nil, 0, &QueryError{Msg: "limit must not be negative"}
-	case q.Offset < 0:
-		return p, nil, 0, &QueryError{Msg: "offset must not be negative"}
-	case q.Offset > MaxOffset:
-		return p, nil, 0, &QueryError{Msg: fmt.Sprintf("offset must be at most %d; narrow the search down instead", MaxOffset)}
-	}
-	limit = cmp.Or(q.Limit, DefaultLimit)
-	limit = min(limit, MaxLimit)
-	p = parse(q.Text)
-	typ := cmp.Or(filterValue(q.Type), p.typ)
-	service := cmp.Or(filterValue(q.Service), p.service)
-	tag := cmp.Or(filterValue(q.Tag), p.tag)
-	if typ != "" && typ != string(content.TypeRunbook) && typ != string(content.TypeArticle) {
-		return p, nil, 0, &QueryError{Msg: fmt.Sprintf("type %q is unknown; use type:runbook or type:article", truncateUTF8(typ, 40))}
-	}
-	for _, f := range []struct{ field, value string }{{fieldType, typ}, {fieldService, service}, {fieldTags, tag}} {
-		if f.value != "" {
-			tq := query.NewTermQuery(f.value)
-			tq.SetField(f.field)
-			filters = append(filters, tq)
+// queries returns the bleve queries that select f's articles.
+func (f filters) queries() []query.Query {
+	var qs []query.Query
+	for _, t := range []struct{ field, value string }{{fieldType, f.typ}, {fieldService, f.service}, {fieldTags, f.tag}} {
+		if t.value != "" {
+			tq := query.NewTermQuery(t.value)
+			tq.SetField(t.field)
+			qs = append(qs, tq)
 		}
 	}
-	if len(filters) == 0 && !hasWords(p) {
-		return p, nil, 0, &QueryError{Msg: "the query has no words to search for; type a symptom, an error message or an alert name"}
-	}
-	return p, filters, limit, nil
-}
-
-func hasPhrases(p parsed) bool {
-	for _, it := range p.items {
-		if it.phrase {
-			return true
-		}
-	}
-	return false
-}
-
-func hasWords(p parsed) bool {
-	for _, it := range p.items {
-		if len(terms(it.text)) > 0 {
-			return true
-		}
-	}
-	return false
+	return qs
 }
 
 // acquireSearch takes a search slot, waiting at most QueueWait.
@@ -230,7 +197,7 @@ func (x *Index) run(ctx context.Context, g *generation, p parsed, filters []quer
 	if err != nil {
 		return res, fmt.Errorf("search: %w", err)
 	}
-	if sr.Total == 0 && hasPhrases(p) {
+	if sr.Total == 0 && p.hasPhrases() {
 		// Nothing has the phrases as written (a pasted line often quotes
 		// text that differs in the runbook): search for their words.
 		p = p.withoutPhrases()
@@ -331,7 +298,7 @@ func (x *Index) suggest(ctx context.Context, g *generation, pl *planner, p parse
 	s := &Suggestions{}
 	var words []string
 	for _, it := range p.items {
-		words = append(words, terms(it.text)...)
+		words = append(words, word.Tokens(it.text)...)
 	}
 	words = words[:min(len(words), MaxTerms)]
 

@@ -8,6 +8,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2/analysis"
+
+	"kb/word"
 )
 
 // highlighter makes snippets: an excerpt of an article around the words a
@@ -117,29 +119,11 @@ func (h *highlighter) find(text string) []span {
 		}
 	}
 	var out []span
-	start := -1
-	lastWord := -1
-	check := func() {
-		if start >= 0 && lastWord > start {
-			if key, ok := h.match(text[start:lastWord]); ok {
-				out = append(out, span{start: start, end: lastWord, key: key})
-			}
-		}
-		start, lastWord = -1, -1
-	}
-	for i, r := range text {
-		switch {
-		case isWordRune(r):
-			if start < 0 {
-				start = i
-			}
-			lastWord = i + utf8.RuneLen(r)
-		case isConnector(r) && start >= 0:
-		default:
-			check()
+	for start, end := range word.Spans(text) {
+		if key, ok := h.match(text[start:end]); ok {
+			out = append(out, span{start: start, end: end, key: key})
 		}
 	}
-	check()
 	return out
 }
 
@@ -150,7 +134,7 @@ func (h *highlighter) match(w string) (string, bool) {
 	if key, ok := h.matchWord(lw); ok {
 		return key, true
 	}
-	if !hasIdentShape(w) {
+	if !word.MayHaveParts(w) {
 		return "", false
 	}
 	if f, ok := identOf(w); ok {

@@ -1,14 +1,12 @@
 package server
 
 import (
-	"cmp"
 	"context"
 	"encoding/xml"
 	"errors"
 	"html/template"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -34,33 +32,10 @@ var errSearchOff = errors.New("search is not available on this server")
 // the filters type, service and tag, and limit and offset for paging.
 func searchQuery(c *echo.Context) (search.Query, error) {
 	v := c.Request().URL.Query()
-	q, err := search.ParseQuery(v.Get("q"))
-	if err != nil {
-		return q, err
-	}
-	for _, f := range []struct {
-		name string
-		dst  *string
-	}{{"type", &q.Type}, {"service", &q.Service}, {"tag", &q.Tag}} {
-		if s := strings.TrimSpace(v.Get(f.name)); s != "" {
-			*f.dst = strings.ToLower(s)
-		}
-	}
-	for _, n := range []struct {
-		name string
-		dst  *int
-	}{{"limit", &q.Limit}, {"offset", &q.Offset}} {
-		s := v.Get(n.name)
-		if s == "" {
-			continue
-		}
-		i, err := strconv.Atoi(s)
-		if err != nil || i < 0 {
-			return q, &search.QueryError{Msg: n.name + " must be a whole number, 0 or more"}
-		}
-		*n.dst = i
-	}
-	return q, nil
+	return search.ParseQuery(v.Get("q"), search.Params{
+		Type: v.Get("type"), Service: v.Get("service"), Tag: v.Get("tag"),
+		Limit: v.Get("limit"), Offset: v.Get("offset"),
+	})
 }
 
 // searchError maps search errors to responses; Retry-After tells clients
@@ -169,16 +144,15 @@ func (s *Server) apiSearch(c *echo.Context) error {
 	if err != nil {
 		return s.searchError(c, err)
 	}
-	if strings.TrimSpace(q.Text) == "" && q.Type == "" && q.Service == "" && q.Tag == "" {
+	if q.Empty() {
 		return echo.NewHTTPError(http.StatusBadRequest, "q is required: the words to search for, e.g. ?q=etcd+no+leader")
 	}
 	res, err := s.runSearch(c, q)
 	if err != nil {
 		return s.searchError(c, err)
 	}
-	limit := cmp.Or(q.Limit, search.DefaultLimit)
 	body := apiSearchResults{
-		Query: c.Request().URL.Query().Get("q"), Total: res.Total, Offset: q.Offset, Limit: min(limit, search.MaxLimit),
+		Query: c.Request().URL.Query().Get("q"), Total: res.Total, Offset: q.Offset, Limit: q.PerPage(),
 		TookMS: float64(res.Took.Microseconds()) / 1000, IgnoredWords: res.IgnoredWords, Hits: toAPIHits(res.Hits),
 		Facets: apiFacets{Type: toAPIFacets(res.Facets.Type), Service: toAPIFacets(res.Facets.Service), Tag: toAPIFacets(res.Facets.Tag)},
 	}
@@ -201,7 +175,7 @@ const suggestLimit = 8
 func (s *Server) apiSuggest(c *echo.Context) error {
 	text := c.Request().URL.Query().Get("q")
 	titles, descs, urls := []string{}, []string{}, []string{}
-	if q, err := search.ParseQuery(text); err == nil && strings.TrimSpace(text) != "" && s.search != nil {
+	if q, err := search.ParseQuery(text, search.Params{}); err == nil && strings.TrimSpace(text) != "" && s.search != nil {
 		q.Limit = suggestLimit
 		if res, err := s.search.Search(c.Request().Context(), q); err == nil {
 			base := s.baseURL(c)
@@ -344,7 +318,7 @@ func (s *Server) searchHTML(c *echo.Context) error {
 	switch {
 	case err != nil:
 		status, p.Error = http.StatusBadRequest, queryErrorText(err)
-	case strings.TrimSpace(q.Text) == "" && q.Type == "" && q.Service == "" && q.Tag == "":
+	case q.Empty():
 		p.Tips = true
 	default:
 		q.Limit = searchPageSize
@@ -353,7 +327,9 @@ func (s *Server) searchHTML(c *echo.Context) error {
 		switch {
 		case errors.Is(err, search.ErrNotReady) || errors.Is(err, errSearchOff):
 			p.Notice = "The search index is being built. Until it is ready, these results match page titles only."
-			p.Hits = titleSearch(snap, q.Text, searchPageSize)
+			for _, a := range search.Titles(snap, q, searchPageSize) {
+				p.Hits = append(p.Hits, searchHit{Item: toItem(a)})
+			}
 			p.Total = len(p.Hits)
 			p.From, p.To = min(1, p.Total), p.Total
 		case err != nil:
@@ -454,38 +430,6 @@ func filterURL(v url.Values, param, value string) string {
 		w.Set(param, value)
 	}
 	return "/search?" + w.Encode()
-}
-
-// titleSearch is the fallback while the index is built: articles whose
-// titles contain the most of the query's words.
-func titleSearch(snap *content.Snapshot, text string, n int) []searchHit {
-	words := strings.Fields(strings.ToLower(text))
-	if len(words) == 0 {
-		return nil
-	}
-	type scored struct {
-		a     *content.Article
-		score int
-	}
-	var found []scored
-	for _, a := range snap.Articles {
-		t := strings.ToLower(a.Title)
-		score := 0
-		for _, w := range words {
-			if strings.Contains(t, w) {
-				score++
-			}
-		}
-		if score > 0 {
-			found = append(found, scored{a, score})
-		}
-	}
-	slices.SortStableFunc(found, func(x, y scored) int { return cmp.Compare(y.score, x.score) })
-	var out []searchHit
-	for _, f := range found[:min(n, len(found))] {
-		out = append(out, searchHit{Item: toItem(f.a)})
-	}
-	return out
 }
 
 // renderPage renders a page that is not cached (its content depends on the

@@ -60,7 +60,7 @@ func runSearch(ctx context.Context, cfg config, stdout io.Writer) error {
 	if strings.TrimSpace(text) == "" {
 		return errors.New(`kb search needs words to search for, e.g. kb search "etcd no leader"`)
 	}
-	q, err := search.ParseQuery(text)
+	q, err := search.ParseQuery(text, search.Params{})
 	if err != nil {
 		return err
 	}

@@ -18,12 +18,13 @@ import (
 // package must say where it sits.
 var allowed = map[string][]string{
 	"kb/cmd/kb":                {"*"},
-	"kb/server":                {"kb/alertrules", "kb/content", "kb/feedback", "kb/render", "kb/reports", "kb/scaffold", "kb/search", "kb/themes", "kb/tickets", "kb/webhook"},
-	"kb/search":                {"kb/content", "kb/render"},
+	"kb/server":                {"kb/alertrules", "kb/content", "kb/feedback", "kb/render", "kb/reports", "kb/scaffold", "kb/search", "kb/themes", "kb/tickets", "kb/webhook", "kb/word"},
+	"kb/search":                {"kb/content", "kb/render", "kb/word"},
 	"kb/tickets":               {"kb/content"},
-	"kb/content":               {"kb/render"},
+	"kb/content":               {"kb/render", "kb/word"},
 	"kb/render":                {},
 	"kb/themes":                {},
+	"kb/word":                  {},
 	"kb/webhook":               {"kb/tickets"},
 	"kb/live":                  {"kb/content", "kb/search", "kb/tickets"},
 	"kb/reports":               {"kb/alertrules", "kb/content", "kb/tickets"},
