@@ -90,6 +90,16 @@ func labelQuery(labels []labelParam, mode string) string {
 	return v.Encode()
 }
 
+// labelValues maps the names of labels to their values, as
+// render.FillPlaceholders takes them.
+func labelValues(labels []labelParam) map[string]string {
+	values := make(map[string]string, len(labels))
+	for _, l := range labels {
+		values[l.Name] = l.Value
+	}
+	return values
+}
+
 // label returns the value of the first of names found in labels, or "".
 func label(labels []labelParam, names ...string) string {
 	for _, n := range names {
