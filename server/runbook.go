@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"html"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -111,10 +110,6 @@ func (s *Server) incidentPageFor(ctx context.Context, snap *content.Snapshot, a 
 	return b, nil
 }
 
-// labelsSlot is the empty element of templates/article.html that a page
-// with alert labels replaces with the list of the labels filled in.
-const labelsSlot = `<div class="filled-labels" hidden></div>`
-
 // articleQuery serves an article page with a query string: ?mode=incident
 // picks the (cached) incident view; alert labels fill the placeholders of
 // its code ({{pod}}) in a copy of the cached page, made for this request.
@@ -138,38 +133,28 @@ func (s *Server) articleQuery(c *echo.Context, snap *content.Snapshot, a *conten
 		return s.serveBlob(c, b)
 	}
 	body := render.FillPlaceholders(b.body, labelValues(labels))
-	note := labelsNote(href(a.URL), labels, incident, helped)
-	body = bytes.Replace(body, []byte(labelsSlot), []byte(note), 1)
+	note := &labelsNote{Helped: helped, Labels: labels, Back: href(a.URL)}
+	if incident {
+		note.Back += "?mode=" + modeIncident
+	}
+	body, err = s.fillLabelsSlot(body, note)
+	if err != nil {
+		return fmt.Errorf("labels note of %s: %w", a.Path, err)
+	}
 	return s.serveBlob(c, newBlob(body, s.hdr.html, s.hdr.noStore))
 }
 
-// labelsNote is the HTML of the note above a page filled in with labels.
-func labelsNote(pagePath string, labels []labelParam, incident, helped bool) string {
-	var b strings.Builder
-	b.WriteString(`<div class="filled-labels" role="note">`)
-	if helped {
-		b.WriteString(`<p class="thanks" role="status">Thanks: recorded that this page helped.</p>`)
+// fillLabelsSlot returns page with the theme's empty slot for the labels
+// note replaced by note, both rendered by the theme's part.
+func (s *Server) fillLabelsSlot(page []byte, note *labelsNote) ([]byte, error) {
+	var slot, filled bytes.Buffer
+	if err := s.theme.RenderPart(&slot, themes.PageArticle, themes.PartLabels, nil); err != nil {
+		return nil, err
 	}
-	if len(labels) > 0 {
-		b.WriteString(`<p><strong>Filled in from the alert:</strong> `)
-		for i, l := range labels {
-			if i > 0 {
-				b.WriteString(" ")
-			}
-			b.WriteString(`<code class="label">`)
-			b.WriteString(html.EscapeString(l.Name + "=" + l.Value))
-			b.WriteString(`</code>`)
-		}
-		back := pagePath
-		if incident {
-			back += "?mode=" + modeIncident
-		}
-		b.WriteString(`</p><p class="muted">Highlighted values replace the placeholders in commands; hover to see them. <a href="`)
-		b.WriteString(html.EscapeString(back))
-		b.WriteString(`">Show the placeholders</a></p>`)
+	if err := s.theme.RenderPart(&filled, themes.PageArticle, themes.PartLabels, note); err != nil {
+		return nil, err
 	}
-	b.WriteString(`</div>`)
-	return b.String()
+	return bytes.Replace(page, slot.Bytes(), filled.Bytes(), 1), nil
 }
 
 // errFeedbackOff is returned by the helpful route when kb stores no feedback.

@@ -106,6 +106,16 @@ type articlePage struct {
 	IncidentURL string      // the incident view of the page (or the normal view, in incident mode)
 }
 
+// labelsNote is the data of the theme's "filled-labels" part
+// (templates/labels.html): the note above an article page whose
+// placeholders were filled in from an alert's labels, or that thanks the
+// reader for "this helped".
+type labelsNote struct {
+	Helped bool         // the reader has just said that the page helped
+	Labels []labelParam // the labels filled in; none when only Helped
+	Back   string       // the page without the labels, escaped for href
+}
+
 // tocEntry is one line of the table of contents.
 type tocEntry struct {
 	ID    string
