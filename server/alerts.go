@@ -3,7 +3,6 @@ package server
 import (
 	"net/http"
 	"net/url"
-	"path"
 	"slices"
 	"strings"
 	"unicode"
@@ -304,46 +303,5 @@ func (s *Server) newRunbook(snap *content.Snapshot, p *alertPage) {
 		return
 	}
 	p.NewPath, p.NewFile = f.Path, string(f.Source)
-	p.CreateURL, p.EditHost = newFileURL(snap.Site.EditURL, f.Path, f.Source)
-}
-
-// maxPrefill bounds the file content put into a GitHub new-file URL;
-// browsers and proxies refuse much longer URLs.
-const maxPrefill = 6 << 10
-
-// newFileURL turns kb.yaml's edit_url pattern into the git host's "new file"
-// page for the root-relative path p, and names the host:
-//
-//   - GitLab, ".../-/edit/BRANCH/{path}": ".../-/new/BRANCH/DIR?file_name=NAME"
-//     (GitLab takes no content in the URL: the page shows it to paste);
-//   - Gitea and Forgejo, ".../_edit/BRANCH/{path}": ".../_new/BRANCH/DIR" (the
-//     file name and content are pasted);
-//   - GitHub and others with ".../edit/BRANCH/{path}":
-//     ".../new/BRANCH/DIR?filename=NAME&value=CONTENT", the content
-//     pre-filled when it is short enough for a URL.
-//
-// Any other pattern gives "": the page shows the path and content only.
-func newFileURL(pattern, p string, src []byte) (createURL, host string) {
-	prefix, suffix, ok := strings.Cut(pattern, "{path}")
-	if !ok || suffix != "" || editURL(prefix+"x") == "" {
-		return "", ""
-	}
-	dir, name := path.Split(p)
-	escDir := (&url.URL{Path: strings.TrimSuffix(dir, "/")}).EscapedPath()
-	switch {
-	case strings.Contains(prefix, "/-/edit/"):
-		i := strings.LastIndex(prefix, "/-/edit/")
-		return prefix[:i] + "/-/new/" + prefix[i+len("/-/edit/"):] + escDir + "?" + url.Values{"file_name": {name}}.Encode(), "GitLab"
-	case strings.Contains(prefix, "/_edit/"):
-		i := strings.LastIndex(prefix, "/_edit/")
-		return prefix[:i] + "/_new/" + prefix[i+len("/_edit/"):] + escDir, "Gitea"
-	case strings.Contains(prefix, "/edit/"):
-		i := strings.LastIndex(prefix, "/edit/")
-		v := url.Values{"filename": {name}}
-		if len(src) <= maxPrefill {
-			v.Set("value", string(src))
-		}
-		return prefix[:i] + "/new/" + prefix[i+len("/edit/"):] + escDir + "?" + v.Encode(), "GitHub"
-	}
-	return "", ""
+	p.CreateURL, p.EditHost = snap.Site.NewFileLink(f.Path, f.Source)
 }

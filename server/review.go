@@ -146,7 +146,7 @@ func (s *Server) buildReview(ctx context.Context, snap *content.Snapshot, owner 
 		}
 		row.Tickets30 = tickets30[a.ID]
 		row.Line = "reviewed: " + r.Today
-		row.EditURL = editURL(snap.Site.EditLink(a.Path))
+		row.EditURL = snap.Site.EditLink(a.Path)
 		r.Articles = append(r.Articles, row)
 	}
 	slices.SortStableFunc(r.Articles, func(x, y reviewRow) int {

@@ -381,7 +381,7 @@ func (s *Server) articleView(snap *content.Snapshot, a *content.Article) article
 		Alerts:     a.Alerts,
 		Backlinks:  toItems(snap.Backlinks(a)),
 		Warnings:   a.Warnings,
-		EditURL:    editURL(snap.Site.EditLink(a.Path)),
+		EditURL:    snap.Site.EditLink(a.Path),
 		SourcePath: a.Path,
 		Permalink:  permalinkURL(a),
 		UpdatedBy:  a.UpdatedBy,
@@ -411,15 +411,6 @@ func (s *Server) articleView(snap *content.Snapshot, a *content.Article) article
 		p.Tags = append(p.Tags, link{Text: t, URL: tagURL(t)})
 	}
 	return p
-}
-
-// editURL keeps only http(s) edit links; kb.yaml is trusted, but a typo
-// should not produce a javascript: link.
-func editURL(u string) string {
-	if pu, err := url.Parse(u); err == nil && (pu.Scheme == "https" || pu.Scheme == "http") && pu.Host != "" {
-		return u
-	}
-	return ""
 }
 
 func (s *Server) folderView(snap *content.Snapshot, f *content.Folder) folderPage {
