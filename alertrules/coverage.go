@@ -7,7 +7,6 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"unicode"
 
 	"kb/content"
 	"kb/render"
@@ -86,7 +85,7 @@ func Coverage(snap *content.Snapshot, rules []Rule) Report {
 	defined := map[string]bool{}
 	found := map[string]bool{}
 	for _, rule := range rules {
-		k := alertKey(rule.Alert)
+		k := content.AlertKey(rule.Alert)
 		if m, ok := byKey[k]; ok {
 			m.Rules++
 		} else if !defined[k] {
@@ -114,7 +113,7 @@ func Coverage(snap *content.Snapshot, rules []Rule) Report {
 		for _, a := range snap.Articles {
 			var gone []string
 			for _, name := range a.Alerts {
-				if k := alertKey(name); k != "" && !defined[k] {
+				if k := content.AlertKey(name); k != "" && !defined[k] {
 					gone = append(gone, name)
 				}
 			}
@@ -226,18 +225,6 @@ func hasHeading(a *content.Article, frag string) bool {
 		}
 	}
 	return false
-}
-
-// alertKey folds an alert name as content matches it: lower case, letters
-// and digits only.
-func alertKey(name string) string {
-	var b strings.Builder
-	for _, r := range name {
-		if unicode.IsLetter(r) || unicode.IsDigit(r) {
-			b.WriteRune(unicode.ToLower(r))
-		}
-	}
-	return b.String()
 }
 
 // isIndex reports whether p is a folder's index file (_index.md, index.md),

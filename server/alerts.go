@@ -1,6 +1,7 @@
 package server
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -16,10 +17,8 @@ import (
 	"kb/themes"
 )
 
-// Limits of an alert link. Alertmanager and Grafana names are short; a
-// longer name is a bad link, not an alert.
+// Limits of the labels of an alert link (content.MaxAlertName bounds its name).
 const (
-	maxAlertName  = 256 // bytes
 	maxLabels     = 32  // query parameters taken as labels
 	maxLabelName  = 64  // bytes
 	maxLabelValue = 256 // bytes
@@ -111,34 +110,13 @@ func label(labels []labelParam, names ...string) string {
 	return ""
 }
 
-// alertName checks the name of an alert link: 1 to maxAlertName bytes of
-// letters, digits, spaces (Grafana rule names have them) and "_-.:", with at
-// least one letter or digit. Anything else (a slash, "..", HTML, quotes) is
-// not an alert name, so the link is a bad request rather than a search.
-func alertName(name string) (string, error) {
-	const hint = "An alert name is up to 256 letters, digits, spaces and _ - . : characters, such as /alerts/KubePodCrashLooping."
-	switch {
-	case name == "":
-		return "", echo.NewHTTPError(http.StatusBadRequest, "The alert name is missing. "+hint)
-	case len(name) > maxAlertName:
-		return "", echo.NewHTTPError(http.StatusBadRequest, "The alert name is too long. "+hint)
-	case !utf8.ValidString(name):
-		return "", echo.NewHTTPError(http.StatusBadRequest, "The alert name is not valid UTF-8. "+hint)
-	}
-	alnum := false
-	for _, r := range name {
-		switch {
-		case unicode.IsLetter(r), unicode.IsDigit(r):
-			alnum = true
-		case r == ' ', r == '_', r == '-', r == '.', r == ':':
-		default:
-			return "", echo.NewHTTPError(http.StatusBadRequest, "The alert name has characters no alert name has. "+hint)
-		}
-	}
-	if !alnum || strings.Contains(name, "..") {
-		return "", echo.NewHTTPError(http.StatusBadRequest, "That is not an alert name. "+hint)
-	}
-	return strings.TrimSpace(name), nil
+// badAlertName is the 400 of an alert link whose name content.ParseAlertName
+// refuses: what is wrong, then what an alert name looks like.
+func badAlertName(err error) error {
+	msg := err.Error()
+	msg = strings.ToUpper(msg[:1]) + msg[1:] + ". " +
+		fmt.Sprintf("An alert name is up to %d letters, digits, spaces and _ - . : characters, such as /alerts/KubePodCrashLooping.", content.MaxAlertName)
+	return echo.NewHTTPError(http.StatusBadRequest, msg).Wrap(err)
 }
 
 // alertPage is the data of templates/alert.html: the "no runbook yet" page.
@@ -168,9 +146,9 @@ func (s *Server) alert(c *echo.Context) error {
 	if strings.Contains(raw, "/") { // "a/b", "a%2Fb" and "../x" alike
 		return echo.NewHTTPError(http.StatusBadRequest, "An alert name has no slashes; link to /alerts/NAME, such as /alerts/KubePodCrashLooping.")
 	}
-	name, err := alertName(raw)
+	name, err := content.ParseAlertName(raw)
 	if err != nil {
-		return err
+		return badAlertName(err)
 	}
 	snap, err := s.snapshot()
 	if err != nil {
