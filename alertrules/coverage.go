@@ -3,7 +3,6 @@ package alertrules
 import (
 	"cmp"
 	"net/url"
-	"path"
 	"regexp"
 	"slices"
 	"strings"
@@ -77,7 +76,7 @@ type RunbookFor struct {
 func Coverage(snap *content.Snapshot, rules []Rule) Report {
 	r := Report{Rules: len(rules)}
 	for _, a := range snap.Articles {
-		if a.Type == content.TypeRunbook && !isIndex(a.Path) {
+		if a.Type == content.TypeRunbook && !content.IsIndexFile(a.Path) {
 			r.Runbooks++
 		}
 	}
@@ -225,11 +224,4 @@ func hasHeading(a *content.Article, frag string) bool {
 		}
 	}
 	return false
-}
-
-// isIndex reports whether p is a folder's index file (_index.md, index.md),
-// which lists a folder's runbooks rather than being one.
-func isIndex(p string) bool {
-	b := strings.ToLower(path.Base(p))
-	return b == "_index.md" || b == "index.md"
 }

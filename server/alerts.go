@@ -198,7 +198,7 @@ func (s *Server) closest(c *echo.Context, snap *content.Snapshot, name, words, s
 	const n = 5
 	var out []*content.Article
 	add := func(a *content.Article) {
-		if a != nil && len(out) < n && !slices.Contains(out, a) && !isIndex(a) {
+		if a != nil && len(out) < n && !slices.Contains(out, a) && !a.IsIndex() {
 			out = append(out, a)
 		}
 	}

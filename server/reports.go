@@ -174,7 +174,7 @@ func buildTicketsReport(ctx context.Context, store LinkStore, snap *content.Snap
 	}
 	var never []*content.Article
 	for _, a := range snap.Articles {
-		if all[a.ID] == 0 && !isIndex(a) {
+		if all[a.ID] == 0 && !a.IsIndex() {
 			never = append(never, a)
 		}
 	}

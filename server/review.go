@@ -113,7 +113,7 @@ func (s *Server) buildReview(ctx context.Context, snap *content.Snapshot, owner 
 	owners := map[string]int{}
 	var all []reviewRow
 	for _, a := range snap.Articles {
-		if isIndex(a) {
+		if a.IsIndex() {
 			continue
 		}
 		row := reviewRow{ID: a.ID, Helpful: helpful[a.ID], Item: toItem(a), Title: a.Title, Type: string(a.Type), Path: a.Path}

@@ -243,17 +243,12 @@ func typeRank(t string) int {
 	return 1
 }
 
-// isIndex reports whether a is its folder's index article (runbooks/_index.md).
-func isIndex(a *content.Article) bool {
-	return a.URL == "/"+a.Folder()
-}
-
 // folderTitle names a folder by its index article's title, else by its name.
 func folderTitle(snap *content.Snapshot, dir string) string {
 	if dir == "" {
 		return "Home"
 	}
-	if a, ok := snap.ByURL("/" + dir); ok && isIndex(a) {
+	if a, ok := snap.ByURL("/" + dir); ok && a.IsIndex() {
 		return a.Title
 	}
 	return path.Base(dir)
@@ -289,7 +284,7 @@ func listFolder(snap *content.Snapshot, f *content.Folder) listing {
 		return strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name))
 	})
 	for _, a := range f.Articles {
-		if !isIndex(a) {
+		if !a.IsIndex() {
 			l.Articles = append(l.Articles, toItem(a))
 		}
 	}
@@ -307,7 +302,7 @@ func (s *Server) homeView(snap *content.Snapshot) homePage {
 	for _, t := range snap.Services() {
 		g := group{Name: t.Name, URL: serviceURL(t.Name)}
 		for _, a := range snap.InService(t.Name) {
-			if a.Type == content.TypeRunbook && !isIndex(a) {
+			if a.Type == content.TypeRunbook && !a.IsIndex() {
 				g.Runbooks = append(g.Runbooks, toItem(a))
 			}
 		}
@@ -321,7 +316,7 @@ func (s *Server) homeView(snap *content.Snapshot) homePage {
 	var dirs []string
 	for _, a := range snap.Articles {
 		switch {
-		case isIndex(a):
+		case a.IsIndex():
 		case a.Type == content.TypeRunbook:
 			if a.Service == "" {
 				other.Runbooks = append(other.Runbooks, toItem(a))
@@ -394,7 +389,7 @@ func (s *Server) articleView(snap *content.Snapshot, a *content.Article) article
 	p.Description = a.Summary
 	s.runbookView(snap, a, &p)
 	dir := a.Folder()
-	if isIndex(a) {
+	if a.IsIndex() {
 		if f, ok := snap.Folder(dir); ok {
 			l := listFolder(snap, f)
 			p.Listing = &l
