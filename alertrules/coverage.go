@@ -3,11 +3,9 @@ package alertrules
 import (
 	"cmp"
 	"net/url"
-	"path"
 	"regexp"
 	"slices"
 	"strings"
-	"unicode"
 
 	"kb/content"
 	"kb/render"
@@ -78,7 +76,7 @@ type RunbookFor struct {
 func Coverage(snap *content.Snapshot, rules []Rule) Report {
 	r := Report{Rules: len(rules)}
 	for _, a := range snap.Articles {
-		if a.Type == content.TypeRunbook && !isIndex(a.Path) {
+		if a.Type == content.TypeRunbook && !content.IsIndexFile(a.Path) {
 			r.Runbooks++
 		}
 	}
@@ -86,7 +84,7 @@ func Coverage(snap *content.Snapshot, rules []Rule) Report {
 	defined := map[string]bool{}
 	found := map[string]bool{}
 	for _, rule := range rules {
-		k := alertKey(rule.Alert)
+		k := content.AlertKey(rule.Alert)
 		if m, ok := byKey[k]; ok {
 			m.Rules++
 		} else if !defined[k] {
@@ -114,7 +112,7 @@ func Coverage(snap *content.Snapshot, rules []Rule) Report {
 		for _, a := range snap.Articles {
 			var gone []string
 			for _, name := range a.Alerts {
-				if k := alertKey(name); k != "" && !defined[k] {
+				if k := content.AlertKey(name); k != "" && !defined[k] {
 					gone = append(gone, name)
 				}
 			}
@@ -226,23 +224,4 @@ func hasHeading(a *content.Article, frag string) bool {
 		}
 	}
 	return false
-}
-
-// alertKey folds an alert name as content matches it: lower case, letters
-// and digits only.
-func alertKey(name string) string {
-	var b strings.Builder
-	for _, r := range name {
-		if unicode.IsLetter(r) || unicode.IsDigit(r) {
-			b.WriteRune(unicode.ToLower(r))
-		}
-	}
-	return b.String()
-}
-
-// isIndex reports whether p is a folder's index file (_index.md, index.md),
-// which lists a folder's runbooks rather than being one.
-func isIndex(p string) bool {
-	b := strings.ToLower(path.Base(p))
-	return b == "_index.md" || b == "index.md"
 }

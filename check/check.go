@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io/fs"
 	"maps"
-	"path"
 	"slices"
 	"strings"
 	"time"
@@ -165,7 +164,7 @@ func (c *checker) schemes() {
 // runbook warns about a runbook that on-call cannot reach from an alert or
 // whose owners are unknown. Folder index files are not runbooks of their own.
 func (c *checker) runbook(a *content.Article) {
-	if a.Type != content.TypeRunbook || isIndex(a.Path) {
+	if a.Type != content.TypeRunbook || content.IsIndexFile(a.Path) {
 		return
 	}
 	var missing []string
@@ -183,11 +182,6 @@ func (c *checker) runbook(a *content.Article) {
 	}
 	c.add(Finding{Path: a.Path, Level: Warning, Kind: KindMissingField,
 		Message: fmt.Sprintf("runbook without %s in its front matter (alerts: routes /alerts/{name} here, service: and owners: tell on-call whose it is)", joinAnd(missing))})
-}
-
-func isIndex(p string) bool {
-	b := strings.ToLower(path.Base(p))
-	return b == "_index.md" || b == "index.md"
 }
 
 func joinAnd(s []string) string {

@@ -10,6 +10,12 @@
 // used through the git command only (OpenGit): trees, blobs, history,
 // diffs, fetches.
 //
+// The rules that the rest of kb shares about content are written here once:
+// how alert names compare (AlertKey) and what an alert link may name
+// (ParseAlertName), what an index file is (IsIndexFile, Article.IsIndex),
+// and the links into the git host that kb.yaml's edit_url gives
+// (Site.EditLink, Site.NewFileLink).
+//
 // content may import render (to turn Markdown into HTML, text and links) and
 // nothing else of kb; it knows nothing about HTTP, the index or tickets. Its
 // API is internal to kb.

@@ -31,15 +31,34 @@ func IsReserved(urlPath string) bool {
 // indexNames are file names that stand for their folder's URL, as in Hugo.
 var indexNames = []string{"_index.md", "index.md"}
 
+// IsIndexFile reports whether root-relative path p is a folder's index file
+// (_index.md or index.md, in any letter case): it stands for its folder, as
+// in Hugo, and lists the folder rather than being a runbook of its own.
+func IsIndexFile(p string) bool {
+	_, base := path.Split(p)
+	for _, n := range indexNames {
+		if strings.EqualFold(base, n) {
+			return true
+		}
+	}
+	return false
+}
+
+// IsIndex reports whether a is its folder's index article: an index file
+// served at its folder's URL (runbooks/_index.md at /runbooks). An index
+// file whose folder URL another file of the snapshot took first is served
+// at a URL of its own and is not the folder's index.
+func (a *Article) IsIndex() bool {
+	return IsIndexFile(a.Path) && a.URL == "/"+a.Folder()
+}
+
 // URLFor returns the URL path of the article stored at root-relative path p:
 // "runbooks/etcd/no-leader.md" → "/runbooks/etcd/no-leader", and
 // "runbooks/_index.md" → "/runbooks".
 func URLFor(p string) string {
-	dir, base := path.Split(p)
-	for _, n := range indexNames {
-		if strings.EqualFold(base, n) {
-			return "/" + strings.TrimSuffix(dir, "/")
-		}
+	if IsIndexFile(p) {
+		dir, _ := path.Split(p)
+		return "/" + strings.TrimSuffix(dir, "/")
 	}
 	return "/" + strings.TrimSuffix(p, path.Ext(p))
 }

@@ -4,7 +4,6 @@ import (
 	"net/url"
 	"path"
 	"strings"
-	"unicode"
 )
 
 // Resolve finds the article that ref names, in any form a person or a ticket
@@ -62,7 +61,7 @@ func (s *Snapshot) Resolve(ref string) (a *Article, anchor string, ok bool) {
 // name. Letter case and separators are ignored, since rule generators write
 // "kubepodcrashlooping" and "kube-pod-crash-looping" for KubePodCrashLooping.
 func (s *Snapshot) ByAlert(name string) (*Article, bool) {
-	k := alertKey(name)
+	k := AlertKey(name)
 	if k == "" {
 		return nil, false
 	}
@@ -73,17 +72,6 @@ func (s *Snapshot) ByAlert(name string) (*Article, bool) {
 	return a, ok
 }
 
-// alertKey folds an alert name for matching: lower case, letters and digits only.
-func alertKey(name string) string {
-	var b strings.Builder
-	for _, r := range name {
-		if unicode.IsLetter(r) || unicode.IsDigit(r) {
-			b.WriteRune(unicode.ToLower(r))
-		}
-	}
-	return b.String()
-}
-
 // indexAlerts fills the alert maps; the article whose path sorts first wins a
 // name claimed twice, and the other gets a warning.
 func (s *Snapshot) indexAlerts(articles []*Article) {
@@ -91,7 +79,7 @@ func (s *Snapshot) indexAlerts(articles []*Article) {
 	s.alertNames = map[string]*Article{}
 	for _, a := range articles {
 		for _, name := range a.Alerts {
-			k := alertKey(name)
+			k := AlertKey(name)
 			if k == "" {
 				continue
 			}
@@ -107,7 +95,7 @@ func (s *Snapshot) indexAlerts(articles []*Article) {
 			continue
 		}
 		for _, name := range []string{path.Base(strings.TrimSuffix(a.URL, "/")), a.Title} {
-			if k := alertKey(name); k != "" {
+			if k := AlertKey(name); k != "" {
 				if _, taken := s.alertNames[k]; !taken {
 					s.alertNames[k] = a
 				}

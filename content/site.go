@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"path"
 	"slices"
 	"strconv"
 	"strings"
@@ -86,12 +87,66 @@ func ParseSite(src []byte) (Site, []Warning) {
 	return s, warns
 }
 
-// EditLink returns the edit URL of the file at root-relative path p, or "".
+// EditLink returns the edit URL of the file at root-relative path p, or ""
+// when kb.yaml sets no edit_url or one that is not an http(s) URL: kb.yaml
+// is trusted, but a typo should not make a javascript: link.
 func (s Site) EditLink(p string) string {
 	if s.EditURL == "" {
 		return ""
 	}
-	return strings.ReplaceAll(s.EditURL, "{path}", (&url.URL{Path: p}).EscapedPath())
+	u := strings.ReplaceAll(s.EditURL, "{path}", (&url.URL{Path: p}).EscapedPath())
+	if !webURL(u) {
+		return ""
+	}
+	return u
+}
+
+// webURL reports whether u is an absolute http(s) URL with a host.
+func webURL(u string) bool {
+	pu, err := url.Parse(u)
+	return err == nil && (pu.Scheme == "https" || pu.Scheme == "http") && pu.Host != ""
+}
+
+// maxPrefill bounds the file content put into a GitHub new-file URL;
+// browsers and proxies refuse much longer URLs.
+const maxPrefill = 6 << 10
+
+// NewFileLink turns kb.yaml's edit_url into the git host's "new file" page
+// for a file at root-relative path p with content src, and names the host:
+//
+//   - GitLab, ".../-/edit/BRANCH/{path}": ".../-/new/BRANCH/DIR?file_name=NAME"
+//     (GitLab takes no content in the URL: the page shows it to paste);
+//   - Gitea and Forgejo, ".../_edit/BRANCH/{path}": ".../_new/BRANCH/DIR" (the
+//     file name and content are pasted);
+//   - GitHub and others with ".../edit/BRANCH/{path}":
+//     ".../new/BRANCH/DIR?filename=NAME&value=CONTENT", the content
+//     pre-filled when it is short enough for a URL.
+//
+// Any other edit_url, or none, gives "", "": the page shows the path and
+// content only.
+func (s Site) NewFileLink(p string, src []byte) (link, host string) {
+	prefix, suffix, ok := strings.Cut(s.EditURL, "{path}")
+	if !ok || suffix != "" || !webURL(prefix+"x") {
+		return "", ""
+	}
+	dir, name := path.Split(p)
+	escDir := (&url.URL{Path: strings.TrimSuffix(dir, "/")}).EscapedPath()
+	switch {
+	case strings.Contains(prefix, "/-/edit/"):
+		i := strings.LastIndex(prefix, "/-/edit/")
+		return prefix[:i] + "/-/new/" + prefix[i+len("/-/edit/"):] + escDir + "?" + url.Values{"file_name": {name}}.Encode(), "GitLab"
+	case strings.Contains(prefix, "/_edit/"):
+		i := strings.LastIndex(prefix, "/_edit/")
+		return prefix[:i] + "/_new/" + prefix[i+len("/_edit/"):] + escDir, "Gitea"
+	case strings.Contains(prefix, "/edit/"):
+		i := strings.LastIndex(prefix, "/edit/")
+		v := url.Values{"filename": {name}}
+		if len(src) <= maxPrefill {
+			v.Set("value", string(src))
+		}
+		return prefix[:i] + "/new/" + prefix[i+len("/edit/"):] + escDir + "?" + v.Encode(), "GitHub"
+	}
+	return "", ""
 }
 
 // ByteSize is a size in bytes written as a number or with a unit ("2MiB", "512KB").

@@ -43,6 +43,14 @@
 // resolved and whitespace and control characters dropped; other links are
 // written as their text alone, with a Warning.
 //
+// # Placeholders
+//
+// Runbook commands name the values an alert carries as {{namespace}} or
+// {{pod}}. FillPlaceholders fills them in, inside the code elements of
+// render's HTML, from the labels of the alert that led a reader to the
+// page; it works on the HTML (of the page as the theme wrapped it), since
+// the page is rendered once and filled once per request.
+//
 // # Limits
 //
 // Input over Options.MaxSize is refused before parsing. goldmark is

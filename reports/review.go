@@ -97,7 +97,7 @@ func Review(ctx context.Context, snap *content.Snapshot, in ReviewInput, now tim
 	owners := map[string]int{}
 	var all []ReviewRow
 	for _, a := range snap.Articles {
-		if isIndex(a) {
+		if a.IsIndex() {
 			continue
 		}
 		row := ReviewRow{ID: a.ID, Helpful: helpful[a.ID], Article: a, Title: a.Title, Type: string(a.Type), Path: a.Path}

@@ -56,9 +56,3 @@ func recentSince(l tickets.Link, since time.Time) bool {
 	}
 	return l.CountsSince(since)
 }
-
-// isIndex reports whether a is its folder's index article (runbooks/_index.md).
-// TODO(#9): use content's index-file rule, the same one server lists by.
-func isIndex(a *content.Article) bool {
-	return a.URL == "/"+a.Folder()
-}

@@ -131,7 +131,7 @@ func Tickets(ctx context.Context, links Links, snap *content.Snapshot, urls URLs
 	}
 	var never []*content.Article
 	for _, a := range snap.Articles {
-		if all[a.ID] == 0 && !isIndex(a) {
+		if all[a.ID] == 0 && !a.IsIndex() {
 			never = append(never, a)
 		}
 	}

@@ -62,7 +62,7 @@ func newDocument(a *content.Article) document {
 	set(fieldJoined, joined)
 	keys := make([]string, 0, len(alerts))
 	for _, al := range alerts {
-		keys = append(keys, alertKey(al))
+		keys = append(keys, content.AlertKey(al))
 	}
 	set(fieldAlert, keys)
 
@@ -180,19 +180,6 @@ func looksLikeAlertName(s string) bool {
 		}
 	}
 	return upper && lower
-}
-
-// alertKey is the form alert names are compared in: lower-cased, without
-// connectors, so KubePodCrashLooping, kube-pod-crash-looping and
-// "kube pod crash looping" are one key.
-func alertKey(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		if word.IsRune(r) {
-			b.WriteRune(unicode.ToLower(r))
-		}
-	}
-	return b.String()
 }
 
 // uniqueFold drops empty strings and case-insensitive duplicates, keeping order.

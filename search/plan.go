@@ -10,6 +10,7 @@ import (
 	"github.com/blevesearch/bleve/v2/search/query"
 	index "github.com/blevesearch/bleve_index_api"
 
+	"kb/content"
 	"kb/word"
 )
 
@@ -131,7 +132,7 @@ func (pl *planner) build(p parsed, filters []query.Query) plan {
 	// The whole query written as one alert name: "kube pod crash looping",
 	// or, while it is typed, the start of one: "etcd no lea".
 	if len(words) > 0 {
-		key := alertKey(strings.Join(words, ""))
+		key := content.AlertKey(strings.Join(words, ""))
 		if q := pl.alert(key, alertWeight*float64(len(words))); q != nil && len(words) > 1 {
 			clauses = append(clauses, q)
 		}
@@ -219,7 +220,7 @@ func (pl *planner) word(raw string, typing bool) query.Query {
 			alts = append(alts, query.NewDisjunctionQuery(parts))
 		}
 	}
-	if q := pl.alert(alertKey(raw), alertWeight); q != nil {
+	if q := pl.alert(content.AlertKey(raw), alertWeight); q != nil {
 		alts = append(alts, q)
 	}
 

@@ -1,9 +1,9 @@
 package server
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
-	"path"
 	"slices"
 	"strings"
 	"unicode"
@@ -17,10 +17,8 @@ import (
 	"kb/themes"
 )
 
-// Limits of an alert link. Alertmanager and Grafana names are short; a
-// longer name is a bad link, not an alert.
+// Limits of the labels of an alert link (content.MaxAlertName bounds its name).
 const (
-	maxAlertName  = 256 // bytes
 	maxLabels     = 32  // query parameters taken as labels
 	maxLabelName  = 64  // bytes
 	maxLabelValue = 256 // bytes
@@ -90,6 +88,16 @@ func labelQuery(labels []labelParam, mode string) string {
 	return v.Encode()
 }
 
+// labelValues maps the names of labels to their values, as
+// render.FillPlaceholders takes them.
+func labelValues(labels []labelParam) map[string]string {
+	values := make(map[string]string, len(labels))
+	for _, l := range labels {
+		values[l.Name] = l.Value
+	}
+	return values
+}
+
 // label returns the value of the first of names found in labels, or "".
 func label(labels []labelParam, names ...string) string {
 	for _, n := range names {
@@ -102,34 +110,13 @@ func label(labels []labelParam, names ...string) string {
 	return ""
 }
 
-// alertName checks the name of an alert link: 1 to maxAlertName bytes of
-// letters, digits, spaces (Grafana rule names have them) and "_-.:", with at
-// least one letter or digit. Anything else (a slash, "..", HTML, quotes) is
-// not an alert name, so the link is a bad request rather than a search.
-func alertName(name string) (string, error) {
-	const hint = "An alert name is up to 256 letters, digits, spaces and _ - . : characters, such as /alerts/KubePodCrashLooping."
-	switch {
-	case name == "":
-		return "", echo.NewHTTPError(http.StatusBadRequest, "The alert name is missing. "+hint)
-	case len(name) > maxAlertName:
-		return "", echo.NewHTTPError(http.StatusBadRequest, "The alert name is too long. "+hint)
-	case !utf8.ValidString(name):
-		return "", echo.NewHTTPError(http.StatusBadRequest, "The alert name is not valid UTF-8. "+hint)
-	}
-	alnum := false
-	for _, r := range name {
-		switch {
-		case unicode.IsLetter(r), unicode.IsDigit(r):
-			alnum = true
-		case r == ' ', r == '_', r == '-', r == '.', r == ':':
-		default:
-			return "", echo.NewHTTPError(http.StatusBadRequest, "The alert name has characters no alert name has. "+hint)
-		}
-	}
-	if !alnum || strings.Contains(name, "..") {
-		return "", echo.NewHTTPError(http.StatusBadRequest, "That is not an alert name. "+hint)
-	}
-	return strings.TrimSpace(name), nil
+// badAlertName is the 400 of an alert link whose name content.ParseAlertName
+// refuses: what is wrong, then what an alert name looks like.
+func badAlertName(err error) error {
+	msg := err.Error()
+	msg = strings.ToUpper(msg[:1]) + msg[1:] + ". " +
+		fmt.Sprintf("An alert name is up to %d letters, digits, spaces and _ - . : characters, such as /alerts/KubePodCrashLooping.", content.MaxAlertName)
+	return echo.NewHTTPError(http.StatusBadRequest, msg).Wrap(err)
 }
 
 // alertPage is the data of templates/alert.html: the "no runbook yet" page.
@@ -159,9 +146,9 @@ func (s *Server) alert(c *echo.Context) error {
 	if strings.Contains(raw, "/") { // "a/b", "a%2Fb" and "../x" alike
 		return echo.NewHTTPError(http.StatusBadRequest, "An alert name has no slashes; link to /alerts/NAME, such as /alerts/KubePodCrashLooping.")
 	}
-	name, err := alertName(raw)
+	name, err := content.ParseAlertName(raw)
 	if err != nil {
-		return err
+		return badAlertName(err)
 	}
 	snap, err := s.snapshot()
 	if err != nil {
@@ -211,7 +198,7 @@ func (s *Server) closest(c *echo.Context, snap *content.Snapshot, name, words, s
 	const n = 5
 	var out []*content.Article
 	add := func(a *content.Article) {
-		if a != nil && len(out) < n && !slices.Contains(out, a) && !isIndex(a) {
+		if a != nil && len(out) < n && !slices.Contains(out, a) && !a.IsIndex() {
 			out = append(out, a)
 		}
 	}
@@ -294,46 +281,5 @@ func (s *Server) newRunbook(snap *content.Snapshot, p *alertPage) {
 		return
 	}
 	p.NewPath, p.NewFile = f.Path, string(f.Source)
-	p.CreateURL, p.EditHost = newFileURL(snap.Site.EditURL, f.Path, f.Source)
-}
-
-// maxPrefill bounds the file content put into a GitHub new-file URL;
-// browsers and proxies refuse much longer URLs.
-const maxPrefill = 6 << 10
-
-// newFileURL turns kb.yaml's edit_url pattern into the git host's "new file"
-// page for the root-relative path p, and names the host:
-//
-//   - GitLab, ".../-/edit/BRANCH/{path}": ".../-/new/BRANCH/DIR?file_name=NAME"
-//     (GitLab takes no content in the URL: the page shows it to paste);
-//   - Gitea and Forgejo, ".../_edit/BRANCH/{path}": ".../_new/BRANCH/DIR" (the
-//     file name and content are pasted);
-//   - GitHub and others with ".../edit/BRANCH/{path}":
-//     ".../new/BRANCH/DIR?filename=NAME&value=CONTENT", the content
-//     pre-filled when it is short enough for a URL.
-//
-// Any other pattern gives "": the page shows the path and content only.
-func newFileURL(pattern, p string, src []byte) (createURL, host string) {
-	prefix, suffix, ok := strings.Cut(pattern, "{path}")
-	if !ok || suffix != "" || editURL(prefix+"x") == "" {
-		return "", ""
-	}
-	dir, name := path.Split(p)
-	escDir := (&url.URL{Path: strings.TrimSuffix(dir, "/")}).EscapedPath()
-	switch {
-	case strings.Contains(prefix, "/-/edit/"):
-		i := strings.LastIndex(prefix, "/-/edit/")
-		return prefix[:i] + "/-/new/" + prefix[i+len("/-/edit/"):] + escDir + "?" + url.Values{"file_name": {name}}.Encode(), "GitLab"
-	case strings.Contains(prefix, "/_edit/"):
-		i := strings.LastIndex(prefix, "/_edit/")
-		return prefix[:i] + "/_new/" + prefix[i+len("/_edit/"):] + escDir, "Gitea"
-	case strings.Contains(prefix, "/edit/"):
-		i := strings.LastIndex(prefix, "/edit/")
-		v := url.Values{"filename": {name}}
-		if len(src) <= maxPrefill {
-			v.Set("value", string(src))
-		}
-		return prefix[:i] + "/new/" + prefix[i+len("/edit/"):] + escDir + "?" + v.Encode(), "GitHub"
-	}
-	return "", ""
+	p.CreateURL, p.EditHost = snap.Site.NewFileLink(f.Path, f.Source)
 }

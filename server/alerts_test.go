@@ -80,21 +80,6 @@ func TestAlertLabelsBounded(t *testing.T) {
 	}
 }
 
-func TestNewFileURL(t *testing.T) {
-	src := []byte("---\ntitle: X\n---\n")
-	for _, tc := range []struct{ pattern, want, host string }{
-		{"https://gitlab.com/g/kb/-/edit/main/{path}", "https://gitlab.com/g/kb/-/new/main/runbooks/etcd?file_name=x.md", "GitLab"},
-		{"https://github.com/o/kb/edit/main/{path}", "https://github.com/o/kb/new/main/runbooks/etcd?filename=x.md&value=---%0Atitle%3A+X%0A---%0A", "GitHub"},
-		{"https://codeberg.org/o/kb/_edit/main/{path}", "https://codeberg.org/o/kb/_new/main/runbooks/etcd", "Gitea"},
-		{"https://example.com/view?file={path}", "", ""},
-		{"javascript:alert(1)//{path}", "", ""},
-	} {
-		got, host := newFileURL(tc.pattern, "runbooks/etcd/x.md", src)
-		assert.Equal(t, tc.want, got, tc.pattern)
-		assert.Equal(t, tc.host, host, tc.pattern)
-	}
-}
-
 // TestAlertsCorpus checks the done-when of issue 6: every alert of
 // alerts.tsv with a runbook redirects to it from /alerts/NAME in any case;
 // the others land on a page.

@@ -36,7 +36,10 @@ const (
 
 // decodeJSON reads the request body into v strictly: one JSON value, no
 // unknown fields, no field given twice, names in their exact case, nested at
-// most maxJSONDepth, at most maxBody bytes, not compressed.
+// most maxJSONDepth, at most maxBody bytes, not compressed. Every handler
+// that takes a JSON body decodes it here, so every such body is held to the
+// same rules and its errors read alike. (Webhook deliveries are ticket
+// tools' formats: package webhook reads those.)
 func decodeJSON(c *echo.Context, v any) error {
 	body, err := readBody(c)
 	if err != nil {

@@ -69,4 +69,4 @@ func (u articleURLs) Article(a *content.Article) string { return toItem(a).URL }
 
 func (u articleURLs) Absolute(p string) string { return absolute(u.snap, p) }
 
-func (u articleURLs) Edit(a *content.Article) string { return editURL(u.snap.Site.EditLink(a.Path)) }
+func (u articleURLs) Edit(a *content.Article) string { return u.snap.Site.EditLink(a.Path) }

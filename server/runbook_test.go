@@ -65,14 +65,6 @@ func TestRunbookPlaceholderValuesEscaped(t *testing.T) {
 	assert.Contains(t, page.body, `x&#34;; $(rm -rf /) `+"`id`"+` &lt;script&gt;alert(1)&lt;/script&gt; &#39;&amp;</mark>`)
 }
 
-func TestFillPlaceholdersAcrossTokens(t *testing.T) {
-	labels := []labelParam{{"pod", "a<b"}}
-	in := `<p>{{pod}}</p><pre><code class="language-bash"><span class="p">{{</span><span class="n">pod</span><span class="p">}}</span> <b>{{</b>pod}}</code></pre>`
-	got := string(fillPlaceholders([]byte(in), labels))
-	assert.Equal(t, `<p>{{pod}}</p><pre><code class="language-bash"><span class="p"><mark class="filled" title="{{pod}}">a&lt;b</mark></span> <b>{{</b>pod}}</code></pre>`, got,
-		"outside code and across other tags nothing changes")
-}
-
 func TestRunbookIncidentMode(t *testing.T) {
 	site := newRunbookSite(t)
 	res := site.get(t, "/runbooks/kubernetes/pod-crash-looping?mode=incident")

@@ -106,6 +106,16 @@ type articlePage struct {
 	IncidentURL string         // the incident view of the page (or the normal view, in incident mode)
 }
 
+// labelsNote is the data of the theme's "filled-labels" part
+// (templates/labels.html): the note above an article page whose
+// placeholders were filled in from an alert's labels, or that thanks the
+// reader for "this helped".
+type labelsNote struct {
+	Helped bool         // the reader has just said that the page helped
+	Labels []labelParam // the labels filled in; none when only Helped
+	Back   string       // the page without the labels, escaped for href
+}
+
 // tocEntry is one line of the table of contents.
 type tocEntry struct {
 	ID    string
@@ -211,17 +221,12 @@ func sortItems(items []item) {
 	})
 }
 
-// isIndex reports whether a is its folder's index article (runbooks/_index.md).
-func isIndex(a *content.Article) bool {
-	return a.URL == "/"+a.Folder()
-}
-
 // folderTitle names a folder by its index article's title, else by its name.
 func folderTitle(snap *content.Snapshot, dir string) string {
 	if dir == "" {
 		return "Home"
 	}
-	if a, ok := snap.ByURL("/" + dir); ok && isIndex(a) {
+	if a, ok := snap.ByURL("/" + dir); ok && a.IsIndex() {
 		return a.Title
 	}
 	return path.Base(dir)
@@ -257,7 +262,7 @@ func listFolder(snap *content.Snapshot, f *content.Folder) listing {
 		return strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name))
 	})
 	for _, a := range f.Articles {
-		if !isIndex(a) {
+		if !a.IsIndex() {
 			l.Articles = append(l.Articles, toItem(a))
 		}
 	}
@@ -275,7 +280,7 @@ func (s *Server) homeView(snap *content.Snapshot) homePage {
 	for _, t := range snap.Services() {
 		g := group{Name: t.Name, URL: serviceURL(t.Name)}
 		for _, a := range snap.InService(t.Name) {
-			if a.Type == content.TypeRunbook && !isIndex(a) {
+			if a.Type == content.TypeRunbook && !a.IsIndex() {
 				g.Runbooks = append(g.Runbooks, toItem(a))
 			}
 		}
@@ -289,7 +294,7 @@ func (s *Server) homeView(snap *content.Snapshot) homePage {
 	var dirs []string
 	for _, a := range snap.Articles {
 		switch {
-		case isIndex(a):
+		case a.IsIndex():
 		case a.Type == content.TypeRunbook:
 			if a.Service == "" {
 				other.Runbooks = append(other.Runbooks, toItem(a))
@@ -349,7 +354,7 @@ func (s *Server) articleView(snap *content.Snapshot, a *content.Article) article
 		Alerts:     a.Alerts,
 		Backlinks:  toItems(snap.Backlinks(a)),
 		Warnings:   a.Warnings,
-		EditURL:    editURL(snap.Site.EditLink(a.Path)),
+		EditURL:    snap.Site.EditLink(a.Path),
 		SourcePath: a.Path,
 		Permalink:  permalinkURL(a),
 		UpdatedBy:  a.UpdatedBy,
@@ -362,7 +367,7 @@ func (s *Server) articleView(snap *content.Snapshot, a *content.Article) article
 	p.Description = a.Summary
 	s.runbookView(snap, a, &p)
 	dir := a.Folder()
-	if isIndex(a) {
+	if a.IsIndex() {
 		if f, ok := snap.Folder(dir); ok {
 			l := listFolder(snap, f)
 			p.Listing = &l
@@ -379,15 +384,6 @@ func (s *Server) articleView(snap *content.Snapshot, a *content.Article) article
 		p.Tags = append(p.Tags, link{Text: t, URL: tagURL(t)})
 	}
 	return p
-}
-
-// editURL keeps only http(s) edit links; kb.yaml is trusted, but a typo
-// should not produce a javascript: link.
-func editURL(u string) string {
-	if pu, err := url.Parse(u); err == nil && (pu.Scheme == "https" || pu.Scheme == "http") && pu.Host != "" {
-		return u
-	}
-	return ""
 }
 
 func (s *Server) folderView(snap *content.Snapshot, f *content.Folder) folderPage {

@@ -17,6 +17,12 @@
 // hold shared definitions. The server executes "layout" with the page's data;
 // the data of each page is documented in package server (views.go).
 //
+// A part is a named template that the server also executes on its own, to
+// change a cached page for one request. labels.html defines the one part,
+// "filled-labels" (PartLabels): the note above an article whose commands
+// were filled in from an alert's labels. article.html executes it without
+// data, which writes the empty slot the server replaces with the note.
+//
 // Template functions:
 //
 //	static "app.css"   the content-hashed URL of a static file, /static/app.1a2b3c4d5e.css

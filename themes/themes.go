@@ -45,6 +45,18 @@ func pageNames() []string {
 	return []string{PageEmbed, PageReport, PageHome, PageArticle, PageFolder, PageTerms, PageList, PageError, PageSearch, PageHistory, PageAlert, PageReview, PageCoverage}
 }
 
+// PartLabels is the part of the article page that kb renders on its own:
+// the note above an article whose placeholders were filled in from an
+// alert's labels (templates/labels.html). Executed without data it writes
+// the empty slot that the page leaves for the note; kb puts the note in the
+// slot's place in a copy of the cached page.
+const PartLabels = "filled-labels"
+
+// pageParts lists, for each page, the parts that kb renders on their own.
+func pageParts() map[string][]string {
+	return map[string][]string{PageArticle: {PartLabels}}
+}
+
 // layoutTemplate is the template every page executes; it calls the page's blocks.
 const layoutTemplate = "layout"
 
@@ -114,6 +126,19 @@ func (t *Theme) Render(w io.Writer, page string, data any) error {
 		return fmt.Errorf("theme has no page %q", page)
 	}
 	return tpl.ExecuteTemplate(w, layoutTemplate, data)
+}
+
+// RenderPart executes part (PartLabels) of page with data into w; nil data
+// writes the part's empty slot, as the page has it.
+func (t *Theme) RenderPart(w io.Writer, page, part string, data any) error {
+	tpl, ok := t.pages[page]
+	if !ok {
+		return fmt.Errorf("theme has no page %q", page)
+	}
+	if !slices.Contains(pageParts()[page], part) {
+		return fmt.Errorf("page %q has no part %q", page, part)
+	}
+	return tpl.ExecuteTemplate(w, part, data)
 }
 
 // Asset returns the static file whose content-hashed name (the last part of
@@ -243,6 +268,11 @@ func build(files map[string]file) (*Theme, error) {
 		if err := checkEscaping(tpl); err != nil {
 			return nil, fmt.Errorf("theme: %s: %w", files[p].where, err)
 		}
+		for _, part := range pageParts()[page] {
+			if err := checkPart(tpl, part); err != nil {
+				return nil, fmt.Errorf("theme: %s: %w", files[p].where, err)
+			}
+		}
 		t.pages[page] = tpl
 	}
 	for _, page := range pageNames() {
@@ -263,6 +293,27 @@ func checkEscaping(tpl *template.Template) error {
 	var te *template.Error
 	if errors.As(err, &te) {
 		return err
+	}
+	return nil
+}
+
+// checkPart makes sure that tpl defines part, that it escapes, and that
+// without data it writes a slot for the server to fill: an empty slot
+// would put the part in front of the page.
+func checkPart(tpl *template.Template, part string) error {
+	if tpl.Lookup(part) == nil {
+		return fmt.Errorf("no template defines %q (templates/labels.html)", part)
+	}
+	var slot bytes.Buffer
+	err := tpl.ExecuteTemplate(&slot, part, nil)
+	var te *template.Error
+	switch {
+	case errors.As(err, &te):
+		return err
+	case err != nil:
+		return fmt.Errorf("template %q without data: %w", part, err)
+	case slot.Len() == 0:
+		return fmt.Errorf("template %q writes nothing without data; it must write the slot the page leaves for it", part)
 	}
 	return nil
 }

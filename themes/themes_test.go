@@ -178,3 +178,44 @@ func TestSlug(t *testing.T) {
 		assert.Equal(t, want, slug(in), in)
 	}
 }
+
+func TestRenderPart(t *testing.T) {
+	th, err := Open("")
+	require.NoError(t, err)
+	var slot bytes.Buffer
+	require.NoError(t, th.RenderPart(&slot, PageArticle, PartLabels, nil))
+	assert.Equal(t, `<div class="filled-labels" hidden></div>`, slot.String())
+
+	type label struct{ Name, Value string }
+	note := struct {
+		Helped bool
+		Labels []label
+		Back   string
+	}{Helped: true, Labels: []label{{"namespace", "shop"}, {"pod", `<x>`}}, Back: "/runbooks/x?mode=incident"}
+	var buf bytes.Buffer
+	require.NoError(t, th.RenderPart(&buf, PageArticle, PartLabels, note))
+	assert.Equal(t, `<div class="filled-labels" role="note"><p class="thanks" role="status">Thanks: recorded that this page helped.</p>`+
+		`<p><strong>Filled in from the alert:</strong> <code class="label">namespace=shop</code> <code class="label">pod=&lt;x&gt;</code></p>`+
+		`<p class="muted">Highlighted values replace the placeholders in commands; hover to see them. <a href="/runbooks/x?mode=incident">Show the placeholders</a></p></div>`,
+		buf.String())
+
+	assert.Error(t, th.RenderPart(io.Discard, PageHome, PartLabels, nil), "a part belongs to its page")
+	assert.Error(t, th.RenderPart(io.Discard, "nope", PartLabels, nil))
+}
+
+func TestBrokenPartFailsOpen(t *testing.T) {
+	tests := []struct {
+		name, labels, want string
+	}{
+		{name: "no part", labels: `{{define "other"}}{{end}}`, want: `"filled-labels"`},
+		{name: "empty slot", labels: `{{define "filled-labels"}}{{with .}}<div>{{.Back}}</div>{{end}}{{end}}`, want: "writes nothing without data"},
+		{name: "fails without data", labels: `{{define "filled-labels"}}<div class="{{static "nope.css"}}"></div>{{end}}`, want: `"filled-labels" without data`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Open(writeTheme(t, map[string]string{"templates/labels.html": tt.labels}))
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tt.want)
+		})
+	}
+}
