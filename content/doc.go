@@ -7,10 +7,10 @@
 // (NewGitLibrary; Library.Pull and Sync move to a new commit, reading blobs,
 // never a working tree). Either way a reload builds a complete new snapshot,
 // reusing what did not change, and publishes it with one atomic swap. Git is
-// used through the git command only (OpenGit): trees, blobs, history,
-// diffs, fetches.
+// read through package gitrepo (OpenGit), which runs the git command: trees,
+// blobs, history, diffs, fetches.
 //
 // content may import render (to turn Markdown into HTML, text and links) and
-// nothing else of kb; it knows nothing about HTTP, the index or tickets. Its
+// gitrepo, and nothing else of kb; it knows nothing about HTTP, the index or tickets. Its
 // API is internal to kb.
 package content
