@@ -11,6 +11,6 @@
 // blobs, history, diffs, fetches.
 //
 // content may import render (to turn Markdown into HTML, text and links) and
-// gitrepo, and nothing else of kb; it knows nothing about HTTP, the index or tickets. Its
-// API is internal to kb.
+// gitrepo (to read git), and nothing else of kb; it knows nothing about
+// HTTP, the index or tickets. Its API is internal to kb.
 package content
