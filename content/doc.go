@@ -7,8 +7,8 @@
 // (NewGitLibrary; Library.Pull and Sync move to a new commit, reading blobs,
 // never a working tree). Either way a reload builds a complete new snapshot,
 // reusing what did not change, and publishes it with one atomic swap. Git is
-// used through the git command only (OpenGit): trees, blobs, history,
-// diffs, fetches.
+// read through package gitrepo (OpenGit), which runs the git command: trees,
+// blobs, history, diffs, fetches.
 //
 // The rules that the rest of kb shares about content are written here once:
 // how alert names compare (AlertKey) and what an alert link may name
@@ -17,6 +17,6 @@
 // (Site.EditLink, Site.NewFileLink).
 //
 // content may import render (to turn Markdown into HTML, text and links) and
-// nothing else of kb; it knows nothing about HTTP, the index or tickets. Its
-// API is internal to kb.
+// gitrepo (to read git), and nothing else of kb; it knows nothing about
+// HTTP, the index or tickets. Its API is internal to kb.
 package content

@@ -14,6 +14,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"kb/gitrepo/gitrepotest"
 )
 
 func sync1(t *testing.T, lib *Library) Update {
@@ -24,22 +26,22 @@ func sync1(t *testing.T, lib *Library) Update {
 }
 
 func TestGitLibrarySync(t *testing.T) {
-	r := newTestRepo(t)
-	c1 := r.commitFiles("first", map[string]string{
+	r := gitrepotest.New(t)
+	c1 := r.CommitFiles("first", map[string]string{
 		"a.md": "# A\n\nSee [b](b.md).\n",
 		"b.md": "# B\n\nThe body of b, long enough to be a rename when it moves.\n",
 		"c.md": "# C\n",
 	})
-	lib, _ := gitLibrary(t, r.dir, "main")
+	lib, _ := gitLibrary(t, r.Dir, "main")
 	first := lib.Snapshot()
 	assert.Equal(t, c1, first.Commit)
 
-	r.write(map[string]string{"c.md": "# C edited in the working tree\n"})
+	r.Write(map[string]string{"c.md": "# C edited in the working tree\n"})
 	upd := sync1(t, lib)
 	assert.False(t, upd.Published, "the working tree is never read in git mode")
 	assert.Same(t, first, lib.Snapshot())
 
-	c2 := r.commitFiles("edit c", map[string]string{"c.md": "# C committed\n"})
+	c2 := r.CommitFiles("edit c", map[string]string{"c.md": "# C committed\n"})
 	upd = sync1(t, lib)
 	require.True(t, upd.Published)
 	s := lib.Snapshot()
@@ -49,8 +51,8 @@ func TestGitLibrarySync(t *testing.T) {
 	assert.Equal(t, "edit c", mustArticle(t, s, "c.md").UpdateSubject)
 	assert.Same(t, mustArticle(t, first, "a.md"), mustArticle(t, s, "a.md"))
 
-	r.git("mv", "b.md", "b-renamed.md")
-	r.commit("rename b")
+	r.Git("mv", "b.md", "b-renamed.md")
+	r.Commit("rename b")
 	upd = sync1(t, lib)
 	assert.Equal(t, []Rename{{OldPath: "b.md", Path: "b-renamed.md", OldID: "b", ID: "b-renamed"}}, upd.Renamed)
 	assert.Equal(t, []string{"a.md", "b-renamed.md"}, paths(upd.Updated), "the article linking to the old path is rendered again")
@@ -72,11 +74,11 @@ func TestGitLibrarySync(t *testing.T) {
 	}
 	checkRenamed(lib.Snapshot())
 
-	restarted, _ := gitLibrary(t, r.dir, "main")
+	restarted, _ := gitLibrary(t, r.Dir, "main")
 	checkRenamed(restarted.Snapshot()) // from the renames in git history
 
-	r.git("rm", "-q", "b-renamed.md")
-	r.commit("delete b")
+	r.Git("rm", "-q", "b-renamed.md")
+	r.Commit("delete b")
 	upd = sync1(t, lib)
 	assert.Equal(t, []string{"b-renamed"}, upd.Deleted)
 	assert.Equal(t, []string{"b", "b-renamed"}, lib.Snapshot().OrphanedIDs(), "ticket links to either id are orphaned")
@@ -84,16 +86,16 @@ func TestGitLibrarySync(t *testing.T) {
 }
 
 func TestGitForcePush(t *testing.T) {
-	r := newTestRepo(t)
-	c1 := r.commitFiles("first", map[string]string{"a.md": "# A one\n", "b.md": "# B\n"})
-	r.commitFiles("second", map[string]string{"a.md": "# A two\n"})
-	lib, _ := gitLibrary(t, r.dir, "main")
+	r := gitrepotest.New(t)
+	c1 := r.CommitFiles("first", map[string]string{"a.md": "# A one\n", "b.md": "# B\n"})
+	r.CommitFiles("second", map[string]string{"a.md": "# A two\n"})
+	lib, _ := gitLibrary(t, r.Dir, "main")
 	assert.Equal(t, "A two", mustArticle(t, lib.Snapshot(), "a.md").Title)
 
-	r.git("reset", "-q", "--hard", c1)
-	r.git("reflog", "expire", "--expire=now", "--all")
-	r.git("gc", "-q", "--prune=now") // the commit served is gone for good
-	c3 := r.commitFiles("rewritten", map[string]string{"a.md": "# A rewritten\n", "c.md": "# C\n"})
+	r.Git("reset", "-q", "--hard", c1)
+	r.Git("reflog", "expire", "--expire=now", "--all")
+	r.Git("gc", "-q", "--prune=now") // the commit served is gone for good
+	c3 := r.CommitFiles("rewritten", map[string]string{"a.md": "# A rewritten\n", "c.md": "# C\n"})
 	upd := sync1(t, lib)
 	require.True(t, upd.Published)
 	s := lib.Snapshot()
@@ -105,21 +107,21 @@ func TestGitForcePush(t *testing.T) {
 }
 
 func TestGitPullUnreachableRemote(t *testing.T) {
-	remote := newTestRepo(t)
-	remote.commitFiles("first", map[string]string{"a.md": "# A one\n"})
+	remote := gitrepotest.New(t)
+	remote.CommitFiles("first", map[string]string{"a.md": "# A one\n"})
 	clone := filepath.Join(t.TempDir(), "clone")
-	remote.gitIn(".", "clone", "-q", remote.dir, clone)
+	remote.GitIn(".", "clone", "-q", remote.Dir, clone)
 	lib, _ := gitLibrary(t, clone, "origin/main")
 	ctx := context.Background()
 
-	remote.commitFiles("second", map[string]string{"a.md": "# A two\n"})
+	remote.CommitFiles("second", map[string]string{"a.md": "# A two\n"})
 	_, err := lib.Pull(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, "A two", mustArticle(t, lib.Snapshot(), "a.md").Title)
 	good := lib.Snapshot()
 
-	away := remote.dir + "-away"
-	require.NoError(t, os.Rename(remote.dir, away))
+	away := remote.Dir + "-away"
+	require.NoError(t, os.Rename(remote.Dir, away))
 	_, err = lib.Pull(ctx)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "git fetch")
@@ -130,8 +132,8 @@ func TestGitPullUnreachableRemote(t *testing.T) {
 	require.Error(t, err)
 	assert.Equal(t, since, lib.ErrSince(), "still failing since the first failure")
 
-	require.NoError(t, os.Rename(away, remote.dir))
-	remote.commitFiles("third", map[string]string{"a.md": "# A three\n"})
+	require.NoError(t, os.Rename(away, remote.Dir))
+	remote.CommitFiles("third", map[string]string{"a.md": "# A three\n"})
 	_, err = lib.Pull(ctx)
 	require.NoError(t, err, "recovers by itself")
 	assert.NoError(t, lib.Err())
@@ -139,7 +141,7 @@ func TestGitPullUnreachableRemote(t *testing.T) {
 	assert.Equal(t, "A three", mustArticle(t, lib.Snapshot(), "a.md").Title)
 
 	// A webhook and the pull interval at once.
-	remote.commitFiles("fourth", map[string]string{"a.md": "# A four\n"})
+	remote.CommitFiles("fourth", map[string]string{"a.md": "# A four\n"})
 	var wg sync.WaitGroup
 	for range 4 {
 		wg.Go(func() {
@@ -152,11 +154,11 @@ func TestGitPullUnreachableRemote(t *testing.T) {
 }
 
 func TestGitRepositoryBrokenKeepsServing(t *testing.T) {
-	r := newTestRepo(t)
-	r.commitFiles("first", map[string]string{"a.md": "# A\n"})
-	lib, _ := gitLibrary(t, r.dir, "main")
+	r := gitrepotest.New(t)
+	r.CommitFiles("first", map[string]string{"a.md": "# A\n"})
+	lib, _ := gitLibrary(t, r.Dir, "main")
 	good := lib.Snapshot()
-	require.NoError(t, os.RemoveAll(filepath.Join(r.dir, ".git")))
+	require.NoError(t, os.RemoveAll(filepath.Join(r.Dir, ".git")))
 	_, err := lib.Sync(context.Background())
 	require.Error(t, err)
 	assert.Same(t, good, lib.Snapshot())
@@ -167,23 +169,23 @@ func TestGitRepositoryBrokenKeepsServing(t *testing.T) {
 // snapshot has every change, or none.
 func TestGitManyFilesInOneCommit(t *testing.T) {
 	const n = 10000
-	r := newTestRepo(t)
-	im := newImporter(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	r := gitrepotest.New(t)
+	im := gitrepotest.NewImporter(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	v1, v2 := map[string]string{}, map[string]string{}
 	for i := range n {
 		p := fmt.Sprintf("runbooks/s%02d/page%05d.md", i%100, i)
 		v1[p] = fmt.Sprintf("# Page %d\n\nversion 1\n", i)
 		v2[p] = fmt.Sprintf("# Page %d\n\nversion 2\n", i)
 	}
-	im.commit("Ada Author", "all files", "", v1)
-	r.fastImport(im.bytes())
-	r.git("tag", "v1", "main")
-	lib, _ := gitLibrary(t, r.dir, "main")
+	im.Commit("Ada Author", "all files", "", v1)
+	r.FastImport(im.Bytes())
+	r.Git("tag", "v1", "main")
+	lib, _ := gitLibrary(t, r.Dir, "main")
 	require.Len(t, lib.Snapshot().Articles, n)
 
-	im = newImporter(time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC))
-	im.commit("Bob Builder", "every file at once", "refs/heads/main^0", v2)
-	r.fastImport(im.bytes())
+	im = gitrepotest.NewImporter(time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC))
+	im.Commit("Bob Builder", "every file at once", "refs/heads/main^0", v2)
+	r.FastImport(im.Bytes())
 	start := time.Now()
 	upd := sync1(t, lib)
 	t.Logf("10,000 files changed in one commit: synced in %s", time.Since(start).Round(time.Millisecond))
@@ -201,8 +203,8 @@ func TestGitManyFilesInOneCommit(t *testing.T) {
 // listings and link graph agree with its article list.
 func TestNoMixedSnapshots(t *testing.T) {
 	const files, versions = 40, 15
-	r := newTestRepo(t)
-	im := newImporter(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	r := gitrepotest.New(t)
+	im := gitrepotest.NewImporter(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	for v := 1; v <= versions; v++ {
 		set := map[string]string{}
 		for i := range files {
@@ -215,17 +217,17 @@ func TestNoMixedSnapshots(t *testing.T) {
 		if v > 1 && (v-1)%2 == 0 {
 			ops = append(ops, fmt.Sprintf("D extra%d.md", v-1))
 		}
-		im.commit("Ada Author", fmt.Sprintf("version %d", v), "", set, ops...)
+		im.Commit("Ada Author", fmt.Sprintf("version %d", v), "", set, ops...)
 	}
-	r.fastImport(im.bytes())
-	commits := strings.Fields(r.git("rev-list", "--reverse", "main"))
+	r.FastImport(im.Bytes())
+	commits := strings.Fields(r.Git("rev-list", "--reverse", "main"))
 	require.Len(t, commits, versions)
 	versionOf := map[string]int{}
 	for i, c := range commits {
 		versionOf[c] = i + 1
 	}
-	r.git("update-ref", "refs/heads/live", commits[0])
-	lib, _ := gitLibrary(t, r.dir, "live")
+	r.Git("update-ref", "refs/heads/live", commits[0])
+	lib, _ := gitLibrary(t, r.Dir, "live")
 
 	versionRE := regexp.MustCompile(`version (\d+)`)
 	var stop atomic.Bool
@@ -262,7 +264,7 @@ func TestNoMixedSnapshots(t *testing.T) {
 		})
 	}
 	for _, c := range commits[1:] {
-		r.git("update-ref", "refs/heads/live", c)
+		r.Git("update-ref", "refs/heads/live", c)
 		sync1(t, lib)
 		time.Sleep(2 * time.Millisecond)
 	}
@@ -276,10 +278,10 @@ func TestNoMixedSnapshots(t *testing.T) {
 // of 5,000 commits: the first view runs git log --follow, later ones are
 // answered from the cache.
 func TestHistoryLongRepository(t *testing.T) {
-	r := newTestRepo(t)
-	buildLongHistory(r, 300, 5000)
+	r := gitrepotest.New(t)
+	gitrepotest.LongHistory(r, 300, 5000)
 	start := time.Now()
-	lib, _ := gitLibrary(t, r.dir, "main")
+	lib, _ := gitLibrary(t, r.Dir, "main")
 	load := time.Since(start)
 	s := lib.Snapshot()
 	a := mustArticle(t, s, "runbooks/s0/page0.md")
@@ -299,50 +301,16 @@ func TestHistoryLongRepository(t *testing.T) {
 	t.Logf("5,000 commits, 300 files: load with history %s; History first %s, cached %s", load.Round(time.Millisecond), first.Round(time.Microsecond), cached.Round(time.Microsecond))
 }
 
-// buildLongHistory imports commits commits over files files: each commit
-// changes one to three files, every 100th renames one.
-func buildLongHistory(r *testRepo, files, commits int) {
-	im := newImporter(time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC))
-	paths := make([]string, files)
-	all := map[string]string{}
-	for i := range paths {
-		paths[i] = fmt.Sprintf("runbooks/s%d/page%d.md", i%20, i)
-		all[paths[i]] = fmt.Sprintf("# Page %d\n\nSee [first](../s0/page0.md).\n", i)
-	}
-	im.commit("Ada Author", "initial", "", all)
-	authors := []string{"Ada Author", "Bob Builder", "Cy Coder"}
-	for c := 1; c < commits; c++ {
-		author := authors[c%len(authors)]
-		if c%100 == 50 {
-			i := 1 + c%(files-1)
-			old := paths[i]
-			paths[i] = strings.TrimSuffix(old, ".md") + fmt.Sprintf("-r%d.md", c)
-			im.commit(author, fmt.Sprintf("rename %d", c), "", nil, fmt.Sprintf("R %s %s", old, paths[i]))
-			continue
-		}
-		set := map[string]string{}
-		for k := range 1 + c%3 {
-			i := (c*7 + k*13) % files
-			if c%10 == 0 {
-				i = 0
-			}
-			set[paths[i]] = fmt.Sprintf("# Page %d\n\nedit %d; see [first](../s0/page0.md).\n", i, c)
-		}
-		im.commit(author, fmt.Sprintf("change %d", c), "", set)
-	}
-	r.fastImport(im.bytes())
-}
-
 // TestGitBareMirror serves a bare mirror, which has no working tree at all:
 // a fetch moves its branches directly.
 func TestGitBareMirror(t *testing.T) {
-	remote := newTestRepo(t)
-	remote.commitFiles("first", map[string]string{"docs/a.md": "# A one\n"})
+	remote := gitrepotest.New(t)
+	remote.CommitFiles("first", map[string]string{"docs/a.md": "# A one\n"})
 	mirror := filepath.Join(t.TempDir(), "kb.git")
-	remote.gitIn(".", "clone", "-q", "--mirror", remote.dir, mirror)
+	remote.GitIn(".", "clone", "-q", "--mirror", remote.Dir, mirror)
 	lib, _ := gitLibrary(t, mirror, "main")
 	assert.Equal(t, "A one", mustArticle(t, lib.Snapshot(), "docs/a.md").Title)
-	remote.commitFiles("second", map[string]string{"docs/a.md": "# A two\n"})
+	remote.CommitFiles("second", map[string]string{"docs/a.md": "# A two\n"})
 	upd, err := lib.Pull(context.Background())
 	require.NoError(t, err)
 	assert.Equal(t, []string{"docs/a.md"}, paths(upd.Updated))
@@ -355,13 +323,13 @@ func TestGitBareMirror(t *testing.T) {
 // TestGitLibraryDeferHighlight: in git mode, Highlight renders the same
 // commit again, its files read from the commit (their Markdown was let go).
 func TestGitLibraryDeferHighlight(t *testing.T) {
-	r := newTestRepo(t)
-	c1 := r.commitFiles("first", map[string]string{
+	r := gitrepotest.New(t)
+	c1 := r.CommitFiles("first", map[string]string{
 		"a.md": "# A\n\n```go\nx := 1\n```\n",
 		"b.md": "# B\n",
 	})
-	r.write(map[string]string{"a.md": "# A edited in the working tree\n"})
-	repo, err := OpenGit(context.Background(), r.dir, "main")
+	r.Write(map[string]string{"a.md": "# A edited in the working tree\n"})
+	repo, err := OpenGit(context.Background(), r.Dir, "main")
 	require.NoError(t, err)
 	t.Cleanup(func() { repo.Close() })
 	lib := NewGitLibrary(repo, Options{DeferHighlight: true}, discardLogger())

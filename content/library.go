@@ -10,6 +10,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"kb/gitrepo"
 )
 
 // Library holds the current Snapshot of the content and replaces it
@@ -18,10 +20,10 @@ import (
 // (NewGitLibrary). When a load fails, the last good snapshot stays published
 // and the error is kept (Err, ErrSince) until a load succeeds.
 type Library struct {
-	files fs.FS    // the folder; nil in git mode
-	git   *GitRepo // the repository: the source in git mode, history otherwise; may be nil
-	opts  Options
-	log   *slog.Logger
+	from origin   // where the content comes from: the folder or the commits of a ref
+	git  *GitRepo // the repository: the source in git mode, history otherwise; may be nil
+	opts Options
+	log  *slog.Logger
 
 	mu      sync.Mutex // serialises loads
 	pullMu  sync.Mutex // serialises fetches, which lock refs in the repository
@@ -43,7 +45,7 @@ type loadError struct {
 // NewLibrary returns a Library over the folder files; nothing is read until
 // Load. With opts.Git, articles get their last commit and History works.
 func NewLibrary(files fs.FS, opts Options, log *slog.Logger) *Library {
-	return &Library{files: files, git: opts.Git, opts: opts, log: log}
+	return &Library{from: folderOrigin{files: files, git: opts.Git}, git: opts.Git, opts: opts, log: log}
 }
 
 // NewGitLibrary returns a Library that reads the content from the commit
@@ -52,7 +54,7 @@ func NewLibrary(files fs.FS, opts Options, log *slog.Logger) *Library {
 // read until Load.
 func NewGitLibrary(repo *GitRepo, opts Options, log *slog.Logger) *Library {
 	opts.Git = repo
-	return &Library{git: repo, opts: opts, log: log}
+	return &Library{from: refOrigin{repo: repo, log: log}, git: repo, opts: opts, log: log}
 }
 
 // Load reads all of the content again and publishes the new snapshot. When
@@ -61,17 +63,9 @@ func NewGitLibrary(repo *GitRepo, opts Options, log *slog.Logger) *Library {
 func (l *Library) Load(ctx context.Context) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	in := buildInput{files: l.files, opts: l.opts, prev: l.current.Load(), full: true}
-	if l.files == nil {
-		commit, err := l.git.Resolve(ctx)
-		if err != nil {
-			return l.failed(err)
-		}
-		if err := l.fromCommit(ctx, &in, commit, nil); err != nil {
-			return l.failed(err)
-		}
-	} else if l.git != nil {
-		in.hist, in.histErr = headHistory(ctx, l.git, nil)
+	in := buildInput{opts: l.opts, prev: l.current.Load(), full: true}
+	if _, err := l.from.read(ctx, &in, nil); err != nil {
+		return l.failed(err)
 	}
 	_, err := l.publish(ctx, in)
 	return err
@@ -84,19 +78,17 @@ func (l *Library) Load(ctx context.Context) error {
 // again only when they or a file they link to changed. In git mode changed is
 // ignored and Apply is Sync.
 func (l *Library) Apply(ctx context.Context, changed []string) (Update, error) {
-	if l.files == nil {
-		return l.Sync(ctx)
-	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	prev := l.current.Load()
-	in := buildInput{files: l.files, opts: l.opts, prev: prev, full: prev == nil, hints: changed}
-	if l.git != nil {
-		var since *history
-		if prev != nil {
-			since = prev.hist
-		}
-		in.hist, in.histErr = headHistory(ctx, l.git, since)
+	in := buildInput{opts: l.opts, prev: prev, full: prev == nil, hints: changed}
+	same, err := l.from.read(ctx, &in, prev)
+	if err != nil {
+		return Update{Snapshot: prev}, l.failed(err)
+	}
+	if same {
+		l.lastErr.Store(nil)
+		return Update{Snapshot: prev}, nil
 	}
 	return l.publish(ctx, in)
 }
@@ -107,41 +99,7 @@ func (l *Library) Apply(ctx context.Context, changed []string) (Update, error) {
 // is read again and files are still compared by content. For a folder, Sync
 // is Apply with nothing known to have changed.
 func (l *Library) Sync(ctx context.Context) (Update, error) {
-	if l.files != nil {
-		return l.Apply(ctx, nil)
-	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	prev := l.current.Load()
-	commit, err := l.git.Resolve(ctx)
-	if err != nil {
-		return Update{Snapshot: prev}, l.failed(err)
-	}
-	if prev != nil && prev.Commit == commit {
-		l.lastErr.Store(nil)
-		return Update{Snapshot: prev}, nil
-	}
-	in := buildInput{opts: l.opts, prev: prev, full: prev == nil}
-	var since *history
-	if prev != nil {
-		ok, err := l.git.isAncestor(ctx, prev.Commit, commit)
-		if err != nil {
-			return Update{Snapshot: prev}, l.failed(err)
-		}
-		if ok {
-			since = prev.hist
-			// Net renames between the two commits, for Update.Renamed.
-			if in.renames, err = l.git.Changed(ctx, prev.Commit, commit); err != nil {
-				return Update{Snapshot: prev}, l.failed(err)
-			}
-		} else {
-			l.log.Warn("git ref was rewritten (force-push); reading its history again", "from", short(prev.Commit), "to", short(commit))
-		}
-	}
-	if err := l.fromCommit(ctx, &in, commit, since); err != nil {
-		return Update{Snapshot: prev}, l.failed(err)
-	}
-	return l.publish(ctx, in)
+	return l.Apply(ctx, nil)
 }
 
 // Pull fetches the remote of the git ref and then syncs (git mode); use a
@@ -151,13 +109,10 @@ func (l *Library) Sync(ctx context.Context) (Update, error) {
 // pull interval may call it together. For a folder, Pull is Sync: kb never
 // writes into a working tree.
 func (l *Library) Pull(ctx context.Context) (Update, error) {
-	if l.files != nil {
-		return l.Sync(ctx)
-	}
 	l.pullMu.Lock()
 	defer l.pullMu.Unlock()
 	before := l.lastErr.Load()
-	fetchErr := l.git.Fetch(ctx)
+	fetchErr := l.from.fetch(ctx)
 	upd, err := l.Sync(ctx)
 	if err != nil || fetchErr == nil {
 		return upd, err
@@ -181,33 +136,11 @@ func (l *Library) Highlight(ctx context.Context) (Update, error) {
 	if prev == nil || !slices.ContainsFunc(prev.Articles, func(a *Article) bool { return a.Doc.Unhighlighted }) {
 		return Update{Snapshot: prev}, nil
 	}
-	in := buildInput{files: l.files, opts: l.opts, prev: prev}
-	if l.files == nil {
-		if err := l.fromCommit(ctx, &in, prev.Commit, prev.hist); err != nil {
-			return Update{Snapshot: prev}, l.failed(err)
-		}
-	} else if l.git != nil {
-		in.hist, in.histErr = headHistory(ctx, l.git, prev.hist)
+	in := buildInput{opts: l.opts, prev: prev}
+	if err := l.from.reread(ctx, &in, prev); err != nil {
+		return Update{Snapshot: prev}, l.failed(err)
 	}
 	return l.publish(ctx, in)
-}
-
-// fromCommit sets in to read commit: its files, and its history, read
-// again or extended from since.
-func (l *Library) fromCommit(ctx context.Context, in *buildInput, commit string, since *history) error {
-	files, err := l.git.FS(ctx, commit)
-	if err != nil {
-		return err
-	}
-	in.files, in.commit, in.strict = files, commit, true
-	in.hist, err = l.git.scanHistory(ctx, commit, since)
-	if err != nil {
-		if since == nil {
-			return err
-		}
-		in.hist, in.histErr = nil, err
-	}
-	return nil
 }
 
 // publish builds a snapshot from in and publishes it when it differs from the
@@ -233,16 +166,16 @@ func (l *Library) publish(ctx context.Context, in buildInput) (Update, error) {
 	l.current.Store(s)
 	if in.prev == nil || in.full {
 		l.logWarnings(s)
-		l.log.Info("content loaded", "count", len(s.Articles), "warnings", s.WarningCount(), "dur", s.LoadTime.Round(time.Millisecond), "version", s.Version, "commit", short(s.Commit))
+		l.log.Info("content loaded", "count", len(s.Articles), "warnings", s.WarningCount(), "dur", s.LoadTime.Round(time.Millisecond), "version", s.Version, "commit", gitrepo.Short(s.Commit))
 	} else if len(upd.Restyled) > 0 && len(upd.Updated)+len(upd.Deleted)+len(upd.Renamed) == 0 {
-		l.log.Info("code highlighted", "count", len(upd.Restyled), "dur", s.LoadTime.Round(time.Millisecond), "version", s.Version, "commit", short(s.Commit))
+		l.log.Info("code highlighted", "count", len(upd.Restyled), "dur", s.LoadTime.Round(time.Millisecond), "version", s.Version, "commit", gitrepo.Short(s.Commit))
 	} else {
 		for _, a := range upd.Updated {
 			for _, w := range a.Warnings {
 				l.log.Warn(w.Message, "path", w.Path, "line", w.Line)
 			}
 		}
-		l.log.Info("content updated", "count", len(upd.Updated), "deleted", len(upd.Deleted), "renamed", len(upd.Renamed), "dur", s.LoadTime.Round(time.Millisecond), "version", s.Version, "commit", short(s.Commit))
+		l.log.Info("content updated", "count", len(upd.Updated), "deleted", len(upd.Deleted), "renamed", len(upd.Renamed), "dur", s.LoadTime.Round(time.Millisecond), "version", s.Version, "commit", gitrepo.Short(s.Commit))
 	}
 	return upd, nil
 }
@@ -329,11 +262,11 @@ func (l *Library) ArticleAt(ctx context.Context, commit, p string) (*Article, er
 	}
 	maxSize := int64(s.Site.MaxSize)
 	data, err := l.git.FileAt(ctx, commit, p)
-	var tl *tooLargeError
+	var tl *gitrepo.TooLargeError
 	if errors.As(err, &tl) {
 		return &Article{
-			Path: p, URL: URLFor(p), ID: DeriveID(p), Title: titleFromPath(p), Size: tl.size,
-			Unrendered: fmt.Sprintf("This file is %s, over the %s limit, so it is not rendered.", humanBytes(tl.size), humanBytes(maxSize)),
+			Path: p, URL: URLFor(p), ID: DeriveID(p), Title: titleFromPath(p), Size: tl.Size,
+			Unrendered: fmt.Sprintf("This file is %s, over the %s limit, so it is not rendered.", humanBytes(tl.Size), humanBytes(maxSize)),
 		}, nil
 	}
 	if err != nil {

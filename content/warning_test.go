@@ -9,6 +9,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"kb/gitrepo/gitrepotest"
 )
 
 // TestWarningKinds loads one file per kind of problem and checks the kind,
@@ -87,11 +89,11 @@ func TestWarningKinds(t *testing.T) {
 // TestMovedLinkWarning: a link to the old path of a renamed file still
 // works, with a warning of its own kind on the link's line.
 func TestMovedLinkWarning(t *testing.T) {
-	r := newTestRepo(t)
-	r.commitFiles("add", map[string]string{"page.md": "---\ntitle: Page\n---\n[b](b.md)\n", "b.md": "# B\n"})
-	r.git("mv", "b.md", "b-renamed.md")
-	r.commit("rename b")
-	lib, _ := gitLibrary(t, r.dir, "main")
+	r := gitrepotest.New(t)
+	r.CommitFiles("add", map[string]string{"page.md": "---\ntitle: Page\n---\n[b](b.md)\n", "b.md": "# B\n"})
+	r.Git("mv", "b.md", "b-renamed.md")
+	r.Commit("rename b")
+	lib, _ := gitLibrary(t, r.Dir, "main")
 	a := mustArticle(t, lib.Snapshot(), "page.md")
 	require.Len(t, a.Warnings, 1, messages(a.Warnings))
 	assert.Equal(t, WarnMovedLink, a.Warnings[0].Kind)

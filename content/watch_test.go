@@ -14,6 +14,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"kb/gitrepo/gitrepotest"
 )
 
 // watching runs Watch on dir until the test ends and returns the batches it reports.
@@ -109,34 +111,34 @@ func TestWatchDebouncesBursts(t *testing.T) {
 }
 
 func TestWatchGitDir(t *testing.T) {
-	r := newTestRepo(t)
-	r.commitFiles("first", map[string]string{"a.md": "# A\n"})
-	batches := watching(t, r.dir, 30*time.Millisecond)
-	r.commitFiles("second", map[string]string{"b.md": "# B\n"})
+	r := gitrepotest.New(t)
+	r.CommitFiles("first", map[string]string{"a.md": "# A\n"})
+	batches := watching(t, r.Dir, 30*time.Millisecond)
+	r.CommitFiles("second", map[string]string{"b.md": "# B\n"})
 	next(t, batches, ".git")
 }
 
 // TestWatchApply runs kb's working-tree loop, Watch calling Apply, and checks
 // that saved files show up in the snapshot, their last commit included.
 func TestWatchApply(t *testing.T) {
-	r := newTestRepo(t)
-	r.commitFiles("first", map[string]string{"a.md": "# A\n", "b.md": "# B\n\n[a](a.md)\n"})
-	repo, err := OpenGit(context.Background(), r.dir, "")
+	r := gitrepotest.New(t)
+	r.CommitFiles("first", map[string]string{"a.md": "# A\n", "b.md": "# B\n\n[a](a.md)\n"})
+	repo, err := OpenGit(context.Background(), r.Dir, "")
 	require.NoError(t, err)
 	defer repo.Close()
-	lib := NewLibrary(rootFS(t, r.dir), Options{Git: repo}, discardLogger())
+	lib := NewLibrary(rootFS(t, r.Dir), Options{Git: repo}, discardLogger())
 	require.NoError(t, lib.Load(context.Background()))
-	stop := watchApply(t, lib, r.dir)
+	stop := watchApply(t, lib, r.Dir)
 	defer stop()
 
-	writeFile(t, r.dir, "a.md", "# A saved\n")
+	writeFile(t, r.Dir, "a.md", "# A saved\n")
 	waitFor(t, lib, func(s *Snapshot) bool { return mustArticle(t, s, "a.md").Title == "A saved" })
-	c := r.commit("save a")
+	c := r.Commit("save a")
 	waitFor(t, lib, func(s *Snapshot) bool {
 		lc := mustArticle(t, s, "a.md").LastCommit
 		return lc != nil && lc.Hash == c
 	})
-	require.NoError(t, os.Rename(filepath.Join(r.dir, "a.md"), filepath.Join(r.dir, "a2.md")))
+	require.NoError(t, os.Rename(filepath.Join(r.Dir, "a.md"), filepath.Join(r.Dir, "a2.md")))
 	waitFor(t, lib, func(s *Snapshot) bool { _, ok := s.ByAlias("/a"); return ok })
 	assert.Contains(t, string(mustArticle(t, lib.Snapshot(), "b.md").Doc.HTML), `href="/a2"`)
 }
@@ -173,22 +175,22 @@ func waitFor(t testing.TB, lib *Library, ok func(*Snapshot) bool) time.Duration 
 // published snapshot with its new content (Watch with a 20 ms debounce,
 // then Apply), on a folder of 3,000 articles with git history.
 func BenchmarkEditToVisible(b *testing.B) {
-	r := newTestRepo(b)
-	buildLongHistory(r, 3000, 2000)
-	r.git("checkout", "-q", "main")
-	repo, err := OpenGit(context.Background(), r.dir, "")
+	r := gitrepotest.New(b)
+	gitrepotest.LongHistory(r, 3000, 2000)
+	r.Git("checkout", "-q", "main")
+	repo, err := OpenGit(context.Background(), r.Dir, "")
 	require.NoError(b, err)
 	defer repo.Close()
-	lib := NewLibrary(rootFS(b, r.dir), Options{Git: repo}, discardLogger())
+	lib := NewLibrary(rootFS(b, r.Dir), Options{Git: repo}, discardLogger())
 	require.NoError(b, lib.Load(context.Background()))
-	stop := watchApply(b, lib, r.dir)
+	stop := watchApply(b, lib, r.Dir)
 	defer stop()
 	var lat []time.Duration
 	i := 0
 	for b.Loop() {
 		i++
 		p := fmt.Sprintf("runbooks/s%d/page%d.md", i%20, 100+i%2000)
-		full := filepath.Join(r.dir, p)
+		full := filepath.Join(r.Dir, p)
 		if _, err := os.Stat(full); err != nil {
 			continue // renamed in the history
 		}
@@ -209,18 +211,18 @@ func BenchmarkEditToVisible(b *testing.B) {
 // BenchmarkGitCommitToVisible measures git mode from a commit to a published
 // snapshot with the new content (Sync after the commit), 3,000 articles.
 func BenchmarkGitCommitToVisible(b *testing.B) {
-	r := newTestRepo(b)
-	buildLongHistory(r, 3000, 2000)
-	r.git("checkout", "-q", "main")
-	lib, _ := gitLibrary(b, r.dir, "main")
+	r := gitrepotest.New(b)
+	gitrepotest.LongHistory(r, 3000, 2000)
+	r.Git("checkout", "-q", "main")
+	lib, _ := gitLibrary(b, r.Dir, "main")
 	var lat []time.Duration
 	i := 0
 	for b.Loop() {
 		i++
 		p := "runbooks/s0/page0.md"
 		want := fmt.Sprintf("commit number %d", i)
-		r.write(map[string]string{p: "# Edited\n\n" + want + "\n"})
-		r.git("commit", "-q", "-am", want)
+		r.Write(map[string]string{p: "# Edited\n\n" + want + "\n"})
+		r.Git("commit", "-q", "-am", want)
 		start := time.Now()
 		if _, err := lib.Sync(context.Background()); err != nil {
 			b.Fatal(err)
@@ -233,50 +235,13 @@ func BenchmarkGitCommitToVisible(b *testing.B) {
 	reportLatency(b, lat)
 }
 
-// BenchmarkHistory measures History of an article in a repository of 5,000
-// commits: "first" runs git, "cached" is a later view of the same commit.
-func BenchmarkHistory(b *testing.B) {
-	r := newTestRepo(b)
-	buildLongHistory(r, 3000, 5000)
-	r.git("checkout", "-q", "main")
-	lib, repo := gitLibrary(b, r.dir, "main")
-	s := lib.Snapshot()
-	a := mustArticle(b, s, "runbooks/s0/page0.md")
-	renamed := ""
-	for _, x := range s.Articles {
-		if strings.Contains(x.Path, "-r") {
-			renamed = x.Path
-			break
-		}
-	}
-	for _, p := range []string{a.Path, renamed} {
-		b.Run("first/"+filepath.Base(p), func(b *testing.B) {
-			for b.Loop() {
-				repo.cache.mu.Lock()
-				repo.cache.m = nil // a first view
-				repo.cache.mu.Unlock()
-				if _, err := lib.History(context.Background(), p, 100); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
-		b.Run("cached/"+filepath.Base(p), func(b *testing.B) {
-			for b.Loop() {
-				if _, err := lib.History(context.Background(), p, 100); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
-	}
-}
-
 // BenchmarkGitLoad measures a first load of 3,000 articles from a commit
 // (ls-tree, cat-file --batch, history of 5,000 commits, render).
 func BenchmarkGitLoad(b *testing.B) {
-	r := newTestRepo(b)
-	buildLongHistory(r, 3000, 5000)
-	r.git("checkout", "-q", "main")
-	repo, err := OpenGit(context.Background(), r.dir, "main")
+	r := gitrepotest.New(b)
+	gitrepotest.LongHistory(r, 3000, 5000)
+	r.Git("checkout", "-q", "main")
+	repo, err := OpenGit(context.Background(), r.Dir, "main")
 	require.NoError(b, err)
 	defer repo.Close()
 	b.Run("git", func(b *testing.B) {
@@ -287,7 +252,7 @@ func BenchmarkGitLoad(b *testing.B) {
 	})
 	b.Run("folder", func(b *testing.B) {
 		for b.Loop() {
-			lib := NewLibrary(rootFS(b, r.dir), Options{}, discardLogger())
+			lib := NewLibrary(rootFS(b, r.Dir), Options{}, discardLogger())
 			require.NoError(b, lib.Load(context.Background()))
 		}
 	})

@@ -21,13 +21,14 @@ var allowed = map[string][]string{
 	"kb/server":                {"kb/alertrules", "kb/content", "kb/feedback", "kb/render", "kb/reports", "kb/scaffold", "kb/search", "kb/themes", "kb/tickets", "kb/webhook", "kb/word"},
 	"kb/search":                {"kb/content", "kb/render", "kb/word"},
 	"kb/tickets":               {"kb/content"},
-	"kb/content":               {"kb/render", "kb/word"},
+	"kb/content":               {"kb/gitrepo", "kb/render", "kb/word"},
+	"kb/gitrepo":               {},
 	"kb/render":                {},
 	"kb/themes":                {},
 	"kb/word":                  {},
 	"kb/webhook":               {"kb/tickets"},
 	"kb/live":                  {"kb/content", "kb/search", "kb/tickets"},
-	"kb/reports":               {"kb/alertrules", "kb/content", "kb/tickets"},
+	"kb/reports":               {"kb/alertrules", "kb/content", "kb/tickets", "kb/word"},
 	"kb/alertrules":            {"kb/content", "kb/render"},
 	"kb/check":                 {"kb/content", "kb/render"},
 	"kb/scaffold":              {"kb/content", "kb/render"},
@@ -37,14 +38,15 @@ var allowed = map[string][]string{
 	"kb/internal/layers":       {},
 	"kb/tickets/ticketstest":   {"kb/tickets"},
 	"kb/feedback/feedbacktest": {"kb/feedback"},
+	"kb/gitrepo/gitrepotest":   {},
 	"kb/scripts/barehttp":      {},
 	"kb/scripts/tornpages":     {},
 }
 
 // testAllowed are the packages of kb that tests may import beyond their
-// package's own list: the helpers that open real stores, generate content
-// and the example knowledge base.
-var testAllowed = []string{"kb/tickets/ticketstest", "kb/feedback/feedbacktest", "kb/internal/gen", "kb/example"}
+// package's own list: the helpers that open real stores, make git
+// repositories, generate content and the example knowledge base.
+var testAllowed = []string{"kb/tickets/ticketstest", "kb/feedback/feedbacktest", "kb/gitrepo/gitrepotest", "kb/internal/gen", "kb/example"}
 
 // owners lists the only packages that may import a library (by module path
 // prefix), in their code and in their tests.

@@ -1,4 +1,4 @@
-package content
+package gitrepo
 
 import (
 	"bufio"
@@ -38,7 +38,7 @@ func FuzzGitFS(f *testing.F) {
 	f.Add("100644 blob 45b983be36b73c0788dc9cbcb76cbb80fc7bb057       3\tc.md\x00120000 blob 45b983be36b73c0788dc9cbcb76cbb80fc7bb057 9\td/link.md\x00")
 	f.Add("100644 blob x 1\t.\x00100644 blob x 1\ta\x00100644 blob x 1\ta/b\x00")
 	f.Fuzz(func(t *testing.T, listing string) {
-		g, err := newGitFS(nil, listing)
+		g, err := newGitFS(&Repo{skip: hidden}, listing)
 		if err != nil {
 			return
 		}
@@ -50,16 +50,5 @@ func FuzzGitFS(f *testing.F) {
 			return nil
 		})
 		assert.NoError(t, err)
-	})
-}
-
-func FuzzConflictMarkers(f *testing.F) {
-	f.Add([]byte("<<<<<<< HEAD\na\n=======\nb\n>>>>>>> x\n"))
-	f.Add([]byte("```\n<<<<<<<\n=======\n>>>>>>>\n```\n"))
-	f.Fuzz(func(t *testing.T, src []byte) {
-		lines := 1 + strings.Count(string(src), "\n")
-		for _, l := range conflictMarkers(src) {
-			assert.True(t, l >= 1 && l <= lines)
-		}
 	})
 }

@@ -1,4 +1,4 @@
-package content
+package gitrepo
 
 import (
 	"bytes"
@@ -15,16 +15,14 @@ import (
 	"time"
 )
 
-// FS returns the files of commit as an fs.FS: the tree of the content folder
-// at that commit, read with git ls-tree, and its blobs, read through git
-// cat-file when a file is read. It never looks at the working tree, so a pull
-// or checkout in progress cannot mix versions. Hidden files and folders and
-// submodules are left out; symbolic links are listed (fs.ModeSymlink) but
-// opening one fails, so nothing outside the repository is ever read.
-func (g *GitRepo) FS(ctx context.Context, commit string) (fs.FS, error) {
-	if g == nil {
-		return nil, ErrNoHistory
-	}
+// FS returns the files of commit as an fs.FS: the tree of the folder at that
+// commit, read with git ls-tree, and its blobs, read through git cat-file
+// when a file is read. It never looks at the working tree, so a pull or
+// checkout in progress cannot mix versions. Paths that Options.Skip reports,
+// and submodules, are left out; symbolic links are listed (fs.ModeSymlink)
+// but opening one fails, so nothing outside the repository is ever read.
+// FileInfo.Sys of a file is its BlobID.
+func (g *Repo) FS(ctx context.Context, commit string) (fs.FS, error) {
 	if !isRev(commit) {
 		return nil, fmt.Errorf("git tree %q: not a commit hash", commit)
 	}
@@ -34,7 +32,7 @@ func (g *GitRepo) FS(ctx context.Context, commit string) (fs.FS, error) {
 	}
 	out, err := g.output(ctx, gitTimeout, "ls-tree", "-r", "-z", "--long", "--end-of-options", tree)
 	if err != nil {
-		return nil, fmt.Errorf("list the files of commit %s: %w", short(commit), err)
+		return nil, fmt.Errorf("list the files of commit %s: %w", Short(commit), err)
 	}
 	return newGitFS(g, string(out))
 }
@@ -42,7 +40,7 @@ func (g *GitRepo) FS(ctx context.Context, commit string) (fs.FS, error) {
 // gitFS is the tree of one commit. It is immutable; reading a file asks the
 // repository's cat-file process for its blob.
 type gitFS struct {
-	repo  *GitRepo
+	repo  *Repo
 	nodes map[string]*gitNode // "." and every file and folder path
 }
 
@@ -55,22 +53,22 @@ type gitNode struct {
 	children []*gitNode // folders only, by name
 }
 
-// blobID is what FileInfo.Sys returns for a file of a gitFS: its blob id,
-// which changes exactly when its content does.
-type blobID string
+// BlobID is what FileInfo.Sys returns for a file of a tree from FS: its
+// blob id, which changes exactly when its content does.
+type BlobID string
 
 func (n *gitNode) Name() string               { return n.name }
 func (n *gitNode) Size() int64                { return n.size }
 func (n *gitNode) Mode() fs.FileMode          { return n.mode }
 func (n *gitNode) ModTime() time.Time         { return time.Time{} }
 func (n *gitNode) IsDir() bool                { return n.mode.IsDir() }
-func (n *gitNode) Sys() any                   { return blobID(n.oid) }
+func (n *gitNode) Sys() any                   { return BlobID(n.oid) }
 func (n *gitNode) Type() fs.FileMode          { return n.mode.Type() }
 func (n *gitNode) Info() (fs.FileInfo, error) { return n, nil }
 
 // newGitFS builds the tree from git ls-tree -r -z --long output:
 // "<mode> <type> <oid> <size>\t<path>\0" per file.
-func newGitFS(repo *GitRepo, listing string) (*gitFS, error) {
+func newGitFS(repo *Repo, listing string) (*gitFS, error) {
 	root := &gitNode{name: ".", mode: fs.ModeDir | 0o555}
 	g := &gitFS{repo: repo, nodes: map[string]*gitNode{".": root}}
 	for entry := range strings.SplitSeq(listing, "\x00") {
@@ -82,8 +80,8 @@ func newGitFS(repo *GitRepo, listing string) (*gitFS, error) {
 		if !ok || len(f) != 4 {
 			return nil, fmt.Errorf("git ls-tree: unexpected line %q", entry)
 		}
-		if f[1] != "blob" || hiddenPath(p) || !fs.ValidPath(p) || p == "." {
-			continue // submodules, dot files, names Go cannot address
+		if f[1] != "blob" || repo.skip(p) || !fs.ValidPath(p) || p == "." {
+			continue // submodules, skipped files, names Go cannot address
 		}
 		size, err := strconv.ParseInt(f[3], 10, 64)
 		if err != nil {
@@ -133,8 +131,8 @@ func (g *gitFS) lookup(op, name string) (*gitNode, error) {
 	return n, nil
 }
 
-// errSymlink is why a symbolic link in a commit cannot be opened.
-var errSymlink = errors.New("symbolic link in git is not followed")
+// ErrSymlink is why a symbolic link in a tree from FS cannot be opened.
+var ErrSymlink = errors.New("symbolic link in git is not followed")
 
 // Open implements fs.FS.
 func (g *gitFS) Open(name string) (fs.File, error) {
@@ -146,7 +144,7 @@ func (g *gitFS) Open(name string) (fs.File, error) {
 	case n.IsDir():
 		return &gitDir{node: n}, nil
 	case n.mode&fs.ModeSymlink != 0:
-		return nil, &fs.PathError{Op: "open", Path: name, Err: errSymlink}
+		return nil, &fs.PathError{Op: "open", Path: name, Err: ErrSymlink}
 	case n.size > maxBlobInMemory:
 		return &gitStream{node: n, repo: g.repo}, nil
 	}
@@ -182,7 +180,7 @@ const maxBlobInMemory = 8 << 20
 // gitFile is a blob read whole on first use.
 type gitFile struct {
 	node *gitNode
-	repo *GitRepo
+	repo *Repo
 	r    *bytes.Reader
 }
 
@@ -219,7 +217,7 @@ func (f *gitFile) Seek(offset int64, whence int) (int64, error) {
 // gitStream is a large blob read from git cat-file blob as it is read.
 type gitStream struct {
 	node   *gitNode
-	repo   *GitRepo
+	repo   *Repo
 	cmd    *exec.Cmd
 	out    io.ReadCloser
 	cancel context.CancelFunc
