@@ -40,10 +40,10 @@ bench:
 durability:
 	KB_DURABILITY_ROUNDS=$${KB_DURABILITY_ROUNDS:-500} $(GO) test -count=1 -timeout 60m -run '^TestDurability$$' -v ./cmd/kb
 
-## eval: search relevance on the judged queries of search/testdata/relevance.tsv,
-## kb against a plain bleve index over the same files
+## eval: search relevance on the judged sets of search/testdata/*.tsv (test and
+## dev splits, per kind): kb against plain bleve and SQLite FTS5 over the same files
 eval:
-	$(GO) test -count=1 -run '^TestRelevance$$' -v ./search/ | grep -v '^=== RUN'
+	$(GO) test -count=1 -timeout 20m -run '^TestRelevance$$' -v ./search/ -baselines | grep -v '^=== RUN'
 
 ## fuzz: run every fuzz test for FUZZTIME each
 fuzz:

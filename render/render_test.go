@@ -328,7 +328,10 @@ func TestRawHTML(t *testing.T) {
 	unsafe, err := render.New(render.Options{UnsafeHTML: true}).Render(render.Input{Source: []byte(src)})
 	require.NoError(t, err)
 	assert.Contains(t, string(unsafe.HTML), "<b>bold</b>")
-	assert.Contains(t, string(unsafe.HTML), `<div onclick="alert(1)">`, "UnsafeHTML trusts the author")
+	assert.Contains(t, string(unsafe.HTML), "<div>block</div>", "raw HTML that formats is kept")
+	assert.NotContains(t, string(unsafe.HTML), "onclick", "but even UnsafeHTML passes an allow-list")
+	assert.NotContains(t, string(unsafe.HTML), "onerror")
+	assert.NotContains(t, string(unsafe.HTML), "<script")
 }
 
 // TestUnsafeHTMLAnchors: with raw HTML rendered, links to ids written in it

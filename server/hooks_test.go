@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -200,4 +201,32 @@ func TestWebhookSourceOff(t *testing.T) {
 	res := site.post(t, "/api/v1/hooks/zendesk", "", "{}", "X-KB-Secret", hookSecret)
 	assert.Equal(t, http.StatusNotFound, res.status)
 	assert.Contains(t, errorOf(t, res), "KB_WEBHOOK_SECRET_ZENDESK")
+}
+
+// TestAlertmanagerRealDeliveries sends the six deliveries captured from a
+// real Prometheus 2.42 → Alertmanager 0.25 chain, authenticated the ways
+// Alertmanager's http_config can (basic_auth, authorization Bearer): every
+// one is accepted, and the resolution of etcdNoLeader links its runbook.
+func TestAlertmanagerRealDeliveries(t *testing.T) {
+	dir := "../../shared/fixtures/alertmanager-0.25"
+	if _, err := os.Stat(dir); err != nil {
+		t.Skip("../shared/fixtures not found")
+	}
+	site := newLinkSite(t)
+	auth := []string{
+		"Basic " + base64.StdEncoding.EncodeToString([]byte("alertmanager:"+hookSecret)),
+		"Bearer " + hookSecret,
+	}
+	for i := 1; i <= 6; i++ {
+		body, err := os.ReadFile(filepath.Join(dir, fmt.Sprintf("delivery-%d.json", i)))
+		require.NoError(t, err)
+		res := site.post(t, "/api/v1/hooks/alertmanager", "", string(body), "Authorization", auth[i%2], "User-Agent", "Alertmanager/0.25.0")
+		require.Equal(t, http.StatusOK, res.status, "delivery %d: %s", i, res.body)
+	}
+	var ta ticketArticles
+	site.getJSON(t, "/api/v1/articles/etcd-no-leader/tickets", &ta)
+	require.NotEmpty(t, ta.Links, "the resolved etcdNoLeader alert links its runbook")
+	assert.Equal(t, "alertmanager", ta.Links[0].Ticket.System)
+	res := site.post(t, "/api/v1/hooks/alertmanager", "", `{}`, "Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte("alertmanager:wrong")))
+	assert.Equal(t, http.StatusUnauthorized, res.status)
 }

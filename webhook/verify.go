@@ -45,7 +45,8 @@ const maxSignatures = 8
 //   - generic: X-KB-Signature: sha256=<hex HMAC-SHA256 of the body>.
 //
 // Otherwise, and always for servicenow and alertmanager, the secret itself
-// must come in X-KB-Secret or as Authorization: Bearer <secret>. Every
+// must come in X-KB-Secret, as Authorization: Bearer <secret>, or as the
+// password of Authorization: Basic (Alertmanager's basic_auth). Every
 // comparison is constant-time.
 //
 // Verify returns ErrUnknownSource, ErrNoSecret when secret is empty (the
@@ -149,12 +150,19 @@ func verifyShared(header func(string) string, secret []byte) error {
 	got := header(headerSecret)
 	if got == "" {
 		scheme, token, _ := strings.Cut(strings.TrimSpace(header("Authorization")), " ")
-		if strings.EqualFold(scheme, "Bearer") {
+		switch {
+		case strings.EqualFold(scheme, "Bearer"):
 			got = strings.TrimSpace(token)
+		case strings.EqualFold(scheme, "Basic"):
+			// Alertmanager's http_config basic_auth (and other tools'): the
+			// password is the secret, the user name is free.
+			if raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(token)); err == nil {
+				_, got, _ = strings.Cut(string(raw), ":")
+			}
 		}
 	}
 	if got == "" {
-		return fmt.Errorf("%w: send the secret in %s or as Authorization: Bearer, or sign the body", ErrBadSignature, headerSecret)
+		return fmt.Errorf("%w: send the secret in %s, as Authorization: Bearer <secret> or as the password of Authorization: Basic, or sign the body", ErrBadSignature, headerSecret)
 	}
 	if !secretEqual(got, secret) {
 		return fmt.Errorf("%w: the secret does not match webhook_secrets in kb.yaml", ErrBadSignature)

@@ -109,6 +109,12 @@ func TestVerifySharedSecret(t *testing.T) {
 			assert.ErrorIs(t, Verify(source, secret, headers("X-KB-Secret", "It's a secret to everybody"), body), ErrBadSignature)
 			assert.ErrorIs(t, Verify(source, secret, headers("X-KB-Secret", string(secret)+"x"), body), ErrBadSignature)
 			assert.ErrorIs(t, Verify(source, secret, headers("Authorization", "Basic "+string(secret)), body), ErrBadSignature)
+			basic := func(user, pass string) string {
+				return "Basic " + base64.StdEncoding.EncodeToString([]byte(user+":"+pass))
+			}
+			assert.NoError(t, Verify(source, secret, headers("Authorization", basic("alertmanager", string(secret))), body), "basic_auth: the password is the secret")
+			assert.NoError(t, Verify(source, secret, headers("Authorization", basic("", string(secret))), body))
+			assert.ErrorIs(t, Verify(source, secret, headers("Authorization", basic(string(secret), "x")), body), ErrBadSignature, "the user name is not the secret")
 			err := Verify(source, secret, headers(), body)
 			assert.ErrorIs(t, err, ErrBadSignature)
 			assert.Contains(t, err.Error(), "X-KB-Secret")
