@@ -53,6 +53,7 @@ type DeliveryRecorder interface {
 	Record(ctx context.Context, d tickets.Delivery) (stored []tickets.Link, duplicate bool, err error)
 	EachResolved(ctx context.Context, fn func(tickets.Resolved) error) error
 	Mentions(ctx context.Context, system, key string) ([]string, error)
+	ResolvedTicket(ctx context.Context, system, key string) (tickets.Resolved, bool, error)
 }
 
 // TokenChecker finds the API token a secret belongs to, in constant time,

@@ -178,6 +178,29 @@ func (s *Store) Mentions(ctx context.Context, system, key string) ([]string, err
 	return refs, err
 }
 
+// ResolvedTicket returns what webhooks delivered about the ticket when it
+// was resolved, and whether it was.
+func (s *Store) ResolvedTicket(ctx context.Context, system, key string) (Resolved, bool, error) {
+	if err := ctx.Err(); err != nil {
+		return Resolved{}, false, err
+	}
+	var r Resolved
+	var found bool
+	err := s.db.View(func(tx *bbolt.Tx) error {
+		k := resolvedKey(Ticket{System: system, Key: key})
+		v := tx.Bucket([]byte(bucketResolved)).Get(k)
+		if v == nil {
+			return nil
+		}
+		found = true
+		if err := json.Unmarshal(v, &r); err != nil {
+			return fmt.Errorf("%w: decode resolved ticket %q: %w", ErrCorrupt, k, err)
+		}
+		return nil
+	})
+	return r, found, err
+}
+
 // putResolved stores r, merged with what an earlier delivery said about the
 // same ticket: a ticket once linked stays linked.
 func putResolved(tx *bbolt.Tx, r Resolved, now time.Time) error {
@@ -192,6 +215,11 @@ func putResolved(tx *bbolt.Tx, r Resolved, now time.Time) error {
 		for _, id := range prev.Articles {
 			if !slices.Contains(r.Articles, id) {
 				r.Articles = append(r.Articles, id)
+			}
+		}
+		for _, ref := range prev.Unresolved {
+			if len(r.Unresolved) < maxUnresolved && !slices.Contains(r.Unresolved, ref) {
+				r.Unresolved = append(r.Unresolved, ref)
 			}
 		}
 	}

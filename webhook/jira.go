@@ -48,9 +48,9 @@ type jiraPayload struct {
 }
 
 // parseJira reads a Jira webhook. The issue is resolved when the changelog
-// sets the resolution field, or when its status is in the "done" category
-// and the changelog does not clear the resolution (so a comment added to a
-// closed issue counts too). Texts, in order: the resolution's name, the
+// sets the resolution field, or when its status is in the "done" category or
+// its resolution field is set, and the changelog does not clear the
+// resolution (so a comment added to a closed issue counts too). Texts, in order: the resolution's name, the
 // event's comment, the issue's last maxComments comments newest first, the
 // description. The delivery id is X-Atlassian-Webhook-Identifier (Jira Cloud
 // keeps it across retries), else the hash of the body.
@@ -94,7 +94,10 @@ func parseJira(header func(string) string, body []byte, base refBase) (Delivery,
 	if f.Resolution != nil && f.Resolution.Name != "" {
 		resolutionName = f.Resolution.Name
 	}
-	r := Resolution{Ticket: t, Resolved: resolutionSet || (!resolutionCleared && strings.EqualFold(category, "done"))}
+	// A payload may lack the status category (workflows, Data Center, a
+	// trimmed webhook): then the resolution field set says it is done.
+	hasResolution := f.Resolution != nil && f.Resolution.Name != ""
+	r := Resolution{Ticket: t, Resolved: resolutionSet || (!resolutionCleared && (strings.EqualFold(category, "done") || hasResolution))}
 	if r.Resolved {
 		r.Ticket.ResolvedAt = parseTime(f.ResolutionDate)
 		if r.Ticket.ResolvedAt == nil {

@@ -1,6 +1,7 @@
 package webhook
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http"
 	"os"
@@ -123,6 +124,29 @@ func TestParseSamples(t *testing.T) {
 				Refs:     []Ref{{Path: "/runbooks/mail/relay-throttling"}},
 			}},
 			wantTxt: []string{"rate limited", "three times"},
+		},
+		{
+			// Zendesk's event webhooks (developer.zendesk.com/api-reference/webhooks/event-types/ticket-events):
+			// the ticket in detail, the change in event; no ticket URL.
+			name: "zendesk event: status changed to solved", source: Zendesk, file: "events/zendesk-event-solved.json",
+			header: headers(), wantID: "3e9b7d2c-1f0a-4c6d-8e2b-5a4f3c2d1e09",
+			want: []Resolution{{
+				Ticket: tickets.Ticket{
+					System: "zendesk", Key: "48213", Title: "Password reset email never arrives", Status: "SOLVED",
+					ResolvedAt: at("2026-09-02T14:07:00Z"),
+				},
+				Resolved: true,
+			}},
+			wantTxt: []string{"three times"},
+		},
+		{
+			name: "zendesk event: comment added", source: Zendesk, file: "events/zendesk-event-comment.json",
+			header: headers(), wantID: "7c1f2a35-8f64-4a2b-9d0e-0a8b6c1e5f11",
+			want: []Resolution{{
+				Ticket: tickets.Ticket{System: "zendesk", Key: "48213", Title: "Password reset email never arrives", Status: "OPEN"},
+				Refs:   []Ref{{Path: "/runbooks/mail/relay-throttling"}},
+			}},
+			wantTxt: []string{"relay throttling", "three times"},
 		},
 		{
 			name: "zendesk open", source: Zendesk, file: "zendesk-open.json", header: headers(), wantID: "hash",
@@ -546,4 +570,30 @@ func TestParseAlertmanagerRunbookForms(t *testing.T) {
 			assert.Equal(t, tt.want, d.Tickets[0].Refs)
 		})
 	}
+}
+
+// TestJiraDoneWithoutStatusCategory: a Done transition whose payload has no
+// status category (and no resolution in the changelog) still resolves the
+// issue when its resolution field is set; an open issue without one does not.
+func TestJiraDoneWithoutStatusCategory(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join("testdata", "jira-resolved.json"))
+	require.NoError(t, err)
+	var p map[string]any
+	require.NoError(t, json.Unmarshal(raw, &p))
+	fields := p["issue"].(map[string]any)["fields"].(map[string]any)
+	fields["status"] = map[string]any{"name": "Done"} // no statusCategory
+	p["changelog"] = map[string]any{"items": []any{map[string]any{"field": "status", "fieldId": "status", "to": "10002", "toString": "Done"}}}
+	body, err := json.Marshal(p)
+	require.NoError(t, err)
+	d, err := Parse(Jira, headers(), body, Base{})
+	require.NoError(t, err)
+	require.Len(t, d.Tickets, 1)
+	assert.True(t, d.Tickets[0].Resolved, "the resolution field decides")
+
+	fields["resolution"] = nil
+	body, err = json.Marshal(p)
+	require.NoError(t, err)
+	d, err = Parse(Jira, headers(), body, Base{})
+	require.NoError(t, err)
+	assert.False(t, d.Tickets[0].Resolved, "no category, no resolution: not resolved")
 }

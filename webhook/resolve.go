@@ -20,6 +20,9 @@ type Resolver interface {
 type Store interface {
 	// Mentions returns the references remembered for an unresolved ticket.
 	Mentions(ctx context.Context, system, key string) ([]string, error)
+	// ResolvedTicket returns what was recorded when the ticket was resolved,
+	// and whether it was: a note added afterwards still links.
+	ResolvedTicket(ctx context.Context, system, key string) (tickets.Resolved, bool, error)
 	// Record stores the delivery unless it was recorded before (duplicate).
 	Record(ctx context.Context, d tickets.Delivery) (stored []tickets.Link, duplicate bool, err error)
 }
@@ -64,6 +67,18 @@ func Resolve(ctx context.Context, d Delivery, articles Resolver, store Store) (R
 		for _, ref := range r.Refs {
 			refs = append(refs, ref.String())
 		}
+		if !r.Resolved && len(refs) > 0 {
+			// A note added after the resolution (PagerDuty sends
+			// incident.annotated after incident.resolved) links at once.
+			prev, done, err := store.ResolvedTicket(ctx, r.Ticket.System, r.Ticket.Key)
+			if err != nil {
+				return Result{}, err
+			}
+			if done {
+				r.Resolved, t.Resolved = true, true
+				r.Ticket = laterTicket(prev.Ticket, r.Ticket)
+			}
+		}
 		if !r.Resolved { // links come with the resolution; until then kb remembers what the ticket named
 			if len(refs) > 0 {
 				rec.Mentions = append(rec.Mentions, tickets.Mention{Ticket: r.Ticket, Refs: refs})
@@ -107,4 +122,16 @@ func Resolve(ctx context.Context, d Delivery, articles Resolver, store Store) (R
 	out.Duplicate = dup
 	out.Links = rec.Links
 	return out, nil
+}
+
+// laterTicket is the resolved ticket as first recorded, with what a later
+// delivery about it knows better (a title or URL the resolution lacked).
+func laterTicket(resolved, later tickets.Ticket) tickets.Ticket {
+	if resolved.Title == "" {
+		resolved.Title = later.Title
+	}
+	if resolved.URL == "" {
+		resolved.URL = later.URL
+	}
+	return resolved
 }

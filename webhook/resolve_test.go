@@ -230,3 +230,61 @@ func TestResolveStoreRefuses(t *testing.T) {
 	_, err = Resolve(ctx, Delivery{Source: Jira, ID: "x", Tickets: []Resolution{resolution("OPS-1", true)}}, testArticles, store)
 	assert.ErrorIs(t, err, context.Canceled)
 }
+
+// TestResolveNoteAfterResolution: PagerDuty sends a note added after
+// incident.resolved as incident.annotated; the runbook it names is linked
+// then, and the incident is no longer a knowledge gap.
+func TestResolveNoteAfterResolution(t *testing.T) {
+	ctx := context.Background()
+	store := openStore(t)
+	refs := articles{"/runbooks/postgres/wal-disk-full": "runbooks-postgres-wal-disk-full"}
+	read := func(name string) []byte {
+		b, err := os.ReadFile(filepath.Join("testdata", name))
+		require.NoError(t, err)
+		return b
+	}
+	// The resolution first: it names no existing article, a gap.
+	resolved := string(read("pagerduty-resolved.json"))
+	d, err := Parse(PagerDuty, nil, []byte(resolved), Base{URL: "https://kb.example.com"})
+	require.NoError(t, err)
+	res, err := Resolve(ctx, d, refs, store)
+	require.NoError(t, err)
+	require.Len(t, res.Tickets, 1)
+	require.True(t, res.Tickets[0].Gap)
+
+	// Then the note, with the incident id of the resolution.
+	var inc struct {
+		Event struct {
+			Data struct {
+				ID string `json:"id"`
+			} `json:"data"`
+		} `json:"event"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(resolved), &inc))
+	note := string(read("pagerduty-annotated.json"))
+	var ann struct {
+		Event struct {
+			Data struct {
+				Incident struct {
+					ID string `json:"id"`
+				} `json:"incident"`
+			} `json:"data"`
+		} `json:"event"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(note), &ann))
+	note = strings.ReplaceAll(note, ann.Event.Data.Incident.ID, inc.Event.Data.ID)
+	d, err = Parse(PagerDuty, nil, []byte(note), Base{URL: "https://kb.example.com"})
+	require.NoError(t, err)
+	res, err = Resolve(ctx, d, refs, store)
+	require.NoError(t, err)
+	require.Len(t, res.Tickets, 1)
+	assert.True(t, res.Tickets[0].Resolved, "known resolved")
+	assert.Equal(t, []string{"runbooks-postgres-wal-disk-full"}, res.Tickets[0].Linked)
+	assert.False(t, res.Tickets[0].Gap)
+
+	r, ok, err := store.ResolvedTicket(ctx, PagerDuty, inc.Event.Data.ID)
+	require.NoError(t, err)
+	require.True(t, ok)
+	assert.False(t, r.Gap(), "the knowledge gap is closed")
+	assert.Contains(t, r.Unresolved, "/a/disk-full", "what the resolution named is kept")
+}
