@@ -3,8 +3,8 @@
 // query or an index matches (Spans, Tokens, Fields), and how an identifier
 // such as KubePodCrashLooping or nf_conntrack splits into its parts (Parts).
 //
-// The index, the query parser, snippets, similar-article suggestions and
-// the reports all split text here, so a word means the same thing in each.
-// word imports nothing of kb, so that every package may use it. Its API is
-// internal to kb.
+// The index, the query parser and the snippets split text here, and
+// content's similar-article names take their letters from IsRune, so a word
+// means the same thing in each. word imports nothing of kb, so that every
+// package may use it. Its API is internal to kb.
 package word

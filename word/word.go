@@ -13,9 +13,9 @@ func IsRune(r rune) bool {
 	return unicode.IsLetter(r) || unicode.IsDigit(r)
 }
 
-// IsConnector reports whether r joins the parts of one identifier
+// isConnector reports whether r joins the parts of one identifier
 // (snake_case, kebab-case, dotted.names, paths/like/this).
-func IsConnector(r rune) bool {
+func isConnector(r rune) bool {
 	return r == '_' || r == '-' || r == '.' || r == '/'
 }
 
@@ -33,7 +33,7 @@ func Spans(text string) iter.Seq2[int, int] {
 					start = i
 				}
 				lastWord = i + utf8.RuneLen(r)
-			case IsConnector(r) && start >= 0:
+			case isConnector(r) && start >= 0:
 				// stays in the word if a letter or digit follows
 			default:
 				if start >= 0 && !yield(start, lastWord) {
