@@ -12,6 +12,7 @@ import (
 
 	"kb/content"
 	"kb/tickets"
+	"kb/word"
 )
 
 // Limits of the tickets report.
@@ -273,7 +274,7 @@ var stopWords = map[string]bool{
 // lower case, three letters or more, no numbers and no stop words.
 func titleWords(title string) []string {
 	var out []string
-	for _, w := range strings.FieldsFunc(strings.ToLower(title), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
+	for _, w := range word.Fields(strings.ToLower(title)) {
 		if len([]rune(w)) < 3 || stopWords[w] || strings.IndexFunc(w, unicode.IsLetter) < 0 || slices.Contains(out, w) {
 			continue
 		}

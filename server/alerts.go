@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -207,7 +208,11 @@ func (s *Server) closest(c *echo.Context, snap *content.Snapshot, name, words, s
 		if service != "" {
 			text += " " + service
 		}
-		res, err := s.search.Search(c.Request().Context(), search.Query{Text: text, Limit: n})
+		var res search.Results
+		q, err := search.ParseQuery(text, search.Params{Limit: strconv.Itoa(n)})
+		if err == nil {
+			res, err = s.search.Search(c.Request().Context(), q)
+		}
 		if err != nil {
 			s.log.Warn("search for an alert without runbook failed; using names", "err", err, "query", text)
 		}
