@@ -11,9 +11,9 @@ import (
 // reserved lists the top-level URL segments that kb's own routes own. They win
 // over content paths; kb check reports a collision.
 var reserved = []string{
-	"a", "alerts", "api", "embed", "favicon.ico", "healthz", "metrics", "oembed",
+	"a", "alerts", "api", "embed", "favicon.ico", "feed.xml", "healthz", "metrics", "oembed",
 	"opensearch.xml", "readyz", "reports", "robots.txt", "search", "services",
-	"static", "tags",
+	"sitemap.xml", "static", "tags",
 }
 
 // IsReserved reports whether urlPath ("/search/x") starts with a segment that

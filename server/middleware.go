@@ -24,6 +24,7 @@ const attachmentCSP = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
 type headerValues struct {
 	csp, attachmentCSP, nosniff, referrer, frame, permissions, coop []string
 	noStore, noCache, immutable, varyAE, gzip, html, text, json     []string
+	noindex                                                         []string
 }
 
 func newHeaderValues() headerValues {
@@ -44,6 +45,7 @@ func newHeaderValues() headerValues {
 		html:          v("text/html; charset=utf-8"),
 		text:          v("text/plain; charset=utf-8"),
 		json:          v("application/json"),
+		noindex:       v("noindex"),
 	}
 }
 
@@ -64,6 +66,9 @@ func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c *echo.Context) error {
 		start := time.Now()
 		s.setSecurityHeaders(c.Response().Header())
+		if noindex(c.Request().URL.Path) {
+			c.Response().Header()["X-Robots-Tag"] = s.hdr.noindex // see robots.txt
+		}
 		if err := next(c); err != nil {
 			s.handleError(c, err)
 		}

@@ -28,6 +28,11 @@ func (s *Server) routes(e *echo.Echo) {
 	// Search.
 	e.GET("/search", s.searchHTML)
 	e.GET("/opensearch.xml", s.openSearch)
+
+	// The web's conventions: crawlers and feed readers.
+	e.GET("/robots.txt", s.robots)
+	e.GET("/sitemap.xml", s.sitemap)
+	e.GET("/feed.xml", s.feed) // ?folder=runbooks/etcd, ?service=etcd
 	e.GET("/api/v1/search", s.apiSearch)
 	e.GET("/api/v1/suggest", s.apiSuggest)
 
