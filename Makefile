@@ -45,6 +45,11 @@ durability:
 eval:
 	$(GO) test -count=1 -timeout 20m -run '^TestRelevance$$' -v ./search/ -baselines | grep -v '^=== RUN'
 
+## openapi-lint: swagger-cli and Spectral on server/openapi.json (npm packages fetched into a temporary folder)
+.PHONY: openapi-lint
+openapi-lint:
+	scripts/openapi-lint.sh
+
 ## fuzz: run every fuzz test for FUZZTIME each
 fuzz:
 	@for pkg in $$($(GO) list ./...); do \

@@ -275,3 +275,43 @@ func TestValidate(t *testing.T) {
 	assert.NotEmpty(t, validate(doc, ref, map[string]any{"a": 1.0, "b": "y"}, "v"), "not in enum")
 	assert.NotEmpty(t, validate(doc, map[string]any{"type": "array", "items": ref}, []any{map[string]any{}}, "v"))
 }
+
+// TestReadTokenMatchesOpenAPI: with --api-read-token, the routes the API
+// description marks open (security [{}] only) answer without a token, and
+// the others want one; README says the same.
+func TestReadTokenMatchesOpenAPI(t *testing.T) {
+	site := newLinkSite(t, func(d *Deps) { d.APIReadToken = true })
+	var doc struct {
+		Paths map[string]map[string]struct {
+			Security []map[string][]string `json:"security"`
+		} `json:"paths"`
+	}
+	require.NoError(t, json.Unmarshal(openAPIDocument, &doc))
+	probe := map[string]string{
+		"/api/v1/search":                 "/api/v1/search?q=etcd",
+		"/api/v1/suggest":                "/api/v1/suggest?q=etcd",
+		"/api/v1/articles":               "/api/v1/articles",
+		"/api/v1/articles/{id}":          "/api/v1/articles/etcd-no-leader",
+		"/api/v1/articles/{id}/tickets":  "/api/v1/articles/etcd-no-leader/tickets",
+		"/api/v1/tickets/{system}/{key}": "/api/v1/tickets/jira/OPS-1",
+		"/api/v1/openapi.json":           "/api/v1/openapi.json",
+	}
+	for p, url := range probe {
+		open := true
+		for _, s := range doc.Paths[p]["get"].Security {
+			if len(s) > 0 {
+				open = false
+			}
+		}
+		if p == "/api/v1/openapi.json" {
+			continue // described without security; checked below
+		}
+		got := site.get(t, url).status
+		if open {
+			assert.NotEqual(t, http.StatusUnauthorized, got, "%s is open in the description", p) // 503 without an index: not a token question
+		} else {
+			assert.Equal(t, http.StatusUnauthorized, got, "%s wants a token in the description", p)
+			assert.Equal(t, http.StatusOK, site.get(t, url, "Authorization", "Bearer "+site.read).status, p)
+		}
+	}
+}
