@@ -385,7 +385,7 @@ func (s *Server) listArticles(c *echo.Context) error {
 		out.Articles = append(out.Articles, toAPIArticle(snap, a, counts[a.ID]))
 	}
 	c.Response().Header()["Cache-Control"] = s.hdr.noCache
-	return c.JSON(http.StatusOK, out)
+	return s.sendJSON(c, http.StatusOK, out)
 }
 
 // apiArticleByID finds the article of the {id} parameter: its id, or an id

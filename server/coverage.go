@@ -35,7 +35,7 @@ func (s *Server) reportCoverage(c *echo.Context) error {
 	h["Cache-Control"] = s.hdr.noStore
 	h.Add("Vary", "Accept")
 	if asJSON {
-		return c.JSON(http.StatusOK, r)
+		return s.sendJSON(c, http.StatusOK, r)
 	}
 	p := coveragePage{layout: s.layout(snap, "Alert coverage", "/reports/coverage"), CoverageReport: r, MissingURL: map[string]string{}}
 	p.Description = "Alerts without runbooks, runbooks for alerts that no longer exist, and runbook links that do not resolve."

@@ -90,7 +90,7 @@ func (s *Server) errorPage(c *echo.Context, status int, msg string) error {
 		s.log.Error("error page cannot be rendered; check the theme", "err", err)
 		return c.String(status, msg)
 	}
-	return c.HTMLBlob(status, buf.Bytes())
+	return s.send(c, status, "text/html; charset=utf-8", buf.Bytes())
 }
 
 // wordsOf turns a missing path into search words, each once:

@@ -41,7 +41,7 @@ func (s *Server) reportTickets(c *echo.Context) error {
 	h["Cache-Control"] = s.hdr.noStore
 	h.Add("Vary", "Accept")
 	if asJSON {
-		return c.JSON(http.StatusOK, r)
+		return s.sendJSON(c, http.StatusOK, r)
 	}
 	p := ticketsPage{layout: s.layout(snap, "Tickets report", "/reports/tickets"), TicketsReport: r, NeverLinked: toItems(r.NeverLinkedArticles)}
 	p.Description = "Which articles solve tickets, which never do, and where knowledge is missing."

@@ -57,7 +57,7 @@ func (s *Server) reportReview(c *echo.Context) error {
 	h["Cache-Control"] = s.hdr.noStore
 	h.Add("Vary", "Accept")
 	if asJSON {
-		return c.JSON(http.StatusOK, r)
+		return s.sendJSON(c, http.StatusOK, r)
 	}
 	p := reviewPage{layout: s.layout(snap, "Review report", "/reports/review"), ReviewReport: r,
 		Articles: reviewRows(r.Articles), Helpful: reviewRows(r.Helpful)}

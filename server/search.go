@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"encoding/xml"
 	"errors"
@@ -435,11 +436,11 @@ func filterURL(v url.Values, param, value string) string {
 // renderPage renders a page that is not cached (its content depends on the
 // request) with status.
 func (s *Server) renderPage(c *echo.Context, status int, page string, data any) error {
-	var buf strings.Builder
+	var buf bytes.Buffer
 	if err := s.theme.Render(&buf, page, data); err != nil {
 		return err
 	}
-	return c.HTML(status, buf.String())
+	return s.send(c, status, "text/html; charset=utf-8", buf.Bytes())
 }
 
 // searchStatus is the part of /readyz about the index.

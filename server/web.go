@@ -117,7 +117,7 @@ func (s *Server) writeXML(c *echo.Context, contentType string, doc any) error {
 		return fmt.Errorf("encode %T: %w", doc, err)
 	}
 	c.Response().Header()["Cache-Control"] = s.hdr.noCache
-	return c.Blob(http.StatusOK, contentType, buf.Bytes())
+	return s.send(c, http.StatusOK, contentType, buf.Bytes())
 }
 
 // atomFeed is an Atom feed (RFC 4287).
