@@ -55,6 +55,7 @@ func Run(ctx context.Context, snap *content.Snapshot, opts Options) ([]Finding, 
 		c.runbook(a)
 		c.review(a)
 		c.links(a)
+		c.unfilled(a)
 	}
 	c.reservedFolders()
 	c.unknownKeys()
@@ -72,6 +73,8 @@ type checker struct {
 	foreign map[string][]Finding // links removed for a scheme that is not dangerous, by scheme
 	images  map[string]string    // attachment path → what is wrong with it as an image, "" if fine
 	ids     map[string]map[string]bool
+
+	templates map[content.Type]map[string]bool // guidance text of the kb new templates, by type
 }
 
 func (c *checker) add(f Finding) {

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
@@ -246,4 +247,31 @@ func TestWrite(t *testing.T) {
 	assert.Equal(t, "[]\n", js.String(), "no findings is an empty array, not null")
 
 	assert.Error(t, Write(&js, "xml", findings))
+}
+
+// TestUnfilledTemplate: a page that still holds the guidance text of the
+// kb new template (the content folder's own one too) is an error; a page
+// that reuses the template's headings and code is not.
+func TestUnfilledTemplate(t *testing.T) {
+	files := fstest.MapFS{
+		"runbooks/new.md":          {Data: []byte("---\ntitle: New\nservice: x\nalerts: [X]\n---\n\n## Meaning\n\nWhat fired, on what, with the threshold, in two to six lines. Paste the\nalert expression so the reader can run it in Prometheus:\n\n## Impact\n\nUsers see errors.\n")},
+		"runbooks/done.md":         {Data: []byte("---\ntitle: Done\nservice: x\nalerts: [Y]\n---\n\n## Meaning\n\nThe disk is full.\n\n## Diagnosis\n\n```bash\nkubectl -n {{namespace}} get pods\n```\n")},
+		"articles/custom.md":       {Data: []byte("# Custom\n\nWrite the one thing readers must know here, please.\n")},
+		".kb/templates/article.md": {Data: []byte("---\ntags: []\n---\n\nWrite the one thing readers must know here, please.\n")},
+	}
+	snap, err := content.Load(context.Background(), files, content.Options{NoHighlight: true})
+	require.NoError(t, err)
+	fs, err := Run(context.Background(), snap, Options{Files: files, Now: time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)})
+	require.NoError(t, err)
+	got := map[string]Finding{}
+	for _, f := range fs {
+		if f.Kind == KindUnfilled {
+			got[f.Path] = f
+		}
+	}
+	require.Contains(t, got, "runbooks/new.md")
+	assert.Equal(t, Error, got["runbooks/new.md"].Level)
+	assert.Equal(t, 9, got["runbooks/new.md"].Line, "at the paragraph's first line in the file")
+	assert.Contains(t, got, "articles/custom.md", "the folder's own template counts")
+	assert.NotContains(t, got, "runbooks/done.md", "headings and code of the template may stay")
 }

@@ -32,6 +32,7 @@ const (
 	KindReserved     Kind = "reserved-path" // a path that one of kb's own routes shadows
 	KindMissingField Kind = "missing-field" // a runbook without alerts, service or owners
 	KindStale        Kind = "stale-review"  // reviewed longer ago than review_every
+	KindUnfilled     Kind = "unfilled"      // a page still holding the kb new template's guidance text
 	KindSize         Kind = "size"          // a file over the size cap
 	KindFile         Kind = "file"          // unreadable, binary, not UTF-8, merge conflicts
 	KindLink         Kind = "link"          // links removed (scheme) or to renamed files

@@ -36,11 +36,21 @@ func TestNewRunbookAndArticle(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, filepath.Join(dir, "runbooks", "misc", "deeper", "odd-one.md")+"\n", out)
 
-	// What kb new writes passes kb check: no errors, only the warnings of a
-	// runbook whose service and alerts are still to be filled in.
+	// What kb new writes is valid, but kb check fails a page that still
+	// holds the template's guidance: it was never filled in.
 	checkOut, _, err := kb(t, "", "check", "--content", dir)
+	require.Error(t, err, checkOut)
+	assert.Contains(t, checkOut, "etcd-has-no-leader.md:16: error: 7 paragraphs are still the kb new template's text")
+	assert.Contains(t, checkOut, "how-we-rotate-credentials.md")
+	assert.NotContains(t, checkOut, "error: front matter", "the front matter kb new writes is fine")
+
+	// Filled in, the runbook passes.
+	filled := "---\ntitle: etcd has no leader\nservice: etcd\nalerts: [etcdNoLeader]\n---\n\n## Meaning\n\nThe member lost its leader.\n\n## Mitigation\n\n- [ ] Restart the member.\n"
+	require.NoError(t, os.WriteFile(want, []byte(filled), 0o644))
+	require.NoError(t, os.Remove(filepath.Join(dir, "articles", "how-we-rotate-credentials.md")))
+	require.NoError(t, os.Remove(filepath.Join(dir, "runbooks", "misc", "deeper", "odd-one.md")))
+	checkOut, _, err = kb(t, "", "check", "--content", dir)
 	require.NoError(t, err, checkOut)
-	assert.NotContains(t, checkOut, "etcd-has-no-leader.md", "a complete runbook has no findings")
 	assert.NotContains(t, checkOut, "error")
 }
 

@@ -30,7 +30,7 @@ var allowed = map[string][]string{
 	"kb/live":                  {"kb/content", "kb/search", "kb/tickets"},
 	"kb/reports":               {"kb/alertrules", "kb/content", "kb/tickets", "kb/word"},
 	"kb/alertrules":            {"kb/content", "kb/render"},
-	"kb/check":                 {"kb/content", "kb/render"},
+	"kb/check":                 {"kb/content", "kb/render", "kb/scaffold"},
 	"kb/scaffold":              {"kb/content", "kb/render"},
 	"kb/feedback":              {"kb/content"},
 	"kb/example":               {},
