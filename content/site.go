@@ -29,6 +29,9 @@ type Site struct {
 	EmbedOrigins []string          `yaml:"embed_origins"` // origins allowed to frame /embed/
 	Secrets      map[string]string `yaml:"webhook_secrets"`
 	Rules        []string          `yaml:"rules"` // Prometheus rule files inside the content root, for /reports/coverage
+	// OGImage is the picture link previews (chat, social) show for a page:
+	// an http(s) URL, or a path below base_url; "" means kb's own.
+	OGImage string `yaml:"og_image"`
 }
 
 // DefaultMaxSize is the size cap of a Markdown file when kb.yaml sets none.
@@ -56,7 +59,7 @@ func ParseSite(src []byte) (Site, []Warning) {
 		warn(m.Line, "kb.yaml must be a mapping of settings, such as title: Our runbooks")
 		return s, warns
 	}
-	known := []string{"title", "base_url", "edit_url", "unsafe_html", "max_size", "review_every", "owners", "embed_origins", "webhook_secrets", "rules"}
+	known := []string{"title", "base_url", "edit_url", "unsafe_html", "max_size", "review_every", "owners", "embed_origins", "webhook_secrets", "rules", "og_image"}
 	for i := 0; i+1 < len(m.Content); i += 2 {
 		k, v := m.Content[i], m.Content[i+1]
 		if !slices.Contains(known, k.Value) {
@@ -79,6 +82,10 @@ func ParseSite(src []byte) (Site, []Warning) {
 			s.BaseURL = ""
 		}
 		s.BaseURL = strings.TrimSuffix(s.BaseURL, "/")
+	}
+	if s.OGImage != "" && !strings.HasPrefix(s.OGImage, "/") && !webURL(s.OGImage) {
+		warn(0, "og_image %q is neither an http(s) URL nor a path such as /images/card.png; ignored", s.OGImage)
+		s.OGImage = ""
 	}
 	if s.EditURL != "" && !strings.Contains(s.EditURL, "{path}") {
 		warn(0, "edit_url %q has no {path} placeholder; ignored", s.EditURL)

@@ -27,6 +27,8 @@ type layout struct {
 	Query       string // pre-filled text of the search box
 	Live        bool   // the page reloads itself when its content changes
 	Mode        string // "incident" for the compact incident view (a class on body); "" otherwise
+	OGImage     string // absolute URL of the link-preview picture; "" without base_url
+	Feed        string // the Atom feed of recent changes
 }
 
 // link is a labelled URL.
@@ -167,14 +169,33 @@ type errorPage struct {
 }
 
 func (s *Server) layout(snap *content.Snapshot, title, urlPath string) layout {
-	l := layout{Title: title, Version: s.version, Path: href(urlPath), SiteTitle: "kb", Live: s.live}
+	l := layout{Title: title, Version: s.version, Path: href(urlPath), SiteTitle: "kb", Live: s.live, Feed: "/feed.xml"}
 	if snap != nil {
 		l.SiteTitle = snap.Site.Title
 		if snap.Site.BaseURL != "" {
 			l.Canonical = snap.Site.BaseURL + l.Path
 		}
+		l.OGImage = s.ogImage(snap.Site)
 	}
 	return l
+}
+
+// ogImage returns the absolute URL of the link-preview picture: kb.yaml's
+// og_image, else the theme's og.png; "" when neither can be made absolute
+// (previews need absolute URLs, so without base_url there is none).
+func (s *Server) ogImage(site content.Site) string {
+	switch img := site.OGImage; {
+	case strings.HasPrefix(img, "http://"), strings.HasPrefix(img, "https://"):
+		return img
+	case site.BaseURL == "":
+		return ""
+	case img != "":
+		return site.BaseURL + img
+	}
+	if u, ok := s.theme.URL("og.png"); ok {
+		return site.BaseURL + u
+	}
+	return ""
 }
 
 // href escapes a URL path for an href: "/runbooks/disk full?" → "/runbooks/disk%20full%3F".

@@ -1,14 +1,20 @@
 package server
 
 import (
+	"context"
 	"encoding/xml"
+	"log/slog"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"kb/content"
 )
 
 func TestRobotsAndNoindex(t *testing.T) {
@@ -104,4 +110,25 @@ func TestFeed(t *testing.T) {
 	assert.Equal(t, http.StatusNotFound, site.get(t, "/feed.xml?folder=nowhere").status)
 	assert.Equal(t, http.StatusNotFound, site.get(t, "/feed.xml?service=nothing").status)
 	assert.Equal(t, http.StatusOK, site.get(t, "/feed.xml?service=etcd").status)
+}
+
+// TestLinkPreviewTags: pages carry the tags link previews read (og:image
+// absolute, a Twitter card) and name the Atom feed.
+func TestLinkPreviewTags(t *testing.T) {
+	site := newLinkSite(t) // kb.yaml sets base_url
+	page := site.get(t, "/runbooks/etcd/no-leader").body
+	assert.Contains(t, page, `<link rel="alternate" type="application/atom+xml" href="/feed.xml"`)
+	assert.Contains(t, page, `<meta name="twitter:card" content="summary_large_image">`)
+	m := regexp.MustCompile(`<meta property="og:image" content="https://kb\.example\.com(/static/og\.[0-9a-f]+\.png)">`).FindStringSubmatch(page)
+	require.NotNil(t, m, "an absolute og:image")
+	img := site.get(t, m[1])
+	require.Equal(t, http.StatusOK, img.status)
+	assert.Equal(t, "image/png", img.header.Get("Content-Type"))
+
+	lib := content.NewLibrary(fstest.MapFS{"a.md": {Data: []byte("# A\n")}}, content.Options{}, slog.New(slog.DiscardHandler))
+	require.NoError(t, lib.Load(context.Background()))
+	plain := newSite(t, lib, slog.New(slog.DiscardHandler)) // no base_url: no image, a plain card
+	home := plain.get(t, "/").body
+	assert.NotContains(t, home, "og:image")
+	assert.Contains(t, home, `<meta name="twitter:card" content="summary">`)
 }
