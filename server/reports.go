@@ -70,3 +70,28 @@ func (u articleURLs) Article(a *content.Article) string { return toItem(a).URL }
 func (u articleURLs) Absolute(p string) string { return absolute(u.snap, p) }
 
 func (u articleURLs) Edit(a *content.Article) string { return u.snap.Site.EditLink(a.Path) }
+
+// reportsPage is the data of templates/reports.html.
+type reportsPage struct {
+	layout
+	Reports []reportEntry
+}
+
+// reportEntry is one report in the list of reports.
+type reportEntry struct{ Title, URL, Summary string }
+
+// reportsIndex serves GET /reports: every report, what it answers.
+func (s *Server) reportsIndex(c *echo.Context) error {
+	snap, err := s.snapshot()
+	if err != nil {
+		return err
+	}
+	p := reportsPage{layout: s.layout(snap, "Reports", "/reports"), Reports: []reportEntry{
+		{"Tickets", "/reports/tickets", "Which articles solve the most tickets, which never do, and the knowledge gaps: resolved tickets that named no article."},
+		{"Review", "/reports/review", "Articles past their review date, the most used first."},
+		{"Coverage", "/reports/coverage", "Alerting rules against the runbooks: alerts without a runbook, runbooks for alerts that are gone."},
+	}}
+	p.Description = "Reports on the health of the knowledge base."
+	c.Response().Header()["Cache-Control"] = s.hdr.noStore
+	return s.renderPage(c, http.StatusOK, themes.PageReports, p)
+}

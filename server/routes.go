@@ -51,6 +51,7 @@ func (s *Server) routes(e *echo.Echo) {
 	e.POST("/api/v1/hooks/git", s.gitHook) // a push: fetch the content at once
 	e.POST("/api/v1/hooks/:source", s.webhook)
 	e.GET("/api/v1/events", s.events) // live reload for open pages (kb serve --watch)
+	e.GET("/reports", s.reportsIndex) // every report
 	e.GET("/reports/tickets", s.reportTickets)
 	e.GET("/reports/review", s.reportReview)     // articles past their review date, the most used first
 	e.GET("/reports/coverage", s.reportCoverage) // alert rules of kb.yaml rules: against the runbooks

@@ -132,3 +132,18 @@ func TestLinkPreviewTags(t *testing.T) {
 	assert.NotContains(t, home, "og:image")
 	assert.Contains(t, home, `<meta name="twitter:card" content="summary">`)
 }
+
+// TestReportsIndex: /reports lists every report and the header links to it;
+// each report links to the others.
+func TestReportsIndex(t *testing.T) {
+	site := newLinkSite(t)
+	res := site.get(t, "/reports")
+	require.Equal(t, http.StatusOK, res.status, res.body)
+	for _, p := range []string{"/reports/tickets", "/reports/review", "/reports/coverage"} {
+		assert.Contains(t, res.body, `href="`+p+`"`)
+		page := site.get(t, p).body
+		assert.Contains(t, page, `<a href="`+p+`" aria-current="page">`, "%s marks itself", p)
+		assert.Contains(t, page, `<a href="/reports">All reports</a>`)
+	}
+	assert.Contains(t, site.get(t, "/").body, `<a href="/reports">Reports</a>`, "in the header")
+}

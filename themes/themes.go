@@ -39,10 +39,11 @@ const (
 	PageAlert    = "alert"    // /alerts/{name} without a runbook: the closest ones and a file to create
 	PageReview   = "review"   // /reports/review: articles past their review date
 	PageCoverage = "coverage" // /reports/coverage: alert rules against runbooks
+	PageReports  = "reports"  // /reports: every report
 )
 
 func pageNames() []string {
-	return []string{PageEmbed, PageReport, PageHome, PageArticle, PageFolder, PageTerms, PageList, PageError, PageSearch, PageHistory, PageAlert, PageReview, PageCoverage}
+	return []string{PageEmbed, PageReport, PageHome, PageArticle, PageFolder, PageTerms, PageList, PageError, PageSearch, PageHistory, PageAlert, PageReview, PageCoverage, PageReports}
 }
 
 // PartLabels is the part of the article page that kb renders on its own:
