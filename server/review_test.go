@@ -1,14 +1,20 @@
 package server
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
+	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"kb/content"
 )
 
 func TestReviewReport(t *testing.T) {
@@ -56,4 +62,34 @@ func TestReviewReport(t *testing.T) {
 	assert.Equal(t, http.StatusBadRequest, site.get(t, "/reports/review?format=xml").status)
 	var anyJSON map[string]any
 	require.NoError(t, json.Unmarshal([]byte(site.get(t, "/reports/review", "Accept", "application/json").body), &anyJSON))
+}
+
+// TestReviewReportPages: a long review report is shown 100 rows a page,
+// with links to the pages before and after; JSON keeps every row.
+func TestReviewReportPages(t *testing.T) {
+	files := fstest.MapFS{"kb.yaml": {Data: []byte("review_every: 30d\n")}}
+	for i := range 250 {
+		files[fmt.Sprintf("docs/page-%03d.md", i)] = &fstest.MapFile{Data: []byte(fmt.Sprintf("# Page %d\n", i))}
+	}
+	lib := content.NewLibrary(files, content.Options{}, slog.New(slog.DiscardHandler))
+	require.NoError(t, lib.Load(context.Background()))
+	site := newSite(t, lib, slog.New(slog.DiscardHandler))
+
+	first := site.get(t, "/reports/review").body
+	assert.Equal(t, 100, strings.Count(first, `class="review-item"`))
+	assert.Contains(t, first, "1–100 of 250")
+	assert.Contains(t, first, `href="/reports/review?page=2" rel="next"`)
+	assert.NotContains(t, first, `rel="prev"`)
+	last := site.get(t, "/reports/review?page=3").body
+	assert.Equal(t, 50, strings.Count(last, `class="review-item"`))
+	assert.Contains(t, last, `<ol class="review-list" start="201">`)
+	assert.NotContains(t, last, `rel="next"`)
+	assert.Equal(t, last, site.get(t, "/reports/review?page=99").body, "past the end: the last page")
+	assert.Equal(t, http.StatusBadRequest, site.get(t, "/reports/review?page=x").status)
+
+	var r struct {
+		Articles []reviewRow `json:"articles"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(site.get(t, "/reports/review?format=json").body), &r))
+	assert.Len(t, r.Articles, 250)
 }
