@@ -204,7 +204,7 @@ const watchDebounce = 100 * time.Millisecond
 
 // watchContent reloads the files that change in dir until ctx ends.
 func watchContent(ctx context.Context, dir string, lib *content.Library, idx *search.Index, log *slog.Logger) {
-	err := content.Watch(ctx, dir, watchDebounce, func(paths []string) {
+	err := content.Watch(ctx, dir, content.WatchOptions{Debounce: watchDebounce}, func(paths []string) {
 		upd, err := lib.Apply(ctx, paths)
 		if err != nil {
 			return // logged by the library, which keeps the last good content
