@@ -505,14 +505,13 @@ func TestNoMixedSnapshotsHighlight(t *testing.T) {
 			}
 		})
 	}
-	for seen[0].Load() == 0 && !stop.Load() {
-		time.Sleep(time.Millisecond)
+	seenOrStopped := func(i int) func() bool {
+		return func() bool { return seen[i].Load() > 0 || stop.Load() }
 	}
+	assert.Eventually(t, seenOrStopped(0), waitLimit, time.Millisecond, "a plain snapshot is seen")
 	_, err := lib.Highlight(context.Background())
 	require.NoError(t, err)
-	for seen[1].Load() == 0 && !stop.Load() {
-		time.Sleep(time.Millisecond)
-	}
+	assert.Eventually(t, seenOrStopped(1), waitLimit, time.Millisecond, "a highlighted snapshot is seen")
 	stop.Store(true)
 	wg.Wait()
 }

@@ -23,16 +23,27 @@ const gitDirChange = ".git"
 // at most this many debounce periods after the first event.
 const maxWaitFactor = 10
 
+// WatchOptions configures Watch.
+type WatchOptions struct {
+	// Debounce is how long a burst of events must be quiet before it is
+	// reported.
+	Debounce time.Duration
+	// Ready, if set, is called once, when every folder is watched: any change
+	// made after it was called is reported. Callers that must not miss a
+	// change (tests, a reload right after start) wait for it.
+	Ready func()
+}
+
 // Watch watches the folder dir and all folders below it (new ones as they
 // appear; hidden ones and symbolic links never) and calls fn with the
 // root-relative slash paths of what changed, once a burst of events has been
-// quiet for debounce: an editor's save (rename, create, write) or a checkout
-// of many files is one call. A folder created with files in it is reported
-// with its files. When the system dropped events, fn gets "." (everything).
-// A change in dir/.git is reported as ".git". Calls never overlap:
-// events that arrive during one are reported in the next. Watch returns when
-// ctx ends (nil) or watching fails.
-func Watch(ctx context.Context, dir string, debounce time.Duration, fn func(paths []string)) error {
+// quiet for opts.Debounce: an editor's save (rename, create, write) or a
+// checkout of many files is one call. A folder created with files in it is
+// reported with its files. When the system dropped events, fn gets "."
+// (everything). A change in dir/.git is reported as ".git". Calls never
+// overlap: events that arrive during one are reported in the next. Watch
+// returns when ctx ends (nil) or watching fails.
+func Watch(ctx context.Context, dir string, opts WatchOptions, fn func(paths []string)) error {
 	w, err := fsnotify.NewWatcher()
 	if err != nil {
 		return fmt.Errorf("watch %s: %w", dir, err)
@@ -51,7 +62,10 @@ func Watch(ctx context.Context, dir string, debounce time.Duration, fn func(path
 			return fmt.Errorf("watch %s: %w", filepath.Join(dir, ".git"), err)
 		}
 	}
-	return wt.run(ctx, debounce, fn)
+	if opts.Ready != nil {
+		opts.Ready()
+	}
+	return wt.run(ctx, opts.Debounce, fn)
 }
 
 type watcher struct {

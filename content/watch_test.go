@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -18,18 +17,38 @@ import (
 	"kb/gitrepo/gitrepotest"
 )
 
-// watching runs Watch on dir until the test ends and returns the batches it reports.
+// waitLimit is how long a test waits for what should happen at once; only
+// a failure waits that long, so it is generous for a loaded machine.
+const waitLimit = 30 * time.Second
+
+// watching runs Watch on dir until the test ends and returns the batches it
+// reports, once every folder is watched.
 func watching(t *testing.T, dir string, debounce time.Duration) <-chan []string {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	batches := make(chan []string, 100)
+	ready := make(chan struct{})
 	errc := make(chan error, 1)
-	go func() { errc <- Watch(ctx, dir, debounce, func(p []string) { batches <- p }) }()
+	go func() {
+		errc <- Watch(ctx, dir, WatchOptions{Debounce: debounce, Ready: func() { close(ready) }}, func(p []string) {
+			select {
+			case batches <- p:
+			case <-ctx.Done():
+			}
+		})
+	}()
 	t.Cleanup(func() {
 		cancel()
 		assert.NoError(t, <-errc)
 	})
-	time.Sleep(50 * time.Millisecond) // the watches are set up
+	select {
+	case <-ready:
+	case err := <-errc:
+		errc <- err // for the clean-up
+		t.Fatalf("watch %s: %v", dir, err)
+	case <-time.After(waitLimit):
+		t.Fatalf("watch %s: folders not watched after %s", dir, waitLimit)
+	}
 	return batches
 }
 
@@ -38,7 +57,7 @@ func watching(t *testing.T, dir string, debounce time.Duration) <-chan []string 
 func next(t *testing.T, batches <-chan []string, want string) []string {
 	t.Helper()
 	var seen []string
-	deadline := time.After(5 * time.Second)
+	deadline := time.After(waitLimit)
 	for {
 		select {
 		case b := <-batches:
@@ -52,19 +71,23 @@ func next(t *testing.T, batches <-chan []string, want string) []string {
 	}
 }
 
+// TestWatch checks what is reported and what is left out. A loaded machine
+// may split one write into two batches, and the second one is then seen by
+// the next step: steps check what they may see, not how many calls it took
+// (TestWatchDebouncesBursts does).
 func TestWatch(t *testing.T) {
 	dir := writeTree(t, map[string]string{"a.md": "# A\n", "runbooks/b.md": "# B\n"})
 	require.NoError(t, os.Mkdir(filepath.Join(dir, ".hidden"), 0o755))
 	batches := watching(t, dir, 30*time.Millisecond)
 
 	writeFile(t, dir, "runbooks/b.md", "# B changed\n")
-	assert.Equal(t, []string{"runbooks/b.md"}, next(t, batches, "runbooks/b.md"))
+	assert.Subset(t, []string{"runbooks/b.md"}, next(t, batches, "runbooks/b.md"))
 
 	// An editor's save: write a hidden temporary file, rename it over the original.
 	tmp := filepath.Join(dir, ".a.md.swp")
 	require.NoError(t, os.WriteFile(tmp, []byte("# A saved\n"), 0o644))
 	require.NoError(t, os.Rename(tmp, filepath.Join(dir, "a.md")))
-	assert.Equal(t, []string{"a.md"}, next(t, batches, "a.md"), "one call, hidden files left out")
+	assert.Subset(t, []string{"runbooks/b.md", "a.md"}, next(t, batches, "a.md"), "hidden files left out")
 
 	// A new folder with files: the files written before its watch began are reported too.
 	require.NoError(t, os.MkdirAll(filepath.Join(dir, "new/deep"), 0o755))
@@ -87,27 +110,35 @@ func TestWatch(t *testing.T) {
 	next(t, batches, "moved/e.md")
 }
 
+// TestWatchDebouncesBursts writes many files at once and counts the calls
+// until all of them were reported. The debounce is long next to the time
+// the writes take, even when the machine is loaded, so that only a stall of
+// the writer longer than it could split the burst further.
 func TestWatchDebouncesBursts(t *testing.T) {
 	dir := writeTree(t, map[string]string{"a.md": "# A\n"})
-	batches := watching(t, dir, 100*time.Millisecond)
+	batches := watching(t, dir, time.Second)
 	const n = 200 // a checkout of many files
+	start := time.Now()
 	for i := range n {
 		require.NoError(t, os.WriteFile(filepath.Join(dir, fmt.Sprintf("f%03d.md", i)), []byte("# F\n"), 0o644))
 	}
-	seen := next(t, batches, fmt.Sprintf("f%03d.md", n-1))
-	calls := 1
-	for done := false; !done; {
+	t.Logf("%d files written in %s", n, time.Since(start).Round(time.Millisecond))
+	seen := map[string]bool{}
+	calls := 0
+	deadline := time.After(waitLimit)
+	for len(seen) < n {
 		select {
 		case b := <-batches:
-			seen = append(seen, b...)
 			calls++
-		case <-time.After(300 * time.Millisecond):
-			done = true
+			for _, p := range b {
+				seen[p] = true
+			}
+		case <-deadline:
+			t.Fatalf("%d of %d files reported in %d calls", len(seen), n, calls)
 		}
 	}
 	assert.LessOrEqual(t, calls, 2, "a burst is one call (two when it straddles the timer)")
-	sort.Strings(seen)
-	assert.Len(t, slices.Compact(seen), n)
+	assert.Len(t, seen, n)
 }
 
 func TestWatchGitDir(t *testing.T) {
@@ -147,28 +178,38 @@ func TestWatchApply(t *testing.T) {
 func watchApply(t testing.TB, lib *Library, dir string) func() {
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
+	ready, done := make(chan struct{}), make(chan struct{})
 	wg.Go(func() {
-		err := Watch(ctx, dir, 20*time.Millisecond, func(paths []string) {
+		defer close(done)
+		err := Watch(ctx, dir, WatchOptions{Debounce: 20 * time.Millisecond, Ready: func() { close(ready) }}, func(paths []string) {
 			if _, err := lib.Apply(ctx, paths); err != nil && ctx.Err() == nil {
 				t.Errorf("apply %v: %v", paths, err)
 			}
 		})
 		assert.NoError(t, err)
 	})
-	time.Sleep(50 * time.Millisecond)
-	return func() { cancel(); wg.Wait() }
+	stop := func() { cancel(); wg.Wait() }
+	select {
+	case <-ready:
+	case <-done:
+		t.Fatalf("watch %s ended before it was ready", dir)
+	case <-time.After(waitLimit):
+		stop()
+		t.Fatalf("watch %s: folders not watched after %s", dir, waitLimit)
+	}
+	return stop
 }
 
-func waitFor(t testing.TB, lib *Library, ok func(*Snapshot) bool) time.Duration {
+// waitFor polls lib until ok holds for its snapshot, for at most waitLimit.
+func waitFor(t testing.TB, lib *Library, ok func(*Snapshot) bool) {
 	t.Helper()
-	start := time.Now()
+	deadline := time.Now().Add(waitLimit)
 	for !ok(lib.Snapshot()) {
-		if time.Since(start) > 5*time.Second {
-			t.Fatal("the change never became visible")
+		if time.Now().After(deadline) {
+			t.Fatalf("the change was not visible after %s", waitLimit)
 		}
 		time.Sleep(time.Millisecond)
 	}
-	return time.Since(start)
 }
 
 // BenchmarkEditToVisible measures working-tree mode from a saved file to a

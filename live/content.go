@@ -26,6 +26,9 @@ type Deps struct {
 	// WatchDir, when set, is the content folder whose changes are loaded as
 	// they happen (kb serve --watch).
 	WatchDir string
+	// WatchReady, if set, is called once the folder is watched: a change
+	// made after it is seen (tests wait for it).
+	WatchReady func()
 	// Pull makes Run pull the library's git ref every PullInterval (never
 	// when zero) and after each Push.
 	Pull         bool
@@ -40,6 +43,7 @@ type Content struct {
 	pop          *Popularity
 	log          *slog.Logger
 	watchDir     string
+	watchReady   func()
 	pull         bool
 	pullInterval time.Duration
 	pushed       chan struct{}
@@ -53,7 +57,7 @@ func New(d Deps) *Content {
 	}
 	return &Content{
 		lib: d.Library, idx: d.Index, pop: d.Popularity, log: log,
-		watchDir: d.WatchDir, pull: d.Pull, pullInterval: d.PullInterval,
+		watchDir: d.WatchDir, watchReady: d.WatchReady, pull: d.Pull, pullInterval: d.PullInterval,
 		pushed: make(chan struct{}, 1),
 	}
 }
@@ -97,7 +101,7 @@ func (c *Content) Push() {
 
 // watch reloads the files that change in the watched folder until ctx ends.
 func (c *Content) watch(ctx context.Context) {
-	err := content.Watch(ctx, c.watchDir, watchDebounce, func(paths []string) {
+	err := content.Watch(ctx, c.watchDir, content.WatchOptions{Debounce: watchDebounce, Ready: c.watchReady}, func(paths []string) {
 		upd, err := c.lib.Apply(ctx, paths)
 		if err != nil {
 			return // logged by the library, which keeps the last good content

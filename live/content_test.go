@@ -121,8 +121,14 @@ func TestRunWatchesFolder(t *testing.T) {
 	write(t, dir, "runbooks/disk-full.md", diskRunbook)
 	lib := folderLibrary(t, dir)
 	idx := openIndex(t)
-	start(t, New(Deps{Library: lib, Index: idx, WatchDir: dir}))
+	ready := make(chan struct{})
+	start(t, New(Deps{Library: lib, Index: idx, WatchDir: dir, WatchReady: func() { close(ready) }}))
 	require.Eventually(t, finds(idx, "volume", "runbooks-disk-full"), deadline, 20*time.Millisecond)
+	select {
+	case <-ready:
+	case <-time.After(deadline):
+		t.Fatal("the folder was never watched")
+	}
 
 	write(t, dir, "runbooks/dns.md", "# DNS fails\n\nRestart the resolver daemon.\n")
 	require.Eventually(t, finds(idx, "resolver", "runbooks-dns"), deadline, 20*time.Millisecond,

@@ -91,10 +91,8 @@ func TestSyncIndexesOnlyWhatChanged(t *testing.T) {
 func TestUpdateAndDelete(t *testing.T) {
 	x := openSynced(t, Options{}, fixtures()...)
 	changed := art("runbooks/general/Watchdog.md", "# Watchdog\nThe deadman switch: silence means the pipeline is broken.")
-	start := time.Now()
 	require.NoError(t, x.Update(context.Background(), []*content.Article{changed}))
-	res := mustSearch(t, x, "deadman switch")
-	assert.Less(t, time.Since(start), time.Second, "searchable within a second")
+	res := mustSearch(t, x, "deadman switch") // searchable once Update returns: there is no refresh interval
 	require.NotEmpty(t, res.Hits)
 	assert.Equal(t, "runbooks-general-Watchdog", res.Hits[0].ID)
 	assert.Zero(t, mustSearch(t, x, `"end to end"`).Total, "the old text is gone")
@@ -208,12 +206,14 @@ func TestLockedByAnotherWriter(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, x.Sync(context.Background(), snapshot("v1", fixtures()...)))
 
+	// Both give up after their 100 ms instead of waiting for the writer; the
+	// bound is 50 times that, for a loaded machine.
 	start := time.Now()
 	_, err = Open(dir, Options{LockTimeout: 100 * time.Millisecond})
 	assert.ErrorIs(t, err, ErrLocked)
 	_, err = Open(dir, Options{ReadOnly: true, LockTimeout: 100 * time.Millisecond})
 	assert.ErrorIs(t, err, ErrLocked)
-	assert.Less(t, time.Since(start), 2*time.Second, "never waits past the timeout")
+	assert.Less(t, time.Since(start), 10*time.Second, "gives up after the lock timeout")
 	require.NoError(t, x.Close())
 
 	// with the writer gone, readers share the index

@@ -54,7 +54,7 @@ func TestLiveEvents(t *testing.T) {
 	page := s.get(t, "/a")
 	assert.Contains(t, page.body, `data-live="/api/v1/events"`)
 
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.ts.URL+"/api/v1/events", nil)
 	require.NoError(t, err)

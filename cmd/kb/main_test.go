@@ -108,11 +108,11 @@ func startServe(t *testing.T, args ...string) (base string, logs *syncBuffer) {
 		select {
 		case err := <-done:
 			assert.NoError(t, err, "kb serve shuts down cleanly")
-		case <-time.After(15 * time.Second):
+		case <-time.After(time.Minute):
 			t.Error("kb serve did not shut down")
 		}
 	})
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(time.Minute)
 	for time.Now().Before(deadline) {
 		if m := listening.FindStringSubmatch(logs.String()); m != nil {
 			return "http://" + m[1], logs
