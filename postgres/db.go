@@ -181,11 +181,14 @@ func (db *DB) Health() error {
 	return nil
 }
 
-// markDown records that the database is unavailable.
+// markDown records that the database is unavailable: the latest reason,
+// since the first.
 func (db *DB) markDown(err error) {
-	if db.down.Load() == nil {
-		db.down.Store(&healthNote{err: err, since: db.opts.Now()})
+	since := db.opts.Now()
+	if prev := db.down.Load(); prev != nil {
+		since = prev.since
 	}
+	db.down.Store(&healthNote{err: err, since: since})
 }
 
 // setup checks and migrates the schema and learns the notification channel.

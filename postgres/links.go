@@ -304,3 +304,9 @@ func sortedArticles(links []tickets.Link) []string {
 func byArticle(a, b tickets.Link) int {
 	return cmp.Or(strings.Compare(a.ArticleID, b.ArticleID), strings.Compare(a.Ticket.System, b.Ticket.System), strings.Compare(a.Ticket.Key, b.Ticket.Key))
 }
+
+// Health returns why the database is unreachable, or nil (server.StoreHealth).
+func (s *Links) Health() error { return s.db.Health() }
+
+// Name names the database: host:port/database.
+func (s *Links) Name() string { return s.db.Name() }

@@ -122,6 +122,8 @@ func (db *DB) healthLoop(ctx context.Context, trigger func(all bool)) {
 			db.markDown(err)
 			db.pool.Reset() // no broken connection is handed out once it answers again
 			db.log.Warn("PostgreSQL is unavailable; serving pages and search, link writes answer 503", "err", err, "store", db.name)
+		case err != nil:
+			db.markDown(err) // the latest reason, for /readyz
 		}
 	}
 }
