@@ -29,8 +29,8 @@ type Links interface {
 // Popularity counts the tickets each article solved recently. Its Of is
 // search.Options.Popularity; Content.Run recounts it.
 type Popularity struct {
-	links  Links
-	now    func() time.Time
+	links   Links
+	now     func() time.Time
 	log     *slog.Logger
 	counts  atomic.Pointer[map[string]int]
 	changed chan struct{} // a recount is asked for

@@ -117,7 +117,7 @@ const (
 // retryLater is a response error that tells the client when to try again.
 type retryLater struct {
 	after string // Retry-After, in seconds
-	err   error // an *echo.HTTPError
+	err   error  // an *echo.HTTPError
 }
 
 func (e *retryLater) Error() string { return e.err.Error() }

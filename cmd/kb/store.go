@@ -64,7 +64,10 @@ func redact(s string) string {
 
 // copyEnd is one side of kb store copy.
 type copyEnd struct {
-	links    interface{ tickets.Source; tickets.Sink }
+	links interface {
+		tickets.Source
+		tickets.Sink
+	}
 	feedback interface {
 		HelpfulCounts(ctx context.Context) (map[string]int, error)
 		SetHelpful(ctx context.Context, counts map[string]int) error
