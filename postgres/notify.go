@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -21,6 +22,24 @@ type notification struct {
 	Articles []string `json:"a,omitempty"`
 	All      bool     `json:"all,omitempty"`
 	Pull     bool     `json:"pull,omitempty"`
+}
+
+// parseNotification reads a payload of the channel: anyone with access to
+// the database may NOTIFY on it, so it is checked like any input.
+func parseNotification(payload string) (notification, error) {
+	var msg notification
+	dec := json.NewDecoder(strings.NewReader(payload))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&msg); err != nil {
+		return notification{}, fmt.Errorf("notification %.80q: %w", payload, err)
+	}
+	if dec.More() {
+		return notification{}, fmt.Errorf("notification %.80q: text after the JSON object", payload)
+	}
+	if msg.Replica == "" {
+		return notification{}, fmt.Errorf("notification %.80q: no replica", payload)
+	}
+	return msg, nil
 }
 
 // maxPayload keeps a notification under PostgreSQL's 8,000-byte limit; a
@@ -200,8 +219,8 @@ func (db *DB) listen(ctx context.Context, started func()) error {
 		if err != nil {
 			return err
 		}
-		var msg notification
-		if err := json.Unmarshal([]byte(n.Payload), &msg); err != nil {
+		msg, err := parseNotification(n.Payload)
+		if err != nil {
 			db.log.Warn("ignoring a notification kb did not write", "err", err)
 			continue
 		}
