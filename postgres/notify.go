@@ -39,6 +39,9 @@ func parseNotification(payload string) (notification, error) {
 	if msg.Replica == "" {
 		return notification{}, fmt.Errorf("notification %.80q: no replica", payload)
 	}
+	if len(msg.Articles) == 0 {
+		msg.Articles = nil
+	}
 	return msg, nil
 }
 
