@@ -48,18 +48,14 @@ func openPostgresCLI(ctx context.Context, url string) (*postgres.DB, error) {
 	return db, nil
 }
 
-// redact hides the password of a URL for messages.
+// redact hides the user and password of a URL for messages.
 func redact(s string) string {
-	at := strings.LastIndex(s, "@")
 	scheme := strings.Index(s, "://")
-	if at < 0 || scheme < 0 || at < scheme {
+	at := strings.LastIndex(s, "@")
+	if scheme < 0 || at < scheme+3 {
 		return s
 	}
-	cred := s[scheme+3 : at]
-	if user, _, ok := strings.Cut(cred, ":"); ok {
-		return s[:scheme+3] + user + ":xxxxx" + s[at:]
-	}
-	return s
+	return s[:scheme+3] + "xxxxx" + s[at:]
 }
 
 // copyEnd is one side of kb store copy.
