@@ -34,6 +34,7 @@ bench:
 	$(GO) test -run='^$$' -bench=. -benchmem -count=5 ./... | awk -f scripts/benchratio.awk
 	scripts/bench-http.sh
 	scripts/bench-live.sh
+	scripts/bench-store.sh
 
 ## durability: kill kb with SIGKILL mid-write and check every acknowledged link, KB_DURABILITY_ROUNDS times (default 500)
 .PHONY: durability

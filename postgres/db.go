@@ -269,9 +269,10 @@ func (db *DB) tryTx(ctx context.Context, fn func(pgx.Tx) error) error {
 	return pgx.BeginFunc(sctx, db.pool, fn)
 }
 
-// read runs fn, which reads, with the statement timeout (or scanTimeout
-// for whole tables); a broken connection is retried once.
-func (db *DB) read(ctx context.Context, whole bool, fn func(ctx context.Context) error) error {
+// call runs fn, one statement (a read, or a write that is a transaction by
+// itself), with the statement timeout (or scanTimeout for whole tables); a
+// connection found broken before anything was sent is retried once.
+func (db *DB) call(ctx context.Context, whole bool, fn func(ctx context.Context) error) error {
 	if err := db.usable(ctx); err != nil {
 		return err
 	}

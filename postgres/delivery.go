@@ -38,7 +38,7 @@ func (s *Links) Record(ctx context.Context, d tickets.Delivery) (stored []ticket
 		}
 		byKey := map[[3]string]tickets.Link{}
 		for _, l := range order {
-			sl, _, err := upsertLink(ctx, tx, l, now, false)
+			sl, _, err := upsertLink(ctx, tx, l, now)
 			if err != nil {
 				return err
 			}
@@ -60,13 +60,13 @@ func (s *Links) Record(ctx context.Context, d tickets.Delivery) (stored []ticket
 				return err // the resolution uses them up
 			}
 		}
-		if len(d.Links) == 0 {
-			return nil
-		}
-		return s.db.notify(ctx, tx, sortedArticles(d.Links))
+		return nil
 	})
 	if err != nil {
 		return nil, false, fmt.Errorf("record %s delivery: %w", d.Source, err)
+	}
+	if !duplicate && len(d.Links) > 0 {
+		s.db.notify(ctx, sortedArticles(d.Links))
 	}
 	return stored, duplicate, nil
 }
@@ -92,7 +92,7 @@ func addMention(ctx context.Context, tx pgx.Tx, m tickets.Mention) error {
 // delivered unresolved, in the order they came.
 func (s *Links) Mentions(ctx context.Context, system, key string) ([]string, error) {
 	var refs []string
-	err := s.db.read(ctx, false, func(ctx context.Context) error {
+	err := s.db.call(ctx, false, func(ctx context.Context) error {
 		err := s.db.pool.QueryRow(ctx, "SELECT refs FROM ticket_mentions WHERE system = $1 AND key = $2", system, key).Scan(&refs)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return nil
@@ -179,7 +179,7 @@ func nonNil(s []string) []string {
 // EachResolved calls fn for every resolved ticket webhooks delivered,
 // ordered by system and key.
 func (s *Links) EachResolved(ctx context.Context, fn func(tickets.Resolved) error) error {
-	err := s.db.read(ctx, true, func(ctx context.Context) error {
+	err := s.db.call(ctx, true, func(ctx context.Context) error {
 		rows, err := s.db.pool.Query(ctx, "SELECT "+resolvedColumns+" FROM resolved_tickets ORDER BY system, key")
 		if err != nil {
 			return err
@@ -202,7 +202,7 @@ func (s *Links) EachResolved(ctx context.Context, fn func(tickets.Resolved) erro
 // EachDelivery calls fn for every webhook delivery recorded, ordered by
 // source and id.
 func (s *Links) EachDelivery(ctx context.Context, fn func(tickets.Delivered) error) error {
-	err := s.db.read(ctx, true, func(ctx context.Context) error {
+	err := s.db.call(ctx, true, func(ctx context.Context) error {
 		rows, err := s.db.pool.Query(ctx, "SELECT source, id, recorded_at FROM deliveries ORDER BY source, id")
 		if err != nil {
 			return err
@@ -226,7 +226,7 @@ func (s *Links) EachDelivery(ctx context.Context, fn func(tickets.Delivered) err
 // EachMention calls fn for every unresolved ticket with remembered
 // references, ordered by system and key.
 func (s *Links) EachMention(ctx context.Context, fn func(tickets.Mention) error) error {
-	err := s.db.read(ctx, true, func(ctx context.Context) error {
+	err := s.db.call(ctx, true, func(ctx context.Context) error {
 		rows, err := s.db.pool.Query(ctx, "SELECT system, key, refs FROM ticket_mentions ORDER BY system, key")
 		if err != nil {
 			return err

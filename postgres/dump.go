@@ -13,7 +13,7 @@ import (
 // Totals counts the records of each kind.
 func (s *Links) Totals(ctx context.Context) (tickets.Totals, error) {
 	var t tickets.Totals
-	err := s.db.read(ctx, true, func(ctx context.Context) error {
+	err := s.db.call(ctx, true, func(ctx context.Context) error {
 		return s.db.pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM links), (SELECT count(*) FROM tokens), (SELECT count(*) FROM deliveries),
 			(SELECT count(*) FROM resolved_tickets), (SELECT count(*) FROM ticket_mentions)`).Scan(&t.Links, &t.Tokens, &t.Deliveries, &t.Resolved, &t.Mentions)
 	})
@@ -72,13 +72,13 @@ func (s *Links) Restore(ctx context.Context, b tickets.Batch) error {
 				return err
 			}
 		}
-		if len(articles) == 0 {
-			return nil
-		}
-		return s.db.notify(ctx, tx, articles)
+		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("restore: %w", err)
+	}
+	if len(articles) > 0 {
+		s.db.notify(ctx, articles)
 	}
 	return nil
 }

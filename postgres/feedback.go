@@ -39,7 +39,7 @@ func (f *Feedback) Helpful(ctx context.Context, id string) (int, error) {
 // HelpfulCounts returns the helpful count of every article that has one.
 func (f *Feedback) HelpfulCounts(ctx context.Context) (map[string]int, error) {
 	out := map[string]int{}
-	err := f.db.read(ctx, true, func(ctx context.Context) error {
+	err := f.db.call(ctx, true, func(ctx context.Context) error {
 		clear(out)
 		rows, err := f.db.pool.Query(ctx, "SELECT article, count FROM helpful WHERE count > 0")
 		if err != nil {

@@ -51,41 +51,45 @@ func scanLink(row pgx.Row) (tickets.Link, error) {
 	return l, err
 }
 
-// upsertLink writes l (normalised) and returns the stored link and whether
-// it is new: the primary key decides, so the same link written at once
-// through two replicas is one link. keepTimes stores l's own times (a copy
-// or an import) instead of now's.
-func upsertLink(ctx context.Context, tx pgx.Tx, l tickets.Link, now time.Time, keepTimes bool) (tickets.Link, bool, error) {
-	linkedAt, updatedAt := now, now
-	if keepTimes {
-		linkedAt, updatedAt = l.LinkedAt.UTC(), l.UpdatedAt.UTC()
-	}
-	onConflict := "linked_at = links.linked_at" // an update keeps the first link time
-	if keepTimes {
-		onConflict = "linked_at = EXCLUDED.linked_at"
-	}
-	var created bool
-	t := l.Ticket
-	err := tx.QueryRow(ctx, `INSERT INTO links (`+linkColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+// querier runs a statement: the pool (a statement is a transaction by
+// itself) or a transaction.
+type querier interface {
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+// upsertSQL writes a link and counts it in one statement: the primary key
+// decides whether the link is new (xmax = 0 on an inserted row), so the
+// same link written at once through two replicas is one link, counted
+// once; the article's version moves either way.
+const upsertSQL = `WITH up AS (
+		INSERT INTO links (` + linkColumns + `)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)
 		ON CONFLICT (system, key, article) DO UPDATE SET
 			url = EXCLUDED.url, title = EXCLUDED.title, status = EXCLUDED.status, resolved_at = EXCLUDED.resolved_at,
 			anchor = EXCLUDED.anchor, relation = EXCLUDED.relation, note = EXCLUDED.note, linked_by = EXCLUDED.linked_by,
-			updated_at = EXCLUDED.updated_at, `+onConflict+`
-		RETURNING linked_at, (xmax = 0)`,
-		t.System, t.Key, l.ArticleID, t.URL, t.Title, t.Status, t.ResolvedAt, l.Anchor, string(l.Relation), l.Note, l.LinkedBy, linkedAt, updatedAt,
+			updated_at = EXCLUDED.updated_at
+		RETURNING linked_at, (xmax = 0) AS created
+	), counted AS (
+		INSERT INTO article_links (article, links, version)
+		SELECT $3, CASE WHEN up.created THEN 1 ELSE 0 END, 1 FROM up
+		ON CONFLICT (article) DO UPDATE SET links = article_links.links + EXCLUDED.links, version = article_links.version + 1
+	)
+	SELECT linked_at, created FROM up`
+
+// upsertLink writes l (normalised), stamped now, keeping the first link
+// time of the link it updates, and returns the stored link and whether it
+// is new.
+func upsertLink(ctx context.Context, q querier, l tickets.Link, now time.Time) (tickets.Link, bool, error) {
+	var linkedAt time.Time
+	var created bool
+	t := l.Ticket
+	err := q.QueryRow(ctx, upsertSQL,
+		t.System, t.Key, l.ArticleID, t.URL, t.Title, t.Status, t.ResolvedAt, l.Anchor, string(l.Relation), l.Note, l.LinkedBy, now,
 	).Scan(&linkedAt, &created)
 	if err != nil {
 		return tickets.Link{}, false, fmt.Errorf("write link %s %s: %w", t.System, t.Key, err)
 	}
-	l.LinkedAt, l.UpdatedAt = linkedAt.UTC(), updatedAt
-	delta := 0
-	if created {
-		delta = 1
-	}
-	if err := bumpArticle(ctx, tx, l.ArticleID, delta); err != nil {
-		return tickets.Link{}, false, err
-	}
+	l.LinkedAt, l.UpdatedAt = linkedAt.UTC(), now
 	return l, created, nil
 }
 
@@ -107,16 +111,14 @@ func (s *Links) Add(ctx context.Context, l tickets.Link) (stored tickets.Link, c
 	if err := l.Normalise(); err != nil {
 		return tickets.Link{}, false, err
 	}
-	err = s.db.tx(ctx, func(tx pgx.Tx) error {
-		stored, created, err = upsertLink(ctx, tx, l, s.db.now(), false)
-		if err != nil {
-			return err
-		}
-		return s.db.notify(ctx, tx, []string{l.ArticleID})
+	err = s.db.call(ctx, false, func(ctx context.Context) (err error) {
+		stored, created, err = upsertLink(ctx, s.db.pool, l, s.db.now())
+		return err
 	})
 	if err != nil {
 		return tickets.Link{}, false, fmt.Errorf("store link: %w", err)
 	}
+	s.db.notify(ctx, []string{l.ArticleID})
 	return stored, created, nil
 }
 
@@ -131,21 +133,19 @@ func (s *Links) Delete(ctx context.Context, system, key, article string) error {
 		if tag.RowsAffected() == 0 {
 			return tickets.ErrNotFound
 		}
-		if err := bumpArticle(ctx, tx, article, -1); err != nil {
-			return err
-		}
-		return s.db.notify(ctx, tx, []string{article})
+		return bumpArticle(ctx, tx, article, -1)
 	})
 	if err != nil {
 		return fmt.Errorf("delete link: %w", err)
 	}
+	s.db.notify(ctx, []string{article})
 	return nil
 }
 
 // ByTicket returns the links of one ticket, oldest first.
 func (s *Links) ByTicket(ctx context.Context, system, key string) ([]tickets.Link, error) {
 	var out []tickets.Link
-	err := s.db.read(ctx, false, func(ctx context.Context) error {
+	err := s.db.call(ctx, false, func(ctx context.Context) error {
 		rows, err := s.db.pool.Query(ctx, "SELECT "+linkColumns+" FROM links WHERE system = $1 AND key = $2 ORDER BY linked_at, article", system, key)
 		if err != nil {
 			return err
@@ -165,7 +165,7 @@ func (s *Links) ByArticle(ctx context.Context, article string, offset, limit int
 	article = strings.ToLower(article)
 	var out []tickets.Link
 	total := 0
-	err := s.db.read(ctx, false, func(ctx context.Context) error {
+	err := s.db.call(ctx, false, func(ctx context.Context) error {
 		batch := &pgx.Batch{}
 		batch.Queue("SELECT links FROM article_links WHERE article = $1", article).QueryRow(func(r pgx.Row) error {
 			var n int64
@@ -196,7 +196,7 @@ func (s *Links) ByArticle(ctx context.Context, article string, offset, limit int
 // Count returns the number of links of an article.
 func (s *Links) Count(ctx context.Context, article string) (int, error) {
 	var n int64
-	err := s.db.read(ctx, false, func(ctx context.Context) error {
+	err := s.db.call(ctx, false, func(ctx context.Context) error {
 		err := s.db.pool.QueryRow(ctx, "SELECT links FROM article_links WHERE article = $1", strings.ToLower(article)).Scan(&n)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return nil
@@ -212,7 +212,7 @@ func (s *Links) Count(ctx context.Context, article string) (int, error) {
 // Counts returns the number of links of every article that has any.
 func (s *Links) Counts(ctx context.Context) (map[string]int, error) {
 	out := map[string]int{}
-	err := s.db.read(ctx, true, func(ctx context.Context) error {
+	err := s.db.call(ctx, true, func(ctx context.Context) error {
 		clear(out)
 		rows, err := s.db.pool.Query(ctx, "SELECT article, links FROM article_links WHERE links > 0")
 		if err != nil {
@@ -232,7 +232,7 @@ func (s *Links) Counts(ctx context.Context) (map[string]int, error) {
 // Each calls fn for every link, ordered by ticket. The links stream from
 // one query; fn's error stops it.
 func (s *Links) Each(ctx context.Context, fn func(tickets.Link) error) error {
-	err := s.db.read(ctx, true, func(ctx context.Context) error {
+	err := s.db.call(ctx, true, func(ctx context.Context) error {
 		rows, err := s.db.pool.Query(ctx, "SELECT "+linkColumns+" FROM links ORDER BY system, key, article")
 		if err != nil {
 			return err

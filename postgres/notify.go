@@ -14,9 +14,8 @@ import (
 	"kb/tickets"
 )
 
-// notification is the payload of kb's notifications, sent with pg_notify in
-// the transaction of the write, so that it is delivered only if the write
-// commits, and only then.
+// notification is the payload of kb's notifications, sent with pg_notify
+// once the write it announces is committed.
 type notification struct {
 	Replica  string   `json:"r"`
 	Articles []string `json:"a,omitempty"`
@@ -58,22 +57,28 @@ func (db *DB) channel() string {
 	return "kb_changes"
 }
 
-// notify tells every replica listening, at commit, that the links of
-// articles changed.
-func (db *DB) notify(ctx context.Context, tx pgx.Tx, articles []string) error {
+// notify tells every replica listening that the links of articles
+// changed. It is sent after the write's COMMIT, in a transaction of its
+// own that writes nothing: a NOTIFY inside the write's transaction would
+// hold PostgreSQL's notification queue lock through the commit's WAL flush
+// and so serialize every concurrent link write. A notification lost
+// between the two (the replica died) is made up for by the re-read of
+// article versions; a failure is logged, never returned, since the write is
+// committed.
+func (db *DB) notify(ctx context.Context, articles []string) {
 	payload, err := json.Marshal(notification{Replica: db.replica, Articles: articles})
-	if err != nil {
-		return fmt.Errorf("encode notification: %w", err)
+	if err == nil && len(payload) > maxPayload {
+		payload, err = json.Marshal(notification{Replica: db.replica, All: true})
 	}
-	if len(payload) > maxPayload {
-		if payload, err = json.Marshal(notification{Replica: db.replica, All: true}); err != nil {
-			return fmt.Errorf("encode notification: %w", err)
-		}
+	if err == nil {
+		err = db.call(ctx, false, func(ctx context.Context) error {
+			_, err := db.pool.Exec(ctx, "SELECT pg_notify($1, $2)", db.channel(), string(payload))
+			return err
+		})
 	}
-	if _, err := tx.Exec(ctx, "SELECT pg_notify($1, $2)", db.channel(), string(payload)); err != nil {
-		return fmt.Errorf("notify: %w", err)
+	if err != nil && ctx.Err() == nil {
+		db.log.Warn("cannot notify the other replicas of a link write; they see it at their next re-read", "err", err, "count", len(articles))
 	}
-	return nil
 }
 
 // AnnouncePull asks the other replicas to pull their git ref now: a push
@@ -84,7 +89,7 @@ func (db *DB) AnnouncePull(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("encode notification: %w", err)
 	}
-	return db.read(ctx, false, func(ctx context.Context) error {
+	return db.call(ctx, false, func(ctx context.Context) error {
 		_, err := db.pool.Exec(ctx, "SELECT pg_notify($1, $2)", db.channel(), string(payload))
 		return err
 	})
@@ -290,7 +295,7 @@ func (db *DB) resyncLoop(ctx context.Context, resync <-chan bool) {
 // versions reads the link version of every article.
 func (db *DB) versions(ctx context.Context) (map[string]int64, error) {
 	out := map[string]int64{}
-	err := db.read(ctx, true, func(ctx context.Context) error {
+	err := db.call(ctx, true, func(ctx context.Context) error {
 		clear(out)
 		rows, err := db.pool.Query(ctx, "SELECT article, version FROM article_links")
 		if err != nil {

@@ -46,7 +46,7 @@ func scanToken(row pgx.Row) (tickets.Token, error) {
 // Tokens lists the stored tokens by name.
 func (s *Links) Tokens(ctx context.Context) ([]tickets.Token, error) {
 	var out []tickets.Token
-	err := s.db.read(ctx, false, func(ctx context.Context) error {
+	err := s.db.call(ctx, false, func(ctx context.Context) error {
 		rows, err := s.db.pool.Query(ctx, "SELECT name, scope, hash, created FROM tokens ORDER BY name")
 		if err != nil {
 			return err
@@ -82,7 +82,7 @@ func (s *Links) RevokeToken(ctx context.Context, name string) error {
 // replica counts on all of them at once.
 func (s *Links) Authenticate(ctx context.Context, secret string) (tickets.Token, error) {
 	var t tickets.Token
-	err := s.db.read(ctx, false, func(ctx context.Context) error {
+	err := s.db.call(ctx, false, func(ctx context.Context) error {
 		var err error
 		t, err = scanToken(s.db.pool.QueryRow(ctx, "SELECT name, scope, hash, created FROM tokens WHERE hash = $1", tickets.HashSecret(secret)))
 		return err
