@@ -1,8 +1,3 @@
-// Package storetest is the conformance suite of kb's stores: one set of
-// tests that every backend of the links store (tickets.Store over bbolt, the
-// PostgreSQL store) and of the feedback counts must pass, every test of it.
-// A backend's own test calls Run with a way to open its storage. It is for
-// tests only; its API is internal to kb.
 package storetest
 
 import (
