@@ -9,6 +9,7 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"math/rand/v2"
 	"net"
 	"sync/atomic"
 	"syscall"
@@ -136,6 +137,10 @@ func Open(ctx context.Context, url string, opts Options) (*DB, error) {
 	if _, ok := cfg.ConnConfig.RuntimeParams["application_name"]; !ok {
 		cfg.ConnConfig.RuntimeParams["application_name"] = "kb"
 	}
+	// Acknowledged means committed and flushed (and, where the server
+	// replicates synchronously, on the standby too), whatever the
+	// server's default says.
+	cfg.ConnConfig.RuntimeParams["synchronous_commit"] = "on"
 	// A backstop for a statement whose client went away: the context
 	// deadline ends it on kb's side first.
 	cfg.ConnConfig.RuntimeParams["statement_timeout"] = fmt.Sprint((scanTimeout + time.Minute).Milliseconds())
@@ -248,19 +253,35 @@ func (db *DB) migrate(ctx context.Context, schema string) error {
 	return nil
 }
 
+// txAttempts bounds the runs of one transaction: a broken connection is
+// retried once, a deadlock or serialization failure a few times.
+const txAttempts = 5
+
 // tx runs fn in a transaction that is committed when fn returns nil, with
 // the statement timeout; a nil error means committed. A connection found
-// broken before anything was sent (a restarted server) is retried once.
+// broken before anything was sent (a restarted server), and a transaction
+// the server aborted to break a deadlock, are run again; fn must derive
+// everything from the transaction it is given.
 func (db *DB) tx(ctx context.Context, fn func(pgx.Tx) error) error {
 	if err := db.usable(ctx); err != nil {
 		return err
 	}
-	for attempt := 0; ; attempt++ {
+	for attempt := 1; ; attempt++ {
 		err := db.tryTx(ctx, fn)
-		if err == nil || attempt > 0 || !pgconn.SafeToRetry(err) || ctx.Err() != nil {
+		if err == nil || attempt == txAttempts || ctx.Err() != nil || !(pgconn.SafeToRetry(err) && attempt == 1 || conflict(err)) {
 			return db.classify(ctx, err)
 		}
+		if conflict(err) { // let the other transaction finish first
+			time.Sleep(time.Duration(rand.IntN(10*attempt)+1) * time.Millisecond)
+		}
 	}
+}
+
+// conflict reports a transaction the server aborted for another one's
+// sake: it succeeds when run again.
+func conflict(err error) bool {
+	var pge *pgconn.PgError
+	return errors.As(err, &pge) && (pge.Code == "40P01" || pge.Code == "40001")
 }
 
 func (db *DB) tryTx(ctx context.Context, fn func(pgx.Tx) error) error {

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"crypto/rand"
+	"fmt"
 	"encoding/hex"
 	"net/url"
 	"slices"
@@ -240,4 +241,34 @@ func drain(ch chan Change) {
 			return
 		}
 	}
+}
+
+// TestCrossedDeliveriesNeverDeadlock records deliveries that resolve the
+// same tickets in opposite orders, at once, through two replicas: the
+// server may abort one of two crossed transactions, and kb runs it again,
+// so every delivery is recorded.
+func TestCrossedDeliveriesNeverDeadlock(t *testing.T) {
+	u := testURL(t)
+	stores := []*Links{openTest(t, u, Options{}).Links(), openTest(t, u, Options{}).Links()}
+	ticket := func(k string) tickets.Resolved {
+		return tickets.Resolved{Ticket: tickets.Ticket{System: "jira", Key: k}, Source: "jira", Articles: []string{"a"}}
+	}
+	var wg sync.WaitGroup
+	for i := range 40 {
+		wg.Go(func() {
+			res := []tickets.Resolved{ticket("A"), ticket("B"), ticket("C")}
+			if i%2 == 1 {
+				slices.Reverse(res)
+			}
+			_, dup, err := stores[i%2].Record(context.Background(), tickets.Delivery{Source: "jira", ID: fmt.Sprint("d-", i), Resolved: res,
+				Mentions: []tickets.Mention{{Ticket: tickets.Ticket{System: "pagerduty", Key: fmt.Sprint("P", i%3)}, Refs: []string{"/a/a"}}}})
+			assert.NoError(t, err)
+			assert.False(t, dup)
+		})
+	}
+	wg.Wait()
+	tot, err := stores[0].Totals(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, 40, tot.Deliveries)
+	assert.Equal(t, 3, tot.Resolved)
 }

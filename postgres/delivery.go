@@ -1,10 +1,12 @@
 package postgres
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -23,8 +25,16 @@ func (s *Links) Record(ctx context.Context, d tickets.Delivery) (stored []ticket
 	if err != nil {
 		return nil, false, err
 	}
+	// Rows are locked in one order by every transaction (links by article,
+	// tickets by system and key), so that two deliveries naming the same
+	// tickets never wait for each other in a circle.
 	order := slices.Clone(d.Links)
 	slices.SortFunc(order, byArticle)
+	byTicket := func(a, b tickets.Ticket) int {
+		return cmp.Or(strings.Compare(a.System, b.System), strings.Compare(a.Key, b.Key))
+	}
+	slices.SortStableFunc(d.Mentions, func(a, b tickets.Mention) int { return byTicket(a.Ticket, b.Ticket) })
+	slices.SortStableFunc(d.Resolved, func(a, b tickets.Resolved) int { return byTicket(a.Ticket, b.Ticket) })
 	err = s.db.tx(ctx, func(tx pgx.Tx) error {
 		stored, duplicate = nil, false
 		now := s.db.now()

@@ -111,11 +111,12 @@ func TestFenceCatches(t *testing.T) {
 		{ImportPath: "kb/content", Imports: []string{"kb/search"}},
 		{ImportPath: "kb/server", TestImports: []string{"go.etcd.io/bbolt"}},
 		{ImportPath: "kb/render", Imports: []string{"github.com/blevesearch/bleve/v2"}},
+		{ImportPath: "kb/server", Imports: []string{"github.com/jackc/pgx/v5"}},
 		{ImportPath: "kb/newthing"},
 	}
 	got := violations(bad)
 	require.Len(t, got, len(bad), "%q", got)
-	for i, want := range []string{"echo", "kb/server", "kb/search", "bbolt", "bleve", "not in the import fence"} {
+	for i, want := range []string{"echo", "kb/server", "kb/search", "bbolt", "bleve", "PostgreSQL", "not in the import fence"} {
 		require.Contains(t, got[i], want)
 	}
 
