@@ -310,3 +310,7 @@ func (s *Links) Health() error { return s.db.Health() }
 
 // Name names the database: host:port/database.
 func (s *Links) Name() string { return s.db.Name() }
+
+// Listening reports whether the notifications of other replicas' writes
+// arrive (server.StoreHealth).
+func (s *Links) Listening() bool { return s.db.Listening() }

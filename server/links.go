@@ -141,11 +141,14 @@ const (
 )
 
 // StoreHealth is implemented by a links store that can be unreachable while
-// kb runs (the PostgreSQL one): Health returns why, or nil while it
-// answers. Name names it for /readyz ("postgres 10.0.0.5:5432/kb").
+// kb runs, shared by the replicas of a fleet (the PostgreSQL one): Health
+// returns why it is unreachable, or nil while it answers; Name names it for
+// /readyz ("10.0.0.5:5432/kb"); Listening reports whether the other
+// replicas' writes reach this one at once (else within the store's re-read).
 type StoreHealth interface {
 	Health() error
 	Name() string
+	Listening() bool
 }
 
 // linksHealth returns why the links store is unreachable, or nil.
@@ -323,13 +326,19 @@ func (s *Server) renderBlob(page string, data any) (*blob, error) {
 type linksStatus struct {
 	Status string `json:"status"`          // "ok", "full", "read-only", "damaged", "unavailable" or "off"
 	Store  string `json:"store,omitempty"` // which store: "bbolt" or "postgres HOST:PORT/DB"
-	Error  string `json:"error,omitempty"` // why unavailable
+	// Notifications, for a store shared by replicas: "listening" (others'
+	// writes show here at once) or "reconnecting" (within the re-read).
+	Notifications string `json:"notifications,omitempty"`
+	Error         string `json:"error,omitempty"` // why unavailable
 }
 
 func (s *Server) linksReadiness() *linksStatus {
 	st := s.linksState()
 	if h, ok := s.links.(StoreHealth); ok {
-		st.Store = "postgres " + h.Name()
+		st.Store, st.Notifications = "postgres "+h.Name(), "reconnecting"
+		if h.Listening() {
+			st.Notifications = "listening"
+		}
 	} else if s.links != nil {
 		st.Store = "bbolt"
 	}

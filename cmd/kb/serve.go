@@ -65,7 +65,7 @@ func serve(ctx context.Context, cfg config, now func() time.Time, stderr io.Writ
 		}
 		defer pg.Close()
 		links, fbStore = pg.Links(), pg.Feedback()
-		log.Info("ticket links in PostgreSQL", "store", pg.Name())
+		log.Info("ticket links in PostgreSQL; kb takes no hot backups of it (PostgreSQL's own backups cover it)", "store", pg.Name())
 	} else {
 		// The links database first: a second kb on the same --data stops here, at once.
 		var fb *feedback.Store

@@ -65,7 +65,7 @@ func TestServePostgresDownThenUp(t *testing.T) {
 	}, 30*time.Second, 50*time.Millisecond, "search is served")
 	code, body := fetch(client, http.MethodGet, c.base+"/readyz", "", "")
 	assert.Equal(t, http.StatusOK, code, "a balancer keeps the replica: %s", body)
-	assert.Contains(t, body, `"status":"unavailable","store":"postgres 127.0.0.1:5432/`+name+`"`)
+	assert.Contains(t, body, `"status":"unavailable","store":"postgres 127.0.0.1:5432/`+name+`","notifications":"reconnecting"`)
 
 	req, err := http.NewRequest(http.MethodPost, c.base+"/api/v1/links", strings.NewReader(`{"ticket":{"system":"jira","key":"OPS-1"},"article":"etcd-no-leader"}`))
 	require.NoError(t, err)
@@ -81,8 +81,8 @@ func TestServePostgresDownThenUp(t *testing.T) {
 	pgExec(t, admin.String(), "ALTER DATABASE "+away+" RENAME TO "+name)
 	require.Eventually(t, func() bool {
 		_, body := fetch(client, http.MethodGet, c.base+"/readyz", "", "")
-		return strings.Contains(body, `"status":"ready"`)
-	}, 20*time.Second, 100*time.Millisecond, "kb connects and migrates by itself")
+		return strings.Contains(body, `"status":"ready"`) && strings.Contains(body, `"notifications":"listening"`)
+	}, 20*time.Second, 100*time.Millisecond, "kb connects, migrates and listens by itself")
 	token := strings.TrimSpace(runKB(t, kbBinary(t), "token", "create", "jira", "--store", pg))
 	code, body = postLink(client, c.base, token, "OPS-1", "etcd-no-leader")
 	assert.Equal(t, http.StatusCreated, code, body)
