@@ -151,7 +151,7 @@ func Open(ctx context.Context, url string, opts Options) (*DB, error) {
 	db := &DB{
 		pool: pool, opts: opts, log: opts.Logger,
 		name:    fmt.Sprintf("%s:%d/%s", cfg.ConnConfig.Host, cfg.ConnConfig.Port, cfg.ConnConfig.Database),
-		replica: fmt.Sprintf("%x", time.Now().UnixNano()),
+		replica: replicaID(),
 	}
 	if err := db.setup(ctx); err != nil {
 		if !errors.Is(err, tickets.ErrUnavailable) {
@@ -162,6 +162,12 @@ func Open(ctx context.Context, url string, opts Options) (*DB, error) {
 		db.log.Warn("PostgreSQL is unavailable; kb serves pages and search, link writes answer 503 until it answers", "err", err, "store", db.name)
 	}
 	return db, nil
+}
+
+// replicaID names this process in notifications, so that it can tell its
+// own from the other replicas'.
+func replicaID() string {
+	return fmt.Sprintf("%016x", rand.Uint64())
 }
 
 func cmpOr(d, def time.Duration) time.Duration {
