@@ -21,7 +21,7 @@ const (
 )
 
 // Links lists the ticket links popularity is counted from; *tickets.Store
-// implements it.
+// and *postgres.Links implement it.
 type Links interface {
 	Each(ctx context.Context, fn func(tickets.Link) error) error
 }

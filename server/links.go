@@ -20,9 +20,9 @@ import (
 )
 
 // LinkStore holds ticket links, webhook deliveries and API tokens;
-// *tickets.Store implements it over bbolt. It is the seam where a shared
-// database (PostgreSQL) replaces bbolt once kb runs as several replicas, so
-// it lists only what the handlers use, in three small groups.
+// *tickets.Store implements it over bbolt and *postgres.Links over the
+// PostgreSQL database a fleet of replicas shares (which also implements
+// StoreHealth). It lists only what the handlers use, in three small groups.
 type LinkStore interface {
 	LinkReadWriter
 	DeliveryRecorder
