@@ -34,11 +34,21 @@ bench:
 	$(GO) test -run='^$$' -bench=. -benchmem -count=5 ./... | awk -f scripts/benchratio.awk
 	scripts/bench-http.sh
 	scripts/bench-live.sh
+	scripts/bench-store.sh
 
 ## durability: kill kb with SIGKILL mid-write and check every acknowledged link, KB_DURABILITY_ROUNDS times (default 500)
 .PHONY: durability
 durability:
 	KB_DURABILITY_ROUNDS=$${KB_DURABILITY_ROUNDS:-500} $(GO) test -count=1 -timeout 60m -run '^TestDurability$$' -v ./cmd/kb
+
+## fleet: PostgreSQL, three kb replicas on one bare git repository and HAProxy (deploy/haproxy) on loopback,
+## 60 s of load while a replica is killed with SIGKILL and PostgreSQL restarts; prints the figures.
+## Needs haproxy (apt-get install -y haproxy) and PostgreSQL (KB_TEST_POSTGRES); skips without them.
+.PHONY: fleet
+KB_TEST_POSTGRES ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
+fleet:
+	KB_FLEET=1 KB_TEST_POSTGRES='$(KB_TEST_POSTGRES)' KB_FLEET_SECONDS=$${KB_FLEET_SECONDS:-60} \
+	  $(GO) test -count=1 -timeout 15m -run '^TestFleet$$' -v ./cmd/kb | grep -v '^=== RUN'
 
 ## eval: search relevance on the judged sets of search/testdata/*.tsv (test and
 ## dev splits, per kind): kb against plain bleve and SQLite FTS5 over the same files

@@ -18,6 +18,14 @@ const maxID = 256
 // ErrBadID is returned for an empty or over-long article id.
 var ErrBadID = errors.New("article id must be 1-256 bytes")
 
+// CheckID returns ErrBadID for an article id no store accepts.
+func CheckID(id string) error {
+	if id == "" || len(id) > maxID {
+		return ErrBadID
+	}
+	return nil
+}
+
 // Store keeps the helpful counts in a bbolt database.
 type Store struct {
 	db *bbolt.DB
@@ -37,8 +45,8 @@ func Open(db *bbolt.DB) (*Store, error) {
 // Helpful adds one to the helpful count of article id and returns the new
 // count. A nil error means the count is on disk.
 func (s *Store) Helpful(ctx context.Context, id string) (int, error) {
-	if id == "" || len(id) > maxID {
-		return 0, ErrBadID
+	if err := CheckID(id); err != nil {
+		return 0, err
 	}
 	if err := ctx.Err(); err != nil {
 		return 0, err
@@ -76,4 +84,33 @@ func (s *Store) HelpfulCounts(ctx context.Context) (map[string]int, error) {
 		return nil, fmt.Errorf("read helpful counts: %w", err)
 	}
 	return out, nil
+}
+
+// SetHelpful sets the helpful counts of the articles in counts, in one
+// transaction: a copy from another store (kb store copy).
+func (s *Store) SetHelpful(ctx context.Context, counts map[string]int) error {
+	for id, n := range counts {
+		if err := CheckID(id); err != nil {
+			return fmt.Errorf("set helpful %q: %w", id, err)
+		}
+		if n < 0 {
+			return fmt.Errorf("set helpful %s: negative count %d", id, n)
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	err := s.db.Update(func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bucketHelpful)
+		for id, n := range counts {
+			if err := b.Put([]byte(id), binary.BigEndian.AppendUint64(nil, uint64(n))); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("set helpful counts: %w", err)
+	}
+	return nil
 }

@@ -15,10 +15,13 @@ import (
 const (
 	popularityWindow = 90 * 24 * time.Hour
 	popularityEvery  = 5 * time.Minute
+	// popularityGap is the least time between two recounts asked for by
+	// Changed: a burst of link writes costs one recount, not one each.
+	popularityGap = 200 * time.Millisecond
 )
 
 // Links lists the ticket links popularity is counted from; *tickets.Store
-// implements it.
+// and *postgres.Links implement it.
 type Links interface {
 	Each(ctx context.Context, fn func(tickets.Link) error) error
 }
@@ -26,10 +29,11 @@ type Links interface {
 // Popularity counts the tickets each article solved recently. Its Of is
 // search.Options.Popularity; Content.Run recounts it.
 type Popularity struct {
-	links  Links
-	now    func() time.Time
-	log    *slog.Logger
-	counts atomic.Pointer[map[string]int]
+	links   Links
+	now     func() time.Time
+	log     *slog.Logger
+	counts  atomic.Pointer[map[string]int]
+	changed chan struct{} // a recount is asked for
 }
 
 // NewPopularity returns counts over links (nil: always zero), recounted
@@ -41,7 +45,17 @@ func NewPopularity(links Links, now func() time.Time, log *slog.Logger) *Popular
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Popularity{links: links, now: now, log: log}
+	return &Popularity{links: links, now: now, log: log, changed: make(chan struct{}, 1)}
+}
+
+// Changed asks for a recount soon: links changed, here or on another
+// replica (cmd/kb calls it for the store's change notifications). It never
+// blocks; requests made while one is pending are one recount.
+func (p *Popularity) Changed() {
+	select {
+	case p.changed <- struct{}{}:
+	default:
+	}
 }
 
 // Of returns the tickets the article with id solved within the window, as
@@ -70,8 +84,8 @@ func (p *Popularity) count(ctx context.Context, store Links, now time.Time) erro
 	return nil
 }
 
-// run recounts at once and then every popularityEvery until ctx ends; with
-// no links it returns at once.
+// run recounts at once, then every popularityEvery and after Changed,
+// until ctx ends; with no links it returns at once.
 func (p *Popularity) run(ctx context.Context) {
 	if p.links == nil {
 		return
@@ -86,6 +100,12 @@ func (p *Popularity) run(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		case <-p.changed:
+			select { // gather the rest of a burst
+			case <-ctx.Done():
+				return
+			case <-time.After(popularityGap):
+			}
 		}
 	}
 }

@@ -72,3 +72,23 @@ func waitDone(t *testing.T, done <-chan struct{}) {
 		t.Fatal("still running 30s after its context ended")
 	}
 }
+
+// TestPopularityChanged recounts soon after Changed, long before the
+// periodic recount: a link written on another replica boosts search here.
+func TestPopularityChanged(t *testing.T) {
+	now := time.Date(2026, 9, 3, 12, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	store := ticketstest.OpenClock(t, clock)
+	ctx, cancel := context.WithCancel(context.Background())
+	p := NewPopularity(store, clock, nil)
+	done := make(chan struct{})
+	go func() { p.run(ctx); close(done) }()
+	_, _, err := store.Add(ctx, tickets.Link{Ticket: tickets.Ticket{System: "jira", Key: "OPS-1"}, ArticleID: "disk"})
+	require.NoError(t, err)
+	assert.Eventually(t, func() bool {
+		p.Changed()
+		return p.Of("disk") == 1
+	}, 10*time.Second, 50*time.Millisecond)
+	cancel()
+	waitDone(t, done)
+}

@@ -20,9 +20,9 @@ import (
 )
 
 // LinkStore holds ticket links, webhook deliveries and API tokens;
-// *tickets.Store implements it over bbolt. It is the seam where a shared
-// database (PostgreSQL) replaces bbolt once kb runs as several replicas, so
-// it lists only what the handlers use, in three small groups.
+// *tickets.Store implements it over bbolt and *postgres.Links over the
+// PostgreSQL database a fleet of replicas shares (which also implements
+// StoreHealth). It lists only what the handlers use, in three small groups.
 type LinkStore interface {
 	LinkReadWriter
 	DeliveryRecorder
@@ -80,13 +80,18 @@ func (s *Server) linksAvailable() (LinkStore, error) {
 
 // storeError turns an error of the links store into a response error: a
 // damaged file is a 503 that names it, a full disk a 507 and a read-only
-// volume a 503 (both remembered for /readyz and /metrics until a write
-// succeeds again), bad input a 400, anything else a 500.
+// volume or an unreachable database a 503 with Retry-After (remembered for
+// /readyz and /metrics until a write succeeds again or the database answers
+// its health check), bad input a 400, anything else a 500.
 func (s *Server) storeError(err error) error {
 	var ve *tickets.ValidationError
 	switch {
 	case errors.As(err, &ve):
 		return echo.NewHTTPError(http.StatusBadRequest, ve.Error()).Wrap(err)
+	case errors.Is(err, tickets.ErrUnavailable):
+		s.fault.Store(&storeFault{state: storeUnavailable, err: err.Error(), since: s.now()})
+		return &retryLater{after: retryUnavailable, err: echo.NewHTTPError(http.StatusServiceUnavailable, "The links database is unreachable, so nothing was recorded. "+
+			"Retry in a few seconds: kb reconnects by itself, and pages and search keep working.").Wrap(err)}
 	case errors.Is(err, tickets.ErrCorrupt):
 		return echo.NewHTTPError(http.StatusServiceUnavailable, "The links database is damaged: "+err.Error()+
 			". An operator must restore it from a backup (kb links import); kb does not modify it.").Wrap(err)
@@ -94,21 +99,66 @@ func (s *Server) storeError(err error) error {
 		return echo.NewHTTPError(http.StatusServiceUnavailable, "The request ended before the links store answered.").Wrap(err)
 	case errors.Is(err, syscall.ENOSPC), errors.Is(err, syscall.EDQUOT):
 		s.fault.Store(&storeFault{state: storeFull, err: err.Error(), since: s.now()})
-		return echo.NewHTTPError(http.StatusInsufficientStorage, "The links store's disk is full, so nothing was recorded. "+
-			"Retry once space is freed; kb recovers by itself.").Wrap(err)
+		return &retryLater{after: retryFault, err: echo.NewHTTPError(http.StatusInsufficientStorage, "The links store's disk is full, so nothing was recorded. "+
+			"Retry once space is freed; kb recovers by itself.").Wrap(err)}
 	case errors.Is(err, syscall.EROFS), errors.Is(err, tickets.ErrReadOnly):
 		s.fault.Store(&storeFault{state: storeReadOnly, err: err.Error(), since: s.now()})
-		return echo.NewHTTPError(http.StatusServiceUnavailable, "The links store's volume is read-only, so nothing was recorded. "+
-			"Retry once it is writable again; kb recovers by itself.").Wrap(err)
+		return &retryLater{after: retryFault, err: echo.NewHTTPError(http.StatusServiceUnavailable, "The links store's volume is read-only, so nothing was recorded. "+
+			"Retry once it is writable again; kb recovers by itself.").Wrap(err)}
 	}
 	return err
 }
 
-// Store states beyond "ok" that a failed write reveals.
+// Seconds a client is told to wait (Retry-After) before writing again.
 const (
-	storeFull     = "full"
-	storeReadOnly = "read-only"
+	retryUnavailable = "2"  // a database restarting or failing over
+	retryFault       = "30" // an operator frees space or remounts
 )
+
+// retryLater is a response error that tells the client when to try again.
+type retryLater struct {
+	after string // Retry-After, in seconds
+	err   error  // an *echo.HTTPError
+}
+
+func (e *retryLater) Error() string { return e.err.Error() }
+func (e *retryLater) Unwrap() error { return e.err }
+
+// retryAfter returns the Retry-After of a response error, "" for none.
+func retryAfter(err error) string {
+	var rl *retryLater
+	if errors.As(err, &rl) {
+		return rl.after
+	}
+	return ""
+}
+
+// Store states beyond "ok" that a failed write, or the database's health
+// check, reveals.
+const (
+	storeFull        = "full"
+	storeReadOnly    = "read-only"
+	storeUnavailable = "unavailable"
+)
+
+// StoreHealth is implemented by a links store that can be unreachable while
+// kb runs, shared by the replicas of a fleet (the PostgreSQL one): Health
+// returns why it is unreachable, or nil while it answers; Name names it for
+// /readyz ("10.0.0.5:5432/kb"); Listening reports whether the other
+// replicas' writes reach this one at once (else within the store's re-read).
+type StoreHealth interface {
+	Health() error
+	Name() string
+	Listening() bool
+}
+
+// linksHealth returns why the links store is unreachable, or nil.
+func (s *Server) linksHealth() error {
+	if h, ok := s.links.(StoreHealth); ok {
+		return h.Health()
+	}
+	return nil
+}
 
 // storeFault is why the last write to the store failed for want of space or
 // of a writable volume; the next write that succeeds clears it.
@@ -119,6 +169,11 @@ type storeFault struct {
 
 // wrote records that a write to the store succeeded.
 func (s *Server) wrote() {
+	s.clearFault()
+}
+
+// clearFault forgets why the last write failed.
+func (s *Server) clearFault() {
 	if s.fault.Load() != nil {
 		s.fault.Store(nil)
 	}
@@ -150,6 +205,24 @@ func (v *linkVersions) bump(ids ...string) {
 		v.stripe(id).Add(1)
 	}
 }
+
+// bumpAll marks the links of every article as changed.
+func (v *linkVersions) bumpAll() {
+	for i := range v.stripes {
+		v.stripes[i].Add(1)
+	}
+}
+
+// LinksChanged tells the server that the links of the articles ids changed
+// in the store behind its back (another replica wrote them): their cached
+// pages are rendered again at the next request. cmd/kb calls it for the
+// store's change notifications.
+func (s *Server) LinksChanged(ids ...string) { s.linkVer.bump(ids...) }
+
+// AllLinksChanged is LinksChanged for every article: after an outage of
+// the store, when pages were rendered without their tickets, or a
+// notification too large to list its articles.
+func (s *Server) AllLinksChanged() { s.linkVer.bumpAll() }
 
 // recentTickets is how many of an article's tickets its page lists.
 const recentTickets = 5
@@ -192,13 +265,20 @@ func toTicketRow(l tickets.Link) ticketRow {
 	return r
 }
 
+// pageStoreTimeout bounds the store's answer for a page's tickets block: a
+// slow database never holds up a page.
+const pageStoreTimeout = time.Second
+
 // articleTickets reads the tickets block of article id; nil when the store
-// is unavailable (the page says nothing rather than fail).
+// is unavailable (the page says nothing rather than fail, and is rendered
+// again once the store is back: AllLinksChanged).
 func (s *Server) articleTickets(ctx context.Context, id string) *ticketsBlock {
 	store, err := s.linksAvailable()
-	if err != nil {
+	if err != nil || s.linksHealth() != nil {
 		return nil
 	}
+	ctx, cancel := context.WithTimeout(ctx, pageStoreTimeout)
+	defer cancel()
 	links, total, err := store.ByArticle(ctx, id, 0, recentTickets)
 	if err != nil {
 		s.log.Warn("cannot read the tickets of an article; its page shows none", "err", err, "id", id)
@@ -246,10 +326,35 @@ func (s *Server) renderBlob(page string, data any) (*blob, error) {
 // linksStatus is the part of /readyz about the links store.
 type linksStatus struct {
 	Status string `json:"status"`          // "ok", "full", "read-only", "damaged", "unavailable" or "off"
-	Error  string `json:"error,omitempty"` // why unavailable
+	Store  string `json:"store,omitempty"` // which store: "bbolt" or "postgres HOST:PORT/DB"
+	// Notifications, for a store shared by replicas: "listening" (others'
+	// writes show here at once) or "reconnecting" (within the re-read).
+	Notifications string `json:"notifications,omitempty"`
+	Error         string `json:"error,omitempty"` // why unavailable
 }
 
 func (s *Server) linksReadiness() *linksStatus {
+	st := s.linksState()
+	if h, ok := s.links.(StoreHealth); ok {
+		st.Store, st.Notifications = "postgres "+h.Name(), "reconnecting"
+		if h.Listening() {
+			st.Notifications = "listening"
+		}
+	} else if s.links != nil {
+		st.Store = "bbolt"
+	}
+	return st
+}
+
+func (s *Server) linksState() *linksStatus {
+	if err := s.linksHealth(); err != nil {
+		return &linksStatus{Status: storeUnavailable, Error: "the links database is unreachable (link writes answer 503 with Retry-After; pages and search are served; kb reconnects by itself): " + err.Error()}
+	}
+	if f := s.fault.Load(); f != nil && f.state == storeUnavailable {
+		if _, ok := s.links.(StoreHealth); ok {
+			s.clearFault() // the health check answers again
+		}
+	}
 	switch {
 	case errors.Is(s.linksErr, tickets.ErrCorrupt):
 		return &linksStatus{Status: "damaged", Error: "the links database is damaged (the link API answers 503; the file is left as it is): " + s.linksErr.Error()}
@@ -260,7 +365,7 @@ func (s *Server) linksReadiness() *linksStatus {
 	}
 	if f := s.fault.Load(); f != nil {
 		return &linksStatus{Status: f.state, Error: "writes to the links store fail since " + f.since.UTC().Format(time.RFC3339) +
-			" (link writes answer " + map[string]string{storeFull: "507", storeReadOnly: "503"}[f.state] + "; reads work): " + f.err}
+			" (link writes answer " + map[string]string{storeFull: "507", storeReadOnly: "503", storeUnavailable: "503"}[f.state] + "; reads work): " + f.err}
 	}
 	return &linksStatus{Status: "ok"}
 }

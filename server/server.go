@@ -195,6 +195,9 @@ func (s *Server) handleError(c *echo.Context, err error) {
 	case msg == "":
 		msg = http.StatusText(status)
 	}
+	if after := retryAfter(err); after != "" {
+		c.Response().Header().Set("Retry-After", after)
+	}
 	s.respond(c, status, msg)
 }
 

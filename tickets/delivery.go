@@ -60,42 +60,55 @@ func deliveryKey(source, id string) []byte { return []byte(source + "\x00" + id)
 
 func resolvedKey(t Ticket) []byte { return []byte(t.System + "\x00" + t.Key) }
 
+// Normalise checks d and returns a copy ready to store: links normalised as
+// Add does (the first invalid one stops it with its *ValidationError),
+// tickets trimmed, unresolved references bounded. The caller's slices are
+// not modified. Every links store records what Normalise returns.
+func (d Delivery) Normalise() (Delivery, error) {
+	switch {
+	case d.Source == "" || !systemRE.MatchString(d.Source) || len(d.Source) > MaxSystem:
+		return Delivery{}, &ValidationError{"source", "a webhook source such as jira"}
+	case d.ID == "" || len(d.ID) > maxDeliveryID || !printable(d.ID):
+		return Delivery{}, &ValidationError{"delivery id", fmt.Sprintf("1 to %d printable bytes", maxDeliveryID)}
+	case len(d.Links) > maxDeliveryLen || len(d.Resolved) > maxDeliveryLen || len(d.Mentions) > maxDeliveryLen:
+		return Delivery{}, &ValidationError{"delivery", fmt.Sprintf("at most %d links and %d tickets", maxDeliveryLen, maxDeliveryLen)}
+	}
+	out := Delivery{Source: d.Source, ID: d.ID, Links: make([]Link, len(d.Links)), Resolved: slices.Clone(d.Resolved), Mentions: make([]Mention, len(d.Mentions))}
+	for i, l := range d.Links {
+		if err := l.Normalise(); err != nil {
+			return Delivery{}, err
+		}
+		out.Links[i] = l
+	}
+	for i, m := range d.Mentions {
+		if err := (&Link{Ticket: m.Ticket, ArticleID: "-"}).Normalise(); err != nil {
+			return Delivery{}, err
+		}
+		m.Ticket.System, m.Ticket.Key = strings.TrimSpace(m.Ticket.System), strings.TrimSpace(m.Ticket.Key)
+		out.Mentions[i] = m
+	}
+	for i := range out.Resolved {
+		r := &out.Resolved[i]
+		if err := (&Link{Ticket: r.Ticket, ArticleID: "-"}).Normalise(); err != nil {
+			return Delivery{}, err
+		}
+		r.Ticket.System, r.Ticket.Key = strings.TrimSpace(r.Ticket.System), strings.TrimSpace(r.Ticket.Key)
+		if len(r.Unresolved) > maxUnresolved {
+			r.Unresolved = r.Unresolved[:maxUnresolved]
+		}
+	}
+	return out, nil
+}
+
 // Record stores the links and resolved tickets of d unless a delivery with
 // the same source and id was recorded before, in which case it stores nothing
 // and reports duplicate. Links are normalised as Add does; the first invalid
 // one stops the delivery with its *ValidationError. When Record returns nil
 // everything is on disk.
 func (s *Store) Record(ctx context.Context, d Delivery) (stored []Link, duplicate bool, err error) {
-	switch {
-	case d.Source == "" || !systemRE.MatchString(d.Source) || len(d.Source) > MaxSystem:
-		return nil, false, &ValidationError{"source", "a webhook source such as jira"}
-	case d.ID == "" || len(d.ID) > maxDeliveryID || !printable(d.ID):
-		return nil, false, &ValidationError{"delivery id", fmt.Sprintf("1 to %d printable bytes", maxDeliveryID)}
-	case len(d.Links) > maxDeliveryLen || len(d.Resolved) > maxDeliveryLen || len(d.Mentions) > maxDeliveryLen:
-		return nil, false, &ValidationError{"delivery", fmt.Sprintf("at most %d links and %d tickets", maxDeliveryLen, maxDeliveryLen)}
-	}
-	links := make([]Link, len(d.Links))
-	for i, l := range d.Links {
-		if err := l.Normalise(); err != nil {
-			return nil, false, err
-		}
-		links[i] = l
-	}
-	resolved := slices.Clone(d.Resolved) // the caller's slice is not modified
-	for _, m := range d.Mentions {
-		if err := (&Link{Ticket: m.Ticket, ArticleID: "-"}).Normalise(); err != nil {
-			return nil, false, err
-		}
-	}
-	for i := range resolved {
-		r := &resolved[i]
-		if err := (&Link{Ticket: r.Ticket, ArticleID: "-"}).Normalise(); err != nil {
-			return nil, false, err
-		}
-		r.Ticket.System, r.Ticket.Key = strings.TrimSpace(r.Ticket.System), strings.TrimSpace(r.Ticket.Key)
-		if len(r.Unresolved) > maxUnresolved {
-			r.Unresolved = r.Unresolved[:maxUnresolved]
-		}
+	d, err = d.Normalise()
+	if err != nil {
+		return nil, false, err
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, false, err
@@ -109,7 +122,7 @@ func (s *Store) Record(ctx context.Context, d Delivery) (stored []Link, duplicat
 			duplicate = true
 			return nil
 		}
-		for _, l := range links {
+		for _, l := range d.Links {
 			sl, _, err := addLink(tx, l, now)
 			if err != nil {
 				return err
@@ -122,7 +135,7 @@ func (s *Store) Record(ctx context.Context, d Delivery) (stored []Link, duplicat
 				return err
 			}
 		}
-		for _, r := range resolved {
+		for _, r := range d.Resolved {
 			if err := putResolved(tx, r, now); err != nil {
 				return err
 			}
@@ -138,21 +151,51 @@ func (s *Store) Record(ctx context.Context, d Delivery) (stored []Link, duplicat
 	return stored, duplicate, nil
 }
 
+// MergeRefs returns refs with the references of add that it lacks appended,
+// in order, each once, printable and at most maxUnresolved in all: what a
+// store remembers of the references seen on an unresolved ticket.
+func MergeRefs(refs, add []string) []string {
+	refs = slices.Clone(refs)
+	for _, r := range add {
+		if len(refs) < maxUnresolved && r != "" && len(r) <= MaxURL && printable(r) && !slices.Contains(refs, r) {
+			refs = append(refs, r)
+		}
+	}
+	return refs
+}
+
+// MergeResolved returns r as a store keeps it, seen at now and merged with
+// prev, what an earlier delivery said about the same ticket (nil: none): a
+// ticket once linked stays linked.
+func MergeResolved(prev *Resolved, r Resolved, now time.Time) Resolved {
+	r.Articles = slices.Clone(r.Articles)
+	if prev != nil {
+		for _, id := range prev.Articles {
+			if !slices.Contains(r.Articles, id) {
+				r.Articles = append(r.Articles, id)
+			}
+		}
+		r.Unresolved = slices.Clone(r.Unresolved)
+		for _, ref := range prev.Unresolved {
+			if len(r.Unresolved) < maxUnresolved && !slices.Contains(r.Unresolved, ref) {
+				r.Unresolved = append(r.Unresolved, ref)
+			}
+		}
+	}
+	r.SeenAt = now
+	return r
+}
+
 // addMention adds the references of m to those remembered for its ticket.
 func addMention(b *bbolt.Bucket, m Mention) error {
-	k := resolvedKey(Ticket{System: strings.TrimSpace(m.Ticket.System), Key: strings.TrimSpace(m.Ticket.Key)})
+	k := resolvedKey(m.Ticket)
 	var refs []string
 	if old := b.Get(k); old != nil {
 		if err := json.Unmarshal(old, &refs); err != nil {
 			return fmt.Errorf("%w: decode mentions %q: %w", ErrCorrupt, k, err)
 		}
 	}
-	for _, r := range m.Refs {
-		if len(refs) < maxUnresolved && r != "" && len(r) <= MaxURL && printable(r) && !slices.Contains(refs, r) {
-			refs = append(refs, r)
-		}
-	}
-	val, err := json.Marshal(refs)
+	val, err := json.Marshal(MergeRefs(refs, m.Refs))
 	if err != nil {
 		return fmt.Errorf("encode mentions: %w", err)
 	}
@@ -206,25 +249,14 @@ func (s *Store) ResolvedTicket(ctx context.Context, system, key string) (Resolve
 func putResolved(tx *bbolt.Tx, r Resolved, now time.Time) error {
 	b := tx.Bucket([]byte(bucketResolved))
 	k := resolvedKey(r.Ticket)
-	r.Articles = slices.Clone(r.Articles)
+	var prev *Resolved
 	if old := b.Get(k); old != nil {
-		var prev Resolved
-		if err := json.Unmarshal(old, &prev); err != nil {
+		prev = new(Resolved)
+		if err := json.Unmarshal(old, prev); err != nil {
 			return fmt.Errorf("%w: decode resolved ticket %q: %w", ErrCorrupt, k, err)
 		}
-		for _, id := range prev.Articles {
-			if !slices.Contains(r.Articles, id) {
-				r.Articles = append(r.Articles, id)
-			}
-		}
-		for _, ref := range prev.Unresolved {
-			if len(r.Unresolved) < maxUnresolved && !slices.Contains(r.Unresolved, ref) {
-				r.Unresolved = append(r.Unresolved, ref)
-			}
-		}
 	}
-	r.SeenAt = now
-	val, err := json.Marshal(r)
+	val, err := json.Marshal(MergeResolved(prev, r, now))
 	if err != nil {
 		return fmt.Errorf("encode resolved ticket: %w", err)
 	}

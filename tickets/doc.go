@@ -4,5 +4,10 @@
 // returns, and a damaged file is reported, never repaired or removed.
 //
 // tickets stores its data in buckets of a bbolt file that cmd/kb opens and
-// hands over; it knows nothing about HTTP. Its API is internal to kb.
+// hands over; it knows nothing about HTTP. A fleet of replicas keeps the
+// same data in PostgreSQL (package postgres), which uses the rules exported
+// here (Link.Normalise, Delivery.Normalise, MergeRefs, MergeResolved,
+// NewToken, ReadExport) so that both stores decide alike; Copy moves
+// everything from one store to another and checks the counts. Its API is
+// internal to kb.
 package tickets

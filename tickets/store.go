@@ -46,6 +46,10 @@ var (
 	// ErrReadOnly: the database was opened read-only (its volume is), so
 	// it answers reads and refuses writes.
 	ErrReadOnly = errors.New("links database is read-only")
+	// ErrUnavailable: a shared links database (PostgreSQL) cannot be
+	// reached or did not answer in time; nothing was recorded, and the
+	// same request succeeds once it is back.
+	ErrUnavailable = errors.New("links database is unreachable")
 )
 
 // ReadOnly reports whether the store was opened read-only: it answers reads,
@@ -513,14 +517,9 @@ const maxImportLine = 1 << 20
 // original times and authors. It stops at the first invalid line, naming it;
 // lines before it are stored.
 func (s *Store) Import(ctx context.Context, r io.Reader) (int, error) {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64<<10), maxImportLine)
-	n, line := 0, 0
-	const batch = 20000 // links a transaction: fewer fsyncs, a bounded memory
-	var pending []Link
-	flush := func() error {
+	return ReadExport(ctx, r, s.now, func(links []Link) error {
 		err := s.writeTx(func(tx *bbolt.Tx) error {
-			for _, l := range pending {
+			for _, l := range links {
 				prev, err := getLink(tx, ticketKey(l.Ticket.System, l.Ticket.Key, l.ArticleID))
 				if err != nil {
 					return err
@@ -531,6 +530,31 @@ func (s *Store) Import(ctx context.Context, r io.Reader) (int, error) {
 			}
 			return nil
 		})
+		if err != nil {
+			return fmt.Errorf("import links: %w", err)
+		}
+		return nil
+	})
+}
+
+// importBatch is the number of links ReadExport hands over at once: few
+// transactions, a bounded memory.
+const importBatch = 20000
+
+// ReadExport reads links written by Export, normalised, with defaults for
+// missing times from now, and passes them to store in batches, returning how
+// many were stored. It stops at the first invalid line, naming it; lines
+// before it are stored. Every links store imports through it.
+func ReadExport(ctx context.Context, r io.Reader, now func() time.Time, store func([]Link) error) (int, error) {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64<<10), maxImportLine)
+	n, line := 0, 0
+	var pending []Link
+	flush := func() error {
+		if len(pending) == 0 {
+			return nil
+		}
+		err := store(pending)
 		if err == nil {
 			n += len(pending)
 		}
@@ -555,23 +579,20 @@ func (s *Store) Import(ctx context.Context, r io.Reader) (int, error) {
 			return n, fmt.Errorf("line %d: %w", line, err)
 		}
 		if l.LinkedAt.IsZero() {
-			l.LinkedAt = s.now().UTC()
+			l.LinkedAt = now().UTC()
 		}
 		if l.UpdatedAt.IsZero() {
 			l.UpdatedAt = l.LinkedAt
 		}
 		pending = append(pending, l)
-		if len(pending) == batch {
+		if len(pending) == importBatch {
 			if err := flush(); err != nil {
-				return n, fmt.Errorf("import links: %w", err)
+				return n, err
 			}
 		}
 	}
 	if err := sc.Err(); err != nil {
 		return n, fmt.Errorf("line %d: %w", line+1, err)
 	}
-	if err := flush(); err != nil {
-		return n, fmt.Errorf("import links: %w", err)
-	}
-	return n, nil
+	return n, flush()
 }

@@ -40,25 +40,40 @@ var tokenNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`)
 // ErrUnauthorized is returned for a token that matches no stored token.
 var ErrUnauthorized = errors.New("unknown or revoked token")
 
+// NewToken checks name and scope and returns a new token called name and
+// its secret, which is shown once and never stored: every links store keeps
+// tokens made here.
+func NewToken(name string, scope Scope, now time.Time) (Token, string, error) {
+	if !tokenNameRE.MatchString(name) {
+		return Token{}, "", &ValidationError{"name", "lowercase letters, digits, '.', '_' and '-', at most 64"}
+	}
+	if scope != ScopeWrite && scope != ScopeRead {
+		return Token{}, "", &ValidationError{"scope", "links:write or read"}
+	}
+	raw := make([]byte, 32)
+	if _, err := rand.Read(raw); err != nil {
+		return Token{}, "", fmt.Errorf("create token: %w", err)
+	}
+	secret := "kb_" + base64.RawURLEncoding.EncodeToString(raw)
+	return Token{Name: name, Scope: scope, Hash: HashSecret(secret), Created: now}, secret, nil
+}
+
+// HashSecret is what a store keeps of a token's secret.
+func HashSecret(secret string) []byte {
+	sum := sha256.Sum256([]byte(secret))
+	return sum[:]
+}
+
 // CreateToken stores a new token called name and returns its secret, which is
 // shown once and never stored.
 func (s *Store) CreateToken(ctx context.Context, name string, scope Scope) (string, error) {
-	if !tokenNameRE.MatchString(name) {
-		return "", &ValidationError{"name", "lowercase letters, digits, '.', '_' and '-', at most 64"}
-	}
-	if scope != ScopeWrite && scope != ScopeRead {
-		return "", &ValidationError{"scope", "links:write or read"}
+	t, secret, err := NewToken(name, scope, s.now().UTC())
+	if err != nil {
+		return "", err
 	}
 	if err := ctx.Err(); err != nil {
 		return "", err
 	}
-	raw := make([]byte, 32)
-	if _, err := rand.Read(raw); err != nil {
-		return "", fmt.Errorf("create token: %w", err)
-	}
-	secret := "kb_" + base64.RawURLEncoding.EncodeToString(raw)
-	sum := sha256.Sum256([]byte(secret))
-	t := Token{Name: name, Scope: scope, Hash: sum[:], Created: s.now().UTC()}
 	val, err := json.Marshal(t)
 	if err != nil {
 		return "", fmt.Errorf("encode token: %w", err)
@@ -116,11 +131,11 @@ func (s *Store) Authenticate(ctx context.Context, secret string) (Token, error) 
 	if err != nil {
 		return Token{}, err
 	}
-	sum := sha256.Sum256([]byte(secret))
+	sum := HashSecret(secret)
 	var found Token
 	match := 0
 	for _, t := range tokens {
-		if subtle.ConstantTimeCompare(sum[:], t.Hash) == 1 {
+		if subtle.ConstantTimeCompare(sum, t.Hash) == 1 {
 			found, match = t, 1
 		}
 	}

@@ -51,7 +51,7 @@ func TestBackupRestores(t *testing.T) {
 	src, err := os.ReadFile(path)
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile(filepath.Join(data, dbFile), src, 0o600))
-	restored, closeFn, err := openStore(data)
+	restored, closeFn, err := openBolt(data)
 	require.NoError(t, err)
 	defer closeFn()
 	var out strings.Builder

@@ -41,6 +41,7 @@ type config struct {
 	Args   []string // positional arguments (the query words)
 
 	// kb serve: ticket links
+	Store          string            // PostgreSQL URL of a fleet's shared store; "": the bbolt file in Data
 	APIReadToken   bool              // reads under /api/ need a token too
 	WebhookSecrets map[string]string // by source, from KB_WEBHOOK_SECRET_<SOURCE>; they win over kb.yaml
 
@@ -75,6 +76,7 @@ func parseConfig(cmd string, args []string, getenv func(string) string, stderr i
 	case "serve":
 		str(&cfg.Addr, "addr", "address to listen on")
 		str(&cfg.Theme, "theme", "folder whose files override the default theme")
+		str(&cfg.Store, "store", "PostgreSQL database for links, tokens and feedback shared by a fleet of replicas, postgres://user@host:5432/kb; empty: the bbolt file kb.db in --data")
 		readToken, err := envBool(getenv, envName("api-read-token"))
 		if err != nil {
 			return cfg, err
@@ -229,6 +231,9 @@ func (c config) validate() error {
 	}
 	if c.BackupKeep < 1 || c.BackupKeep > 1000 {
 		errs = append(errs, fmt.Errorf("--backup-keep %d: want 1 to 1000", c.BackupKeep))
+	}
+	if c.Store != "" && !isPostgresURL(c.Store) {
+		errs = append(errs, fmt.Errorf("--store %q: want a PostgreSQL URL, postgres://user@host:5432/db (or nothing for the bbolt file in --data)", redact(c.Store)))
 	}
 	if c.GitRef != "" && c.Content == "" {
 		errs = append(errs, errors.New("--git-ref needs --content: the git checkout or mirror to read commits from"))

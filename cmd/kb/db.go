@@ -1,8 +1,10 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -31,10 +33,14 @@ var errLocked = errors.New("locked by another kb")
 // hang; a damaged file is an error wrapping tickets.ErrCorrupt and is left as
 // it is.
 func openDB(dataDir string) (db *bbolt.DB, err error) {
-	if err := os.MkdirAll(dataDir, 0o700); err != nil && !errors.Is(err, syscall.EROFS) {
+	return openDBFile(filepath.Join(dataDir, dbFile))
+}
+
+// openDBFile is openDB for the file at path (kb store copy names files).
+func openDBFile(path string) (db *bbolt.DB, err error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil && !errors.Is(err, syscall.EROFS) {
 		return nil, fmt.Errorf("create data folder: %w", err)
 	}
-	path := filepath.Join(dataDir, dbFile)
 	if err := inspectDB(path); err != nil {
 		return nil, err
 	}
@@ -62,8 +68,31 @@ func openDB(dataDir string) (db *bbolt.DB, err error) {
 	return db, nil
 }
 
-// openStore opens the links store for a command that needs it.
-func openStore(dataDir string) (*tickets.Store, func() error, error) {
+// cliStore is what kb token and kb links use of a links store; the bbolt
+// store and the PostgreSQL one implement it.
+type cliStore interface {
+	CreateToken(ctx context.Context, name string, scope tickets.Scope) (string, error)
+	Tokens(ctx context.Context) ([]tickets.Token, error)
+	RevokeToken(ctx context.Context, name string) error
+	Export(ctx context.Context, w io.Writer) error
+	Import(ctx context.Context, r io.Reader) (int, error)
+}
+
+// openStore opens the links store for a command that needs it: the
+// PostgreSQL database at storeURL when set, else the bbolt file in dataDir.
+func openStore(ctx context.Context, dataDir, storeURL string) (cliStore, func() error, error) {
+	if storeURL != "" {
+		db, err := openPostgresCLI(ctx, storeURL)
+		if err != nil {
+			return nil, nil, err
+		}
+		return db.Links(), func() error { db.Close(); return nil }, nil
+	}
+	return openBolt(dataDir)
+}
+
+// openBolt opens the bbolt links store in dataDir.
+func openBolt(dataDir string) (*tickets.Store, func() error, error) {
 	db, err := openDB(dataDir)
 	if err != nil {
 		return nil, nil, err

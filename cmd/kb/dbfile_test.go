@@ -23,7 +23,7 @@ import (
 func realDB(t *testing.T, n int) []byte {
 	t.Helper()
 	data := t.TempDir()
-	store, closeFn, err := openStore(data)
+	store, closeFn, err := openBolt(data)
 	require.NoError(t, err)
 	for i := range n {
 		_, _, err := store.Add(context.Background(), tickets.Link{
@@ -128,7 +128,7 @@ func TestServeOnReadOnlyVolume(t *testing.T) {
 	token = strings.TrimSpace(token)
 	_, _, err = kb(t, "", "index", "--data", data)
 	require.NoError(t, err)
-	store, closeFn, err := openStore(data)
+	store, closeFn, err := openBolt(data)
 	require.NoError(t, err)
 	_, _, err = store.Add(context.Background(), tickets.Link{Ticket: tickets.Ticket{System: "jira", Key: "RO-1"}, ArticleID: "etcd-no-leader", LinkedBy: "t"})
 	require.NoError(t, err)

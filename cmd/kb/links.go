@@ -11,8 +11,8 @@ import (
 )
 
 const linksUsage = `usage:
-  kb links export [--data DIR] [--out FILE]   write every ticket link as JSON lines (default: stdout)
-  kb links import [--data DIR] FILE|-         add links from a file written by export`
+  kb links export [--data DIR | --store URL] [--out FILE]   write every ticket link as JSON lines (default: stdout)
+  kb links import [--data DIR | --store URL] FILE|-         add links from a file written by export`
 
 // runLinks backs up and restores ticket links.
 func runLinks(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
@@ -25,6 +25,8 @@ func runLinks(ctx context.Context, args []string, getenv func(string) string, st
 	flags.SetOutput(stderr)
 	data := envOr(getenv, "data", "kb-data")
 	flags.StringVar(&data, "data", data, "folder of the links database (env KB_DATA)")
+	storeURL := envOr(getenv, "store", "")
+	flags.StringVar(&storeURL, "store", storeURL, "the PostgreSQL database of a fleet, postgres://...; empty: the bbolt file in --data (env KB_STORE)")
 	out := "-"
 	if verb == "export" {
 		flags.StringVar(&out, "out", out, "file to write, - for stdout")
@@ -37,7 +39,7 @@ func runLinks(ctx context.Context, args []string, getenv func(string) string, st
 		fmt.Fprintln(stderr, linksUsage)
 		return errors.New("kb links: wrong arguments")
 	}
-	store, closeStore, err := openStore(data)
+	store, closeStore, err := openStore(ctx, data, storeURL)
 	if err != nil {
 		return err
 	}

@@ -36,8 +36,9 @@ Usage:
   kb serve   [--content DIR] [--data DIR] [--addr HOST:PORT] [--theme DIR]
   kb index   [--content DIR] [--data DIR]           rebuild the search index
   kb search  [--data DIR] [--server URL] [--json] [--limit N] QUERY...
-  kb token   create|list|revoke NAME [--scope links:write|read] [--data DIR]
-  kb links   export|import [--data DIR]
+  kb token   create|list|revoke NAME [--scope links:write|read] [--data DIR | --store URL]
+  kb links   export|import [--data DIR | --store URL]
+  kb store   copy --from STORE --to STORE | migrate --store URL   move links between bbolt and PostgreSQL
   kb check   [--content DIR] [--format text|json|github] [--strict]   lint content for CI
   kb coverage --rules FILE... [--content DIR] [--format text|json]   alerts without runbooks
   kb new     runbook|article TITLE [--service S] [--alerts A,B] --content DIR
@@ -75,6 +76,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, now fun
 		return runToken(ctx, rest, getenv, stdout, stderr)
 	case "links":
 		return runLinks(ctx, rest, getenv, stdin, stdout, stderr)
+	case "store":
+		return runStore(ctx, rest, getenv, stdout, stderr)
 	case "check":
 		return runCheck(ctx, rest, getenv, now, stdout, stderr)
 	case "coverage":

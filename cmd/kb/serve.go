@@ -16,12 +16,17 @@ import (
 	"syscall"
 	"time"
 
+	"go.etcd.io/bbolt"
+
 	"kb/content"
 	"kb/example"
+	"kb/feedback"
 	"kb/live"
+	"kb/postgres"
 	"kb/search"
 	"kb/server"
 	"kb/themes"
+	"kb/tickets"
 )
 
 // HTTP server limits: slow or huge requests cannot tie up the server.
@@ -40,19 +45,43 @@ func serve(ctx context.Context, cfg config, now func() time.Time, stderr io.Writ
 	if cfg.MemoryLimit > 0 {
 		defer debug.SetMemoryLimit(debug.SetMemoryLimit(cfg.MemoryLimit))
 	}
-	// The links database first: a second kb on the same --data stops here, at once.
-	db, store, fb, linksErr, closeLinks, err := openLinks(cfg.Data, now, log.With("component", "links"))
-	if err != nil {
-		return err
-	}
-	defer closeLinks()
-	var links server.LinkStore // a nil *tickets.Store must stay a nil interface
-	if store != nil {
-		links = store
-	}
-	var fbStore server.FeedbackStore // likewise
-	if fb != nil {
-		fbStore = fb
+	var (
+		links    server.LinkStore     // a nil *tickets.Store must stay a nil interface
+		fbStore  server.FeedbackStore // likewise
+		db       *bbolt.DB
+		store    *tickets.Store
+		linksErr error
+		pg       *postgres.DB
+		hooks    fleetHooks // what a change on another replica updates here; filled in below, before pg.Run starts
+	)
+	if cfg.Store != "" {
+		// A fleet's shared database. Unreachable is not fatal (pages and
+		// search are served, kb connects when it answers); a schema newer
+		// than this kb's, a bad URL or a refused login are.
+		var err error
+		pg, err = postgres.Open(ctx, cfg.Store, postgres.Options{Logger: log.With("component", "links"), Now: now, OnChange: hooks.changed, OnPull: hooks.pulled})
+		if err != nil {
+			return err
+		}
+		defer pg.Close()
+		links, fbStore = pg.Links(), pg.Feedback()
+		log.Info("ticket links in PostgreSQL; kb takes no hot backups of it (PostgreSQL's own backups cover it)", "store", pg.Name())
+	} else {
+		// The links database first: a second kb on the same --data stops here, at once.
+		var fb *feedback.Store
+		var closeLinks func()
+		var err error
+		db, store, fb, linksErr, closeLinks, err = openLinks(cfg.Data, now, log.With("component", "links"))
+		if err != nil {
+			return err
+		}
+		defer closeLinks()
+		if store != nil {
+			links = store
+		}
+		if fb != nil {
+			fbStore = fb
+		}
 	}
 	theme, err := themes.Open(cfg.Theme)
 	if err != nil {
@@ -94,12 +123,17 @@ func serve(ctx context.Context, cfg config, now func() time.Time, stderr io.Writ
 	}
 	lc := live.New(deps)
 	var puller server.Puller // nil unless kb pulls a git ref: the push hook answers 404
-	if src.git {
-		puller = lc
-	}
 	bg, stopBG := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	defer func() { stopBG(); wg.Wait() }() // before idx.Close, deferred earlier
+	if src.git {
+		puller = lc
+		if pg != nil { // a push webhook reaches one replica: it passes it on to the others
+			fp := &fleetPuller{local: lc, announce: make(chan struct{}, 1)}
+			wg.Go(func() { fp.run(bg, pg, log.With("component", "links")) })
+			puller = fp
+		}
+	}
 	wg.Go(func() { lc.Run(bg) })
 	var bk server.BackupStatus // nil: no backups taken (--backup-interval 0, or no usable store)
 	if store != nil && !store.ReadOnly() && cfg.BackupInterval > 0 {
@@ -115,6 +149,13 @@ func serve(ctx context.Context, cfg config, now func() time.Time, stderr io.Writ
 	})
 	if err != nil {
 		return err
+	}
+	if pg != nil {
+		hooks.srv, hooks.pop = srv, pop
+		if src.git {
+			hooks.pull = lc
+		}
+		wg.Go(func() { pg.Run(bg) })
 	}
 	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", cfg.Addr)
 	if err != nil {
@@ -217,4 +258,62 @@ func openContent(dir string) (files fs.FS, source string, closeFn func(), err er
 		return nil, "", nil, fmt.Errorf("open content: %w", err)
 	}
 	return content.DirFS(root), dir, func() { root.Close() }, nil
+}
+
+// fleetHooks passes the shared store's change notifications to what they
+// concern on this replica: the cached pages listing tickets, the
+// popularity counts of search and, for a push webhook another replica
+// received, a pull. Its fields are set before the store's Run starts.
+type fleetHooks struct {
+	srv  *server.Server
+	pop  *live.Popularity
+	pull *live.Content // nil unless kb serves a git ref
+}
+
+func (h *fleetHooks) changed(c postgres.Change) {
+	if h.srv == nil {
+		return
+	}
+	if c.All {
+		h.srv.AllLinksChanged()
+	} else {
+		h.srv.LinksChanged(c.Articles...)
+	}
+	h.pop.Changed()
+}
+
+func (h *fleetHooks) pulled() {
+	if h.pull != nil {
+		h.pull.Push()
+	}
+}
+
+// fleetPuller pulls at once on a push webhook and asks the other replicas
+// of the fleet to pull too.
+type fleetPuller struct {
+	local    *live.Content
+	announce chan struct{}
+}
+
+// Push implements server.Puller.
+func (p *fleetPuller) Push() {
+	p.local.Push()
+	select {
+	case p.announce <- struct{}{}:
+	default: // an announcement is pending; it covers this push
+	}
+}
+
+// run sends the announcements until ctx ends.
+func (p *fleetPuller) run(ctx context.Context, db *postgres.DB, log *slog.Logger) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-p.announce:
+			if err := db.AnnouncePull(ctx); err != nil && ctx.Err() == nil {
+				log.Warn("cannot ask the other replicas to pull; they pull at their next --pull-interval", "err", err)
+			}
+		}
+	}
 }

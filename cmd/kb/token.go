@@ -12,9 +12,9 @@ import (
 )
 
 const tokenUsage = `usage:
-  kb token create NAME [--scope links:write|read] [--data DIR]
-  kb token list [--data DIR]
-  kb token revoke NAME [--data DIR]`
+  kb token create NAME [--scope links:write|read] [--data DIR | --store postgres://...]
+  kb token list [--data DIR | --store postgres://...]
+  kb token revoke NAME [--data DIR | --store postgres://...]`
 
 // runToken manages API tokens: the secret is printed once at creation and
 // only its hash is stored.
@@ -28,6 +28,8 @@ func runToken(ctx context.Context, args []string, getenv func(string) string, st
 	flags.SetOutput(stderr)
 	data := envOr(getenv, "data", "kb-data")
 	flags.StringVar(&data, "data", data, "folder of the links database (env KB_DATA)")
+	storeURL := envOr(getenv, "store", "")
+	flags.StringVar(&storeURL, "store", storeURL, "the PostgreSQL database of a fleet, postgres://...; empty: the bbolt file in --data (env KB_STORE)")
 	scope := string(tickets.ScopeWrite)
 	if verb == "create" {
 		flags.StringVar(&scope, "scope", scope, "links:write (write links, and read) or read")
@@ -42,7 +44,7 @@ func runToken(ctx context.Context, args []string, getenv func(string) string, st
 		fmt.Fprintln(stderr, tokenUsage)
 		return errors.New("kb token: wrong arguments")
 	}
-	store, closeStore, err := openStore(data)
+	store, closeStore, err := openStore(ctx, data, storeURL)
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,27 @@
+package postgres
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"kb/tickets/storetest"
+)
+
+// TestConformance runs the stores' conformance suite against PostgreSQL,
+// each test in a schema of its own; two handles open at once are two
+// replicas of one fleet.
+func TestConformance(t *testing.T) {
+	testBase(t)
+	storetest.Run(t, func(t *testing.T) storetest.Backend {
+		u := testURL(t)
+		return storetest.Backend{Shared: true, Open: func(t *testing.T, now func() time.Time) storetest.Opened {
+			db, err := Open(context.Background(), u, Options{Now: now})
+			require.NoError(t, err)
+			require.NoError(t, db.Health())
+			return storetest.Opened{Links: db.Links(), Feedback: db.Feedback(), Close: func() error { db.Close(); return nil }}
+		}}
+	})
+}
