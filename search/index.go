@@ -42,6 +42,11 @@ type Options struct {
 	// recently; it must be fast (it is called for every candidate hit).
 	// Popular articles get a small, capped boost (ranking rule 14). nil: none.
 	Popularity func(id string) int
+	// Off switches ranking rules off, for the relevance eval only: it
+	// measures each rule by the figures without it. Rules that shape the
+	// index (learned words, symptom words, synonyms) apply to an index built
+	// with the same Off.
+	Off []Rule
 }
 
 func (o Options) withDefaults() Options {
@@ -205,7 +210,7 @@ func New(opts Options) (*Index, error) {
 
 func newIndex(dir string, opts Options) (*Index, error) {
 	bleveLimits.Do(func() { searcher.DisjunctionMaxClauseCount = maxClauses })
-	m, err := newMapping()
+	m, err := newMapping(opts.Off)
 	if err != nil {
 		return nil, err
 	}

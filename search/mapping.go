@@ -2,12 +2,15 @@ package search
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/custom"
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
 	"github.com/blevesearch/bleve/v2/analysis/lang/en"
 	"github.com/blevesearch/bleve/v2/analysis/token/lowercase"
 	"github.com/blevesearch/bleve/v2/analysis/token/porter"
+	"github.com/blevesearch/bleve/v2/analysis/token/stop"
+	"github.com/blevesearch/bleve/v2/analysis/tokenmap"
 	"github.com/blevesearch/bleve/v2/analysis/tokenizer/unicode"
 	"github.com/blevesearch/bleve/v2/mapping"
 	index "github.com/blevesearch/bleve_index_api"
@@ -16,8 +19,9 @@ import (
 // MappingVersion identifies the index layout: the mapping below and the way
 // documents are built from articles. An index written with another version
 // is rebuilt. Bump it with every change to either, and with a bleve release
-// that writes another segment format (3: bleve v2.6, zapx v17 segments).
-const MappingVersion = 3
+// that writes another segment format (3: bleve v2.6, zapx v17 segments;
+// 4: symptom words, learned words, acronyms, sections, tickets, alert rules).
+const MappingVersion = 4
 
 // Fields of an indexed article.
 const (
@@ -53,17 +57,59 @@ const proseAnalyzer = "kb_prose"
 // it indexes read well as suggestions.
 const plainAnalyzer = "kb_plain"
 
+// stopWords are the English words prose analysis ignores: bleve's English
+// list without the words that carry a symptom in operations text (ranking
+// rule 4): negations (not, no, cannot, isn't...), directions and states
+// (down, up, out, off, over, under), and comparisons (too, more, few,
+// again, once, before, after).
+func stopWords() []any {
+	keep := map[string]bool{}
+	for _, w := range strings.Fields(`not no nor cannot can't isn't aren't wasn't weren't hasn't haven't hadn't
+		doesn't don't didn't won't wouldn't shan't shouldn't couldn't mustn't
+		down up out off over under against above below before after again once
+		too more most few only same further`) {
+		keep[w] = true
+	}
+	var out []any
+	for _, line := range strings.Split(string(en.EnglishStopWords), "\n") {
+		line, _, _ = strings.Cut(line, "|")
+		for _, w := range strings.Fields(line) {
+			if !keep[w] {
+				out = append(out, w)
+			}
+		}
+	}
+	return out
+}
+
+// Names of the analysis components declared in the mapping.
+const (
+	stopMap    = "kb_stop_words"
+	stopFilter = "kb_stop"
+)
+
 // newMapping builds the index mapping. It is built in code, never read from
-// a file, and versioned by MappingVersion.
-func newMapping() (*mapping.IndexMappingImpl, error) {
+// a file, and versioned by MappingVersion. With RuleSymptomWords off, prose
+// drops bleve's whole English stop list.
+func newMapping(off ruleSet) (*mapping.IndexMappingImpl, error) {
 	m := mapping.NewIndexMapping()
+	stopName := en.StopName
+	if off.on(RuleSymptomWords) {
+		if err := m.AddCustomTokenMap(stopMap, map[string]any{"type": tokenmap.Name, "tokens": stopWords()}); err != nil {
+			return nil, fmt.Errorf("search mapping: %w", err)
+		}
+		if err := m.AddCustomTokenFilter(stopFilter, map[string]any{"type": stop.Name, "stop_token_map": stopMap}); err != nil {
+			return nil, fmt.Errorf("search mapping: %w", err)
+		}
+		stopName = stopFilter
+	}
 	err := m.AddCustomAnalyzer(proseAnalyzer, map[string]any{
 		"type":      custom.Name,
 		"tokenizer": unicode.Name,
 		"token_filters": []any{
 			en.PossessiveName,
 			lowercase.Name,
-			en.StopName,
+			stopName,
 			porter.Name,
 		},
 	})
