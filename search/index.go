@@ -47,6 +47,10 @@ type Options struct {
 	// index (learned words, symptom words, synonyms) apply to an index built
 	// with the same Off.
 	Off []Rule
+	// Evidence returns what kb knows about an article from outside its
+	// file (the tickets it solved, the alert rules naming it), indexed with
+	// it. Call Refresh when it changes for some articles. nil: none.
+	Evidence EvidenceFunc
 }
 
 func (o Options) withDefaults() Options {
@@ -116,6 +120,10 @@ type generation struct {
 	meta   atomic.Pointer[indexMeta]
 	broken atomic.Bool // a search failed inside bleve: rebuild at the next Sync
 
+	// learned are the words the collection writes as one (rule 2), found
+	// when the generation was built and kept for its updates.
+	learned learnedWords
+
 	// manifest describes every indexed article. Writers replace it
 	// (copy on write) under the writer token; searches read it for facets.
 	manifest atomic.Pointer[manifest]
@@ -149,6 +157,7 @@ type indexMeta struct {
 const (
 	keyMeta     = "kb.meta"
 	keyManifest = "kb.manifest"
+	keyLearned  = "kb.learned"
 )
 
 // currentFile names the generation in use; it is replaced atomically.
@@ -298,7 +307,16 @@ func loadGeneration(name string, idx bleve.Index) (g *generation, err error) {
 	if _, err := idx.DocCount(); err != nil {
 		return nil, fmt.Errorf("read index %s: %w", name, err)
 	}
-	g = &generation{name: name, idx: idx}
+	g = &generation{name: name, idx: idx, learned: learnedWords{}}
+	if raw, err := idx.GetInternal([]byte(keyLearned)); err == nil && len(raw) > 0 {
+		var words []string
+		if err := json.Unmarshal(raw, &words); err != nil {
+			return nil, fmt.Errorf("index %s has no valid learned words: %w", name, err)
+		}
+		for _, w := range words {
+			g.learned[w] = true
+		}
+	}
 	g.meta.Store(&meta)
 	g.manifest.Store(&man)
 	return g, nil

@@ -40,6 +40,13 @@ const (
 	fieldURL     = "url"     // stored only
 	fieldPath    = "path"    // stored only
 	fieldSnippet = "snip"    // stored only: the start of the body, for snippets
+	fieldParts   = "parts"   // identifier parts of names (title-coverage rule; else in name)
+	fieldNameKey = "nkey"    // stored only: the title's words and parts, lower-cased (title coverage)
+	fieldSecs    = "secs"    // stored only: the sections' offsets in the body, ids and titles
+	fieldFolder  = "folder"  // keyword: every folder above the article (path: filter, folder facet)
+	fieldTickets = "tickets" // titles and summaries of the tickets the article solved
+	fieldRules   = "rules"   // summary and description of the alerts it is the runbook for
+	fieldTicketK = "tkeys"   // stored only: the ticket keys and titles, in the order of fieldTickets
 )
 
 // Prefixes of facet values, as kept in the manifest.
@@ -47,6 +54,7 @@ const (
 	facetType    = "type:"
 	facetService = "service:"
 	facetTag     = "tag:"
+	facetFolder  = "folder:"
 )
 
 // proseAnalyzer is English analysis with stemming, declared in the mapping
@@ -164,6 +172,13 @@ func newMapping(off ruleSet) (*mapping.IndexMappingImpl, error) {
 	add(fieldURL, stored())
 	add(fieldPath, stored())
 	add(fieldSnippet, stored())
+	add(fieldParts, prose(false))
+	add(fieldNameKey, stored())
+	add(fieldSecs, stored())
+	add(fieldFolder, kw(false))
+	add(fieldTickets, prose(true))
+	add(fieldRules, prose(true))
+	add(fieldTicketK, stored())
 	m.DefaultMapping = doc
 
 	if err := m.Validate(); err != nil {

@@ -162,6 +162,7 @@ func (q Query) check() (filters, error) {
 type parsed struct {
 	items  []item
 	typing bool // the text ends inside the last word, which may be unfinished
+	glued  bool // a quote touches a word outside it (msg="...", "x":), as in pasted text
 }
 
 // lexed is a query text read by lex: its words and its inline filters.
@@ -215,11 +216,17 @@ func lex(s string) lexed {
 			j := i + size
 			end := strings.IndexFunc(s[j:], isQuote)
 			var text string
+			if before, _ := utf8.DecodeLastRuneInString(s[:i]); i > 0 && !unicode.IsSpace(before) && !isQuote(before) {
+				p.glued = true
+			}
 			if end < 0 {
 				text, i = s[j:], len(s)
 			} else {
 				_, qs := utf8.DecodeRuneInString(s[j+end:])
 				text, i = s[j:j+end], j+end+qs
+				if after, _ := utf8.DecodeRuneInString(s[i:]); i < len(s) && !unicode.IsSpace(after) && !isQuote(after) {
+					p.glued = true
+				}
 			}
 			if t := strings.Join(strings.Fields(text), " "); t != "" {
 				p.items = append(p.items, item{text: t, phrase: true})

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
+	"path"
 	"slices"
 	"strings"
 	"time"
@@ -47,6 +48,15 @@ type Hit struct {
 	// matched words are wrapped in <mark>...</mark>.
 	Snippet template.HTML
 	Score   float64
+	// Folder is the folder the article is in ("" at the root of the
+	// content), which tells apart articles of equal titles.
+	Folder string
+	// Section is the section that matched the query best; nil when that is
+	// the title or the text before the first heading.
+	Section *Section
+	// Ticket is the solved ticket whose title or summary the query matched,
+	// when the article was found through one (rule 16).
+	Ticket *Ticket
 }
 
 // Facets counts hits by type, service and tag, most frequent first. For
@@ -182,7 +192,7 @@ func (x *Index) run(ctx context.Context, g *generation, p parsed, filters []quer
 			err = fmt.Errorf("search: %w", cerr)
 		}
 	}()
-	pl := planner{ctx: ctx, r: r, analyzer: x.mapping.AnalyzerNamed(proseAnalyzer)}
+	pl := planner{ctx: ctx, r: r, analyzer: x.mapping.AnalyzerNamed(proseAnalyzer), off: x.opts.Off, learned: g.learned.splitter(x.opts.Off)}
 	plan := pl.build(p, filters)
 	res.IgnoredWords = plan.ignored
 	if plan.empty {
@@ -201,7 +211,7 @@ func (x *Index) run(ctx context.Context, g *generation, p parsed, filters []quer
 		// Nothing has the phrases as written (a pasted line often quotes
 		// text that differs in the runbook): search for their words.
 		p = p.withoutPhrases()
-		pl = planner{ctx: ctx, r: r, analyzer: pl.analyzer}
+		pl = planner{ctx: ctx, r: r, analyzer: pl.analyzer, off: pl.off, learned: pl.learned}
 		plan = pl.build(p, filters)
 		req = bleve.NewSearchRequestOptions(plan.q, max(offset+limit, facetSample), 0, false)
 		if sr, err = g.idx.SearchInContext(ctx, req); err != nil {
@@ -210,6 +220,10 @@ func (x *Index) run(ctx context.Context, g *generation, p parsed, filters []quer
 		res.PhrasesAsWords = true
 	}
 	res.Total = int(sr.Total)
+	details, err := x.rerank(ctx, g, &pl, plan, sr.Hits, offset+limit)
+	if err != nil {
+		return res, err
+	}
 	boostPopular(sr.Hits, x.opts.Popularity)
 	res.Facets = facetsOf(sr.Hits, g.entries())
 	hl := highlighter{marks: plan.marks, analyzer: pl.analyzer}
@@ -218,7 +232,10 @@ func (x *Index) run(ctx context.Context, g *generation, p parsed, filters []quer
 		if err != nil {
 			return res, err
 		}
-		res.Hits = append(res.Hits, hitOf(h.ID, h.Score, fields, &hl))
+		hit := hitOf(h.ID, h.Score, fields, &hl)
+		d := details[h.ID]
+		hit.Section, hit.Ticket = d.section, d.ticket
+		res.Hits = append(res.Hits, hit)
 	}
 	if res.Total == 0 && ctx.Err() == nil {
 		res.Suggestions = x.suggest(ctx, g, &pl, p)
@@ -245,11 +262,20 @@ func hitOf(id string, score float64, fields map[string]string, hl *highlighter) 
 	hit := Hit{
 		ID: id, Title: fields[fieldTitle], URL: fields[fieldURL], Path: fields[fieldPath],
 		Type: fields[fieldType], Service: fields[fieldService], Summary: fields[fieldSummary], Score: score,
+		Folder: folderOf(fields[fieldPath]),
 	}
 	if hl != nil {
 		hit.Snippet = hl.snippet(fields[fieldSnippet], hit.Summary)
 	}
 	return hit
+}
+
+// folderOf returns the folder of the file at p, "" at the root.
+func folderOf(p string) string {
+	if d := path.Dir(p); d != "." && d != "/" {
+		return d
+	}
+	return ""
 }
 
 // facetsOf counts the facet values of hits, as recorded in the manifest.

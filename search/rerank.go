@@ -1,0 +1,195 @@
+package search
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/blevesearch/bleve/v2"
+	bsearch "github.com/blevesearch/bleve/v2/search"
+	"github.com/blevesearch/bleve/v2/search/query"
+)
+
+// The second look at the best hits (ranking rules 1 and 15). BM25 scores
+// each word in each field on its own; what it cannot see is how the
+// matched words sit together: how much of a title the query covers, and
+// whether one section of the article holds the query (a pasted error
+// usually matches one section, while a long page matches its words here
+// and there). kb reads the positions of the matched words in the best
+// hits and scales their scores by both.
+const (
+	rerankDepth     = 40  // best hits looked at again
+	coverageWeight  = 0.5 // score × (1 + 0.5 × share of the title covered)
+	sectionWeight   = 0.5 // score × (1 + 0.5 × share of the query in the best section)
+	minSectionWords = 2   // queries of fewer words rank nothing by sections
+)
+
+// Section is the part of an article a hit matched best: the heading it is
+// under.
+type Section struct {
+	ID    string // the heading's anchor in the article's page, without "#"
+	Title string // the heading's text
+}
+
+// detail is what the second look found about one hit.
+type detail struct {
+	section *Section
+	ticket  *Ticket
+}
+
+// rerank looks again at the best n hits of sr (at least the page asked
+// for) and scales their scores by title coverage and best-section
+// evidence; it returns what it found about each, by id.
+func (x *Index) rerank(ctx context.Context, g *generation, pl *planner, pln plan, hits bsearch.DocumentMatchCollection, n int) (map[string]detail, error) {
+	n = min(len(hits), max(n, rerankDepth))
+	if n == 0 {
+		return nil, nil
+	}
+	ids := make([]string, n)
+	for i, h := range hits[:n] {
+		ids[i] = h.ID
+	}
+	q := query.NewConjunctionQuery([]query.Query{query.NewDocIDQuery(ids), pln.q})
+	req := bleve.NewSearchRequestOptions(q, n, 0, false)
+	req.IncludeLocations = true
+	req.Fields = []string{fieldNameKey, fieldSecs, fieldTicketK}
+	sr, err := g.idx.SearchInContext(ctx, req)
+	if err != nil {
+		return nil, fmt.Errorf("search: %w", err)
+	}
+	byID := make(map[string]*bsearch.DocumentMatch, len(sr.Hits))
+	for _, h := range sr.Hits {
+		byID[h.ID] = h
+	}
+	terms := map[string][]string{} // analysed title words, by word
+	out := make(map[string]detail, n)
+	for _, h := range hits[:n] {
+		m := byID[h.ID]
+		if m == nil {
+			continue
+		}
+		var d detail
+		factor := 1.0
+		if pl.off.on(RuleTitleCoverage) {
+			factor *= 1 + coverageWeight*titleCoverage(pl, m, terms)
+		}
+		secs := decodeSections(stringField(m, fieldSecs))
+		best, share := bestSection(secs, m, pln)
+		if best > 0 {
+			d.section = &Section{ID: secs[best].id, Title: secs[best].title}
+		}
+		if pl.off.on(RuleBestSection) && pln.words >= minSectionWords {
+			factor *= 1 + sectionWeight*share
+		}
+		d.ticket = matchedTicket(m, stringField(m, fieldTicketK))
+		h.Score *= factor
+		out[h.ID] = d
+	}
+	slices.SortStableFunc(hits[:n], func(a, b *bsearch.DocumentMatch) int { return cmp.Compare(b.Score, a.Score) })
+	return out, nil
+}
+
+// stringField returns a stored field loaded with a hit.
+func stringField(m *bsearch.DocumentMatch, name string) string {
+	s, _ := m.Fields[name].(string)
+	return s
+}
+
+// titleCoverage is the share of the hit's title that the query matched:
+// its words and identifier parts (stop words aside) that are terms of the
+// query. A query naming the whole alert covers all of it.
+func titleCoverage(pl *planner, m *bsearch.DocumentMatch, cache map[string][]string) float64 {
+	if len(m.Locations[fieldAlert]) > 0 {
+		return 1
+	}
+	total, matched := 0, 0
+	for _, w := range strings.Fields(stringField(m, fieldNameKey)) {
+		ts, ok := cache[w]
+		if !ok {
+			ts = pl.analyze(w)
+			cache[w] = ts
+		}
+		for _, t := range ts {
+			total++
+			if pl.marks.terms[t] {
+				matched++
+			}
+		}
+	}
+	if total == 0 {
+		return 0
+	}
+	return float64(matched) / float64(total)
+}
+
+// bestSection returns the section of the hit that holds the most distinct
+// query words (in its heading or its text), and the share of the query's
+// words it holds. Section 0, the text before the first heading, counts
+// like the others but has no anchor.
+func bestSection(secs []section, m *bsearch.DocumentMatch, pln plan) (best int, share float64) {
+	if pln.words == 0 {
+		return 0, 0
+	}
+	found := make([]map[int]bool, len(secs))
+	note := func(sec int, term string) {
+		w, ok := pln.marks.word[term]
+		if !ok || sec < 0 || sec >= len(secs) {
+			return
+		}
+		if found[sec] == nil {
+			found[sec] = map[int]bool{}
+		}
+		found[sec][w] = true
+	}
+	for term, locs := range m.Locations[fieldBody] {
+		for _, l := range locs {
+			if len(l.ArrayPositions) == 0 || l.ArrayPositions[0] == 0 {
+				note(sectionAt(secs, int(l.Start)), term)
+			}
+		}
+	}
+	for term, locs := range m.Locations[fieldOutline] {
+		for _, l := range locs {
+			if len(l.ArrayPositions) > 0 && int(l.ArrayPositions[0]) < len(secs)-1 {
+				note(int(l.ArrayPositions[0])+1, term)
+			}
+		}
+	}
+	most := 0
+	for i, f := range found {
+		if len(f) > most {
+			best, most = i, len(f)
+		}
+	}
+	return best, float64(most) / float64(pln.words)
+}
+
+// matchedTicket returns the solved ticket whose title or summary matched
+// the most query terms, if the hit matched through one.
+func matchedTicket(m *bsearch.DocumentMatch, keys string) *Ticket {
+	locs := m.Locations[fieldTickets]
+	if len(locs) == 0 || keys == "" {
+		return nil
+	}
+	count := map[int]int{}
+	for _, ls := range locs {
+		for _, l := range ls {
+			if len(l.ArrayPositions) > 0 {
+				count[int(l.ArrayPositions[0])]++
+			}
+		}
+	}
+	best, most := -1, 0
+	for i, c := range count {
+		if c > most || c == most && i < best {
+			best, most = i, c
+		}
+	}
+	key, title, ok := ticketOf(keys, best)
+	if !ok {
+		return nil
+	}
+	return &Ticket{Key: key, Title: title}
+}
