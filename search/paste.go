@@ -96,3 +96,15 @@ func isRandomSuffix(s string) bool {
 	}
 	return true
 }
+
+// isLogWord reports whether w is a word of log formats rather than of the
+// message: the common keys of structured logs and the log levels below
+// error. In pasted text they weigh like keys.
+func isLogWord(w string) bool {
+	switch strings.ToLower(w) {
+	case "ts", "time", "level", "lvl", "caller", "msg", "logger", "component",
+		"trace", "debug", "info", "notice", "warn", "warning":
+		return true
+	}
+	return false
+}

@@ -129,18 +129,17 @@ func (pl *planner) build(p parsed, filters []query.Query) plan {
 	var phrases []query.Query
 	pl.pasted = pl.off.on(RulePastedLines) && isPasted(p)
 	for idx, it := range p.items {
-		if it.phrase {
+		if it.phrase && !pl.pasted {
 			if q := pl.phrase(it.text); q != nil {
-				if !pl.pasted {
-					phrases = append(phrases, q)
-					continue
-				}
-				// quotes in pasted text are not meant as phrases: the
-				// phrase counts where it matches, its words anyway
-				clauses = append(clauses, q)
+				phrases = append(phrases, q)
 			}
-			if !pl.pasted {
-				continue
+			continue
+		}
+		if it.phrase && strings.Contains(it.text, " ") && !it.key {
+			// quotes in pasted text are not meant as phrases: the phrase
+			// counts where it matches, its words anyway
+			if q := pl.phrase(it.text); q != nil {
+				clauses = append(clauses, boosted(q, 0.5))
 			}
 		}
 		var ts []string
@@ -151,7 +150,7 @@ func (pl *planner) build(p parsed, filters []query.Query) plan {
 				if isNoise(t) {
 					continue
 				}
-				if strings.HasPrefix(it.text[end:], "=") {
+				if it.key || isLogWord(t) || strings.HasPrefix(it.text[end:], "=") {
 					if keys == nil {
 						keys = map[string]bool{}
 					}

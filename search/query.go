@@ -186,6 +186,7 @@ func (p parsed) withoutPhrases() parsed {
 type item struct {
 	text   string
 	phrase bool
+	key    bool // a phrase right before : or =, the key of a pair ("level":"info")
 }
 
 // filterKey returns the filter an inline key names ("tags" is "tag"), or
@@ -229,7 +230,8 @@ func lex(s string) lexed {
 				}
 			}
 			if t := strings.Join(strings.Fields(text), " "); t != "" {
-				p.items = append(p.items, item{text: t, phrase: true})
+				key := strings.HasPrefix(s[i:], ":") || strings.HasPrefix(s[i:], "=")
+				p.items = append(p.items, item{text: t, phrase: true, key: key})
 			}
 			continue
 		}

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 
@@ -22,7 +23,7 @@ import (
 const (
 	rerankDepth     = 40  // best hits looked at again
 	coverageWeight  = 0.5 // score × (1 + 0.5 × share of the title covered)
-	sectionWeight   = 0.5 // score × (1 + 0.5 × share of the query in the best section)
+	sectionWeight   = 1.0 // score × (1 + 1.0 × share of the query in the best section)
 	minSectionWords = 2   // queries of fewer words rank nothing by sections
 )
 
@@ -63,7 +64,10 @@ func (x *Index) rerank(ctx context.Context, g *generation, pl *planner, pln plan
 	for _, h := range sr.Hits {
 		byID[h.ID] = h
 	}
-	terms := map[string][]string{} // analysed title words, by word
+	tc := titleTerms{pl: pl, terms: map[string][]string{}, idf: map[string]float64{}}
+	if dc, err := g.idx.DocCount(); err == nil {
+		tc.docs = float64(dc)
+	}
 	out := make(map[string]detail, n)
 	for _, h := range hits[:n] {
 		m := byID[h.ID]
@@ -73,7 +77,7 @@ func (x *Index) rerank(ctx context.Context, g *generation, pl *planner, pln plan
 		var d detail
 		factor := 1.0
 		if pl.off.on(RuleTitleCoverage) {
-			factor *= 1 + coverageWeight*titleCoverage(pl, m, terms)
+			factor *= 1 + coverageWeight*tc.coverage(m)
 		}
 		secs := decodeSections(stringField(m, fieldSecs))
 		best, share := bestSection(secs, m, pln)
@@ -97,31 +101,58 @@ func stringField(m *bsearch.DocumentMatch, name string) string {
 	return s
 }
 
-// titleCoverage is the share of the hit's title that the query matched:
-// its words and identifier parts (stop words aside) that are terms of the
-// query. A query naming the whole alert covers all of it.
-func titleCoverage(pl *planner, m *bsearch.DocumentMatch, cache map[string][]string) float64 {
+// titleTerms measures title coverage, caching what it looks up.
+type titleTerms struct {
+	pl    *planner
+	docs  float64
+	terms map[string][]string // analysed terms of a title word
+	idf   map[string]float64  // rarity of a term in article text
+}
+
+// coverage is the share of the hit's title that the query matched: of its
+// words and identifier parts (stop words aside), those that are terms of
+// the query, each weighed by its rarity in article text, so that a common
+// word (too, many, high) covers little of a title and its rare words
+// (descriptor, quorum) much. A query naming the whole alert covers all of
+// it.
+func (tc *titleTerms) coverage(m *bsearch.DocumentMatch) float64 {
 	if len(m.Locations[fieldAlert]) > 0 {
 		return 1
 	}
-	total, matched := 0, 0
+	var total, matched float64
 	for _, w := range strings.Fields(stringField(m, fieldNameKey)) {
-		ts, ok := cache[w]
+		ts, ok := tc.terms[w]
 		if !ok {
-			ts = pl.analyze(w)
-			cache[w] = ts
+			ts = tc.pl.analyze(w)
+			tc.terms[w] = ts
 		}
 		for _, t := range ts {
-			total++
-			if pl.marks.terms[t] {
-				matched++
+			r := tc.rarity(t)
+			total += r
+			if tc.pl.marks.terms[t] {
+				matched += r
 			}
 		}
 	}
 	if total == 0 {
 		return 0
 	}
-	return float64(matched) / float64(total)
+	return matched / total
+}
+
+// rarity is the inverse document frequency of term t in article text.
+func (tc *titleTerms) rarity(t string) float64 {
+	if r, ok := tc.idf[t]; ok {
+		return r
+	}
+	df := 0.0
+	if tfr, err := tc.pl.r.TermFieldReader(tc.pl.ctx, []byte(t), fieldBody, false, false, false); err == nil {
+		df = float64(tfr.Count())
+		closeDict(tfr)
+	}
+	r := math.Log(1 + (tc.docs+1)/(df+1))
+	tc.idf[t] = r
+	return r
 }
 
 // bestSection returns the section of the hit that holds the most distinct
