@@ -51,6 +51,10 @@ type Options struct {
 	// file (the tickets it solved, the alert rules naming it), indexed with
 	// it. Call Refresh when it changes for some articles. nil: none.
 	Evidence EvidenceFunc
+	// Synonyms adds to the operations synonyms kb ships (kb.yaml
+	// synonyms:): each word also matches the words listed for it, and each
+	// single listed word that word.
+	Synonyms map[string][]string
 }
 
 func (o Options) withDefaults() Options {
@@ -105,6 +109,8 @@ type Index struct {
 	closeOnce sync.Once
 	building  atomic.Bool
 	lastErr   atomic.Pointer[errBox]
+
+	synonyms map[string][]string // Options.Synonyms, normalised
 
 	sem     chan struct{} // bounds concurrent searches
 	stats   counters
@@ -225,13 +231,14 @@ func newIndex(dir string, opts Options) (*Index, error) {
 	}
 	opts = opts.withDefaults()
 	return &Index{
-		dir:     dir,
-		opts:    opts,
-		log:     opts.Logger,
-		mapping: m,
-		writer:  make(chan struct{}, 1),
-		closing: make(chan struct{}),
-		sem:     make(chan struct{}, opts.MaxConcurrent),
+		dir:      dir,
+		opts:     opts,
+		log:      opts.Logger,
+		mapping:  m,
+		writer:   make(chan struct{}, 1),
+		closing:  make(chan struct{}),
+		sem:      make(chan struct{}, opts.MaxConcurrent),
+		synonyms: normaliseSynonyms(opts.Synonyms),
 	}, nil
 }
 

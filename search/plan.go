@@ -84,10 +84,11 @@ type planner struct {
 	r        index.IndexReader
 	analyzer analysis.Analyzer
 	marks    marks
-	unknown  []string // words found nowhere in the index
-	off      ruleSet  // rules switched off (Options.Off)
-	learned  splitter // keeps the collection's learned words whole (rule 2)
-	pasted   bool     // the query reads as pasted text (rule 5)
+	unknown  []string            // words found nowhere in the index
+	off      ruleSet             // rules switched off (Options.Off)
+	learned  splitter            // keeps the collection's learned words whole (rule 2)
+	synonyms map[string][]string // kb.yaml's synonyms (rule 6), normalised
+	pasted   bool                // the query reads as pasted text (rule 5)
 }
 
 // marks are what snippets highlight: analysed terms, and raw prefixes of a
@@ -286,6 +287,14 @@ func (pl *planner) word(raw string, typing bool) query.Query {
 	}
 	if q := pl.alert(alertKey(raw), alertWeight); q != nil {
 		alts = append(alts, q)
+	}
+	if pl.off.on(RuleSynonyms) {
+		for _, syn := range synonymsOf(strings.ToLower(raw), pl.synonyms) {
+			toks := pl.analyze(syn)
+			if len(toks) > 0 && !slices.ContainsFunc(toks, func(t string) bool { return !pl.exists(t) }) {
+				addSeq(toks, synonymWeight)
+			}
+		}
 	}
 
 	if typing && !known { // a whole word of the index is taken as typed

@@ -192,7 +192,7 @@ func (x *Index) run(ctx context.Context, g *generation, p parsed, filters []quer
 			err = fmt.Errorf("search: %w", cerr)
 		}
 	}()
-	pl := planner{ctx: ctx, r: r, analyzer: x.mapping.AnalyzerNamed(proseAnalyzer), off: x.opts.Off, learned: g.learned.splitter(x.opts.Off)}
+	pl := planner{ctx: ctx, r: r, analyzer: x.mapping.AnalyzerNamed(proseAnalyzer), off: x.opts.Off, learned: g.learned.splitter(x.opts.Off), synonyms: x.synonyms}
 	plan := pl.build(p, filters)
 	res.IgnoredWords = plan.ignored
 	if plan.empty {
@@ -211,7 +211,7 @@ func (x *Index) run(ctx context.Context, g *generation, p parsed, filters []quer
 		// Nothing has the phrases as written (a pasted line often quotes
 		// text that differs in the runbook): search for their words.
 		p = p.withoutPhrases()
-		pl = planner{ctx: ctx, r: r, analyzer: pl.analyzer, off: pl.off, learned: pl.learned}
+		pl = planner{ctx: ctx, r: r, analyzer: pl.analyzer, off: pl.off, learned: pl.learned, synonyms: pl.synonyms}
 		plan = pl.build(p, filters)
 		req = bleve.NewSearchRequestOptions(plan.q, max(offset+limit, facetSample), 0, false)
 		if sr, err = g.idx.SearchInContext(ctx, req); err != nil {
