@@ -68,6 +68,7 @@ const (
 	fuzzyWeight1     = 0.5  // a word one edit away from a typo
 	fuzzyWeight2     = 0.3  // a word two edits away
 	maxPrefixTerms   = 8    // completions kept for the word being typed
+	maxHighlight     = 8    // words of a query marked in the opened page
 	maxPrefixScan    = 2048 // dictionary entries read per field to find them
 	maxFuzzyTerms    = 6    // corrections kept per misspelt word
 	minPrefixLen     = 3    // shorter words being typed are not completed
@@ -113,12 +114,13 @@ func (m *marks) add(t string) {
 
 // plan is a query ready to run.
 type plan struct {
-	q       query.Query
-	marks   marks
-	words   int      // distinct query words planned
-	ignored int      // words past MaxTerms
-	unknown []string // words found nowhere, for suggestions
-	empty   bool     // nothing to search for
+	q         query.Query
+	marks     marks
+	words     int      // distinct query words planned
+	highlight []string // words to mark in the opened page (Results.Highlight)
+	ignored   int      // words past MaxTerms
+	unknown   []string // words found nowhere, for suggestions
+	empty     bool     // nothing to search for
 }
 
 // build makes the bleve query for p and the filters.
@@ -128,6 +130,7 @@ func (pl *planner) build(p parsed, filters []query.Query) plan {
 	var words []string
 	seen := map[string]bool{}
 	var phrases []query.Query
+	keyWords := map[string]bool{} // keys of pasted pairs, not worth marking
 	pl.pasted = pl.off.on(RulePastedLines) && isPasted(p)
 	for idx, it := range p.items {
 		if it.phrase && !pl.pasted {
@@ -176,6 +179,7 @@ func (pl *planner) build(p parsed, filters []query.Query) plan {
 			if c := pl.word(t, typing); c != nil {
 				if keys[t] {
 					c = boosted(c, keyWeight)
+					keyWords[t] = true
 				}
 				clauses = append(clauses, c)
 			}
@@ -215,6 +219,11 @@ func (pl *planner) build(p parsed, filters []query.Query) plan {
 	}
 	out.q = bq
 	out.words = len(words)
+	for _, w := range words {
+		if len(out.highlight) < maxHighlight && len([]rune(w)) >= 2 && !keyWords[w] {
+			out.highlight = append(out.highlight, w)
+		}
+	}
 	out.marks = pl.marks
 	out.unknown = pl.unknown
 	return out

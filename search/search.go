@@ -32,6 +32,9 @@ type Results struct {
 	PhrasesAsWords bool
 	// Suggestions is set when nothing matched.
 	Suggestions *Suggestions
+	// Highlight are the words of the query worth marking in an opened
+	// article (noise and the keys of pasted text left out), at most 8.
+	Highlight []string
 }
 
 // Hit is one matching article.
@@ -66,7 +69,8 @@ type Facets struct {
 	Type    []FacetCount
 	Service []FacetCount
 	Tag     []FacetCount
-	Counted int // hits counted
+	Folder  []FacetCount // the folders the hits are in (path: filter values)
+	Counted int          // hits counted
 }
 
 // FacetCount is one value of a facet and the number of hits that have it.
@@ -89,6 +93,7 @@ const (
 	snippetWidth    = 200 // bytes of article text in a snippet
 	maxFacetService = 20
 	maxFacetTag     = 20
+	maxFacetFolder  = 20
 	facetSample     = 200 // best hits facets are counted over
 	maxSuggestions  = 3
 )
@@ -141,7 +146,7 @@ func (x *Index) Search(ctx context.Context, q Query) (res Results, err error) {
 // queries returns the bleve queries that select f's articles.
 func (f filters) queries() []query.Query {
 	var qs []query.Query
-	for _, t := range []struct{ field, value string }{{fieldType, f.typ}, {fieldService, f.service}, {fieldTags, f.tag}} {
+	for _, t := range []struct{ field, value string }{{fieldType, f.typ}, {fieldService, f.service}, {fieldTags, f.tag}, {fieldFolder, f.path}} {
 		if t.value != "" {
 			tq := query.NewTermQuery(t.value)
 			tq.SetField(t.field)
@@ -195,6 +200,7 @@ func (x *Index) run(ctx context.Context, g *generation, p parsed, filters []quer
 	pl := planner{ctx: ctx, r: r, analyzer: x.mapping.AnalyzerNamed(proseAnalyzer), off: x.opts.Off, learned: g.learned.splitter(x.opts.Off), synonyms: x.synonyms}
 	plan := pl.build(p, filters)
 	res.IgnoredWords = plan.ignored
+	res.Highlight = plan.highlight
 	if plan.empty {
 		return res, nil // stop words only: nothing can match
 	}
@@ -218,6 +224,7 @@ func (x *Index) run(ctx context.Context, g *generation, p parsed, filters []quer
 			return res, fmt.Errorf("search: %w", err)
 		}
 		res.PhrasesAsWords = true
+		res.Highlight = plan.highlight
 	}
 	res.Total = int(sr.Total)
 	details, err := x.rerank(ctx, g, &pl, plan, sr.Hits, offset+limit)
@@ -302,11 +309,14 @@ func facetsOf(hits bsearch.DocumentMatchCollection, man manifest) Facets {
 			f.Service = append(f.Service, FacetCount{Value: v[len(facetService):], Count: n})
 		case strings.HasPrefix(v, facetTag):
 			f.Tag = append(f.Tag, FacetCount{Value: v[len(facetTag):], Count: n})
+		case strings.HasPrefix(v, facetFolder):
+			f.Folder = append(f.Folder, FacetCount{Value: v[len(facetFolder):], Count: n})
 		}
 	}
 	f.Type = topCounts(f.Type, 2)
 	f.Service = topCounts(f.Service, maxFacetService)
 	f.Tag = topCounts(f.Tag, maxFacetTag)
+	f.Folder = topCounts(f.Folder, maxFacetFolder)
 	return f
 }
 
