@@ -145,7 +145,9 @@ func TestSearchPage(t *testing.T) {
 
 	r := s.get(t, "/search?q=etcd+leader")
 	require.Equal(t, http.StatusOK, r.status)
-	assert.Contains(t, r.body, `href="/runbooks/etcd/no-leader"`)
+	assert.Contains(t, r.body, `href="/runbooks/etcd/no-leader?hl=etcd&#43;leader#h-meaning"`, "a hit opens at its best section with the words to mark")
+	assert.Contains(t, r.body, "§ Meaning", "a hit names its best section")
+	assert.Contains(t, r.body, `href="/search?path=runbooks%2Fetcd&amp;q=etcd&#43;leader"`, "the breadcrumb narrows the search to a folder")
 	assert.Contains(t, r.body, "<mark>", "matched words are highlighted")
 	assertNoExecutable(t, r.body)
 
