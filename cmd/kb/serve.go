@@ -47,8 +47,12 @@ func serve(ctx context.Context, cfg config, now func() time.Time, stderr io.Writ
 	}
 	defer closeLinks()
 	var links server.LinkStore // a nil *tickets.Store must stay a nil interface
+	var evLinks live.TicketLinks
+	ev := live.NewEvidence(nil, log.With("component", "search"))
 	if store != nil {
-		links = store
+		evLinks = store
+		ev = live.NewEvidence(evLinks, log.With("component", "search"))
+		links = notifyingLinks{Store: store, changed: ev.LinksChanged}
 	}
 	var fbStore server.FeedbackStore // likewise
 	if fb != nil {
@@ -70,12 +74,12 @@ func serve(ctx context.Context, cfg config, now func() time.Time, stderr io.Writ
 	// The index is a cache: pages are served at once while it is built or
 	// brought up to date in the background; search answers from titles until then.
 	var searcher server.Searcher
-	pop := live.NewPopularity(links, now, log.With("component", "links"))
+	pop := live.NewPopularity(evLinks, now, log.With("component", "links"))
 	readOnly := readOnlyDir(cfg.Data)
 	if readOnly {
 		log.Warn("the data folder is on a read-only volume: search answers from the index found there (not updated), link writes answer 503", "path", cfg.Data)
 	}
-	idx, err := search.Open(indexDir(cfg.Data), search.Options{Logger: log.With("component", "search"), Popularity: pop.Of, ReadOnly: readOnly})
+	idx, err := search.Open(indexDir(cfg.Data), search.Options{Logger: log.With("component", "search"), Popularity: pop.Of, ReadOnly: readOnly, Evidence: ev.Of})
 	switch {
 	case errors.Is(err, search.ErrLocked):
 		return fmt.Errorf("the search index in %s is in use by another kb: stop it, or give this one another --data", cfg.Data)
@@ -88,7 +92,7 @@ func serve(ctx context.Context, cfg config, now func() time.Time, stderr io.Writ
 	// Live content: a watched folder, or pulls of a git ref. Each published
 	// snapshot updates exactly the changed articles in the index.
 	watch := src.watchDir != "" && cfg.Watch
-	deps := live.Deps{Library: lib, Index: idx, Popularity: pop, Logger: log, Pull: src.git, PullInterval: cfg.PullInterval}
+	deps := live.Deps{Library: lib, Index: idx, Popularity: pop, Evidence: ev, Logger: log, Pull: src.git, PullInterval: cfg.PullInterval}
 	if watch {
 		deps.WatchDir = src.watchDir
 	}
