@@ -25,7 +25,7 @@ type Deps struct {
 	// Evidence is read before the index is built and kept current while
 	// Run runs: the index follows link changes within a second. nil: none.
 	Evidence *Evidence
-	Logger     *slog.Logger
+	Logger   *slog.Logger
 	// WatchDir, when set, is the content folder whose changes are loaded as
 	// they happen (kb serve --watch).
 	WatchDir string

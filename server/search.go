@@ -84,8 +84,8 @@ type apiHit struct {
 	Summary string      `json:"summary,omitempty"`
 	Snippet string      `json:"snippet"` // HTML: escaped text with <mark> around matched words
 	Score   float64     `json:"score"`
-	Path    string      `json:"path"`             // the file, relative to the content root
-	Folder  string      `json:"folder"`           // its folder, "" at the root (the breadcrumb)
+	Path    string      `json:"path"`              // the file, relative to the content root
+	Folder  string      `json:"folder"`            // its folder, "" at the root (the breadcrumb)
 	Section *apiSection `json:"section,omitempty"` // the best-matching section
 	// HitURL opens the article at its best section with the query's words
 	// marked: url?hl=words#section.
