@@ -32,7 +32,7 @@ const (
 	maxTickets      = 20      // most recent tickets indexed per article
 	maxTicketBytes  = 300     // of one ticket's title and summary
 	maxAlertsBytes  = 8 << 10 // of all alert annotations of one article
-	ticketWeight    = 0.5     // field weight of the tickets field
+	ticketWeight    = 2       // field weight of the tickets field: a solved ticket titles its symptom as a heading does
 	rulesWeight     = 0.8     // field weight of the alert annotations
 	maxTicketKeyLen = 64
 )

@@ -220,7 +220,7 @@ func (pl *planner) build(p parsed, filters []query.Query) plan {
 	out.q = bq
 	out.words = len(words)
 	for _, w := range words {
-		if len(out.highlight) < maxHighlight && len([]rune(w)) >= 2 && !keyWords[w] {
+		if len(out.highlight) < maxHighlight && len([]rune(w)) >= 2 && !keyWords[w] && len(pl.analyze(w)) > 0 {
 			out.highlight = append(out.highlight, w)
 		}
 	}

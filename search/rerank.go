@@ -84,10 +84,12 @@ func (x *Index) rerank(ctx context.Context, g *generation, pl *planner, pln plan
 		if best > 0 {
 			d.section = &Section{ID: secs[best].id, Title: secs[best].title}
 		}
+		var tshare float64
+		d.ticket, tshare = matchedTicket(m, stringField(m, fieldTicketK), pln)
 		if pl.off.on(RuleBestSection) && pln.words >= minSectionWords {
-			factor *= 1 + sectionWeight*share
+			// a solved ticket that holds the query counts like a section
+			factor *= 1 + sectionWeight*max(share, tshare)
 		}
-		d.ticket = matchedTicket(m, stringField(m, fieldTicketK))
 		h.Score *= factor
 		out[h.ID] = d
 	}
@@ -197,30 +199,39 @@ func bestSection(secs []section, m *bsearch.DocumentMatch, pln plan) (best int, 
 	return best, float64(most) / float64(pln.words)
 }
 
-// matchedTicket returns the solved ticket whose title or summary matched
-// the most query terms, if the hit matched through one.
-func matchedTicket(m *bsearch.DocumentMatch, keys string) *Ticket {
+// matchedTicket returns the solved ticket whose title or summary holds the
+// most distinct query words, if the hit matched through one, and the share
+// of the query's words it holds.
+func matchedTicket(m *bsearch.DocumentMatch, keys string, pln plan) (*Ticket, float64) {
 	locs := m.Locations[fieldTickets]
-	if len(locs) == 0 || keys == "" {
-		return nil
+	if len(locs) == 0 || keys == "" || pln.words == 0 {
+		return nil, 0
 	}
-	count := map[int]int{}
-	for _, ls := range locs {
+	words := map[int]map[int]bool{} // ticket → query words
+	for term, ls := range locs {
+		w, ok := pln.marks.word[term]
+		if !ok {
+			continue
+		}
 		for _, l := range ls {
 			if len(l.ArrayPositions) > 0 {
-				count[int(l.ArrayPositions[0])]++
+				i := int(l.ArrayPositions[0])
+				if words[i] == nil {
+					words[i] = map[int]bool{}
+				}
+				words[i][w] = true
 			}
 		}
 	}
 	best, most := -1, 0
-	for i, c := range count {
-		if c > most || c == most && i < best {
-			best, most = i, c
+	for i, ws := range words {
+		if len(ws) > most || len(ws) == most && i < best {
+			best, most = i, len(ws)
 		}
 	}
 	key, title, ok := ticketOf(keys, best)
 	if !ok {
-		return nil
+		return nil, 0
 	}
-	return &Ticket{Key: key, Title: title}
+	return &Ticket{Key: key, Title: title}, float64(most) / float64(pln.words)
 }

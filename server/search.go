@@ -139,13 +139,17 @@ func toAPIHits(hs []search.Hit, hl []string) []apiHit {
 	return out
 }
 
+// highlightParam carries the words of a search to the article a result
+// opens; it is no alert label, and the page served is the cached one.
+const highlightParam = "hl"
+
 // hitLink is where a result opens: the article at its best section, with
 // the query's words to mark in the page (hl, read by app.js, so the cached
 // page stays the same for every query).
 func hitLink(h search.Hit, hl []string) string {
 	u := hitURL(h)
 	if len(hl) > 0 {
-		u += "?hl=" + url.QueryEscape(strings.Join(hl, " "))
+		u += "?" + highlightParam + "=" + url.QueryEscape(strings.Join(hl, " "))
 	}
 	if h.Section != nil && h.Section.ID != "" {
 		u += "#" + url.PathEscape(h.Section.ID)

@@ -209,3 +209,15 @@ func newHTTPTestServer(t testing.TB, srv *Server) *httptest.Server {
 	t.Cleanup(ts.Close)
 	return ts
 }
+
+// TestHighlightParamKeepsThePageCached opens a result's link: the words to
+// mark ride along for app.js, and the page is the cached one, not a copy
+// filled in with alert labels.
+func TestHighlightParamKeepsThePageCached(t *testing.T) {
+	s := newSearchSite(t, true)
+	plain := s.get(t, "/runbooks/etcd/no-leader")
+	r := s.get(t, "/runbooks/etcd/no-leader?hl=etcd+leader")
+	require.Equal(t, http.StatusOK, r.status)
+	assert.NotContains(t, r.body, "Filled in from the alert", "hl is no alert label")
+	assert.Equal(t, plain.body, r.body, "the page is the same for every query")
+}

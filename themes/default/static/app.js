@@ -426,7 +426,7 @@
     location.search.replace(/^\?/, "").split("&").forEach(function (p) {
       if (!p) return;
       var name = decodeURIComponent(p.split("=")[0].replace(/\+/g, " "));
-      if (name !== "mode" && name !== "helped") params.push(p);
+      if (name !== "mode" && name !== "helped" && name !== "hl") params.push(p);
     });
     params.sort();
     var key = "kb.checklist:" + location.pathname + "?" + params.join("&");
