@@ -66,7 +66,7 @@ func isNoise(tok string) bool {
 	case hexOnly && letters+digits >= 6:
 		return true
 	}
-	return letters+digits >= 4 && digits*2 >= letters+digits
+	return letters+digits >= 5 && digits*2 >= letters+digits
 }
 
 // noiseParts drops the noisy parts of an identifier from pasted text: the
