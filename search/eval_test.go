@@ -89,7 +89,7 @@ func minRecallAt3() map[string]float64 {
 		// 0.867 before the rules of issue 11; 0.858 after (one query fewer in
 		// the top 3): kept at the figure reached, to be raised again
 		"prometheus-heldout": 0.85,
-		"gitlab":               0.86,
+		"gitlab":             0.86,
 	}
 }
 
