@@ -53,7 +53,7 @@ fleet:
 ## eval: search relevance on the judged sets of search/testdata/*.tsv (test and
 ## dev splits, per kind): kb against plain bleve and SQLite FTS5 over the same files
 eval:
-	$(GO) test -count=1 -timeout 20m -run '^TestRelevance$$' -v ./search/ -baselines | grep -v '^=== RUN'
+	$(GO) test -count=1 -timeout 20m -run '^TestRelevance$$' -v ./search/ -baselines -ablations | grep -v '^=== RUN'
 
 ## openapi-lint: swagger-cli and Spectral on server/openapi.json (npm packages fetched into a temporary folder)
 .PHONY: openapi-lint

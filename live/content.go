@@ -22,7 +22,10 @@ type Deps struct {
 	Index *search.Index
 	// Popularity is recounted while Run runs; nil: no recount.
 	Popularity *Popularity
-	Logger     *slog.Logger
+	// Evidence is read before the index is built and kept current while
+	// Run runs: the index follows link changes within a second. nil: none.
+	Evidence *Evidence
+	Logger   *slog.Logger
 	// WatchDir, when set, is the content folder whose changes are loaded as
 	// they happen (kb serve --watch).
 	WatchDir string
@@ -41,6 +44,7 @@ type Content struct {
 	lib          *content.Library
 	idx          *search.Index
 	pop          *Popularity
+	ev           *Evidence
 	log          *slog.Logger
 	watchDir     string
 	watchReady   func()
@@ -56,7 +60,7 @@ func New(d Deps) *Content {
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &Content{
-		lib: d.Library, idx: d.Index, pop: d.Popularity, log: log,
+		lib: d.Library, idx: d.Index, pop: d.Popularity, ev: d.Evidence, log: log,
 		watchDir: d.WatchDir, watchReady: d.WatchReady, pull: d.Pull, pullInterval: d.PullInterval,
 		pushed: make(chan struct{}, 1),
 	}
@@ -75,8 +79,16 @@ func (c *Content) Run(ctx context.Context) {
 	defer wg.Wait()
 	wg.Go(func() {
 		_, _ = c.lib.Highlight(ctx) // a failure is logged by the library, which keeps serving the plain snapshot
+		if c.ev != nil {
+			if err := c.ev.loadTickets(ctx); err != nil && ctx.Err() == nil {
+				c.log.Warn("search indexes no solved tickets until the next link change", "err", err)
+			}
+		}
 		if c.idx != nil {
 			c.syncIndex(ctx)
+		}
+		if c.ev != nil {
+			c.followLinks(ctx) // after the first build, which read every article's evidence
 		}
 	})
 	if c.pop != nil {
@@ -142,6 +154,9 @@ func (c *Content) pullLoop(ctx context.Context) {
 // reload may have synced a newer snapshot before this sync wrote an older one.
 func (c *Content) syncIndex(ctx context.Context) {
 	for snap := c.lib.Snapshot(); ; {
+		if c.ev != nil {
+			c.ev.loadAlerts(snap)
+		}
 		err := c.idx.Sync(ctx, snap)
 		switch {
 		case errors.Is(err, search.ErrReadOnly):
@@ -168,7 +183,10 @@ func (c *Content) reindex(ctx context.Context, upd content.Update) {
 		return
 	}
 	var err error
-	if !c.idx.Ready() {
+	rulesChanged := c.ev != nil && c.ev.loadAlerts(upd.Snapshot)
+	if !c.idx.Ready() || rulesChanged {
+		// a changed rule file changes the evidence of the runbooks it
+		// names: a sync reindexes exactly those whose indexed form changed
 		err = c.idx.Sync(ctx, upd.Snapshot)
 	} else {
 		if len(upd.Deleted) > 0 {
@@ -181,4 +199,53 @@ func (c *Content) reindex(ctx context.Context, upd content.Update) {
 	if err != nil && ctx.Err() == nil {
 		c.log.Warn("search index not updated; it catches up at the next change or restart", "err", err)
 	}
+}
+
+// followLinks brings the index up to date with each change of ticket
+// links that Evidence.LinksChanged reports, until ctx ends: the articles
+// whose links changed are indexed again with their solved tickets.
+func (c *Content) followLinks(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-c.ev.changed:
+		}
+		ids, all := c.ev.take()
+		if err := c.refreshTickets(ctx, ids, all); err != nil && ctx.Err() == nil {
+			c.log.Warn("search index does not have the latest ticket links; it catches up at the next change", "err", err)
+		}
+	}
+}
+
+// refreshTickets re-reads the tickets of ids (of every article when all)
+// and indexes those articles again.
+func (c *Content) refreshTickets(ctx context.Context, ids []string, all bool) error {
+	if all {
+		if err := c.ev.loadTickets(ctx); err != nil {
+			return err
+		}
+	} else if err := c.ev.reloadTickets(ctx, ids); err != nil {
+		return err
+	}
+	if c.idx == nil || c.idx.ReadOnly() || !c.idx.Ready() {
+		return nil // the build in progress, or the next one, reads the evidence
+	}
+	snap := c.lib.Snapshot()
+	if snap == nil {
+		return nil
+	}
+	if all {
+		return c.idx.Sync(ctx, snap)
+	}
+	var arts []*content.Article
+	for _, id := range ids {
+		if a, ok := snap.ByID(id); ok {
+			arts = append(arts, a)
+		}
+	}
+	if len(arts) == 0 {
+		return nil
+	}
+	return c.idx.Update(ctx, arts)
 }

@@ -33,43 +33,71 @@
 //
 // # Ranking rules
 //
-// Every rule is general; none names a query, an article or a corpus.
+// Every rule is general; none names a query, an article or a corpus. The
+// rules named in brackets can be switched off (Options.Off) so that make
+// eval measures each one.
 //
-//  1. A word counts by where it is found: title and alert names 4×, joined
-//     identifier parts 2.5×, the outline (headings, summary, tags, service,
-//     folder names) 2×, body 1×, code 0.7× (BM25 within each field).
-//  2. Articles that match more of the query's words rank higher: each
+//  1. A word counts by where it is found: title and alert names 4×, a part
+//     of a name 2×, joined identifier parts 2.5×, the outline (headings,
+//     summary, tags, service, folder names) 2×, solved tickets 2×, alert
+//     rule annotations 0.8×, body 1×, code 0.7× (BM25 within each field).
+//     [title-coverage] Title evidence grows with the share of the title the
+//     query covers, each title word weighed by its rarity in article text:
+//     the best 40 hits are scaled by 1 + 0.5 × that share.
+//  2. [learned-words] A run of CamelCase parts that the collection also
+//     writes in lower case as one word (openshift-ingress, gitlab.com) stays
+//     one word: OpenShift is openshift, not open and shift.
+//  3. [ident-parts] The parts of an identifier in a query (dotted, kebab,
+//     snake or CamelCase) are looked up in every field, and a misspelt part
+//     (kube-apiservr) is corrected like a word.
+//  4. [symptom-words] Prose is analysed as English and stemmed, but the
+//     words that carry a symptom are no stop words (not, no, cannot, down,
+//     up, out, off, over, too, more...); a misspelt word is also corrected
+//     against unstemmed names, and a misspelt alert name against alert names.
+//  5. [pasted-lines] A query that reads as pasted text (quotes glued to
+//     words, key=value pairs, a long line, noise) has no required phrases;
+//     its noise (numbers past three digits, addresses, hex ids and hashes,
+//     timestamps, pod-name suffixes) is dropped, and the keys of pairs and
+//     log-format words (ts, level, msg, info...) weigh 0.3×.
+//  6. [synonyms] The acronyms of long CamelCase identifiers are indexed
+//     with the text (PersistentVolumeClaim is pvc), and a short list of
+//     operations synonyms (oom, cert, k8s, db, pg...), extended by kb.yaml
+//     through Options.Synonyms, matches at 0.8×.
+//  7. Articles that match more of the query's words rank higher: each
 //     article's score is scaled by the share of the query's words it matches.
-//  3. A word found in more fields of an article counts more than a word
+//  8. A word found in more fields of an article counts more than a word
 //     found in one.
-//  4. Prose is analysed as English: stemmed (restart, restarts, restarting
-//     are one word), stop words ignored.
-//  5. An identifier (CamelCase, snake_case, kebab-case, dotted.name, x509)
-//     matches as written, as its parts joined into one lower-case word, and
-//     through its parts of two or more characters, each counting like a word
-//     of its own, in titles, alert names and outlines.
-//  6. A title or alert name also matches any run of its adjacent parts
-//     written as one word ("crashlooping" finds KubePodCrashLooping).
-//  7. A query word, or the whole query, that is an alert name (ignoring case,
-//     spaces and separators) puts that alert's runbook first (10× per word).
-//  8. While the last word is typed, a query that begins an alert name (five
-//     letters or more, spaces ignored) ranks that alert's runbook high (0.6×
-//     of rule 7).
-//  9. A runbook without alerts in its front matter answers the alert named
-//     by its file name or H1 when that is one mixed-case word (TargetDown).
-//  10. The word being typed (the last one, no space after it, three letters
-//     or more), unless it is already a word of the index, also matches the
-//     8 most frequent indexed words it begins, at 0.6×.
-//  11. A word found nowhere in the index matches the closest indexed words
+//  9. An identifier matches as written and as its parts joined into one
+//     lower-case word; a title or alert name also matches any run of its
+//     adjacent parts written as one word ("crashlooping").
+//  10. A query word, or the whole query, that is an alert name (ignoring
+//     case, spaces and separators) puts that alert's runbook first (10× per
+//     word); while the last word is typed, a query that begins an alert
+//     name (five letters or more) ranks it high (0.6×). A runbook without
+//     alerts in its front matter answers the alert named by its file name
+//     or H1 when that is one mixed-case word (TargetDown).
+//  11. The word being typed (the last one, three letters or more), unless
+//     it is already a word of the index, also matches the 8 most frequent
+//     indexed words it begins, at 0.6×.
+//  12. A word found nowhere in the index matches the closest indexed words
 //     instead: one edit away for words of 4 to 7 letters (0.5×), two edits
 //     for words of 8 to 24 letters (0.3×).
-//  12. A quoted phrase must occur as a phrase in the title, outline, body
-//     or code; stop words aside, a phrase of one word is that
-//     word. When no article has every phrase, their words are searched for
-//     instead (Results.PhrasesAsWords).
-//  13. Filters (type:, service:, tag: or the Query fields) select without
-//     changing scores.
-//  14. An article that solved tickets recently gets a small boost, growing
+//  13. A quoted phrase (typed, not pasted) must occur as a phrase in the
+//     title, outline, body or code; when no article has every phrase, their
+//     words are searched for instead (Results.PhrasesAsWords).
+//  14. Filters (type:, service:, tag:, path: or the Query fields) select
+//     without changing scores.
+//  15. [best-section] The best 40 hits of a query of two words or more are
+//     scaled by 1 + the share of the query's words that one section of the
+//     article (its heading and text), or one solved ticket, holds. Every
+//     hit names that section (Hit.Section).
+//  16. The titles and notes of the tickets an article solved (at most 20,
+//     300 bytes each) are a field of it (Options.Evidence), updated when a
+//     link is written or removed; a hit found through one names it
+//     (Hit.Ticket).
+//  17. The summary and description annotations of the alerting rules that
+//     kb.yaml rules: names are a field of each alert's runbook.
+//  18. An article that solved tickets recently gets a small boost, growing
 //     with the logarithm of the count and capped at 25%, so it reorders
 //     near-ties but never overtakes a clearly better match.
 package search

@@ -30,17 +30,20 @@ type document struct {
 
 // fingerprint digests everything of a that its indexed form is built from,
 // cheaply: an article with the same fingerprint need not be indexed again.
-func fingerprint(a *content.Article) string {
+// The evidence about it counts too.
+func fingerprint(a *content.Article, ev Evidence) string {
 	h := sha256.New()
 	for _, s := range []string{a.ID, a.Path, a.URL, a.Title, a.Summary, string(a.Type), a.Service, a.Doc.Title, a.Doc.Text, a.Doc.Code} {
 		hashValue(h, s)
 	}
-	for _, list := range [][]string{a.Tags, a.Alerts} {
+	for _, list := range [][]string{a.Tags, a.Alerts, ev.Alerts} {
 		hashValue(h, strings.Join(list, "\x01"))
 	}
 	for _, hd := range a.Doc.Headings {
-		hashValue(h, strconv.Itoa(hd.Level)+" "+hd.Text)
+		hashValue(h, strconv.Itoa(hd.Level)+" "+hd.ID+" "+hd.Text)
 	}
+	texts, keys := ev.ticketTexts()
+	hashValue(h, strings.Join(texts, "\x01")+keys)
 	return hex.EncodeToString(h.Sum(nil)[:8])
 }
 
@@ -49,16 +52,34 @@ func hashValue(h hash.Hash, s string) {
 	h.Write([]byte{0})
 }
 
+// docOptions are what an article's indexed form depends on besides the
+// article: the rules switched off, the evidence about it, and the words the
+// collection writes as one.
+type docOptions struct {
+	off     ruleSet
+	ev      Evidence
+	learned learnedWords
+}
+
 // newDocument builds the indexed form of a.
-func newDocument(a *content.Article) document {
+func newDocument(a *content.Article, o docOptions) document {
 	fields := map[string]any{}
 	set := func(name string, v any) { fields[name] = v }
+	sp := o.learned.splitter(o.off)
 
 	alerts := alertNames(a)
 	names := uniqueFold(append([]string{a.Title, a.Doc.Title}, alerts...))
-	nameExp, joined := identExpansion(names, true)
+	nameExp, joined := identExpansion(names, true, sp)
 	nameExp = newWords(nameExp, names)
-	set(fieldName, nonEmpty(append(names, nameExp)))
+	if o.off.on(RuleTitleCoverage) {
+		// the parts of a name weigh by how much of it a query covers
+		// (rule 1): they have a field of their own
+		set(fieldName, names)
+		set(fieldParts, nameExp)
+		set(fieldNameKey, nameKey(a.Title, sp))
+	} else {
+		set(fieldName, nonEmpty(append(names, nameExp)))
+	}
 	set(fieldJoined, joined)
 	keys := make([]string, 0, len(alerts))
 	for _, al := range alerts {
@@ -67,27 +88,32 @@ func newDocument(a *content.Article) document {
 	set(fieldAlert, keys)
 
 	// The outline says what the article is about beside its name:
-	// headings, summary, tags, service and folder names.
-	var heads []string
-	for _, hd := range a.Doc.Headings {
-		if hd.Level == 1 && strings.EqualFold(hd.Text, a.Doc.Title) {
-			continue
-		}
-		heads = append(heads, hd.Text)
-	}
-	headExp, _ := identExpansion(append(slices.Clone(heads), a.Summary), false)
+	// headings, summary, tags, service and folder names. Headings come
+	// first, in the order of sections, which tells a match in a heading
+	// its section.
+	heads := outlineHeadings(a)
+	headExp, _ := identExpansion(append(slices.Clone(heads), a.Summary), false, sp)
 	outline := append(append([]string{}, heads...), a.Summary, headExp)
 	outline = append(outline, a.Tags...)
 	outline = append(outline, a.Service, strings.ReplaceAll(a.Folder(), "/", " "))
-	set(fieldOutline, nonEmpty(outline))
+	set(fieldOutline, outline)
 	set(fieldSummary, a.Summary)
+	set(fieldSecs, encodeSections(sectionsOf(a)))
 	set(fieldWords, nonEmpty([]string{strings.Join(names, " "), nameExp, strings.Join(heads, " "), strings.Join(a.Tags, " "), a.Service}))
-	set(fieldBody, withIdents(a.Doc.Text))
-	set(fieldCode, withIdents(a.Doc.Code))
+	set(fieldBody, withIdents(a.Doc.Text, sp, o.off))
+	set(fieldCode, withIdents(a.Doc.Code, sp, o.off))
+	if texts, tkeys := o.ev.ticketTexts(); len(texts) > 0 {
+		set(fieldTickets, texts)
+		set(fieldTicketK, tkeys)
+	}
+	if rules := o.ev.alertText(); len(rules) > 0 {
+		set(fieldRules, rules)
+	}
 
 	set(fieldType, string(a.Type))
 	set(fieldService, a.Service)
 	set(fieldTags, a.Tags)
+	set(fieldFolder, folders(a.Path))
 	facets := []string{facetType + string(a.Type)}
 	if a.Service != "" {
 		facets = append(facets, facetService+a.Service)
@@ -95,12 +121,52 @@ func newDocument(a *content.Article) document {
 	for _, t := range a.Tags {
 		facets = append(facets, facetTag+t)
 	}
+	if f := path.Dir(a.Path); f != "." {
+		facets = append(facets, facetFolder+f)
+	}
 	set(fieldTitle, a.Title)
 	set(fieldURL, a.URL)
 	set(fieldPath, a.Path)
 	set(fieldSnippet, truncateUTF8(a.Doc.Text, snippetSource))
 
-	return document{id: a.ID, fields: fields, fingerprint: fingerprint(a), facets: facets}
+	return document{id: a.ID, fields: fields, fingerprint: fingerprint(a, o.ev), facets: facets}
+}
+
+// folders returns every folder above the file at p: a/b/c.md is in a and
+// a/b. The path: filter selects on them.
+func folders(p string) []string {
+	var out []string
+	for d := path.Dir(p); d != "." && d != "/" && d != ""; d = path.Dir(d) {
+		out = append(out, strings.ToLower(d))
+	}
+	return out
+}
+
+// outlineHeadings returns the headings of a indexed in its outline, in
+// order: all but an H1 that repeats the title.
+func outlineHeadings(a *content.Article) []string {
+	heads := make([]string, 0, len(a.Doc.Headings))
+	for _, hd := range a.Doc.Headings {
+		if hd.Level == 1 && strings.EqualFold(hd.Text, a.Doc.Title) {
+			continue
+		}
+		heads = append(heads, hd.Text)
+	}
+	return heads
+}
+
+// nameKey returns the words and identifier parts of a title, lower-cased:
+// what a query has to match for all of the title to be covered.
+func nameKey(title string, sp splitter) string {
+	var out []string
+	for _, t := range word.Tokens(title) {
+		if f, ok := identOfWith(t, sp); ok {
+			out = append(out, f.parts...)
+			continue
+		}
+		out = append(out, strings.ToLower(t))
+	}
+	return strings.Join(out, " ")
 }
 
 // newWords returns the words of exp that texts do not have already, so a
@@ -123,10 +189,14 @@ func newWords(exp string, texts []string) string {
 }
 
 // withIdents returns text and, as a second value of the field, the parts and
-// whole forms of the identifiers in it.
-func withIdents(text string) []string {
-	exp, _ := identExpansion([]string{text}, false)
-	return nonEmpty([]string{text, exp})
+// whole forms of the identifiers in it and the acronyms of the long ones
+// (rule 6).
+func withIdents(text string, sp splitter, off ruleSet) []string {
+	exp, _ := identExpansion([]string{text}, false, sp)
+	if off.on(RuleSynonyms) {
+		exp += acronyms(text)
+	}
+	return []string{text, exp}
 }
 
 // nonEmpty drops empty strings.

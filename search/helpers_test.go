@@ -90,7 +90,7 @@ func snapshot(version string, articles ...*content.Article) *content.Snapshot {
 }
 
 // openSynced opens an index in a temporary folder and syncs it to articles.
-func openSynced(t *testing.T, opts Options, articles ...*content.Article) *Index {
+func openSynced(t testing.TB, opts Options, articles ...*content.Article) *Index {
 	t.Helper()
 	x, err := Open(t.TempDir(), opts)
 	require.NoError(t, err)

@@ -28,7 +28,10 @@ type identForms struct {
 
 // identOf returns the forms of token s; ok is false when s is a single part
 // (a plain word such as "leader" has nothing to add).
-func identOf(s string) (f identForms, ok bool) {
+func identOf(s string) (f identForms, ok bool) { return identOfWith(s, nil) }
+
+// identOfWith is identOf with the learned words of sp kept whole (rule 2).
+func identOfWith(s string, sp splitter) (f identForms, ok bool) {
 	parts := word.Parts(s)
 	if len(parts) < 2 {
 		return f, false
@@ -36,7 +39,13 @@ func identOf(s string) (f identForms, ok bool) {
 	for i, p := range parts {
 		parts[i] = strings.ToLower(p)
 	}
-	return identForms{parts: parts, whole: strings.Join(parts, "")}, true
+	whole := strings.Join(parts, "")
+	if sp != nil {
+		if parts = sp(parts); len(parts) < 2 {
+			return f, false
+		}
+	}
+	return identForms{parts: parts, whole: whole}, true
 }
 
 // runs returns every run of two or more adjacent parts joined into one word,
@@ -65,7 +74,7 @@ func (f identForms) runs() []string {
 // identExpansion returns the parts and whole forms of every distinct
 // identifier in texts, space-separated, for indexing beside the text itself.
 // With runs, the joined runs of adjacent parts are added too.
-func identExpansion(texts []string, runs bool) (expansion, joined string) {
+func identExpansion(texts []string, runs bool, sp splitter) (expansion, joined string) {
 	seen := map[string]bool{}
 	var b, j strings.Builder
 	for _, t := range texts {
@@ -79,7 +88,7 @@ func identExpansion(texts []string, runs bool) (expansion, joined string) {
 				continue
 			}
 			seen[key] = true
-			f, ok := identOf(tok)
+			f, ok := identOfWith(tok, sp)
 			if !ok {
 				continue
 			}
@@ -98,4 +107,39 @@ func identExpansion(texts []string, runs bool) (expansion, joined string) {
 		}
 	}
 	return b.String(), j.String()
+}
+
+// acronyms returns the acronyms of the long CamelCase identifiers in text,
+// space-separated (rule 6): PersistentVolumeClaim is also pvc,
+// VirtualMachineInstance vmi, HorizontalPodAutoscaler hpa, as operations
+// people write them. Only identifiers of three to five capitalised parts
+// make one, so that the acronyms are those in use.
+func acronyms(text string) string {
+	var b strings.Builder
+	seen := map[string]bool{}
+	for start, end := range word.Spans(text) {
+		tok := text[start:end]
+		if !word.MayHaveParts(tok) || strings.ContainsAny(tok, "_-./") {
+			continue
+		}
+		parts := word.Parts(tok)
+		if len(parts) < 3 || len(parts) > 5 {
+			continue
+		}
+		var ac strings.Builder
+		for _, p := range parts {
+			r := p[0]
+			if r < 'A' || r > 'Z' || len(p) < 2 {
+				ac.Reset()
+				break
+			}
+			ac.WriteByte(r + 'a' - 'A')
+		}
+		if a := ac.String(); a != "" && !seen[a] {
+			seen[a] = true
+			b.WriteString(a)
+			b.WriteByte(' ')
+		}
+	}
+	return b.String()
 }

@@ -42,6 +42,19 @@ type Options struct {
 	// recently; it must be fast (it is called for every candidate hit).
 	// Popular articles get a small, capped boost (ranking rule 14). nil: none.
 	Popularity func(id string) int
+	// Off switches ranking rules off, for the relevance eval only: it
+	// measures each rule by the figures without it. Rules that shape the
+	// index (learned words, symptom words, synonyms) apply to an index built
+	// with the same Off.
+	Off []Rule
+	// Evidence returns what kb knows about an article from outside its
+	// file (the tickets it solved, the alert rules naming it), indexed with
+	// it. Call Refresh when it changes for some articles. nil: none.
+	Evidence EvidenceFunc
+	// Synonyms adds to the operations synonyms kb ships (kb.yaml
+	// synonyms:): each word also matches the words listed for it, and each
+	// single listed word that word.
+	Synonyms map[string][]string
 }
 
 func (o Options) withDefaults() Options {
@@ -97,6 +110,8 @@ type Index struct {
 	building  atomic.Bool
 	lastErr   atomic.Pointer[errBox]
 
+	synonyms map[string][]string // Options.Synonyms, normalised
+
 	sem     chan struct{} // bounds concurrent searches
 	stats   counters
 	indexed atomic.Uint64 // documents written since Open, for tests and logs
@@ -110,6 +125,10 @@ type generation struct {
 	idx    bleve.Index
 	meta   atomic.Pointer[indexMeta]
 	broken atomic.Bool // a search failed inside bleve: rebuild at the next Sync
+
+	// learned are the words the collection writes as one (rule 2), found
+	// when the generation was built and kept for its updates.
+	learned learnedWords
 
 	// manifest describes every indexed article. Writers replace it
 	// (copy on write) under the writer token; searches read it for facets.
@@ -144,6 +163,7 @@ type indexMeta struct {
 const (
 	keyMeta     = "kb.meta"
 	keyManifest = "kb.manifest"
+	keyLearned  = "kb.learned"
 )
 
 // currentFile names the generation in use; it is replaced atomically.
@@ -205,19 +225,20 @@ func New(opts Options) (*Index, error) {
 
 func newIndex(dir string, opts Options) (*Index, error) {
 	bleveLimits.Do(func() { searcher.DisjunctionMaxClauseCount = maxClauses })
-	m, err := newMapping()
+	m, err := newMapping(opts.Off)
 	if err != nil {
 		return nil, err
 	}
 	opts = opts.withDefaults()
 	return &Index{
-		dir:     dir,
-		opts:    opts,
-		log:     opts.Logger,
-		mapping: m,
-		writer:  make(chan struct{}, 1),
-		closing: make(chan struct{}),
-		sem:     make(chan struct{}, opts.MaxConcurrent),
+		dir:      dir,
+		opts:     opts,
+		log:      opts.Logger,
+		mapping:  m,
+		writer:   make(chan struct{}, 1),
+		closing:  make(chan struct{}),
+		sem:      make(chan struct{}, opts.MaxConcurrent),
+		synonyms: normaliseSynonyms(opts.Synonyms),
 	}, nil
 }
 
@@ -293,7 +314,16 @@ func loadGeneration(name string, idx bleve.Index) (g *generation, err error) {
 	if _, err := idx.DocCount(); err != nil {
 		return nil, fmt.Errorf("read index %s: %w", name, err)
 	}
-	g = &generation{name: name, idx: idx}
+	g = &generation{name: name, idx: idx, learned: learnedWords{}}
+	if raw, err := idx.GetInternal([]byte(keyLearned)); err == nil && len(raw) > 0 {
+		var words []string
+		if err := json.Unmarshal(raw, &words); err != nil {
+			return nil, fmt.Errorf("index %s has no valid learned words: %w", name, err)
+		}
+		for _, w := range words {
+			g.learned[w] = true
+		}
+	}
 	g.meta.Store(&meta)
 	g.manifest.Store(&man)
 	return g, nil

@@ -25,23 +25,35 @@ type weighted struct {
 func textFields() []weighted {
 	return []weighted{
 		{fieldName, 4},
+		{fieldParts, partsWeight},
 		{fieldJoined, 2.5},
 		{fieldOutline, 2},
 		{fieldBody, 1},
 		{fieldCode, 0.7},
+		{fieldRules, rulesWeight},
+		{fieldTickets, ticketWeight},
 	}
 }
 
-// nameFields are the short fields that say what an article is: the parts
-// of a query identifier are looked up there only.
+// nameFields are the short fields that say what an article is: with rule 3
+// off, the parts of a query identifier are looked up there only.
 func nameFields() []weighted {
-	return []weighted{{fieldName, 4}, {fieldJoined, 2.5}, {fieldOutline, 2}}
+	return []weighted{{fieldName, 4}, {fieldParts, partsWeight}, {fieldJoined, 2.5}, {fieldOutline, 2}}
+}
+
+// partFields are the fields the parts of a query identifier are looked up
+// in: with rule 3, every text field.
+func (pl *planner) partFields() []weighted {
+	if pl.off.on(RuleIdentParts) {
+		return textFields()
+	}
+	return nameFields()
 }
 
 // prefixFields are the fields completions of the word being typed are
 // matched in: all but code, whose words are rarely typed.
 func prefixFields() []weighted {
-	return []weighted{{fieldName, 4}, {fieldJoined, 2.5}, {fieldOutline, 2}, {fieldBody, 1}}
+	return []weighted{{fieldName, 4}, {fieldParts, partsWeight}, {fieldJoined, 2.5}, {fieldOutline, 2}, {fieldBody, 1}}
 }
 
 // phraseFields are the fields a quoted phrase is matched in.
@@ -51,17 +63,20 @@ func phraseFields() []weighted {
 
 // Ranking constants; doc.go states the rules they implement.
 const (
-	alertWeight    = 10   // a word, or the whole query, that is exactly an alert name
-	prefixWeight   = 0.6  // a completion of the word being typed
-	fuzzyWeight1   = 0.5  // a word one edit away from a typo
-	fuzzyWeight2   = 0.3  // a word two edits away
-	maxPrefixTerms = 8    // completions kept for the word being typed
-	maxPrefixScan  = 2048 // dictionary entries read per field to find them
-	maxFuzzyTerms  = 6    // corrections kept per misspelt word
-	minPrefixLen   = 3    // shorter words being typed are not completed
-	minAlertPrefix = 5    // shorter starts of alert names are not completed
-	minFuzzyLen    = 4    // shorter misspelt words are not corrected
-	maxFuzzyLen    = 24   // nor longer ones: their automaton is costly, and their parts match anyway
+	partsWeight      = 2    // a part of a name (rule 1: the share of the name covered adds more)
+	alertWeight      = 10   // a word, or the whole query, that is exactly an alert name
+	prefixWeight     = 0.6  // a completion of the word being typed
+	fuzzyWeight1     = 0.5  // a word one edit away from a typo
+	fuzzyWeight2     = 0.3  // a word two edits away
+	maxPrefixTerms   = 8    // completions kept for the word being typed
+	maxHighlight     = 8    // words of a query marked in the opened page
+	maxPrefixScan    = 2048 // dictionary entries read per field to find them
+	maxFuzzyTerms    = 6    // corrections kept per misspelt word
+	minPrefixLen     = 3    // shorter words being typed are not completed
+	minAlertPrefix   = 5    // shorter starts of alert names are not completed
+	minFuzzyLen      = 4    // shorter misspelt words are not corrected
+	maxFuzzyLen      = 24   // nor longer ones: their automaton is costly, and their parts match anyway
+	maxAlertFuzzyLen = 40   // alert names are corrected up to this length (their dictionary is small)
 )
 
 // planner turns a parsed query into a bleve query, looking words up in the
@@ -71,7 +86,11 @@ type planner struct {
 	r        index.IndexReader
 	analyzer analysis.Analyzer
 	marks    marks
-	unknown  []string // words found nowhere in the index
+	unknown  []string            // words found nowhere in the index
+	off      ruleSet             // rules switched off (Options.Off)
+	learned  splitter            // keeps the collection's learned words whole (rule 2)
+	synonyms map[string][]string // kb.yaml's synonyms (rule 6), normalised
+	pasted   bool                // the query reads as pasted text (rule 5)
 }
 
 // marks are what snippets highlight: analysed terms, and raw prefixes of a
@@ -79,22 +98,30 @@ type planner struct {
 type marks struct {
 	terms    map[string]bool
 	prefixes []string
+	word     map[string]int // the query word (its index) each term stands for
+	cur      int            // the query word being planned
 }
 
 func (m *marks) add(t string) {
 	if m.terms == nil {
 		m.terms = map[string]bool{}
+		m.word = map[string]int{}
 	}
 	m.terms[t] = true
+	if _, ok := m.word[t]; !ok {
+		m.word[t] = m.cur
+	}
 }
 
 // plan is a query ready to run.
 type plan struct {
-	q       query.Query
-	marks   marks
-	ignored int      // words past MaxTerms
-	unknown []string // words found nowhere, for suggestions
-	empty   bool     // nothing to search for
+	q         query.Query
+	marks     marks
+	words     int      // distinct query words planned
+	highlight []string // words to mark in the opened page (Results.Highlight)
+	ignored   int      // words past MaxTerms
+	unknown   []string // words found nowhere, for suggestions
+	empty     bool     // nothing to search for
 }
 
 // build makes the bleve query for p and the filters.
@@ -104,14 +131,39 @@ func (pl *planner) build(p parsed, filters []query.Query) plan {
 	var words []string
 	seen := map[string]bool{}
 	var phrases []query.Query
+	keyWords := map[string]bool{} // keys of pasted pairs, not worth marking
+	pl.pasted = pl.off.on(RulePastedLines) && isPasted(p)
 	for idx, it := range p.items {
-		if it.phrase {
+		if it.phrase && !pl.pasted {
 			if q := pl.phrase(it.text); q != nil {
 				phrases = append(phrases, q)
 			}
 			continue
 		}
-		ts := word.Tokens(it.text)
+		if it.phrase && strings.Contains(it.text, " ") && !it.key {
+			// quotes in pasted text are not meant as phrases: the phrase
+			// counts where it matches, its words anyway
+			if q := pl.phrase(it.text); q != nil {
+				clauses = append(clauses, boosted(q, 0.5))
+			}
+		}
+		var ts []string
+		var keys map[string]bool // keys of key=value pairs in pasted text
+		for start, end := range word.Spans(it.text) {
+			t := it.text[start:end]
+			if pl.pasted {
+				if isNoise(t) {
+					continue
+				}
+				if it.key || isLogWord(t) || strings.HasPrefix(it.text[end:], "=") {
+					if keys == nil {
+						keys = map[string]bool{}
+					}
+					keys[t] = true
+				}
+			}
+			ts = append(ts, t)
+		}
 		for k, t := range ts {
 			key := strings.ToLower(t)
 			if seen[key] {
@@ -123,8 +175,13 @@ func (pl *planner) build(p parsed, filters []query.Query) plan {
 			}
 			seen[key] = true
 			words = append(words, t)
+			pl.marks.cur = len(words) - 1
 			typing := p.typing && idx == len(p.items)-1 && k == len(ts)-1
 			if c := pl.word(t, typing); c != nil {
+				if keys[t] {
+					c = boosted(c, keyWeight)
+					keyWords[t] = true
+				}
 				clauses = append(clauses, c)
 			}
 		}
@@ -162,6 +219,12 @@ func (pl *planner) build(p parsed, filters []query.Query) plan {
 		bq.AddFilter(query.NewConjunctionQuery(filters))
 	}
 	out.q = bq
+	out.words = len(words)
+	for _, w := range words {
+		if len(out.highlight) < maxHighlight && len([]rune(w)) >= 2 && !keyWords[w] && len(pl.analyze(w)) > 0 {
+			out.highlight = append(out.highlight, w)
+		}
+	}
 	out.marks = pl.marks
 	out.unknown = pl.unknown
 	return out
@@ -192,7 +255,7 @@ func (pl *planner) word(raw string, typing bool) query.Query {
 	if known {
 		addSeq(prose, 1)
 	}
-	if f, ok := identOf(raw); ok {
+	if f, ok := identOfWith(raw, pl.learned); ok {
 		if whole := pl.analyze(f.whole); len(whole) == 1 && pl.exists(whole[0]) {
 			addSeq(whole, 1)
 		}
@@ -200,15 +263,27 @@ func (pl *planner) word(raw string, typing bool) query.Query {
 		// in names, headings and summaries; single characters are too
 		// common to mean anything alone
 		var parts []query.Query
-		for _, part := range f.parts {
+		ps := f.parts
+		if pl.pasted {
+			ps = noiseParts(ps)
+		}
+		for _, part := range ps {
 			if len([]rune(part)) < 2 {
 				continue
 			}
 			for _, t := range pl.analyze(part) {
-				if !seen[t] && pl.inNames(t) {
+				switch {
+				case seen[t]:
+				case pl.hasAny(t, pl.partFields()):
 					seen[t] = true
 					pl.marks.add(t)
-					parts = append(parts, pl.inFields(t, 1, nameFields()))
+					parts = append(parts, pl.inFields(t, 1, pl.partFields()))
+				case pl.off.on(RuleIdentParts) && !pl.exists(t):
+					// a misspelt part of a kebab word: kube-apiservr
+					seen[t] = true
+					if q := pl.corrections(t, strings.ToLower(part)); q != nil {
+						parts = append(parts, q)
+					}
 				}
 			}
 		}
@@ -223,15 +298,28 @@ func (pl *planner) word(raw string, typing bool) query.Query {
 	if q := pl.alert(content.AlertKey(raw), alertWeight); q != nil {
 		alts = append(alts, q)
 	}
+	if pl.off.on(RuleSynonyms) {
+		for _, syn := range synonymsOf(strings.ToLower(raw), pl.synonyms) {
+			toks := pl.analyze(syn)
+			if len(toks) > 0 && !slices.ContainsFunc(toks, func(t string) bool { return !pl.exists(t) }) {
+				addSeq(toks, synonymWeight)
+			}
+		}
+	}
 
 	if typing && !known { // a whole word of the index is taken as typed
 		if q := pl.completions(strings.ToLower(raw), seen); q != nil {
 			alts = append(alts, q)
 		}
 	}
+	if !known && pl.off.on(RuleSymptomWords) {
+		if q := pl.alertCorrections(content.AlertKey(raw)); q != nil {
+			alts = append(alts, q)
+		}
+	}
 	if !known {
 		pl.unknown = append(pl.unknown, raw)
-		if q := pl.corrections(prose[0], len([]rune(raw))); q != nil {
+		if q := pl.corrections(prose[0], strings.ToLower(raw)); q != nil {
 			alts = append(alts, q)
 		}
 	}
@@ -242,6 +330,14 @@ func (pl *planner) word(raw string, typing bool) query.Query {
 		return alts[0]
 	}
 	return query.NewDisjunctionQuery(alts)
+}
+
+// boosted returns q with its boost multiplied by w, where q can carry one.
+func boosted(q query.Query, w float64) query.Query {
+	if b, ok := q.(query.BoostableQuery); ok {
+		b.SetBoost(b.Boost() * w)
+	}
+	return q
 }
 
 // alert matches the runbooks of the alert whose key is key, if there is one.
@@ -278,6 +374,43 @@ func (pl *planner) alertPrefix(key string, boost float64) query.Query {
 		tq := query.NewTermQuery(e.Term)
 		tq.SetField(fieldAlert)
 		tq.SetBoost(boost)
+		qs = append(qs, tq)
+	}
+	switch len(qs) {
+	case 0:
+		return nil
+	case 1:
+		return qs[0]
+	}
+	return query.NewDisjunctionQuery(qs)
+}
+
+// alertCorrections matches the runbooks of the alert names one or two edits
+// away from key, a misspelt alert name (rule 4): alert names are long, and
+// the whole name, not its stem, is what was misspelt.
+func (pl *planner) alertCorrections(key string) query.Query {
+	n := len([]rune(key))
+	if n < 8 || n > maxAlertFuzzyLen {
+		return nil
+	}
+	fr, ok := pl.r.(index.IndexReaderFuzzy)
+	if !ok {
+		return nil
+	}
+	d, _, err := fr.FieldDictFuzzyAutomaton(fieldAlert, key, 2, "")
+	if err != nil {
+		return nil
+	}
+	defer closeDict(d)
+	var qs []query.Query
+	for len(qs) < maxFuzzyTerms {
+		e, err := d.Next()
+		if err != nil || e == nil {
+			break
+		}
+		tq := query.NewTermQuery(e.Term)
+		tq.SetField(fieldAlert)
+		tq.SetBoost(alertWeight * fuzzyWeight2)
 		qs = append(qs, tq)
 	}
 	switch len(qs) {
@@ -386,9 +519,9 @@ func (pl *planner) exists(tok string) bool {
 	return false
 }
 
-// inNames reports whether an analysed token is in any of the name fields.
-func (pl *planner) inNames(tok string) bool {
-	for _, f := range nameFields() {
+// hasAny reports whether an analysed token is in any of the fields fs.
+func (pl *planner) hasAny(tok string, fs []weighted) bool {
+	for _, f := range fs {
 		if pl.has(f.field, tok) {
 			return true
 		}
@@ -469,8 +602,21 @@ func (pl *planner) completions(prefix string, skip map[string]bool) query.Query 
 // corrections matches the indexed words within one edit (words of 4 to 7
 // letters) or two edits (8 to 24 letters) of a word found nowhere in the
 // index.
-func (pl *planner) corrections(tok string, runes int) query.Query {
+func (pl *planner) corrections(tok, raw string) query.Query {
+	runes := len([]rune(raw))
 	cands := pl.fuzzyIn(fuzzyFields(), tok, runes)
+	if pl.off.on(RuleSymptomWords) {
+		// stemming can move a misspelt word out of reach (rule 4): the
+		// word as typed is corrected against the unstemmed words too
+		for _, c := range pl.fuzzyIn([]string{fieldWords}, raw, runes) {
+			for _, t := range pl.analyze(c.term) {
+				if t != tok && !slices.ContainsFunc(cands, func(o candidate) bool { return o.term == t }) {
+					cands = append(cands, candidate{term: t, count: c.count, dist: c.dist})
+				}
+			}
+		}
+		cands = cands[:min(len(cands), maxFuzzyTerms)]
+	}
 	if len(cands) == 0 {
 		return nil
 	}

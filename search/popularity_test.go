@@ -32,7 +32,7 @@ func searchIDs(t *testing.T, articles []*content.Article, popular map[string]int
 func TestPopularityReordersNearTies(t *testing.T) {
 	articles := []*content.Article{
 		art("runbooks/a/queue-stuck.md", "# Queue stuck\n\nThe consumer stopped reading the queue."),
-		art("runbooks/b/queue-stuck-again.md", "# Queue stuck again\n\nThe consumer stopped reading the queue."),
+		art("runbooks/b/queue-stuck-again.md", "# Queue stuck\n\nThe consumer stopped reading the queue."),
 	}
 	plain := searchIDs(t, articles, nil, "queue stuck")
 	require.Len(t, plain, 2)

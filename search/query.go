@@ -25,9 +25,9 @@ const (
 // Params are the parts of a search besides its text, as a form or a URL
 // gives them; each is optional.
 type Params struct {
-	// Type, Service and Tag are filters; one given here wins over the same
-	// filter written in the text.
-	Type, Service, Tag string
+	// Type, Service, Tag and Path are filters; one given here wins over
+	// the same filter written in the text.
+	Type, Service, Tag, Path string
 	// Limit and Offset are whole numbers: hits per page and hits to skip;
 	// "" is the default.
 	Limit, Offset string
@@ -51,8 +51,11 @@ type Query struct {
 	Type    string
 	Service string
 	Tag     string
-	Limit   int // hits per page; 0 means DefaultLimit, past MaxLimit is MaxLimit
-	Offset  int // hits to skip, at most MaxOffset
+	// Path selects the articles below a folder (path:reference/7.5), given
+	// without leading or trailing slashes.
+	Path   string
+	Limit  int // hits per page; 0 means DefaultLimit, past MaxLimit is MaxLimit
+	Offset int // hits to skip, at most MaxOffset
 
 	words    parsed // the words and phrases of Text, inline filters taken out
 	isParsed bool   // words holds Text parsed
@@ -66,7 +69,7 @@ type Query struct {
 // or more. Whether the query can run (an offset past MaxOffset, an unknown
 // type, no words) Search checks, and counts a refusal in its Stats.
 func ParseQuery(text string, p Params) (Query, error) {
-	q, err := parseText(text, p.Type, p.Service, p.Tag)
+	q, err := parseText(text, p.Type, p.Service, p.Tag, p.Path)
 	if err != nil {
 		return Query{}, err
 	}
@@ -88,16 +91,16 @@ func ParseQuery(text string, p Params) (Query, error) {
 
 // parseText lexes text into a Query; a filter given (trimmed, lower-cased)
 // wins over the same filter written inline.
-func parseText(text, typ, service, tag string) (Query, error) {
+func parseText(text, typ, service, tag, folder string) (Query, error) {
 	if len(text) > MaxQueryBytes {
 		return Query{}, &QueryError{Msg: fmt.Sprintf("the query is %d bytes long; the limit is %d", len(text), MaxQueryBytes)}
 	}
 	l := lex(text)
-	q := Query{Text: text, Type: l.typ, Service: l.service, Tag: l.tag, words: l.parsed, isParsed: true}
+	q := Query{Text: text, Type: l.typ, Service: l.service, Tag: l.tag, Path: l.path, words: l.parsed, isParsed: true}
 	for _, f := range []struct {
 		given string
 		dst   *string
-	}{{typ, &q.Type}, {service, &q.Service}, {tag, &q.Tag}} {
+	}{{typ, &q.Type}, {service, &q.Service}, {tag, &q.Tag}, {folder, &q.Path}} {
 		if s := strings.TrimSpace(f.given); s != "" {
 			*f.dst = strings.ToLower(s)
 		}
@@ -111,7 +114,7 @@ func (q Query) ready() (Query, error) {
 	if q.isParsed {
 		return q, nil
 	}
-	p, err := parseText(q.Text, q.Type, q.Service, q.Tag)
+	p, err := parseText(q.Text, q.Type, q.Service, q.Tag, q.Path)
 	if err != nil {
 		return Query{}, err
 	}
@@ -123,7 +126,7 @@ func (q Query) ready() (Query, error) {
 // no filter. A text too long to parse is not empty.
 func (q Query) Empty() bool {
 	p, err := q.ready()
-	return err == nil && len(p.words.items) == 0 && p.Type == "" && p.Service == "" && p.Tag == ""
+	return err == nil && len(p.words.items) == 0 && p.Type == "" && p.Service == "" && p.Tag == "" && p.Path == ""
 }
 
 // PerPage is the number of hits a page of q's results holds at most: Limit,
@@ -134,7 +137,7 @@ func (q Query) PerPage() int {
 
 // filters are a query's filters as the index holds their values.
 type filters struct {
-	typ, service, tag string
+	typ, service, tag, path string
 }
 
 // check refuses a parsed query that Search cannot run, and returns its
@@ -148,7 +151,7 @@ func (q Query) check() (filters, error) {
 	case q.Offset > MaxOffset:
 		return filters{}, &QueryError{Msg: fmt.Sprintf("offset must be at most %d; narrow the search down instead", MaxOffset)}
 	}
-	f := filters{typ: filterValue(q.Type), service: filterValue(q.Service), tag: filterValue(q.Tag)}
+	f := filters{typ: filterValue(q.Type), service: filterValue(q.Service), tag: filterValue(q.Tag), path: pathValue(q.Path)}
 	if f.typ != "" && f.typ != string(content.TypeRunbook) && f.typ != string(content.TypeArticle) {
 		return filters{}, &QueryError{Msg: fmt.Sprintf("type %q is unknown; use type:runbook or type:article", truncateUTF8(f.typ, 40))}
 	}
@@ -162,12 +165,13 @@ func (q Query) check() (filters, error) {
 type parsed struct {
 	items  []item
 	typing bool // the text ends inside the last word, which may be unfinished
+	glued  bool // a quote touches a word outside it (msg="...", "x":), as in pasted text
 }
 
 // lexed is a query text read by lex: its words and its inline filters.
 type lexed struct {
 	parsed
-	typ, service, tag string
+	typ, service, tag, path string
 }
 
 // withoutPhrases returns p with its phrases turned into plain words.
@@ -185,13 +189,14 @@ func (p parsed) withoutPhrases() parsed {
 type item struct {
 	text   string
 	phrase bool
+	key    bool // a phrase right before : or =, the key of a pair ("level":"info")
 }
 
 // filterKey returns the filter an inline key names ("tags" is "tag"), or
 // "": anything else with a colon is text (x509:, nf_conntrack:, 10.0.0.1:443).
 func filterKey(key string) string {
 	switch k := strings.ToLower(key); k {
-	case "type", "service", "tag":
+	case "type", "service", "tag", "path":
 		return k
 	case "tags":
 		return "tag"
@@ -215,14 +220,21 @@ func lex(s string) lexed {
 			j := i + size
 			end := strings.IndexFunc(s[j:], isQuote)
 			var text string
+			if before, _ := utf8.DecodeLastRuneInString(s[:i]); i > 0 && !unicode.IsSpace(before) && !isQuote(before) {
+				p.glued = true
+			}
 			if end < 0 {
 				text, i = s[j:], len(s)
 			} else {
 				_, qs := utf8.DecodeRuneInString(s[j+end:])
 				text, i = s[j:j+end], j+end+qs
+				if after, _ := utf8.DecodeRuneInString(s[i:]); i < len(s) && !unicode.IsSpace(after) && !isQuote(after) {
+					p.glued = true
+				}
 			}
 			if t := strings.Join(strings.Fields(text), " "); t != "" {
-				p.items = append(p.items, item{text: t, phrase: true})
+				key := strings.HasPrefix(s[i:], ":") || strings.HasPrefix(s[i:], "=")
+				p.items = append(p.items, item{text: t, phrase: true, key: key})
 			}
 			continue
 		}
@@ -251,6 +263,8 @@ func lex(s string) lexed {
 					p.service = v
 				case "tag":
 					p.tag = v
+				case "path":
+					p.path = pathValue(val)
 				}
 				i = j
 				continue
@@ -289,6 +303,15 @@ func isQuote(r rune) bool {
 func filterValue(v string) string {
 	v = strings.TrimFunc(v, func(r rune) bool { return !word.IsRune(r) })
 	return strings.ToLower(strings.TrimSpace(v))
+}
+
+// pathValue normalises a path filter: lower case, no leading, trailing or
+// doubled slashes, no ".md".
+func pathValue(v string) string {
+	v = strings.ToLower(strings.TrimSpace(v))
+	v = strings.TrimSuffix(v, ".md")
+	parts := strings.FieldsFunc(v, func(r rune) bool { return r == '/' })
+	return strings.Join(parts, "/")
 }
 
 // hasPhrases reports whether p has a quoted phrase.

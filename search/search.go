@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
+	"path"
 	"slices"
 	"strings"
 	"time"
@@ -31,6 +32,9 @@ type Results struct {
 	PhrasesAsWords bool
 	// Suggestions is set when nothing matched.
 	Suggestions *Suggestions
+	// Highlight are the words of the query worth marking in an opened
+	// article (noise and the keys of pasted text left out), at most 8.
+	Highlight []string
 }
 
 // Hit is one matching article.
@@ -47,6 +51,15 @@ type Hit struct {
 	// matched words are wrapped in <mark>...</mark>.
 	Snippet template.HTML
 	Score   float64
+	// Folder is the folder the article is in ("" at the root of the
+	// content), which tells apart articles of equal titles.
+	Folder string
+	// Section is the section that matched the query best; nil when that is
+	// the title or the text before the first heading.
+	Section *Section
+	// Ticket is the solved ticket whose title or summary the query matched,
+	// when the article was found through one (rule 16).
+	Ticket *Ticket
 }
 
 // Facets counts hits by type, service and tag, most frequent first. For
@@ -56,7 +69,8 @@ type Facets struct {
 	Type    []FacetCount
 	Service []FacetCount
 	Tag     []FacetCount
-	Counted int // hits counted
+	Folder  []FacetCount // the folders the hits are in (path: filter values)
+	Counted int          // hits counted
 }
 
 // FacetCount is one value of a facet and the number of hits that have it.
@@ -79,6 +93,7 @@ const (
 	snippetWidth    = 200 // bytes of article text in a snippet
 	maxFacetService = 20
 	maxFacetTag     = 20
+	maxFacetFolder  = 20
 	facetSample     = 200 // best hits facets are counted over
 	maxSuggestions  = 3
 )
@@ -131,7 +146,7 @@ func (x *Index) Search(ctx context.Context, q Query) (res Results, err error) {
 // queries returns the bleve queries that select f's articles.
 func (f filters) queries() []query.Query {
 	var qs []query.Query
-	for _, t := range []struct{ field, value string }{{fieldType, f.typ}, {fieldService, f.service}, {fieldTags, f.tag}} {
+	for _, t := range []struct{ field, value string }{{fieldType, f.typ}, {fieldService, f.service}, {fieldTags, f.tag}, {fieldFolder, f.path}} {
 		if t.value != "" {
 			tq := query.NewTermQuery(t.value)
 			tq.SetField(t.field)
@@ -182,9 +197,10 @@ func (x *Index) run(ctx context.Context, g *generation, p parsed, filters []quer
 			err = fmt.Errorf("search: %w", cerr)
 		}
 	}()
-	pl := planner{ctx: ctx, r: r, analyzer: x.mapping.AnalyzerNamed(proseAnalyzer)}
+	pl := planner{ctx: ctx, r: r, analyzer: x.mapping.AnalyzerNamed(proseAnalyzer), off: x.opts.Off, learned: g.learned.splitter(x.opts.Off), synonyms: x.synonyms}
 	plan := pl.build(p, filters)
 	res.IgnoredWords = plan.ignored
+	res.Highlight = plan.highlight
 	if plan.empty {
 		return res, nil // stop words only: nothing can match
 	}
@@ -201,15 +217,20 @@ func (x *Index) run(ctx context.Context, g *generation, p parsed, filters []quer
 		// Nothing has the phrases as written (a pasted line often quotes
 		// text that differs in the runbook): search for their words.
 		p = p.withoutPhrases()
-		pl = planner{ctx: ctx, r: r, analyzer: pl.analyzer}
+		pl = planner{ctx: ctx, r: r, analyzer: pl.analyzer, off: pl.off, learned: pl.learned, synonyms: pl.synonyms}
 		plan = pl.build(p, filters)
 		req = bleve.NewSearchRequestOptions(plan.q, max(offset+limit, facetSample), 0, false)
 		if sr, err = g.idx.SearchInContext(ctx, req); err != nil {
 			return res, fmt.Errorf("search: %w", err)
 		}
 		res.PhrasesAsWords = true
+		res.Highlight = plan.highlight
 	}
 	res.Total = int(sr.Total)
+	details, err := x.rerank(ctx, g, &pl, plan, sr.Hits, offset+limit)
+	if err != nil {
+		return res, err
+	}
 	boostPopular(sr.Hits, x.opts.Popularity)
 	res.Facets = facetsOf(sr.Hits, g.entries())
 	hl := highlighter{marks: plan.marks, analyzer: pl.analyzer}
@@ -218,7 +239,10 @@ func (x *Index) run(ctx context.Context, g *generation, p parsed, filters []quer
 		if err != nil {
 			return res, err
 		}
-		res.Hits = append(res.Hits, hitOf(h.ID, h.Score, fields, &hl))
+		hit := hitOf(h.ID, h.Score, fields, &hl)
+		d := details[h.ID]
+		hit.Section, hit.Ticket = d.section, d.ticket
+		res.Hits = append(res.Hits, hit)
 	}
 	if res.Total == 0 && ctx.Err() == nil {
 		res.Suggestions = x.suggest(ctx, g, &pl, p)
@@ -245,11 +269,20 @@ func hitOf(id string, score float64, fields map[string]string, hl *highlighter) 
 	hit := Hit{
 		ID: id, Title: fields[fieldTitle], URL: fields[fieldURL], Path: fields[fieldPath],
 		Type: fields[fieldType], Service: fields[fieldService], Summary: fields[fieldSummary], Score: score,
+		Folder: folderOf(fields[fieldPath]),
 	}
 	if hl != nil {
 		hit.Snippet = hl.snippet(fields[fieldSnippet], hit.Summary)
 	}
 	return hit
+}
+
+// folderOf returns the folder of the file at p, "" at the root.
+func folderOf(p string) string {
+	if d := path.Dir(p); d != "." && d != "/" {
+		return d
+	}
+	return ""
 }
 
 // facetsOf counts the facet values of hits, as recorded in the manifest.
@@ -276,11 +309,14 @@ func facetsOf(hits bsearch.DocumentMatchCollection, man manifest) Facets {
 			f.Service = append(f.Service, FacetCount{Value: v[len(facetService):], Count: n})
 		case strings.HasPrefix(v, facetTag):
 			f.Tag = append(f.Tag, FacetCount{Value: v[len(facetTag):], Count: n})
+		case strings.HasPrefix(v, facetFolder):
+			f.Folder = append(f.Folder, FacetCount{Value: v[len(facetFolder):], Count: n})
 		}
 	}
 	f.Type = topCounts(f.Type, 2)
 	f.Service = topCounts(f.Service, maxFacetService)
 	f.Tag = topCounts(f.Tag, maxFacetTag)
+	f.Folder = topCounts(f.Folder, maxFacetFolder)
 	return f
 }
 

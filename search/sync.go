@@ -8,6 +8,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"time"
 
@@ -115,7 +116,10 @@ func (x *Index) rebuild(ctx context.Context, snap *content.Snapshot) (err error)
 		x.setErr(err)
 		return err
 	}
-	g := &generation{name: name, idx: idx}
+	g := &generation{name: name, idx: idx, learned: learnedWords{}}
+	if ruleSet(x.opts.Off).on(RuleLearnedWords) {
+		g.learned = learnWords(snap.Articles)
+	}
 	man := make(manifest, len(snap.Articles))
 	handedOver := false
 	defer func() {
@@ -141,7 +145,7 @@ func (x *Index) rebuild(ctx context.Context, snap *content.Snapshot) (err error)
 				return err
 			}
 		}
-		d := newDocument(a)
+		d := x.document(g, a)
 		if err := batch.Index(d.id, d.fields); err != nil {
 			return fmt.Errorf("index %s: %w", a.Path, err)
 		}
@@ -156,6 +160,9 @@ func (x *Index) rebuild(ctx context.Context, snap *content.Snapshot) (err error)
 	}
 	meta := indexMeta{Mapping: MappingVersion, Content: snap.Version, Built: time.Now().UTC()}
 	if err := setState(batch, &meta, man); err != nil {
+		return err
+	}
+	if err := setLearned(batch, g.learned); err != nil {
 		return err
 	}
 	if err := idx.Batch(batch); err != nil {
@@ -192,6 +199,35 @@ func (x *Index) compact(ctx context.Context, idx bleve.Index) {
 	}
 }
 
+// docOptions returns what the indexed form of a depends on in g.
+func (x *Index) docOptions(g *generation, a *content.Article) docOptions {
+	o := docOptions{off: x.opts.Off, learned: g.learned}
+	if x.opts.Evidence != nil {
+		o.ev = x.opts.Evidence(a)
+	}
+	return o
+}
+
+// document builds the indexed form of a for generation g.
+func (x *Index) document(g *generation, a *content.Article) document {
+	return newDocument(a, x.docOptions(g, a))
+}
+
+// setLearned adds the learned words to the batch that builds a generation.
+func setLearned(batch *bleve.Batch, w learnedWords) error {
+	words := make([]string, 0, len(w))
+	for k := range w {
+		words = append(words, k)
+	}
+	slices.Sort(words)
+	raw, err := json.Marshal(words)
+	if err != nil {
+		return fmt.Errorf("encode learned words: %w", err)
+	}
+	batch.SetInternal([]byte(keyLearned), raw)
+	return nil
+}
+
 // setState adds kb's metadata and manifest to batch, so they change in the
 // same step as the documents.
 func setState(batch *bleve.Batch, meta *indexMeta, man manifest) error {
@@ -223,10 +259,11 @@ func (x *Index) syncChanges(ctx context.Context, g *generation, snap *content.Sn
 			}
 		}
 		seen[a.ID] = true
-		if old.fingerprint(a.ID) == fingerprint(a) {
+		o := x.docOptions(g, a)
+		if old.fingerprint(a.ID) == fingerprint(a, o.ev) {
 			continue
 		}
-		d := newDocument(a)
+		d := newDocument(a, o)
 		if err := batch.Index(d.id, d.fields); err != nil {
 			return fmt.Errorf("index %s: %w", a.Path, err)
 		}
@@ -287,9 +324,9 @@ func (x *Index) applyBatch(g *generation, batch *bleve.Batch) (err error) {
 // Update indexes articles, replacing the ones with the same id, and makes
 // them searchable before it returns. The index must have been built (Sync).
 func (x *Index) Update(ctx context.Context, articles []*content.Article) error {
-	return x.change(ctx, func(batch *bleve.Batch, man manifest) error {
+	return x.change(ctx, func(g *generation, batch *bleve.Batch, man manifest) error {
 		for _, a := range articles {
-			d := newDocument(a)
+			d := x.document(g, a)
 			if err := batch.Index(d.id, d.fields); err != nil {
 				return fmt.Errorf("index %s: %w", a.Path, err)
 			}
@@ -302,7 +339,7 @@ func (x *Index) Update(ctx context.Context, articles []*content.Article) error {
 
 // Delete removes the articles with the given ids; unknown ids are ignored.
 func (x *Index) Delete(ctx context.Context, ids []string) error {
-	return x.change(ctx, func(batch *bleve.Batch, man manifest) error {
+	return x.change(ctx, func(_ *generation, batch *bleve.Batch, man manifest) error {
 		for _, id := range ids {
 			batch.Delete(id)
 			delete(man, id)
@@ -312,7 +349,7 @@ func (x *Index) Delete(ctx context.Context, ids []string) error {
 }
 
 // change applies one edit of the serving generation with its manifest.
-func (x *Index) change(ctx context.Context, edit func(*bleve.Batch, manifest) error) error {
+func (x *Index) change(ctx context.Context, edit func(*generation, *bleve.Batch, manifest) error) error {
 	release, err := x.acquireWriter(ctx)
 	if err != nil {
 		return err
@@ -324,7 +361,7 @@ func (x *Index) change(ctx context.Context, edit func(*bleve.Batch, manifest) er
 	}
 	man := maps.Clone(g.entries())
 	batch := g.idx.NewBatch()
-	if err := edit(batch, man); err != nil {
+	if err := edit(g, batch, man); err != nil {
 		return err
 	}
 	meta := *g.meta.Load()

@@ -49,7 +49,7 @@ func alertLabels(q url.Values) []labelParam {
 			break
 		}
 		v := q[name]
-		if name == "mode" || name == "helped" || !labelName(name) || len(v) == 0 {
+		if name == "mode" || name == "helped" || name == highlightParam || !labelName(name) || len(v) == 0 {
 			continue
 		}
 		val := v[0]

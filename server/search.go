@@ -30,11 +30,11 @@ type Searcher interface {
 var errSearchOff = errors.New("search is not available on this server")
 
 // searchQuery reads a query from the URL: q as typed (with inline filters),
-// the filters type, service and tag, and limit and offset for paging.
+// the filters type, service, tag and path, and limit and offset for paging.
 func searchQuery(c *echo.Context) (search.Query, error) {
 	v := c.Request().URL.Query()
 	return search.ParseQuery(v.Get("q"), search.Params{
-		Type: v.Get("type"), Service: v.Get("service"), Tag: v.Get("tag"),
+		Type: v.Get("type"), Service: v.Get("service"), Tag: v.Get("tag"), Path: v.Get("path"),
 		Limit: v.Get("limit"), Offset: v.Get("offset"),
 	})
 }
@@ -77,14 +77,31 @@ type apiSearchResults struct {
 }
 
 type apiHit struct {
-	ID      string  `json:"id"`
-	Title   string  `json:"title"`
-	URL     string  `json:"url"`
-	Type    string  `json:"type"`
-	Service string  `json:"service,omitempty"`
-	Summary string  `json:"summary,omitempty"`
-	Snippet string  `json:"snippet"` // HTML: escaped text with <mark> around matched words
-	Score   float64 `json:"score"`
+	ID      string      `json:"id"`
+	Title   string      `json:"title"`
+	URL     string      `json:"url"`
+	Type    string      `json:"type"`
+	Service string      `json:"service,omitempty"`
+	Summary string      `json:"summary,omitempty"`
+	Snippet string      `json:"snippet"` // HTML: escaped text with <mark> around matched words
+	Score   float64     `json:"score"`
+	Path    string      `json:"path"`              // the file, relative to the content root
+	Folder  string      `json:"folder"`            // its folder, "" at the root (the breadcrumb)
+	Section *apiSection `json:"section,omitempty"` // the best-matching section
+	// HitURL opens the article at its best section with the query's words
+	// marked: url?hl=words#section.
+	HitURL string     `json:"hit_url"`
+	Ticket *apiTicket `json:"matched_ticket,omitempty"` // the solved ticket the query matched
+}
+
+type apiSection struct {
+	ID    string `json:"id"`
+	Title string `json:"title"`
+}
+
+type apiTicket struct {
+	Key   string `json:"key"`
+	Title string `json:"title"`
 }
 
 type apiFacet struct {
@@ -96,6 +113,7 @@ type apiFacets struct {
 	Type    []apiFacet `json:"type"`
 	Service []apiFacet `json:"service"`
 	Tag     []apiFacet `json:"tag"`
+	Folder  []apiFacet `json:"folder"`
 }
 
 type apiSuggestions struct {
@@ -103,15 +121,41 @@ type apiSuggestions struct {
 	Runbooks []apiHit `json:"runbooks"`
 }
 
-func toAPIHits(hs []search.Hit) []apiHit {
+func toAPIHits(hs []search.Hit, hl []string) []apiHit {
 	out := make([]apiHit, 0, len(hs))
 	for _, h := range hs {
-		out = append(out, apiHit{
+		a := apiHit{
 			ID: h.ID, Title: h.Title, URL: hitURL(h), Type: h.Type, Service: h.Service,
 			Summary: h.Summary, Snippet: string(h.Snippet), Score: h.Score,
-		})
+			Path: h.Path, Folder: h.Folder, HitURL: hitLink(h, hl),
+		}
+		if h.Section != nil {
+			a.Section = &apiSection{ID: h.Section.ID, Title: h.Section.Title}
+		}
+		if h.Ticket != nil {
+			a.Ticket = &apiTicket{Key: h.Ticket.Key, Title: h.Ticket.Title}
+		}
+		out = append(out, a)
 	}
 	return out
+}
+
+// highlightParam carries the words of a search to the article a result
+// opens; it is no alert label, and the page served is the cached one.
+const highlightParam = "hl"
+
+// hitLink is where a result opens: the article at its best section, with
+// the query's words to mark in the page (hl, read by app.js, so the cached
+// page stays the same for every query).
+func hitLink(h search.Hit, hl []string) string {
+	u := hitURL(h)
+	if len(hl) > 0 {
+		u += "?" + highlightParam + "=" + url.QueryEscape(strings.Join(hl, " "))
+	}
+	if h.Section != nil && h.Section.ID != "" {
+		u += "#" + url.PathEscape(h.Section.ID)
+	}
+	return u
 }
 
 // hitURL is where a hit links: its article URL, or its permalink when one of
@@ -154,11 +198,11 @@ func (s *Server) apiSearch(c *echo.Context) error {
 	}
 	body := apiSearchResults{
 		Query: c.Request().URL.Query().Get("q"), Total: res.Total, Offset: q.Offset, Limit: q.PerPage(),
-		TookMS: float64(res.Took.Microseconds()) / 1000, IgnoredWords: res.IgnoredWords, Hits: toAPIHits(res.Hits),
-		Facets: apiFacets{Type: toAPIFacets(res.Facets.Type), Service: toAPIFacets(res.Facets.Service), Tag: toAPIFacets(res.Facets.Tag)},
+		TookMS: float64(res.Took.Microseconds()) / 1000, IgnoredWords: res.IgnoredWords, Hits: toAPIHits(res.Hits, res.Highlight),
+		Facets: apiFacets{Type: toAPIFacets(res.Facets.Type), Service: toAPIFacets(res.Facets.Service), Tag: toAPIFacets(res.Facets.Tag), Folder: toAPIFacets(res.Facets.Folder)},
 	}
 	if sg := res.Suggestions; sg != nil {
-		body.Suggestions = &apiSuggestions{Queries: sg.Queries, Runbooks: toAPIHits(sg.Runbooks)}
+		body.Suggestions = &apiSuggestions{Queries: sg.Queries, Runbooks: toAPIHits(sg.Runbooks, nil)}
 		if body.Suggestions.Queries == nil {
 			body.Suggestions.Queries = []string{}
 		}
@@ -284,6 +328,16 @@ type searchPage struct {
 type searchHit struct {
 	Item    item
 	Snippet template.HTML // escaped text with <mark> around matched words
+	Link    string        // the article at its best section, with the words to mark
+	Folder  []crumb       // the folders above the article, for telling equal titles apart
+	Section string        // the title of the best-matching section
+	Ticket  string        // "OPS-123 title" of the solved ticket the query matched
+}
+
+// crumb is one folder of a result's breadcrumb, linking to the search
+// narrowed to it.
+type crumb struct {
+	Name, URL string
 }
 
 type facetGroup struct {
@@ -358,7 +412,7 @@ func queryErrorText(err error) string {
 func (s *Server) fillResults(p *searchPage, v url.Values, q search.Query, res search.Results) {
 	p.Total, p.TookMS = res.Total, float64(res.Took.Microseconds())/1000
 	for _, h := range res.Hits {
-		p.Hits = append(p.Hits, toSearchHit(h))
+		p.Hits = append(p.Hits, toSearchHit(h, v, res.Highlight))
 	}
 	if len(res.Hits) > 0 {
 		p.From, p.To = q.Offset+1, q.Offset+len(res.Hits)
@@ -369,11 +423,11 @@ func (s *Server) fillResults(p *searchPage, v url.Values, q search.Query, res se
 	if q.Offset+len(res.Hits) < res.Total && q.Offset+searchPageSize <= search.MaxOffset {
 		p.Next = pageURL(v, q.Offset+searchPageSize)
 	}
-	active := map[string]string{"type": q.Type, "service": q.Service, "tag": q.Tag}
+	active := map[string]string{"type": q.Type, "service": q.Service, "tag": q.Tag, "path": q.Path}
 	for _, f := range []struct {
 		name, param string
 		values      []search.FacetCount
-	}{{"Type", "type", res.Facets.Type}, {"Service", "service", res.Facets.Service}, {"Tag", "tag", res.Facets.Tag}} {
+	}{{"Type", "type", res.Facets.Type}, {"Service", "service", res.Facets.Service}, {"Tag", "tag", res.Facets.Tag}, {"Folder", "path", res.Facets.Folder}} {
 		g := facetGroup{Name: f.name}
 		for _, fc := range f.values {
 			g.Values = append(g.Values, facetRef{Label: fc.Value, Count: fc.Count, URL: filterURL(v, f.param, fc.Value), Active: active[f.param] == fc.Value})
@@ -382,7 +436,7 @@ func (s *Server) fillResults(p *searchPage, v url.Values, q search.Query, res se
 			p.Facets = append(p.Facets, g)
 		}
 	}
-	for _, param := range []string{"type", "service", "tag"} {
+	for _, param := range []string{"type", "service", "tag", "path"} {
 		if active[param] != "" {
 			p.Filters = append(p.Filters, facetRef{Label: param + ": " + active[param], Param: param, Value: active[param], URL: filterURL(v, param, "")})
 		}
@@ -392,17 +446,30 @@ func (s *Server) fillResults(p *searchPage, v url.Values, q search.Query, res se
 			p.DidYouMean = append(p.DidYouMean, link{Text: alt, URL: "/search?q=" + url.QueryEscape(alt)})
 		}
 		for _, h := range sg.Runbooks {
-			p.Runbooks = append(p.Runbooks, toSearchHit(h))
+			p.Runbooks = append(p.Runbooks, toSearchHit(h, v, nil))
 		}
 	}
 }
 
-func toSearchHit(h search.Hit) searchHit {
+func toSearchHit(h search.Hit, v url.Values, hl []string) searchHit {
 	it := item{Title: h.Title, URL: hitURL(h), Summary: h.Summary, Type: h.Type, Service: h.Service}
 	if h.Service != "" {
 		it.ServiceURL = serviceURL(h.Service)
 	}
-	return searchHit{Item: it, Snippet: h.Snippet}
+	sh := searchHit{Item: it, Snippet: h.Snippet, Link: hitLink(h, hl)}
+	if h.Folder != "" {
+		parts := strings.Split(h.Folder, "/")
+		for i := range parts {
+			sh.Folder = append(sh.Folder, crumb{Name: parts[i], URL: filterURL(v, "path", strings.Join(parts[:i+1], "/"))})
+		}
+	}
+	if h.Section != nil {
+		sh.Section = h.Section.Title
+	}
+	if h.Ticket != nil {
+		sh.Ticket = strings.TrimSpace(h.Ticket.Key + " " + h.Ticket.Title)
+	}
+	return sh
 }
 
 // pageURL is the search URL v with another offset.

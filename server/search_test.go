@@ -145,7 +145,9 @@ func TestSearchPage(t *testing.T) {
 
 	r := s.get(t, "/search?q=etcd+leader")
 	require.Equal(t, http.StatusOK, r.status)
-	assert.Contains(t, r.body, `href="/runbooks/etcd/no-leader"`)
+	assert.Contains(t, r.body, `href="/runbooks/etcd/no-leader?hl=etcd&#43;leader#h-meaning"`, "a hit opens at its best section with the words to mark")
+	assert.Contains(t, r.body, "§ Meaning", "a hit names its best section")
+	assert.Contains(t, r.body, `href="/search?path=runbooks%2Fetcd&amp;q=etcd&#43;leader"`, "the breadcrumb narrows the search to a folder")
 	assert.Contains(t, r.body, "<mark>", "matched words are highlighted")
 	assertNoExecutable(t, r.body)
 
@@ -206,4 +208,16 @@ func newHTTPTestServer(t testing.TB, srv *Server) *httptest.Server {
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
 	return ts
+}
+
+// TestHighlightParamKeepsThePageCached opens a result's link: the words to
+// mark ride along for app.js, and the page is the cached one, not a copy
+// filled in with alert labels.
+func TestHighlightParamKeepsThePageCached(t *testing.T) {
+	s := newSearchSite(t, true)
+	plain := s.get(t, "/runbooks/etcd/no-leader")
+	r := s.get(t, "/runbooks/etcd/no-leader?hl=etcd+leader")
+	require.Equal(t, http.StatusOK, r.status)
+	assert.NotContains(t, r.body, "Filled in from the alert", "hl is no alert label")
+	assert.Equal(t, plain.body, r.body, "the page is the same for every query")
 }

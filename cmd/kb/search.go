@@ -99,6 +99,15 @@ type apiHit struct {
 	Summary string  `json:"summary,omitempty"`
 	Snippet string  `json:"snippet"`
 	Score   float64 `json:"score"`
+	Folder  string  `json:"folder"`
+	Section *struct {
+		ID    string `json:"id"`
+		Title string `json:"title"`
+	} `json:"section,omitempty"`
+	Ticket *struct {
+		Key   string `json:"key"`
+		Title string `json:"title"`
+	} `json:"matched_ticket,omitempty"`
 }
 
 func searchLocal(ctx context.Context, cfg config, q search.Query) (apiResults, error) {
@@ -123,7 +132,22 @@ func searchLocal(ctx context.Context, cfg config, q search.Query) (apiResults, e
 	}
 	out := apiResults{Query: q.Text, Total: r.Total, Hits: []apiHit{}}
 	for _, h := range r.Hits {
-		out.Hits = append(out.Hits, apiHit{h.ID, h.Title, (&url.URL{Path: h.URL}).EscapedPath(), h.Type, h.Service, h.Summary, string(h.Snippet), h.Score})
+		hit := apiHit{ID: h.ID, Title: h.Title, URL: (&url.URL{Path: h.URL}).EscapedPath(), Type: h.Type, Service: h.Service,
+			Summary: h.Summary, Snippet: string(h.Snippet), Score: h.Score, Folder: h.Folder}
+		if h.Section != nil {
+			hit.Section = &struct {
+				ID    string `json:"id"`
+				Title string `json:"title"`
+			}{h.Section.ID, h.Section.Title}
+			hit.URL += "#" + url.PathEscape(h.Section.ID)
+		}
+		if h.Ticket != nil {
+			hit.Ticket = &struct {
+				Key   string `json:"key"`
+				Title string `json:"title"`
+			}{h.Ticket.Key, h.Ticket.Title}
+		}
+		out.Hits = append(out.Hits, hit)
 	}
 	return out, nil
 }
@@ -175,7 +199,28 @@ func printResults(w io.Writer, text string, res apiResults) {
 		if h.Service != "" {
 			kind += ", " + h.Service
 		}
-		fmt.Fprintf(w, "%2d. %s  (%s)\n    %s\n", i+1, h.Title, kind, h.URL)
+		where := ""
+		if h.Folder != "" {
+			where = "    in " + strings.ReplaceAll(h.Folder, "/", " › ")
+		}
+		if h.Section != nil {
+			if where == "" {
+				where = "   "
+			}
+			where += " § " + h.Section.Title
+		}
+		fmt.Fprintf(w, "%2d. %s  (%s)\n", i+1, h.Title, kind)
+		if where != "" {
+			fmt.Fprintln(w, where)
+		}
+		u := h.URL
+		if h.Section != nil && !strings.Contains(u, "#") {
+			u += "#" + url.PathEscape(h.Section.ID)
+		}
+		fmt.Fprintf(w, "    %s\n", u)
+		if h.Ticket != nil {
+			fmt.Fprintf(w, "    matched a solved ticket: %s %s\n", h.Ticket.Key, h.Ticket.Title)
+		}
 		if h.Snippet != "" {
 			fmt.Fprintf(w, "    %s\n", strings.Join(strings.Fields(unmark.Replace(h.Snippet)), " "))
 		}

@@ -83,6 +83,21 @@ func serve(ctx context.Context, cfg config, now func() time.Time, stderr io.Writ
 			fbStore = fb
 		}
 	}
+	// Solved tickets become search evidence (ranking rule 16): the links
+	// store's writes say which articles to index again; in a fleet the
+	// notifications of every replica's writes do.
+	var evLinks live.TicketLinks // nil without a store
+	switch {
+	case pg != nil:
+		evLinks = pg.Links()
+	case store != nil:
+		evLinks = store
+	}
+	ev := live.NewEvidence(evLinks, log.With("component", "search"))
+	hooks.ev = ev
+	if store != nil {
+		links = notifyingLinks{Store: store, changed: ev.LinksChanged}
+	}
 	theme, err := themes.Open(cfg.Theme)
 	if err != nil {
 		return fmt.Errorf("theme: %w", err)
@@ -99,12 +114,12 @@ func serve(ctx context.Context, cfg config, now func() time.Time, stderr io.Writ
 	// The index is a cache: pages are served at once while it is built or
 	// brought up to date in the background; search answers from titles until then.
 	var searcher server.Searcher
-	pop := live.NewPopularity(links, now, log.With("component", "links"))
+	pop := live.NewPopularity(evLinks, now, log.With("component", "links"))
 	readOnly := readOnlyDir(cfg.Data)
 	if readOnly {
 		log.Warn("the data folder is on a read-only volume: search answers from the index found there (not updated), link writes answer 503", "path", cfg.Data)
 	}
-	idx, err := search.Open(indexDir(cfg.Data), search.Options{Logger: log.With("component", "search"), Popularity: pop.Of, ReadOnly: readOnly})
+	idx, err := search.Open(indexDir(cfg.Data), search.Options{Logger: log.With("component", "search"), Popularity: pop.Of, ReadOnly: readOnly, Evidence: ev.Of})
 	switch {
 	case errors.Is(err, search.ErrLocked):
 		return fmt.Errorf("the search index in %s is in use by another kb: stop it, or give this one another --data", cfg.Data)
@@ -117,7 +132,7 @@ func serve(ctx context.Context, cfg config, now func() time.Time, stderr io.Writ
 	// Live content: a watched folder, or pulls of a git ref. Each published
 	// snapshot updates exactly the changed articles in the index.
 	watch := src.watchDir != "" && cfg.Watch
-	deps := live.Deps{Library: lib, Index: idx, Popularity: pop, Logger: log, Pull: src.git, PullInterval: cfg.PullInterval}
+	deps := live.Deps{Library: lib, Index: idx, Popularity: pop, Evidence: ev, Logger: log, Pull: src.git, PullInterval: cfg.PullInterval}
 	if watch {
 		deps.WatchDir = src.watchDir
 	}
@@ -267,6 +282,7 @@ func openContent(dir string) (files fs.FS, source string, closeFn func(), err er
 type fleetHooks struct {
 	srv  *server.Server
 	pop  *live.Popularity
+	ev   *live.Evidence
 	pull *live.Content // nil unless kb serves a git ref
 }
 
@@ -276,8 +292,10 @@ func (h *fleetHooks) changed(c postgres.Change) {
 	}
 	if c.All {
 		h.srv.AllLinksChanged()
+		h.ev.LinksChanged()
 	} else {
 		h.srv.LinksChanged(c.Articles...)
+		h.ev.LinksChanged(c.Articles...)
 	}
 	h.pop.Changed()
 }

@@ -27,7 +27,7 @@ var allowed = map[string][]string{
 	"kb/themes":                {},
 	"kb/word":                  {},
 	"kb/webhook":               {"kb/tickets"},
-	"kb/live":                  {"kb/content", "kb/search", "kb/tickets"},
+	"kb/live":                  {"kb/alertrules", "kb/content", "kb/search", "kb/tickets"},
 	"kb/reports":               {"kb/alertrules", "kb/content", "kb/tickets", "kb/word"},
 	"kb/alertrules":            {"kb/content", "kb/render"},
 	"kb/check":                 {"kb/content", "kb/render", "kb/scaffold"},

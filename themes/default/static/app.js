@@ -126,6 +126,57 @@
   var pres = document.querySelectorAll(".prose pre");
   for (var i = 0; i < pres.length; i++) addCopyButton(pres[i]);
 
+  // ---- words of the search marked in the opened article ----
+  // A result links to /article?hl=words#section: the page itself is the
+  // same for every query (and cached as such); the words are marked here,
+  // as text nodes wrapped in <mark>, and the first mark of the section
+  // opened is scrolled into view.
+  (function () {
+    if (!window.URLSearchParams) return;
+    var hl = new URLSearchParams(location.search).get("hl");
+    var root = document.querySelector(".prose");
+    if (!hl || !root) return;
+    var words = hl.split(/\s+/).filter(function (w) { return w.length >= 2; }).slice(0, 8);
+    var alts = [];
+    for (var i = 0; i < words.length; i++) {
+      // a word and its other endings: restarting marks restart, restarts
+      var w = words[i].toLowerCase(), tail = "";
+      if (w.length > 5) {
+        w = w.slice(0, Math.max(4, w.length - 3));
+        tail = "[\\w-]*";
+      }
+      alts.push(w.replace(/[.*+?^${}()|[\]\\\/-]/g, "\\$&") + tail);
+    }
+    if (!alts.length) return;
+    var re = new RegExp("(^|[^\\w])(" + alts.join("|") + ")(?![\\w])", "gi");
+    var walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT, null);
+    var nodes = [];
+    for (var n = walker.nextNode(); n; n = walker.nextNode()) {
+      if (n.parentNode && !/^(SCRIPT|STYLE|MARK|BUTTON)$/.test(n.parentNode.nodeName)) nodes.push(n);
+    }
+    var marks = [];
+    for (var j = 0; j < nodes.length && marks.length < 500; j++) {
+      var text = nodes[j].nodeValue;
+      re.lastIndex = 0;
+      if (!re.test(text)) continue;
+      re.lastIndex = 0;
+      var frag = document.createDocumentFragment(), last = 0, m;
+      while ((m = re.exec(text))) {
+        var start = m.index + m[1].length;
+        frag.appendChild(document.createTextNode(text.slice(last, start)));
+        var mk = document.createElement("mark");
+        mk.className = "hl";
+        mk.textContent = m[2];
+        frag.appendChild(mk);
+        marks.push(mk);
+        last = start + m[2].length;
+      }
+      frag.appendChild(document.createTextNode(text.slice(last)));
+      nodes[j].parentNode.replaceChild(frag, nodes[j]);
+    }
+    if (!location.hash && marks.length) marks[0].scrollIntoView({ block: "center" });
+  })();
+
   // ---- search as you type ----
   // The search box asks /api/v1/search while typing (debounced) and lists
   // the best matches under it; arrow keys move, Enter opens, Escape closes.
@@ -196,7 +247,7 @@
         li.setAttribute("role", "option");
         li.setAttribute("aria-selected", "false");
         var a = document.createElement("a");
-        a.href = h.url;
+        a.href = h.hit_url || h.url;
         a.tabIndex = -1;
         var t = document.createElement("span");
         t.className = "live-title";
@@ -204,8 +255,16 @@
         a.appendChild(t);
         var meta = document.createElement("span");
         meta.className = "live-meta";
-        meta.textContent = h.type + (h.service ? " · " + h.service : "");
+        // where it is: the folder tells equal titles apart; the section is
+        // where the page opens
+        meta.textContent = h.type + (h.service ? " · " + h.service : "") + (h.folder ? " · " + h.folder.split("/").join(" › ") : "") + (h.section ? " › § " + h.section.title : "");
         a.appendChild(meta);
+        if (h.matched_ticket) {
+          var tk = document.createElement("span");
+          tk.className = "live-ticket";
+          tk.textContent = "Matched a solved ticket: " + h.matched_ticket.key + " " + h.matched_ticket.title;
+          a.appendChild(tk);
+        }
         if (h.snippet || h.summary) {
           var sn = document.createElement("span");
           sn.className = "live-snippet";
@@ -367,7 +426,7 @@
     location.search.replace(/^\?/, "").split("&").forEach(function (p) {
       if (!p) return;
       var name = decodeURIComponent(p.split("=")[0].replace(/\+/g, " "));
-      if (name !== "mode" && name !== "helped") params.push(p);
+      if (name !== "mode" && name !== "helped" && name !== "hl") params.push(p);
     });
     params.sort();
     var key = "kb.checklist:" + location.pathname + "?" + params.join("&");

@@ -1,0 +1,237 @@
+package search
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+
+	"github.com/blevesearch/bleve/v2"
+	bsearch "github.com/blevesearch/bleve/v2/search"
+	"github.com/blevesearch/bleve/v2/search/query"
+)
+
+// The second look at the best hits (ranking rules 1 and 15). BM25 scores
+// each word in each field on its own; what it cannot see is how the
+// matched words sit together: how much of a title the query covers, and
+// whether one section of the article holds the query (a pasted error
+// usually matches one section, while a long page matches its words here
+// and there). kb reads the positions of the matched words in the best
+// hits and scales their scores by both.
+const (
+	rerankDepth     = 40  // best hits looked at again
+	coverageWeight  = 0.5 // score × (1 + 0.5 × share of the title covered)
+	sectionWeight   = 1.0 // score × (1 + 1.0 × share of the query in the best section)
+	minSectionWords = 2   // queries of fewer words rank nothing by sections
+)
+
+// Section is the part of an article a hit matched best: the heading it is
+// under.
+type Section struct {
+	ID    string // the heading's anchor in the article's page, without "#"
+	Title string // the heading's text
+}
+
+// detail is what the second look found about one hit.
+type detail struct {
+	section *Section
+	ticket  *Ticket
+}
+
+// rerank looks again at the best n hits of sr (at least the page asked
+// for) and scales their scores by title coverage and best-section
+// evidence; it returns what it found about each, by id.
+func (x *Index) rerank(ctx context.Context, g *generation, pl *planner, pln plan, hits bsearch.DocumentMatchCollection, n int) (map[string]detail, error) {
+	n = min(len(hits), max(n, rerankDepth))
+	if n == 0 {
+		return nil, nil
+	}
+	ids := make([]string, n)
+	for i, h := range hits[:n] {
+		ids[i] = h.ID
+	}
+	q := query.NewConjunctionQuery([]query.Query{query.NewDocIDQuery(ids), pln.q})
+	req := bleve.NewSearchRequestOptions(q, n, 0, false)
+	req.IncludeLocations = true
+	req.Fields = []string{fieldNameKey, fieldSecs, fieldTicketK}
+	sr, err := g.idx.SearchInContext(ctx, req)
+	if err != nil {
+		return nil, fmt.Errorf("search: %w", err)
+	}
+	byID := make(map[string]*bsearch.DocumentMatch, len(sr.Hits))
+	for _, h := range sr.Hits {
+		byID[h.ID] = h
+	}
+	tc := titleTerms{pl: pl, terms: map[string][]string{}, idf: map[string]float64{}}
+	if dc, err := g.idx.DocCount(); err == nil {
+		tc.docs = float64(dc)
+	}
+	out := make(map[string]detail, n)
+	for _, h := range hits[:n] {
+		m := byID[h.ID]
+		if m == nil {
+			continue
+		}
+		var d detail
+		factor := 1.0
+		if pl.off.on(RuleTitleCoverage) {
+			factor *= 1 + coverageWeight*tc.coverage(m)
+		}
+		secs := decodeSections(stringField(m, fieldSecs))
+		best, share := bestSection(secs, m, pln)
+		if best > 0 {
+			d.section = &Section{ID: secs[best].id, Title: secs[best].title}
+		}
+		var tshare float64
+		d.ticket, tshare = matchedTicket(m, stringField(m, fieldTicketK), pln)
+		if pl.off.on(RuleBestSection) && pln.words >= minSectionWords {
+			// a solved ticket that holds the query counts like a section
+			factor *= 1 + sectionWeight*max(share, tshare)
+		}
+		h.Score *= factor
+		out[h.ID] = d
+	}
+	slices.SortStableFunc(hits[:n], func(a, b *bsearch.DocumentMatch) int { return cmp.Compare(b.Score, a.Score) })
+	return out, nil
+}
+
+// stringField returns a stored field loaded with a hit.
+func stringField(m *bsearch.DocumentMatch, name string) string {
+	s, _ := m.Fields[name].(string)
+	return s
+}
+
+// titleTerms measures title coverage, caching what it looks up.
+type titleTerms struct {
+	pl    *planner
+	docs  float64
+	terms map[string][]string // analysed terms of a title word
+	idf   map[string]float64  // rarity of a term in article text
+}
+
+// coverage is the share of the hit's title that the query matched: of its
+// words and identifier parts (stop words aside), those that are terms of
+// the query, each weighed by its rarity in article text, so that a common
+// word (too, many, high) covers little of a title and its rare words
+// (descriptor, quorum) much. A query naming the whole alert covers all of
+// it.
+func (tc *titleTerms) coverage(m *bsearch.DocumentMatch) float64 {
+	if len(m.Locations[fieldAlert]) > 0 {
+		return 1
+	}
+	var total, matched float64
+	for _, w := range strings.Fields(stringField(m, fieldNameKey)) {
+		ts, ok := tc.terms[w]
+		if !ok {
+			ts = tc.pl.analyze(w)
+			tc.terms[w] = ts
+		}
+		for _, t := range ts {
+			r := tc.rarity(t)
+			total += r
+			if tc.pl.marks.terms[t] {
+				matched += r
+			}
+		}
+	}
+	if total == 0 {
+		return 0
+	}
+	return matched / total
+}
+
+// rarity is the inverse document frequency of term t in article text.
+func (tc *titleTerms) rarity(t string) float64 {
+	if r, ok := tc.idf[t]; ok {
+		return r
+	}
+	df := 0.0
+	if tfr, err := tc.pl.r.TermFieldReader(tc.pl.ctx, []byte(t), fieldBody, false, false, false); err == nil {
+		df = float64(tfr.Count())
+		closeDict(tfr)
+	}
+	r := math.Log(1 + (tc.docs+1)/(df+1))
+	tc.idf[t] = r
+	return r
+}
+
+// bestSection returns the section of the hit that holds the most distinct
+// query words (in its heading or its text), and the share of the query's
+// words it holds. Section 0, the text before the first heading, counts
+// like the others but has no anchor.
+func bestSection(secs []section, m *bsearch.DocumentMatch, pln plan) (best int, share float64) {
+	if pln.words == 0 {
+		return 0, 0
+	}
+	found := make([]map[int]bool, len(secs))
+	note := func(sec int, term string) {
+		w, ok := pln.marks.word[term]
+		if !ok || sec < 0 || sec >= len(secs) {
+			return
+		}
+		if found[sec] == nil {
+			found[sec] = map[int]bool{}
+		}
+		found[sec][w] = true
+	}
+	for term, locs := range m.Locations[fieldBody] {
+		for _, l := range locs {
+			if len(l.ArrayPositions) == 0 || l.ArrayPositions[0] == 0 {
+				note(sectionAt(secs, int(l.Start)), term)
+			}
+		}
+	}
+	for term, locs := range m.Locations[fieldOutline] {
+		for _, l := range locs {
+			if len(l.ArrayPositions) > 0 && int(l.ArrayPositions[0]) < len(secs)-1 {
+				note(int(l.ArrayPositions[0])+1, term)
+			}
+		}
+	}
+	most := 0
+	for i, f := range found {
+		if len(f) > most {
+			best, most = i, len(f)
+		}
+	}
+	return best, float64(most) / float64(pln.words)
+}
+
+// matchedTicket returns the solved ticket whose title or summary holds the
+// most distinct query words, if the hit matched through one, and the share
+// of the query's words it holds.
+func matchedTicket(m *bsearch.DocumentMatch, keys string, pln plan) (*Ticket, float64) {
+	locs := m.Locations[fieldTickets]
+	if len(locs) == 0 || keys == "" || pln.words == 0 {
+		return nil, 0
+	}
+	words := map[int]map[int]bool{} // ticket → query words
+	for term, ls := range locs {
+		w, ok := pln.marks.word[term]
+		if !ok {
+			continue
+		}
+		for _, l := range ls {
+			if len(l.ArrayPositions) > 0 {
+				i := int(l.ArrayPositions[0])
+				if words[i] == nil {
+					words[i] = map[int]bool{}
+				}
+				words[i][w] = true
+			}
+		}
+	}
+	best, most := -1, 0
+	for i, ws := range words {
+		if len(ws) > most || len(ws) == most && i < best {
+			best, most = i, len(ws)
+		}
+	}
+	key, title, ok := ticketOf(keys, best)
+	if !ok {
+		return nil, 0
+	}
+	return &Ticket{Key: key, Title: title}, float64(most) / float64(pln.words)
+}

@@ -1,0 +1,30 @@
+package search
+
+import "slices"
+
+// Rule names a ranking rule that can be switched off (Options.Off), so that
+// the relevance eval can measure what each one brings. kb itself runs with
+// every rule on.
+type Rule string
+
+// The rules that can be switched off; doc.go states each one.
+const (
+	RuleTitleCoverage Rule = "title-coverage" // title evidence grows with the share of the title matched
+	RuleLearnedWords  Rule = "learned-words"  // CamelCase the collection writes as one word stays one word
+	RuleIdentParts    Rule = "ident-parts"    // identifier parts searched everywhere, misspelt parts corrected
+	RuleSymptomWords  Rule = "symptom-words"  // not, no, down, cannot... are words; typos corrected unstemmed
+	RulePastedLines   Rule = "pasted-lines"   // a pasted log line: no required phrases, noise weighs little
+	RuleSynonyms      Rule = "synonyms"       // acronyms of the collection's identifiers and operations synonyms
+	RuleBestSection   Rule = "best-section"   // the best-matching section's share of the query
+)
+
+// Rules lists the rules Options.Off may name, in the order doc.go states them.
+func Rules() []Rule {
+	return []Rule{RuleTitleCoverage, RuleLearnedWords, RuleIdentParts, RuleSymptomWords, RulePastedLines, RuleSynonyms, RuleBestSection}
+}
+
+// ruleSet holds the rules switched off.
+type ruleSet []Rule
+
+// on reports whether rule r applies.
+func (s ruleSet) on(r Rule) bool { return !slices.Contains(s, r) }
