@@ -135,6 +135,8 @@ type alertPage struct {
 	CreateURL  string   // the git host's "new file" page for NewPath; "" without edit_url
 	EditHost   string   // "GitHub", "GitLab", "Gitea": which new-file URL CreateURL is
 	SearchURL  string   // a search for the alert's words
+	NoName     bool     // the link names no alert (/alerts/?namespace=...)
+	Example    string   // kb's URL for the runbook_url examples of a NoName page
 }
 
 // alert serves GET /alerts/{name}: a 302 to the runbook for the alert, the
@@ -143,7 +145,11 @@ type alertPage struct {
 // to create. Alert links in pagers must always land somewhere useful.
 func (s *Server) alert(c *echo.Context) error {
 	req := c.Request()
-	raw := strings.TrimPrefix(req.URL.Path, "/alerts/")
+	raw := strings.TrimPrefix(strings.TrimPrefix(req.URL.Path, "/alerts"), "/")
+	raw = strings.TrimSuffix(raw, "/") // /alerts/Name/ as some tools write it
+	if raw == "" {
+		return s.alertWithoutName(c)
+	}
 	if strings.Contains(raw, "/") { // "a/b", "a%2Fb" and "../x" alike
 		return echo.NewHTTPError(http.StatusBadRequest, "An alert name has no slashes; link to /alerts/NAME, such as /alerts/KubePodCrashLooping.")
 	}
@@ -177,6 +183,23 @@ func (s *Server) alert(c *echo.Context) error {
 		return c.Redirect(http.StatusFound, loc)
 	}
 	return s.renderPage(c, http.StatusOK, themes.PageAlert, s.alertView(c, snap, name, labels))
+}
+
+// alertWithoutName serves /alerts/ with no name (404): what Prometheus
+// sends when a runbook_url is built from {{ $labels.alertname }}, which is
+// empty while annotations are expanded. The page says why and what works,
+// and shows the labels the link carried.
+func (s *Server) alertWithoutName(c *echo.Context) error {
+	snap := s.lib.Snapshot()
+	p := alertPage{layout: s.layout(snap, "This alert link names no alert", "/alerts/"), NoName: true, Labels: alertLabels(c.Request().URL.Query())}
+	p.Canonical = ""
+	p.Crumbs = []link{{Text: "Alerts", URL: "/reports/coverage"}}
+	p.Example = "https://kb.example.com"
+	if snap != nil && snap.Site.BaseURL != "" {
+		p.Example = snap.Site.BaseURL
+	}
+	c.Response().Header()["Cache-Control"] = s.hdr.noStore
+	return s.renderPage(c, http.StatusNotFound, themes.PageAlert, p)
 }
 
 // alertView builds the "no runbook yet" page of alert name.

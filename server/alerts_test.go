@@ -53,7 +53,7 @@ func TestAlertBadNames(t *testing.T) {
 	site := newTestSite(t)
 	for _, p := range []string{
 		"/alerts/a/b", "/alerts/a%2Fb", "/alerts/..", "/alerts/%2e%2e%2fetc", "/alerts/%2F%2Fevil.example",
-		"/alerts/" + strings.Repeat("A", 10<<10), "/alerts/%3Cscript%3Ealert(1)%3C%2Fscript%3E", "/alerts/",
+		"/alerts/" + strings.Repeat("A", 10<<10), "/alerts/%3Cscript%3Ealert(1)%3C%2Fscript%3E", "/alerts//",
 		"/alerts/a%22onload%3D", "/alerts/%00",
 	} {
 		res := site.get(t, p)
@@ -65,6 +65,35 @@ func TestAlertBadNames(t *testing.T) {
 	assert.Equal(t, http.StatusOK, res.status, "spaces: a Grafana rule name")
 	assert.Contains(t, res.body, "&lt;b&gt;ops&lt;/b&gt;")
 	assert.NotContains(t, res.body, "<b>ops")
+}
+
+// TestAlertWithoutName: Prometheus expands {{ $labels.alertname }} to ""
+// inside annotations, so such a runbook_url arrives as /alerts/?labels.
+// The page says why and what to write instead, never a 400.
+func TestAlertWithoutName(t *testing.T) {
+	site := newTestSite(t)
+	for _, p := range []string{"/alerts/", "/alerts", "/alerts/?namespace=shop&pod=cart-1"} {
+		res := site.get(t, p)
+		assert.Equal(t, http.StatusNotFound, res.status, p)
+		assert.Contains(t, res.body, "This alert link names no alert", p)
+		assert.Contains(t, res.body, "$labels.alertname", p)
+		assert.Contains(t, res.body, "/alerts/KubePodCrashLooping?namespace=", p)
+		assert.Contains(t, res.body, "runbookURLPattern", p)
+		assert.Contains(t, res.body, "/alerts/%s", p)
+	}
+	res := site.get(t, "/alerts/?namespace=shop&pod=%3Cb%3Ecart")
+	assert.Contains(t, res.body, "<dt>namespace</dt><dd><code>shop</code>", "the labels the link carried")
+	assert.Contains(t, res.body, "&lt;b&gt;cart")
+}
+
+func TestAlertTrailingSlash(t *testing.T) {
+	site := newTestSite(t)
+	res := site.get(t, "/alerts/etcdNoLeader/?pod=etcd-0")
+	assert.Equal(t, http.StatusFound, res.status)
+	assert.Equal(t, "/runbooks/etcd/no-leader?pod=etcd-0", res.header.Get("Location"))
+	res = site.get(t, "/alerts/EtcdDiskAlmostFull/")
+	assert.Equal(t, http.StatusOK, res.status)
+	assert.Contains(t, res.body, "No runbook yet for")
 }
 
 func TestAlertLabelsBounded(t *testing.T) {
