@@ -201,3 +201,27 @@ func TestCoverageCommand(t *testing.T) {
 	_, _, err = kb(t, "", "coverage", "--rules", a, "--format", "github")
 	assert.ErrorContains(t, err, "want text or json")
 }
+
+// TestCoverageAlertnameTemplate: the rules of the captured Prometheus 2.42 →
+// Alertmanager 0.25 chain build one runbook_url from {{ $labels.alertname }},
+// which arrived as /alerts/?namespace=... (no name); kb coverage fails on it.
+func TestCoverageAlertnameTemplate(t *testing.T) {
+	rules, err := filepath.Abs(filepath.Join("..", "..", "..", "shared", "fixtures", "alertmanager-0.25", "prometheus-rules.yml"))
+	require.NoError(t, err)
+	if _, err := os.Stat(rules); err != nil {
+		t.Skipf("fixtures not available: %v", err)
+	}
+	content := t.TempDir()
+	writeFiles(t, content, map[string]string{
+		"kb.yaml":                              "base_url: http://127.0.0.1:19300\n",
+		"runbooks/etcd/etcdNoLeader.md":        "# etcd has no leader\n",
+		"runbooks/kube/KubePodCrashLooping.md": "# Pod crash looping\n",
+		"runbooks/node/NodeFilesystemSpace.md": "# Filesystem\n",
+	})
+	out, _, err := kb(t, "", "coverage", "--rules", rules, "--content", content)
+	require.Error(t, err)
+	assert.ErrorContains(t, err, "1 runbook_url annotations")
+	assert.Contains(t, out, "KubePodCrashLooping")
+	assert.Contains(t, out, "$labels.alertname")
+	assert.Contains(t, out, "spell the alert name out")
+}
