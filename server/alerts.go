@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"path"
 	"slices"
 	"strconv"
 	"strings"
@@ -151,6 +152,12 @@ func (s *Server) alert(c *echo.Context) error {
 		return s.alertWithoutName(c)
 	}
 	if strings.Contains(raw, "/") { // "a/b", "a%2Fb" and "../x" alike
+		// OpenShift's runbook_urls name alerts/<operator>/<AlertName>.md.
+		if snap := s.lib.Snapshot(); snap != nil && !slices.Contains(strings.Split(raw, "/"), "..") {
+			if handled, err := s.upstreamRunbook(c, snap, req.URL.Path); handled {
+				return err
+			}
+		}
 		return echo.NewHTTPError(http.StatusBadRequest, "An alert name has no slashes; link to /alerts/NAME, such as /alerts/KubePodCrashLooping.")
 	}
 	name, err := content.ParseAlertName(raw)
@@ -168,21 +175,53 @@ func (s *Server) alert(c *echo.Context) error {
 		mode = modeIncident
 	}
 	if a, ok := snap.ByAlert(name); ok {
-		target := a.URL
-		if content.IsReserved(target) {
-			target = permalinkURL(a)
-		}
-		loc, ok := localURL(target)
-		if !ok {
-			return content.ErrNotFound
-		}
-		if qs := labelQuery(labels, mode); qs != "" {
-			loc += "?" + qs
-		}
-		c.Response().Header()["Cache-Control"] = s.hdr.noStore
-		return c.Redirect(http.StatusFound, loc)
+		return s.toRunbook(c, a, labels, mode)
 	}
 	return s.renderPage(c, http.StatusOK, themes.PageAlert, s.alertView(c, snap, name, labels))
+}
+
+// toRunbook answers an alert link with a 302 to runbook a, the labels (and
+// the mode) carried on in the query string.
+func (s *Server) toRunbook(c *echo.Context, a *content.Article, labels []labelParam, mode string) error {
+	target := a.URL
+	if content.IsReserved(target) {
+		target = permalinkURL(a)
+	}
+	loc, ok := localURL(target)
+	if !ok {
+		return content.ErrNotFound
+	}
+	if qs := labelQuery(labels, mode); qs != "" {
+		loc += "?" + qs
+	}
+	c.Response().Header()["Cache-Control"] = s.hdr.noStore
+	return c.Redirect(http.StatusFound, loc)
+}
+
+// upstreamRunbook answers a content path that is no article but whose last
+// segment is the name of an alert with a runbook: the URL styles of public
+// runbook collections (kube-prometheus's /runbooks/<group>/<lower-cased
+// alert name>, OpenShift's alerts/<operator>/<AlertName>.md) land on the
+// runbook. ok is false when the segment names no alert.
+func (s *Server) upstreamRunbook(c *echo.Context, snap *content.Snapshot, p string) (handled bool, err error) {
+	last := strings.TrimSuffix(path.Base(p), path.Ext(p))
+	if strings.Count(p, "/") < 2 || last == "" {
+		return false, nil
+	}
+	name, perr := content.ParseAlertName(last)
+	if perr != nil {
+		return false, nil
+	}
+	a, ok := snap.ByAlert(name)
+	if !ok {
+		return false, nil
+	}
+	q := c.Request().URL.Query()
+	mode := ""
+	if q.Get("mode") == modeIncident {
+		mode = modeIncident
+	}
+	return true, s.toRunbook(c, a, alertLabels(q), mode)
 }
 
 // alertWithoutName serves /alerts/ with no name (404): what Prometheus

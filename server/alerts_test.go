@@ -155,3 +155,59 @@ func TestAlertsCorpus(t *testing.T) {
 	assert.Equal(t, http.StatusMovedPermanently, res.status)
 	assert.Equal(t, "/runbooks/kubernetes/KubePodCrashLooping", res.header.Get("Location"))
 }
+
+// newFilesSite serves the files (slash path → content) of a new content
+// folder in a temporary directory.
+func newFilesSite(t *testing.T, files map[string]string) *testSite {
+	t.Helper()
+	dir := t.TempDir()
+	for p, body := range files {
+		full := filepath.Join(dir, filepath.FromSlash(p))
+		require.NoError(t, os.MkdirAll(filepath.Dir(full), 0o755))
+		require.NoError(t, os.WriteFile(full, []byte(body), 0o644))
+	}
+	root, err := os.OpenRoot(dir)
+	require.NoError(t, err)
+	t.Cleanup(func() { assert.NoError(t, root.Close()) })
+	log := slog.New(slog.DiscardHandler)
+	lib := content.NewLibrary(root.FS(), content.Options{}, log)
+	require.NoError(t, lib.Load(context.Background()))
+	site := newSite(t, lib, log)
+	site.dir = dir
+	return site
+}
+
+// TestUpstreamRunbookURLs: the runbook_urls of public rule sets land on the
+// runbook when kb serves that collection: kube-prometheus's
+// /runbooks/<group>/<lower-cased alert name> (its files are named
+// NodeFilesystemSpaceFillingUp.md) and OpenShift's
+// alerts/<operator>/<AlertName>.md (a folder that kb's /alerts route shadows).
+func TestUpstreamRunbookURLs(t *testing.T) {
+	site := newFilesSite(t, map[string]string{
+		"runbooks/node/NodeFilesystemSpaceFillingUp.md":    "# NodeFilesystemSpaceFillingUp\n",
+		"runbooks/general/watchdog.md":                     "# Watchdog\n",
+		"alerts/cluster-monitoring-operator/TargetDown.md": "# TargetDown\n",
+		"docs/intro.md": "# Intro\n",
+	})
+	tests := []struct{ path, loc string }{
+		{"/runbooks/node/nodefilesystemspacefillingup", "/runbooks/node/NodeFilesystemSpaceFillingUp"},
+		{"/runbooks/node/nodefilesystemspacefillingup?mountpoint=/var", "/runbooks/node/NodeFilesystemSpaceFillingUp?mountpoint=%2Fvar"},
+		{"/runbooks/other-group/NodeFilesystemSpaceFillingUp", "/runbooks/node/NodeFilesystemSpaceFillingUp"},
+		{"/alerts/cluster-monitoring-operator/TargetDown.md", "/a/alerts-cluster-monitoring-operator-targetdown"},
+		{"/alerts/cluster-monitoring-operator/TargetDown", "/a/alerts-cluster-monitoring-operator-targetdown"},
+		{"/alerts/TargetDown", "/a/alerts-cluster-monitoring-operator-targetdown"},
+	}
+	for _, tt := range tests {
+		res := site.get(t, tt.path)
+		assert.Contains(t, []int{http.StatusFound, http.StatusMovedPermanently}, res.status, tt.path)
+		assert.Equal(t, tt.loc, res.header.Get("Location"), tt.path)
+	}
+	for _, p := range []string{"/runbooks/node/NoSuchAlert", "/docs/nothing", "/alerts/x/NoSuchAlert"} {
+		res := site.get(t, p)
+		assert.Contains(t, []int{http.StatusNotFound, http.StatusBadRequest}, res.status, p)
+		assert.Empty(t, res.header.Get("Location"), p)
+	}
+	res := site.get(t, "/a/alerts-cluster-monitoring-operator-targetdown")
+	assert.Equal(t, http.StatusOK, res.status)
+	assert.Contains(t, res.body, "TargetDown")
+}
