@@ -211,3 +211,29 @@ func TestUpstreamRunbookURLs(t *testing.T) {
 	assert.Equal(t, http.StatusOK, res.status)
 	assert.Contains(t, res.body, "TargetDown")
 }
+
+// TestAlertBannerOnlyWhenFilled: the note over a runbook opened from an
+// alert names its labels, and says "Highlighted values replace the
+// placeholders" only when some were filled; shell variables ($NAMESPACE,
+// ${POD}) are placeholders too.
+func TestAlertBannerOnlyWhenFilled(t *testing.T) {
+	site := newFilesSite(t, map[string]string{
+		"runbooks/shop/KubePodCrashLooping.md": "# KubePodCrashLooping\n\n```sh\nkubectl -n $NAMESPACE logs ${POD} --previous\necho $HOME\n```\n",
+		"runbooks/shop/TargetDown.md":          "# TargetDown\n\nCheck the target page.\n",
+	})
+	res := site.get(t, "/alerts/KubePodCrashLooping?namespace=shop&pod=cart-1")
+	require.Equal(t, http.StatusFound, res.status)
+	res = site.get(t, res.header.Get("Location"))
+	require.Equal(t, http.StatusOK, res.status)
+	assert.Contains(t, res.body, "Filled in from the alert:")
+	assert.Contains(t, res.body, "Highlighted values replace the placeholders")
+	assert.Contains(t, res.body, `title="$NAMESPACE">shop</mark>`)
+	assert.Contains(t, res.body, `title="${POD}">cart-1</mark>`)
+	assert.Contains(t, res.body, "$HOME")
+
+	res = site.get(t, "/runbooks/shop/TargetDown?namespace=shop")
+	require.Equal(t, http.StatusOK, res.status)
+	assert.Contains(t, res.body, "Labels of the alert:")
+	assert.Contains(t, res.body, "namespace=shop")
+	assert.NotContains(t, res.body, "Highlighted values replace the placeholders", "nothing was filled")
+}
