@@ -22,6 +22,8 @@ import (
 
 // Options configures Load and a Library.
 type Options struct {
+	// Now is the clock of FetchAge; nil means time.Now.
+	Now func() time.Time
 	// MaxSize overrides kb.yaml's max_size when positive.
 	MaxSize int64
 	// IDPrefix is the prefix of heading ids; "" means render.DefaultIDPrefix.
@@ -379,6 +381,13 @@ func joined(err error) []error {
 		return []error{err}
 	}
 	return nil
+}
+
+func (o Options) now() time.Time {
+	if o.Now != nil {
+		return o.Now()
+	}
+	return time.Now()
 }
 
 // applyFrontMatter fills a from fm, with the defaults of DESIGN.md.
