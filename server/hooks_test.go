@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -281,4 +282,25 @@ func TestWebhookOutcomesCounted(t *testing.T) {
 	assert.Zero(t, metricValue(t, site.testSite, `kb_knowledge_gaps_open{system="jira"}`))
 	assert.Equal(t, -1.0, metricValue(t, site.testSite, "kb_content_git_fetch_age_seconds"), "a folder is never fetched")
 	assert.Equal(t, 1.0, metricValue(t, site.testSite, `kb_links_store_state{state="ok"}`))
+}
+
+// TestMetricsPromtool runs promtool's linter over /metrics (apt-get install
+// prometheus gives promtool); skipped without it.
+func TestMetricsPromtool(t *testing.T) {
+	promtool, err := exec.LookPath("promtool")
+	if err != nil {
+		t.Skip("promtool not installed (apt-get install -y prometheus)")
+	}
+	site := newLinkSite(t)
+	site.post(t, "/api/v1/hooks/alertmanager", "", `{"alerts": []}`, "Authorization", "Bearer "+hookSecret)
+	site.get(t, "/runbooks/etcd/no-leader")
+	body := site.get(t, "/metrics").body
+	for _, m := range []string{"kb_webhook_deliveries_total", "kb_knowledge_gaps_open", "kb_content_git_fetch_age_seconds", "kb_alerts_without_runbook", "kb_links_store_state"} {
+		assert.Contains(t, body, "# HELP "+m+" ", m)
+	}
+	cmd := exec.CommandContext(t.Context(), promtool, "check", "metrics")
+	cmd.Stdin = strings.NewReader(body)
+	out, err := cmd.CombinedOutput()
+	assert.NoError(t, err, "%s", out)
+	assert.Empty(t, strings.TrimSpace(string(out)), "promtool check metrics finds nothing to say")
 }
