@@ -183,10 +183,14 @@ func (c *checker) runbook(a *content.Article) {
 	if len(missing) == 0 {
 		return
 	}
-	why := "service: and owners: tell on-call whose it is"
+	var whys []string
 	if missing[0] == "alerts:" {
-		why = "alerts: routes /alerts/{name} here, " + why
+		whys = append(whys, "alerts: routes /alerts/{name} here")
 	}
+	if a.Service == "" || len(a.Owners) == 0 {
+		whys = append(whys, "service: and owners: tell on-call whose it is")
+	}
+	why := strings.Join(whys, ", ")
 	c.add(Finding{Path: a.Path, Level: Warning, Kind: KindMissingField,
 		Message: fmt.Sprintf("runbook without %s in its front matter (%s)", joinAnd(missing), why)})
 }

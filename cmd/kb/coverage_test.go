@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -224,4 +225,44 @@ func TestCoverageAlertnameTemplate(t *testing.T) {
 	assert.Contains(t, out, "KubePodCrashLooping")
 	assert.Contains(t, out, "$labels.alertname")
 	assert.Contains(t, out, "spell the alert name out")
+}
+
+// kbRules is the rule file kb ships for watching kb itself.
+const kbRules = "../../deploy/prometheus/kb-rules.yml"
+
+// TestKbRulesCovered: every alert of deploy/prometheus/kb-rules.yml has a
+// runbook in the example knowledge base, and every runbook_url spells the
+// alert's name out.
+func TestKbRulesCovered(t *testing.T) {
+	out, _, err := kb(t, "", "coverage", "--rules", kbRules, "--format", "json")
+	require.NoError(t, err)
+	var r alertrules.Report
+	require.NoError(t, json.Unmarshal([]byte(out), &r))
+	assert.GreaterOrEqual(t, r.Alerts, 10)
+	assert.Equal(t, r.Alerts, r.Covered, "full coverage")
+	assert.Empty(t, r.Missing)
+	assert.Empty(t, r.BrokenURLs)
+	for _, f := range r.Found {
+		assert.True(t, strings.HasPrefix(f.Path, "runbooks/kb/"), f)
+	}
+	src, err := os.ReadFile(kbRules)
+	require.NoError(t, err)
+	rules, err := alertrules.Parse(kbRules, src)
+	require.NoError(t, err)
+	for _, rule := range rules {
+		assert.Contains(t, rule.RunbookURL(), "/alerts/"+rule.Alert+"?", rule.Alert)
+		assert.NotContains(t, rule.RunbookURL(), "alertname", rule.Alert)
+	}
+}
+
+// TestKbRulesPromtool: promtool accepts kb's rule file (apt-get install -y
+// prometheus gives promtool); skipped without it.
+func TestKbRulesPromtool(t *testing.T) {
+	promtool, err := exec.LookPath("promtool")
+	if err != nil {
+		t.Skip("promtool not installed (apt-get install -y prometheus)")
+	}
+	out, err := exec.CommandContext(t.Context(), promtool, "check", "rules", kbRules).CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	assert.Contains(t, string(out), "SUCCESS")
 }
