@@ -202,7 +202,7 @@ func (s *Server) toRunbook(c *echo.Context, a *content.Article, labels []labelPa
 // segment is the name of an alert with a runbook: the URL styles of public
 // runbook collections (kube-prometheus's /runbooks/<group>/<lower-cased
 // alert name>, OpenShift's alerts/<operator>/<AlertName>.md) land on the
-// runbook. ok is false when the segment names no alert.
+// runbook. handled is false when the segment names no alert with a runbook.
 func (s *Server) upstreamRunbook(c *echo.Context, snap *content.Snapshot, p string) (handled bool, err error) {
 	last := strings.TrimSuffix(path.Base(p), path.Ext(p))
 	if strings.Count(p, "/") < 2 || last == "" {
