@@ -19,9 +19,10 @@ import (
 )
 
 // batchSize is the number of articles indexed per bleve batch. Each batch
-// is analysed and held in memory whole: with kb serve's memory limit, 128
-// builds the PowerShell docs as fast as 256 did, with a peak ~30 MB lower.
-const batchSize = 128
+// becomes one segment: at 10,000 articles batches of 128 made ~80 segments
+// and a forced merge (15% of a cold start's CPU); 1,000 is what the bare
+// bleve build of make bench-scale uses.
+const batchSize = 1000
 
 // acquireWriter takes the writer token, giving up when ctx ends or the
 // index closes.
