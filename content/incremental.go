@@ -109,12 +109,22 @@ func build(ctx context.Context, in buildInput) (*Snapshot, Update, error) {
 	err = parallel(ctx, len(toRender), func(j int) {
 		i := toRender[j]
 		src := srcs[articles[i].Path]
+		if out := in.opts.RenderCache.get(rkey, src, s, plain); out != nil {
+			outs[i] = out
+			return
+		}
 		body, ok := src.markdown(in.files, maxSize)
 		if !ok {
 			changed[j] = true
 			return
 		}
-		outs[i] = renderSource(s.renderer, s, src, body, plain)
+		if in.opts.RenderCache == nil {
+			outs[i] = renderSource(s.renderer, s, src, body, plain)
+			return
+		}
+		rec := &recorder{links: s}
+		outs[i] = renderSource(s.renderer, rec, src, body, plain)
+		in.opts.RenderCache.put(rkey, src, outs[i], rec.asked)
 	})
 	if err != nil {
 		return nil, Update{}, err

@@ -44,6 +44,8 @@ type Options struct {
 	// render.Options.Budget); 0 means no bound. A file past it is shown as
 	// too slow to render and not tried again while it is unchanged.
 	RenderBudget time.Duration
+	// RenderCache, when not nil, keeps rendered documents across restarts.
+	RenderCache *RenderCache
 	// MaxFiles bounds the files (articles and attachments) a load takes;
 	// a folder with more fails to load, and a Library keeps serving what it
 	// had. 0 means DefaultMaxFiles.

@@ -231,6 +231,9 @@ func readOnlyDir(dir string) bool {
 	return false
 }
 
+// renderCacheDir is the folder under --data of content.RenderCache.
+const renderCacheDir = "render"
+
 // source is where the content comes from and how it is kept current.
 type source struct {
 	lib      *content.Library
@@ -244,6 +247,13 @@ type source struct {
 // git history when it is in a repository), or the commits of --git-ref.
 func openSource(ctx context.Context, cfg config, log *slog.Logger) (source, error) {
 	opts := content.Options{MaxSize: cfg.MaxSize, DeferHighlight: true, RenderBudget: cfg.RenderBudget, MaxFiles: cfg.MaxFiles}
+	if cfg.Data != "" && !readOnlyDir(cfg.Data) {
+		rc, err := content.OpenRenderCache(filepath.Join(cfg.Data, renderCacheDir), log)
+		if err != nil {
+			log.Warn("rendered pages are not kept across restarts", "err", err)
+		}
+		opts.RenderCache = rc
+	}
 	if cfg.GitRef != "" {
 		repo, err := content.OpenGit(ctx, cfg.Content, cfg.GitRef)
 		if err != nil {

@@ -1,0 +1,103 @@
+package content
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"kb/render"
+)
+
+type emptyResolver struct{}
+
+func (emptyResolver) Article(string) (string, bool) { return "", false }
+func (emptyResolver) Attachment(string) bool        { return false }
+
+func cacheFiles(t *testing.T, dir string) []string {
+	t.Helper()
+	var out []string
+	require.NoError(t, filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			out = append(out, p)
+		}
+		return err
+	}))
+	return out
+}
+
+func TestRenderCache(t *testing.T) {
+	ctx := context.Background()
+	root, data := t.TempDir(), t.TempDir()
+	write := func(p, s string) {
+		require.NoError(t, os.MkdirAll(filepath.Dir(filepath.Join(root, p)), 0o755))
+		require.NoError(t, os.WriteFile(filepath.Join(root, p), []byte(s), 0o644))
+	}
+	write("runbooks/a.md", "# A\n\nSee [b](b.md).\n\n```go\nfunc main() {}\n```\n")
+	write("runbooks/c.md", "# C\n\nPlain prose.\n")
+	rc, err := OpenRenderCache(filepath.Join(data, "render"), nil)
+	require.NoError(t, err)
+	opts := Options{RenderCache: rc}
+
+	first, err := Load(ctx, os.DirFS(root), opts)
+	require.NoError(t, err)
+	assert.Len(t, cacheFiles(t, rc.dir), 2, "one file a rendered article")
+	a1, _ := first.ByPath("runbooks/a.md")
+	require.True(t, a1.Doc.Links[0].Broken, "b.md does not exist yet")
+
+	// Nothing changed: every article comes from the cache, as it was.
+	again, err := Load(ctx, os.DirFS(root), opts)
+	require.NoError(t, err)
+	a2, _ := again.ByPath("runbooks/a.md")
+	assert.Equal(t, a1.Doc, a2.Doc)
+	assert.Equal(t, a1.Warnings, a2.Warnings, "the broken link's warning survives the cache")
+
+	// A plain (deferred highlight) load takes the highlighted render.
+	plain, err := Load(ctx, os.DirFS(root), Options{RenderCache: rc, DeferHighlight: true})
+	require.NoError(t, err)
+	a3, _ := plain.ByPath("runbooks/a.md")
+	assert.False(t, a3.Doc.Unhighlighted)
+	assert.Contains(t, string(a3.Doc.HTML), "chroma")
+
+	// The link's target appears: a's cached render is not used.
+	write("runbooks/b.md", "# B\n")
+	withB, err := Load(ctx, os.DirFS(root), opts)
+	require.NoError(t, err)
+	a4, _ := withB.ByPath("runbooks/a.md")
+	assert.False(t, a4.Doc.Links[0].Broken, "a renders again once b.md exists")
+
+	// A damaged file is a miss, not an error.
+	for _, f := range cacheFiles(t, rc.dir) {
+		require.NoError(t, os.WriteFile(f, []byte("not gob"), 0o644))
+	}
+	damaged, err := Load(ctx, os.DirFS(root), opts)
+	require.NoError(t, err)
+	c, _ := damaged.ByPath("runbooks/c.md")
+	assert.Contains(t, string(c.Doc.HTML), "Plain prose.")
+
+	// An edit renders the new bytes.
+	write("runbooks/c.md", "# C\n\nEdited prose.\n")
+	edited, err := Load(ctx, os.DirFS(root), opts)
+	require.NoError(t, err)
+	c, _ = edited.ByPath("runbooks/c.md")
+	assert.True(t, strings.Contains(string(c.Doc.HTML), "Edited prose."))
+}
+
+func FuzzRenderCacheEntry(f *testing.F) {
+	f.Add([]byte("not gob"))
+	f.Add([]byte{})
+	dir := f.TempDir()
+	rc, err := OpenRenderCache(dir, nil)
+	require.NoError(f, err)
+	src := parseArticle(file{path: "a.md"}, []byte("# A\n"), nil, 1<<20)
+	f.Fuzz(func(t *testing.T, b []byte) {
+		// Whatever bytes sit in a cache file, get answers a render or nothing, never a panic.
+		name := rc.file(rc.key(render.Options{}, src, false))
+		require.NoError(t, writeAtomically(name, b))
+		_ = rc.get(render.Options{}, src, emptyResolver{}, false)
+	})
+}
