@@ -468,7 +468,8 @@ func normaliseText(src []byte) []byte {
 // rendered is the outcome of rendering one source, shared by every snapshot
 // in which its file and the files it links to are unchanged.
 type rendered struct {
-	doc        render.Doc
+	doc        render.Doc // doc.HTML is nil when html holds it
+	html       *storedHTML
 	unrendered string    // why doc is empty, "" when rendered or never tried
 	warnings   []Warning // positioned in the file
 }
@@ -511,7 +512,7 @@ func renderSource(r *render.Renderer, links render.Resolver, src *source, body [
 
 // finish puts the render outcome on a and fills in its title.
 func finish(a *Article, out *rendered) {
-	a.Doc = out.doc
+	a.Doc, a.html = out.doc, out.html
 	if out.unrendered != "" {
 		a.Unrendered = out.unrendered
 	}

@@ -125,7 +125,8 @@ func (c *RenderCache) get(rkey render.Options, src *source, links render.Resolve
 		if !sameAnswers(e.Asked, links) {
 			continue
 		}
-		out := &rendered{doc: e.Doc}
+		out := &rendered{doc: e.Doc, html: &storedHTML{file: c.file(k), size: len(e.Doc.HTML)}}
+		out.doc.HTML = nil
 		for _, w := range e.Doc.Warnings {
 			out.warnings = append(out.warnings, Warning{Path: src.base.Path, Line: src.base.FileLine(w.Line), Kind: WarningKind(w.Kind), Subject: w.Subject, Message: w.Message})
 		}
@@ -163,7 +164,31 @@ func (c *RenderCache) put(rkey render.Options, src *source, out *rendered, asked
 	name := c.file(c.key(rkey, src, out.doc.Unhighlighted))
 	if err := writeAtomically(name, buf.Bytes()); err != nil {
 		c.log.Debug("render cache: not stored", "path", src.base.Path, "err", err)
+		return
 	}
+	out.html = &storedHTML{file: name, size: len(out.doc.HTML)}
+	out.doc.HTML = nil // on disk now
+}
+
+// storedHTML is the HTML of a render kept in a cache file.
+type storedHTML struct {
+	file string
+	size int
+}
+
+// missingHTML stands for a page whose cache file went away while kb runs
+// (someone cleared --data/render): the next load renders it again.
+const missingHTML = `<p class="kb-unrendered">This page's rendered copy was removed from kb's data folder (render/); it is rendered again when the file changes or kb restarts.</p>`
+
+func (h *storedHTML) load() []byte {
+	b, err := os.ReadFile(h.file)
+	if err == nil {
+		var e cacheEntry
+		if err = gob.NewDecoder(bytes.NewReader(b)).Decode(&e); err == nil && len(e.Doc.HTML) == h.size {
+			return e.Doc.HTML
+		}
+	}
+	return []byte(missingHTML)
 }
 
 func writeAtomically(name string, b []byte) error {

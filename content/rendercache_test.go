@@ -54,6 +54,9 @@ func TestRenderCache(t *testing.T) {
 	require.NoError(t, err)
 	a2, _ := again.ByPath("runbooks/a.md")
 	assert.Equal(t, a1.Doc, a2.Doc)
+	assert.Nil(t, a2.Doc.HTML, "the HTML stays on disk")
+	assert.Equal(t, a1.HTML(), a2.HTML())
+	assert.Contains(t, string(a2.HTML()), "<pre")
 	assert.Equal(t, a1.Warnings, a2.Warnings, "the broken link's warning survives the cache")
 
 	// A plain (deferred highlight) load takes the highlighted render.
@@ -61,7 +64,7 @@ func TestRenderCache(t *testing.T) {
 	require.NoError(t, err)
 	a3, _ := plain.ByPath("runbooks/a.md")
 	assert.False(t, a3.Doc.Unhighlighted)
-	assert.Contains(t, string(a3.Doc.HTML), "chroma")
+	assert.Contains(t, string(a3.HTML()), "chroma")
 
 	// The link's target appears: a's cached render is not used.
 	write("runbooks/b.md", "# B\n")
@@ -77,14 +80,14 @@ func TestRenderCache(t *testing.T) {
 	damaged, err := Load(ctx, os.DirFS(root), opts)
 	require.NoError(t, err)
 	c, _ := damaged.ByPath("runbooks/c.md")
-	assert.Contains(t, string(c.Doc.HTML), "Plain prose.")
+	assert.Contains(t, string(c.HTML()), "Plain prose.")
 
 	// An edit renders the new bytes.
 	write("runbooks/c.md", "# C\n\nEdited prose.\n")
 	edited, err := Load(ctx, os.DirFS(root), opts)
 	require.NoError(t, err)
 	c, _ = edited.ByPath("runbooks/c.md")
-	assert.True(t, strings.Contains(string(c.Doc.HTML), "Edited prose."))
+	assert.True(t, strings.Contains(string(c.HTML()), "Edited prose."))
 }
 
 func FuzzRenderCacheEntry(f *testing.F) {
@@ -100,4 +103,19 @@ func FuzzRenderCacheEntry(f *testing.F) {
 		require.NoError(t, writeAtomically(name, b))
 		_ = rc.get(render.Options{}, src, emptyResolver{}, false)
 	})
+}
+
+// TestRenderCacheRemovedWhileServing: a page whose cache file is gone says so
+// instead of failing.
+func TestRenderCacheRemovedWhileServing(t *testing.T) {
+	root, data := t.TempDir(), t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(root, "a.md"), []byte("# A\n\nBody.\n"), 0o644))
+	rc, err := OpenRenderCache(filepath.Join(data, "render"), nil)
+	require.NoError(t, err)
+	s, err := Load(context.Background(), os.DirFS(root), Options{RenderCache: rc})
+	require.NoError(t, err)
+	a, _ := s.ByPath("a.md")
+	assert.Contains(t, string(a.HTML()), "Body.")
+	require.NoError(t, os.RemoveAll(rc.dir))
+	assert.Equal(t, missingHTML, string(a.HTML()))
 }
