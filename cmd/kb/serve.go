@@ -46,8 +46,11 @@ func serve(ctx context.Context, cfg config, now func() time.Time, stderr io.Writ
 	case cfg.MemoryLimit > 0:
 		defer debug.SetMemoryLimit(debug.SetMemoryLimit(cfg.MemoryLimit))
 	case cfg.MemoryLimit == autoMemoryLimit:
-		// no limit during the first load: memoryGuard sets it after
-		defer debug.SetMemoryLimit(debug.SetMemoryLimit(-1))
+		defer debug.SetMemoryLimit(debug.SetMemoryLimit(-1)) // whatever memoryGuard set goes
+		guardCtx, stopGuard := context.WithCancel(ctx)
+		guardDone := make(chan struct{})
+		go func() { defer close(guardDone); memoryGuard(guardCtx, memoryGuardEvery, log) }()
+		defer func() { stopGuard(); <-guardDone }()
 	}
 	var (
 		links    server.LinkStore     // a nil *tickets.Store must stay a nil interface
@@ -154,9 +157,6 @@ func serve(ctx context.Context, cfg config, now func() time.Time, stderr io.Writ
 		}
 	}
 	wg.Go(func() { lc.Run(bg) })
-	if cfg.MemoryLimit == autoMemoryLimit {
-		wg.Go(func() { memoryGuard(bg, memoryGuardEvery, log) })
-	}
 	var bk server.BackupStatus // nil: no backups taken (--backup-interval 0, or no usable store)
 	if store != nil && !store.ReadOnly() && cfg.BackupInterval > 0 {
 		b := &backups{db: db, dir: filepath.Join(cfg.Data, backupDir), interval: cfg.BackupInterval, keep: cfg.BackupKeep, now: now, log: log.With("component", "backup")}
