@@ -1,9 +1,7 @@
 package content
 
 import (
-	"bytes"
 	"crypto/sha256"
-	"encoding/gob"
 	"encoding/hex"
 	"fmt"
 	"log/slog"
@@ -118,8 +116,8 @@ func (c *RenderCache) get(rkey render.Options, src *source, links render.Resolve
 		if err != nil {
 			continue
 		}
-		var e cacheEntry
-		if err := gob.NewDecoder(bytes.NewReader(b)).Decode(&e); err != nil {
+		e, err := decodeEntry(b)
+		if err != nil {
 			continue
 		}
 		if !sameAnswers(e.Asked, links) {
@@ -156,13 +154,8 @@ func (c *RenderCache) put(rkey render.Options, src *source, out *rendered, asked
 	if c == nil || out.unrendered != "" {
 		return
 	}
-	var buf bytes.Buffer
-	if err := gob.NewEncoder(&buf).Encode(cacheEntry{Asked: asked, Doc: out.doc}); err != nil {
-		c.log.Debug("render cache: not stored", "path", src.base.Path, "err", err)
-		return
-	}
 	name := c.file(c.key(rkey, src, out.doc.Unhighlighted))
-	if err := writeAtomically(name, buf.Bytes()); err != nil {
+	if err := writeAtomically(name, encodeEntry(cacheEntry{Asked: asked, Doc: out.doc})); err != nil {
 		c.log.Debug("render cache: not stored", "path", src.base.Path, "err", err)
 		return
 	}
@@ -184,7 +177,7 @@ func (h *storedHTML) load() []byte {
 	b, err := os.ReadFile(h.file)
 	if err == nil {
 		var e cacheEntry
-		if err = gob.NewDecoder(bytes.NewReader(b)).Decode(&e); err == nil && len(e.Doc.HTML) == h.size {
+		if e, err = decodeEntry(b); err == nil && len(e.Doc.HTML) == h.size {
 			return e.Doc.HTML
 		}
 	}

@@ -2,8 +2,10 @@ package content
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -92,6 +94,7 @@ func TestRenderCache(t *testing.T) {
 
 func FuzzRenderCacheEntry(f *testing.F) {
 	f.Add([]byte("not gob"))
+	f.Add(encodeEntry(cacheEntry{Asked: []question{{Path: "b.md", OK: true}}, Doc: render.Doc{HTML: []byte("<p>x</p>"), Links: []render.Link{{Dest: "b.md"}}}}))
 	f.Add([]byte{})
 	dir := f.TempDir()
 	rc, err := OpenRenderCache(dir, nil)
@@ -102,6 +105,11 @@ func FuzzRenderCacheEntry(f *testing.F) {
 		name := rc.file(rc.key(render.Options{}, src, false))
 		require.NoError(t, writeAtomically(name, b))
 		_ = rc.get(render.Options{}, src, emptyResolver{}, false)
+		if e, err := decodeEntry(b); err == nil {
+			again, err := decodeEntry(encodeEntry(e))
+			require.NoError(t, err)
+			require.Equal(t, e, again, "what decodes encodes to the same entry")
+		}
 	})
 }
 
@@ -118,4 +126,41 @@ func TestRenderCacheRemovedWhileServing(t *testing.T) {
 	assert.Contains(t, string(a.HTML()), "Body.")
 	require.NoError(t, os.RemoveAll(rc.dir))
 	assert.Equal(t, missingHTML, string(a.HTML()))
+}
+
+// TestCacheEntryRoundTrip fills every field of an entry (by reflection, so a
+// field added to render.Doc and not to the format fails here) and reads it back.
+func TestCacheEntryRoundTrip(t *testing.T) {
+	var e cacheEntry
+	fill(reflect.ValueOf(&e).Elem(), 1)
+	got, err := decodeEntry(encodeEntry(e))
+	require.NoError(t, err)
+	assert.Equal(t, e, got)
+	_, err = decodeEntry(encodeEntry(e)[:len(encodeEntry(e))-1])
+	assert.ErrorIs(t, err, errCacheFormat, "a truncated file")
+}
+
+func fill(v reflect.Value, n int) {
+	switch v.Kind() {
+	case reflect.Struct:
+		for i := range v.NumField() {
+			fill(v.Field(i), n+i)
+		}
+	case reflect.Slice:
+		s := reflect.MakeSlice(v.Type(), 2, 2)
+		for i := range 2 {
+			fill(s.Index(i), n+i)
+		}
+		v.Set(s)
+	case reflect.String:
+		v.SetString(fmt.Sprintf("s%d", n))
+	case reflect.Int:
+		v.SetInt(int64(n))
+	case reflect.Bool:
+		v.SetBool(true)
+	case reflect.Uint8:
+		v.SetUint(uint64(n))
+	default:
+		panic("fill: " + v.Kind().String())
+	}
 }
