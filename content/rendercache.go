@@ -3,6 +3,7 @@ package content
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -203,4 +204,21 @@ func writeAtomically(name string, b []byte) error {
 		os.Remove(f.Name())
 	}
 	return err
+}
+
+// prune removes the files of the cache that keep does not name, and
+// returns how many went.
+func (c *RenderCache) prune(keep map[string]bool) (int, error) {
+	removed := 0
+	err := filepath.WalkDir(c.dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || keep[p] {
+			return err
+		}
+		if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+		removed++
+		return nil
+	})
+	return removed, err
 }

@@ -3,6 +3,7 @@ package content
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -163,4 +164,27 @@ func fill(v reflect.Value, n int) {
 	default:
 		panic("fill: " + v.Kind().String())
 	}
+}
+
+// TestRenderCachePruned: after highlighting, the cache holds the files of
+// the served snapshot only (the plain renders and an edit's old version go).
+func TestRenderCachePruned(t *testing.T) {
+	ctx := context.Background()
+	root, data := t.TempDir(), t.TempDir()
+	write := func(p, s string) { require.NoError(t, os.WriteFile(filepath.Join(root, p), []byte(s), 0o644)) }
+	write("a.md", "# A\n\n```go\nfunc a() {}\n```\n")
+	write("b.md", "# B\n\nProse.\n")
+	rc, err := OpenRenderCache(filepath.Join(data, "render"), nil)
+	require.NoError(t, err)
+	lib := NewLibrary(os.DirFS(root), Options{RenderCache: rc, DeferHighlight: true}, slog.New(slog.DiscardHandler))
+	require.NoError(t, lib.Load(ctx))
+	write("b.md", "# B\n\nEdited.\n")
+	_, err = lib.Apply(ctx, []string{"b.md"})
+	require.NoError(t, err)
+	assert.Len(t, cacheFiles(t, rc.dir), 4, "a plain, b, and from the edit (any load after the first highlights) a highlighted and b edited")
+	_, err = lib.Highlight(ctx)
+	require.NoError(t, err)
+	assert.Len(t, cacheFiles(t, rc.dir), 2, "a highlighted and b edited")
+	a, _ := lib.Snapshot().ByPath("a.md")
+	assert.Contains(t, string(a.HTML()), "chroma")
 }
