@@ -114,7 +114,7 @@ func build(ctx context.Context, in buildInput) (*Snapshot, Update, error) {
 	err = parallel(ctx, len(toRender), func(j int) {
 		i := toRender[j]
 		src := srcs[articles[i].Path]
-		if out := in.opts.RenderCache.get(rkey, src, s, plain); out != nil {
+		if out := in.opts.RenderCache.get(rkey, src, s); out != nil {
 			outs[i] = out
 			return
 		}

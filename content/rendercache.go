@@ -92,9 +92,9 @@ func (r *recorder) Attachment(p string) bool {
 	return ok
 }
 
-func (c *RenderCache) key(rkey render.Options, src *source, plain bool) string {
+func (c *RenderCache) key(rkey render.Options, src *source) string {
 	h := sha256.New()
-	fmt.Fprintf(h, "%s\x00%+v\x00%s\x00%s\x00%t", c.version, rkey, src.base.Path, src.base.Hash, plain)
+	fmt.Fprintf(h, "%s\x00%+v\x00%s\x00%s", c.version, rkey, src.base.Path, src.base.Hash)
 	return hex.EncodeToString(h.Sum(nil)[:20])
 }
 
@@ -102,36 +102,27 @@ func (c *RenderCache) file(key string) string {
 	return filepath.Join(c.dir, key[:2], key)
 }
 
-// get returns the cached render of src, highlighted when there is one even
-// if plain is asked (it only saves Library.Highlight the work), or nil.
-func (c *RenderCache) get(rkey render.Options, src *source, links render.Resolver, plain bool) *rendered {
+// get returns the cached render of src, or nil. What the cache holds is
+// highlighted, and serves a plain load too (Library.Highlight then skips it).
+func (c *RenderCache) get(rkey render.Options, src *source, links render.Resolver) *rendered {
 	if c == nil || src.base.Unrendered != "" {
 		return nil
 	}
-	keys := []string{c.key(rkey, src, false)}
-	if plain {
-		keys = append(keys, c.key(rkey, src, true))
+	name := c.file(c.key(rkey, src))
+	b, err := os.ReadFile(name)
+	if err != nil {
+		return nil
 	}
-	for _, k := range keys {
-		b, err := os.ReadFile(c.file(k))
-		if err != nil {
-			continue
-		}
-		e, err := decodeEntry(b)
-		if err != nil {
-			continue
-		}
-		if !sameAnswers(e.Asked, links) {
-			continue
-		}
-		out := &rendered{doc: e.Doc, html: &storedHTML{file: c.file(k), size: len(e.Doc.HTML)}}
-		out.doc.HTML = nil
-		for _, w := range e.Doc.Warnings {
-			out.warnings = append(out.warnings, Warning{Path: src.base.Path, Line: src.base.FileLine(w.Line), Kind: WarningKind(w.Kind), Subject: w.Subject, Message: w.Message})
-		}
-		return out
+	e, err := decodeEntry(b)
+	if err != nil || !sameAnswers(e.Asked, links) {
+		return nil
 	}
-	return nil
+	out := &rendered{doc: e.Doc, html: &storedHTML{file: name, size: len(e.Doc.HTML)}}
+	out.doc.HTML = nil
+	for _, w := range e.Doc.Warnings {
+		out.warnings = append(out.warnings, Warning{Path: src.base.Path, Line: src.base.FileLine(w.Line), Kind: WarningKind(w.Kind), Subject: w.Subject, Message: w.Message})
+	}
+	return out
 }
 
 func sameAnswers(asked []question, links render.Resolver) bool {
@@ -149,13 +140,14 @@ func sameAnswers(asked []question, links render.Resolver) bool {
 	return true
 }
 
-// put stores a render that succeeded; a highlighted one (or one without
-// code to highlight) under the highlighted key.
+// put stores a render that succeeded and has nothing left to highlight. A
+// plain one that has (kb serve's first load) is about to be rendered again
+// highlighted: writing it too slowed the first page of a cold start.
 func (c *RenderCache) put(rkey render.Options, src *source, out *rendered, asked []question) {
-	if c == nil || out.unrendered != "" {
+	if c == nil || out.unrendered != "" || out.doc.Unhighlighted {
 		return
 	}
-	name := c.file(c.key(rkey, src, out.doc.Unhighlighted))
+	name := c.file(c.key(rkey, src))
 	if err := writeAtomically(name, encodeEntry(cacheEntry{Asked: asked, Doc: out.doc})); err != nil {
 		c.log.Debug("render cache: not stored", "path", src.base.Path, "err", err)
 		return

@@ -103,9 +103,9 @@ func FuzzRenderCacheEntry(f *testing.F) {
 	src := parseArticle(file{path: "a.md"}, []byte("# A\n"), nil, 1<<20)
 	f.Fuzz(func(t *testing.T, b []byte) {
 		// Whatever bytes sit in a cache file, get answers a render or nothing, never a panic.
-		name := rc.file(rc.key(render.Options{}, src, false))
+		name := rc.file(rc.key(render.Options{}, src))
 		require.NoError(t, writeAtomically(name, b))
-		_ = rc.get(render.Options{}, src, emptyResolver{}, false)
+		_ = rc.get(render.Options{}, src, emptyResolver{})
 		if e, err := decodeEntry(b); err == nil {
 			again, err := decodeEntry(encodeEntry(e))
 			require.NoError(t, err)
@@ -167,7 +167,8 @@ func fill(v reflect.Value, n int) {
 }
 
 // TestRenderCachePruned: after highlighting, the cache holds the files of
-// the served snapshot only (the plain renders and an edit's old version go).
+// the served snapshot only (an edit's old version goes); plain renders of
+// code are not stored.
 func TestRenderCachePruned(t *testing.T) {
 	ctx := context.Background()
 	root, data := t.TempDir(), t.TempDir()
@@ -181,7 +182,7 @@ func TestRenderCachePruned(t *testing.T) {
 	write("b.md", "# B\n\nEdited.\n")
 	_, err = lib.Apply(ctx, []string{"b.md"})
 	require.NoError(t, err)
-	assert.Len(t, cacheFiles(t, rc.dir), 4, "a plain, b, and from the edit (any load after the first highlights) a highlighted and b edited")
+	assert.Len(t, cacheFiles(t, rc.dir), 3, "b, and from the edit (any load after the first highlights) a and b edited")
 	_, err = lib.Highlight(ctx)
 	require.NoError(t, err)
 	assert.Len(t, cacheFiles(t, rc.dir), 2, "a highlighted and b edited")
