@@ -88,7 +88,7 @@ func parseConfig(cmd string, args []string, getenv func(string) string, stderr i
 		if getenv("GOMEMLIMIT") != "" {
 			memLimit = "0" // the Go runtime's own setting wins over kb's default
 		}
-		str(&memLimit, "memory-limit", "soft limit on kb's memory, e.g. 512MiB; garbage is collected more often near it; auto: 1.5 times the live heap plus 64MiB, at least 256MiB, following the content as it loads and grows; 0 leaves Go's default (GOMEMLIMIT)")
+		str(&memLimit, "memory-limit", "soft limit on kb's memory, e.g. 512MiB; garbage is collected more often near it; auto: twice the live heap plus 64MiB, at least 256MiB, following the content as it loads and grows; 0 leaves Go's default (GOMEMLIMIT)")
 		str(&cfg.GitRef, "git-ref", "serve the commits of this git ref (e.g. origin/main) instead of the working tree")
 		watch, err := envBool(getenv, envName("watch"))
 		if err != nil {

@@ -43,7 +43,7 @@ func TestMemoryLimit(t *testing.T) {
 func TestAutoMemoryLimit(t *testing.T) {
 	assert.Equal(t, int64(minAutoLimit), autoLimit(0), "never under the floor")
 	assert.Equal(t, int64(minAutoLimit), autoLimit(50<<20))
-	assert.Equal(t, int64(450<<20+autoHeadroom), autoLimit(300<<20), "half again the live heap at 10,000 articles, above it")
+	assert.Equal(t, int64(600<<20+autoHeadroom), autoLimit(300<<20), "twice the live heap at 10,000 articles, above it")
 	runtime.GC()
 	assert.Positive(t, liveHeap(), "the runtime reports the live heap after a collection")
 }
