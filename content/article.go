@@ -49,7 +49,8 @@ type Article struct {
 	UpdatedBy     string
 	UpdateSubject string
 
-	html *storedHTML // where Doc.HTML is when it is not in memory
+	typeSet bool        // the front matter sets the type; else kb.yaml's runbooks: globs decide it
+	html    *storedHTML // where Doc.HTML is when it is not in memory
 }
 
 // HTML returns the rendered body: Doc.HTML, or, when a render cache keeps
