@@ -77,6 +77,8 @@ const (
 	minFuzzyLen      = 4    // shorter misspelt words are not corrected
 	maxFuzzyLen      = 24   // nor longer ones: their automaton is costly, and their parts match anyway
 	maxAlertFuzzyLen = 40   // alert names are corrected up to this length (their dictionary is small)
+	maxPairs         = 12   // adjacent word pairs of a query matched as phrases (rule word-pairs)
+	pairWeight       = 1    // a pair found as a phrase, times the field's weight
 )
 
 // planner turns a parsed query into a bleve query, looking words up in the
@@ -132,8 +134,12 @@ func (pl *planner) build(p parsed, filters []query.Query) plan {
 	seen := map[string]bool{}
 	var phrases []query.Query
 	keyWords := map[string]bool{} // keys of pasted pairs, not worth marking
+	var seq []string               // the query's words in order, "" where a run breaks (rule word-pairs)
 	pl.pasted = pl.off.on(RulePastedLines) && isPasted(p)
 	for idx, it := range p.items {
+		if it.phrase {
+			seq = append(seq, "") // a pair does not cross a quote
+		}
 		if it.phrase && !pl.pasted {
 			if q := pl.phrase(it.text); q != nil {
 				phrases = append(phrases, q)
@@ -153,6 +159,7 @@ func (pl *planner) build(p parsed, filters []query.Query) plan {
 			t := it.text[start:end]
 			if pl.pasted {
 				if isNoise(t) {
+					seq = append(seq, "")
 					continue
 				}
 				if it.key || isLogWord(t) || strings.HasPrefix(it.text[end:], "=") {
@@ -160,8 +167,12 @@ func (pl *planner) build(p parsed, filters []query.Query) plan {
 						keys = map[string]bool{}
 					}
 					keys[t] = true
+					seq = append(seq, "")
+					ts = append(ts, t)
+					continue
 				}
 			}
+			seq = append(seq, t)
 			ts = append(ts, t)
 		}
 		for k, t := range ts {
@@ -185,6 +196,9 @@ func (pl *planner) build(p parsed, filters []query.Query) plan {
 				clauses = append(clauses, c)
 			}
 		}
+	}
+	if pl.off.on(RuleWordPairs) {
+		clauses = append(clauses, pl.pairs(seq)...)
 	}
 	// The whole query written as one alert name: "kube pod crash looping",
 	// or, while it is typed, the start of one: "etcd no lea".
@@ -485,6 +499,48 @@ func (pl *planner) phrase(text string) query.Query {
 		qs[i] = pq
 	}
 	return query.NewDisjunctionQuery(qs)
+}
+
+// pairs matches each two adjacent words of the query (seq, "" breaking a
+// run) as a phrase, at most maxPairs of them (rule word-pairs): an article
+// that has "connection refused" or "lost leader" as written outranks one
+// that has both words apart. A pair of stop words, or with a word found
+// nowhere, is left out.
+func (pl *planner) pairs(seq []string) []query.Query {
+	var out []query.Query
+	seen := map[string]bool{}
+	for i := 0; i+1 < len(seq) && len(out) < maxPairs; i++ {
+		a, b := seq[i], seq[i+1]
+		if a == "" || b == "" || strings.EqualFold(a, b) {
+			continue
+		}
+		text := a + " " + b
+		toks := pl.analyze(text)
+		key := strings.Join(toks, " ")
+		if len(toks) < 2 || seen[key] || slices.ContainsFunc(toks, func(t string) bool { return !pl.exists(t) }) {
+			continue
+		}
+		seen[key] = true
+		var qs []query.Query
+		for _, f := range phraseFields() {
+			if !pl.has(f.field, toks[0]) || !pl.has(f.field, toks[len(toks)-1]) {
+				continue
+			}
+			pq := query.NewMatchPhraseQuery(text)
+			pq.SetField(f.field)
+			pq.Analyzer = proseAnalyzer
+			pq.SetBoost(f.weight * pairWeight)
+			qs = append(qs, pq)
+		}
+		switch len(qs) {
+		case 0:
+		case 1:
+			out = append(out, qs[0])
+		default:
+			out = append(out, query.NewDisjunctionQuery(qs))
+		}
+	}
+	return out
 }
 
 // analyze returns the terms kb's prose analysis makes of s.
