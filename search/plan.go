@@ -134,7 +134,7 @@ func (pl *planner) build(p parsed, filters []query.Query) plan {
 	seen := map[string]bool{}
 	var phrases []query.Query
 	keyWords := map[string]bool{} // keys of pasted pairs, not worth marking
-	var seq []string               // the query's words in order, "" where a run breaks (rule word-pairs)
+	var seq []string              // the query's words in order, "" where a run breaks (rule word-pairs)
 	pl.pasted = pl.off.on(RulePastedLines) && isPasted(p)
 	for idx, it := range p.items {
 		if it.phrase {
