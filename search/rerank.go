@@ -25,6 +25,7 @@ const (
 	coverageWeight  = 0.5 // score × (1 + 0.5 × share of the title covered)
 	sectionWeight   = 1.0 // score × (1 + 1.0 × share of the query in the best section)
 	minSectionWords = 2   // queries of fewer words rank nothing by sections
+	queryWeight     = 2.0 // score × (1 + 2 × share of the query's rarity matched), typed queries
 )
 
 // Section is the part of an article a hit matched best: the heading it is
@@ -90,6 +91,9 @@ func (x *Index) rerank(ctx context.Context, g *generation, pl *planner, pln plan
 		if pl.off.on(RuleBestSection) && pln.words >= minSectionWords {
 			// a solved ticket that holds the query counts like a section
 			factor *= 1 + sectionWeight*max(share, tshare)
+		}
+		if pl.off.on(RuleQueryShare) && pln.words >= minSectionWords && !pl.pasted {
+			factor *= 1 + queryWeight*matchedShare(m, pln, wts)
 		}
 		h.Score *= factor
 		out[h.ID] = d
@@ -177,6 +181,20 @@ func (tc *titleTerms) wordWeights(pln plan) []float64 {
 		}
 	}
 	return wts
+}
+
+// matchedShare returns the share of the query's words, weighed by wts,
+// that hit m matched in any field.
+func matchedShare(m *bsearch.DocumentMatch, pln plan, wts []float64) float64 {
+	ws := map[int]bool{}
+	for _, terms := range m.Locations {
+		for term := range terms {
+			if w, ok := pln.marks.word[term]; ok {
+				ws[w] = true
+			}
+		}
+	}
+	return shareOf(ws, wts)
 }
 
 // shareOf returns the weight of the query words in ws, as a share of the
