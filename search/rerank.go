@@ -95,6 +95,13 @@ func (x *Index) rerank(ctx context.Context, g *generation, pl *planner, pln plan
 		if pl.off.on(RuleQueryShare) && pln.words >= minSectionWords && !pl.pasted {
 			factor *= 1 + queryWeight*matchedShare(m, pln, wts)
 		}
+		if pl.off.on(RuleQueryShare) && pl.pasted {
+			if c := matchedShare(m, pln, ones(pln.words)); c > 0 {
+				// bleve's coord counts the words matched; pasted
+				// text holds many common ones, so their rarity counts
+				factor *= matchedShare(m, pln, wts) / c
+			}
+		}
 		h.Score *= factor
 		out[h.ID] = d
 	}
@@ -195,6 +202,15 @@ func matchedShare(m *bsearch.DocumentMatch, pln plan, wts []float64) float64 {
 		}
 	}
 	return shareOf(ws, wts)
+}
+
+// ones returns n weights of 1.
+func ones(n int) []float64 {
+	out := make([]float64, n)
+	for i := range out {
+		out[i] = 1
+	}
+	return out
 }
 
 // shareOf returns the weight of the query words in ws, as a share of the
