@@ -263,6 +263,9 @@ func bestSection(secs []section, m *bsearch.DocumentMatch, pln plan, wts []float
 		}
 	}
 	for i, f := range found {
+		if i == 0 && secs[0].toc {
+			continue
+		}
 		if sh := shareOf(f, wts); sh > share {
 			best, share = i, sh
 		}

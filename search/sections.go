@@ -1,6 +1,7 @@
 package search
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 
@@ -14,7 +15,19 @@ type section struct {
 	off   int    // byte offset of the heading line in the body text
 	id    string // the heading's anchor, as in the page's HTML
 	title string
+	// toc is set on section 0 when it is a table of contents (it repeats
+	// headings as lines): its words are the headings', which count in
+	// their own sections, and it never is the best section.
+	toc bool
 }
+
+// tocMark starts the stored sections of an article whose section 0 is a
+// table of contents.
+const tocMark = "toc\x1e"
+
+// minTOCLines is the number of heading lines before the first heading that
+// make the text there a table of contents.
+const minTOCLines = 3
 
 // sectionsOf returns the sections of a's body: one per heading of its
 // outline (outlineHeadings, in the same order) after the untitled start.
@@ -39,7 +52,17 @@ func sectionsOf(a *content.Article) []section {
 		}
 		heads[i].off = end
 	}
-	return append([]section{{}}, heads...)
+	start := section{}
+	if len(heads) > 0 {
+		n := 0
+		for _, line := range strings.Split(text[:heads[0].off], "\n") {
+			if slices.ContainsFunc(heads, func(h section) bool { return h.title == line }) {
+				n++
+			}
+		}
+		start.toc = n >= minTOCLines
+	}
+	return append([]section{start}, heads...)
 }
 
 // lastLineIndex returns the offset in text of the last line that is line,
@@ -66,6 +89,9 @@ func lastLineIndex(text, line string) int {
 // per section after the first, "offset\x1fid\x1ftitle", separated by \x1e.
 func encodeSections(secs []section) string {
 	var b strings.Builder
+	if len(secs) > 0 && secs[0].toc {
+		b.WriteString(tocMark)
+	}
 	for i, s := range secs {
 		if i == 0 {
 			continue
@@ -86,6 +112,7 @@ func encodeSections(secs []section) string {
 // skipped, so a stored field never fails a search.
 func decodeSections(s string) []section {
 	out := []section{{}}
+	s, out[0].toc = strings.CutPrefix(s, tocMark)
 	if s == "" {
 		return out
 	}
