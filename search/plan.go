@@ -56,6 +56,13 @@ func prefixFields() []weighted {
 	return []weighted{{fieldName, 4}, {fieldParts, partsWeight}, {fieldJoined, 2.5}, {fieldOutline, 2}, {fieldBody, 1}}
 }
 
+// pairFields are the fields adjacent query words are matched in as a
+// phrase (rule word-pairs): not names, whose evidence title coverage
+// weighs already.
+func pairFields() []weighted {
+	return []weighted{{fieldOutline, 2}, {fieldBody, 1}, {fieldCode, 0.7}}
+}
+
 // phraseFields are the fields a quoted phrase is matched in.
 func phraseFields() []weighted {
 	return []weighted{{fieldName, 4}, {fieldOutline, 2}, {fieldBody, 1}, {fieldCode, 0.7}}
@@ -522,7 +529,7 @@ func (pl *planner) pairs(seq []string) []query.Query {
 		}
 		seen[key] = true
 		var qs []query.Query
-		for _, f := range phraseFields() {
+		for _, f := range pairFields() {
 			if !pl.has(f.field, toks[0]) || !pl.has(f.field, toks[len(toks)-1]) {
 				continue
 			}
