@@ -24,7 +24,7 @@ type weighted struct {
 
 func textFields() []weighted {
 	return []weighted{
-		{fieldName, 4},
+		{fieldName, nameWeight},
 		{fieldParts, partsWeight},
 		{fieldJoined, 2.5},
 		{fieldOutline, 2},
@@ -70,6 +70,7 @@ func phraseFields() []weighted {
 
 // Ranking constants; doc.go states the rules they implement.
 const (
+	nameWeight       = 2    // a word of a name; title coverage (rule 1) adds up to as much again
 	partsWeight      = 2    // a part of a name (rule 1: the share of the name covered adds more)
 	alertWeight      = 10   // a word, or the whole query, that is exactly an alert name
 	prefixWeight     = 0.6  // a completion of the word being typed

@@ -22,7 +22,7 @@ import (
 // hits and scales their scores by both.
 const (
 	rerankDepth     = 40  // best hits looked at again
-	coverageWeight  = 0.5 // score × (1 + 0.5 × share of the title covered)
+	coverageWeight  = 1.0 // score × (1 + share of the title covered)
 	sectionWeight   = 1.0 // score × (1 + 1.0 × share of the query in the best section)
 	minSectionWords = 2   // queries of fewer words rank nothing by sections
 	queryWeight     = 2.0 // score × (1 + 2 × share of the query's rarity matched), typed queries
