@@ -5,6 +5,7 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"unicode"
 
 	"github.com/blevesearch/bleve/v2/analysis"
 	"github.com/blevesearch/bleve/v2/search/query"
@@ -85,6 +86,7 @@ const (
 	minFuzzyLen      = 4    // shorter misspelt words are not corrected
 	maxFuzzyLen      = 24   // nor longer ones: their automaton is costly, and their parts match anyway
 	maxAlertFuzzyLen = 40   // alert names are corrected up to this length (their dictionary is small)
+	maxNamedNumber   = 5    // digits of a number in pasted text that may name a port (rule pasted-lines)
 	maxPairs         = 12   // adjacent word pairs of a query matched as phrases (rule word-pairs)
 	pairWeight       = 1    // a pair found as a phrase, times the field's weight
 )
@@ -166,7 +168,7 @@ func (pl *planner) build(p parsed, filters []query.Query) plan {
 		for start, end := range word.Spans(it.text) {
 			t := it.text[start:end]
 			if pl.pasted {
-				if isNoise(t) {
+				if isNoise(t) && !pl.namedNumber(t) {
 					seq = append(seq, "")
 					continue
 				}
@@ -352,6 +354,17 @@ func (pl *planner) word(raw string, typing bool) query.Query {
 		return alts[0]
 	}
 	return query.NewDisjunctionQuery(alts)
+}
+
+// namedNumber reports whether t, a number of pasted text, is one the
+// collection names (rule pasted-lines): a port such as 10249 or 6379 says
+// which component a log line is about, where an address, a timestamp or a
+// counter is noise.
+func (pl *planner) namedNumber(t string) bool {
+	if len(t) > maxNamedNumber || strings.TrimFunc(t, unicode.IsDigit) != "" {
+		return false
+	}
+	return pl.has(fieldBody, t) || pl.has(fieldCode, t)
 }
 
 // boosted returns q with its boost multiplied by w, where q can carry one.
