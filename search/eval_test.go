@@ -90,10 +90,11 @@ func minRecallAt3() map[string]float64 {
 	return map[string]float64{
 		"relevance/prometheus": 1.0,
 		"relevance/example":    0.95,
-		// 0.867 before the rules of issue 11; 0.858 after (one query fewer in
-		// the top 3): kept at the figure reached, to be raised again
-		"prometheus-heldout": 0.85,
-		"gitlab":             0.86,
+		// 0.867 before the rules of issue 11, 0.858 after its first round,
+		// 0.883 after its second (word pairs, query share, rare words)
+		"prometheus-heldout": 0.88,
+		// 0.917 after the second round of issue 11
+		"gitlab": 0.91,
 	}
 }
 
