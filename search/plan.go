@@ -89,6 +89,7 @@ const (
 	maxNamedNumber   = 5    // digits of a number in pasted text that may name a port (rule pasted-lines)
 	maxPairs         = 12   // adjacent word pairs of a query matched as phrases (rule word-pairs)
 	pairWeight       = 1    // a pair found as a phrase, times the field's weight
+	minPairDF        = 500  // a word in this many articles may always end a pair (pairable)
 )
 
 // planner turns a parsed query into a bleve query, looking words up in the
@@ -103,6 +104,7 @@ type planner struct {
 	learned  splitter            // keeps the collection's learned words whole (rule 2)
 	synonyms map[string][]string // kb.yaml's synonyms (rule 6), normalised
 	pasted   bool                // the query reads as pasted text (rule 5)
+	docs     uint64              // articles in the index, once looked up (pairable)
 }
 
 // marks are what snippets highlight: analysed terms, and raw prefixes of a
@@ -208,6 +210,9 @@ func (pl *planner) build(p parsed, filters []query.Query) plan {
 		}
 	}
 	if pl.off.on(RuleWordPairs) {
+		if p.typing && len(seq) > 0 {
+			seq = seq[:len(seq)-1] // the word being typed is not a word yet
+		}
 		clauses = append(clauses, pl.pairs(seq)...)
 	}
 	// The whole query written as one alert name: "kube pod crash looping",
@@ -544,7 +549,7 @@ func (pl *planner) pairs(seq []string) []query.Query {
 		seen[key] = true
 		var qs []query.Query
 		for _, f := range pairFields() {
-			if !pl.has(f.field, toks[0]) || !pl.has(f.field, toks[len(toks)-1]) {
+			if !pl.pairable(f.field, toks[0]) || !pl.pairable(f.field, toks[len(toks)-1]) {
 				continue
 			}
 			pq := query.NewMatchPhraseQuery(text)
@@ -562,6 +567,28 @@ func (pl *planner) pairs(seq []string) []query.Query {
 		}
 	}
 	return out
+}
+
+// pairable reports whether term is in field and rare enough there to be
+// one end of a word pair: in a large collection a word found in more than
+// a tenth of the articles makes a phrase search over thousands of
+// positions, for little evidence.
+func (pl *planner) pairable(field, term string) bool {
+	tfr, err := pl.r.TermFieldReader(pl.ctx, []byte(term), field, false, false, false)
+	if err != nil {
+		return false
+	}
+	n := tfr.Count()
+	closeDict(tfr)
+	if n == 0 {
+		return false
+	}
+	if pl.docs == 0 {
+		if dc, err := pl.r.DocCount(); err == nil {
+			pl.docs = dc
+		}
+	}
+	return n <= max(minPairDF, pl.docs/10)
 }
 
 // analyze returns the terms kb's prose analysis makes of s.
