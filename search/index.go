@@ -27,10 +27,16 @@ type Options struct {
 	ReadOnly bool
 	// LockTimeout bounds the wait for the index folder's lock (default 2s).
 	LockTimeout time.Duration
-	// MaxConcurrent bounds the searches running at once (default 4 per CPU).
+	// MaxConcurrent bounds the searches running at once (default one per
+	// CPU: a search is CPU work from start to end, so more at once only
+	// share the same cores, and pages wait behind them).
 	MaxConcurrent int
+	// MaxQueue bounds the searches waiting for a slot; past it a search
+	// gets ErrBusy at once (default 64 per CPU, at least 128: a crowd
+	// typing in 64 browsers is queued, not refused).
+	MaxQueue int
 	// QueueWait is how long a search waits for a free slot before ErrBusy
-	// (default 100ms).
+	// (default 1s).
 	QueueWait time.Duration
 	// Timeout is the deadline of one search (default 2s).
 	Timeout time.Duration
@@ -62,10 +68,13 @@ func (o Options) withDefaults() Options {
 		o.LockTimeout = 2 * time.Second
 	}
 	if o.MaxConcurrent <= 0 {
-		o.MaxConcurrent = 4 * runtime.GOMAXPROCS(0)
+		o.MaxConcurrent = runtime.GOMAXPROCS(0)
+	}
+	if o.MaxQueue <= 0 {
+		o.MaxQueue = max(128, 64*runtime.GOMAXPROCS(0))
 	}
 	if o.QueueWait <= 0 {
-		o.QueueWait = 100 * time.Millisecond
+		o.QueueWait = time.Second
 	}
 	if o.Timeout <= 0 {
 		o.Timeout = 2 * time.Second
@@ -113,6 +122,7 @@ type Index struct {
 	synonyms map[string][]string // Options.Synonyms, normalised
 
 	sem     chan struct{} // bounds concurrent searches
+	waiting atomic.Int64  // searches waiting for a slot (Options.MaxQueue)
 	stats   counters
 	indexed atomic.Uint64 // documents written since Open, for tests and logs
 }
@@ -133,6 +143,8 @@ type generation struct {
 	// manifest describes every indexed article. Writers replace it
 	// (copy on write) under the writer token; searches read it for facets.
 	manifest atomic.Pointer[manifest]
+
+	prefixes prefixCache // completions of typed prefixes, per manifest
 }
 
 // manifest maps an article id to the fingerprint of its indexed form

@@ -91,6 +91,8 @@ type planner struct {
 	learned  splitter            // keeps the collection's learned words whole (rule 2)
 	synonyms map[string][]string // kb.yaml's synonyms (rule 6), normalised
 	pasted   bool                // the query reads as pasted text (rule 5)
+	prefixes *prefixCache        // completions of typed prefixes; nil: none cached
+	man      *manifest           // the state of the index prefixes are cached under
 }
 
 // marks are what snippets highlight: analysed terms, and raw prefixes of a
@@ -560,6 +562,54 @@ func (pl *planner) completions(prefix string, skip map[string]bool) query.Query 
 	if len([]rune(prefix)) < minPrefixLen {
 		return nil
 	}
+	all := pl.expand(prefix)
+	qs := make([]query.Query, 0, maxPrefixTerms)
+	fs := prefixFields()
+	for _, c := range all {
+		if len(qs) == maxPrefixTerms {
+			break
+		}
+		if skip[c.term] {
+			continue
+		}
+		var tqs []query.Query
+		for i, f := range fs {
+			if c.fields&(1<<i) == 0 {
+				continue
+			}
+			tq := query.NewTermQuery(c.term)
+			tq.SetField(f.field)
+			tq.SetBoost(f.weight * prefixWeight)
+			tqs = append(tqs, tq)
+		}
+		switch len(tqs) {
+		case 0:
+			qs = append(qs, query.NewMatchNoneQuery())
+		case 1:
+			qs = append(qs, tqs[0])
+		default:
+			qs = append(qs, query.NewDisjunctionQuery(tqs))
+		}
+	}
+	if len(qs) == 0 {
+		return nil
+	}
+	pl.marks.prefixes = append(pl.marks.prefixes, prefix)
+	if len(qs) == 1 {
+		return qs[0]
+	}
+	return query.NewDisjunctionQuery(qs)
+}
+
+// expand returns the indexed words that start with prefix, the most
+// frequent first (at most prefixCandidates), each with the prefix fields
+// that hold it; from the cache when the index has not changed since.
+func (pl *planner) expand(prefix string) []completion {
+	if pl.prefixes != nil {
+		if v, ok := pl.prefixes.get(pl.man, prefix); ok {
+			return v
+		}
+	}
 	byTerm := map[string]uint64{}
 	for _, f := range dictFields() {
 		d, err := pl.r.FieldDictPrefix(f, []byte(prefix))
@@ -577,26 +627,25 @@ func (pl *planner) completions(prefix string, skip map[string]bool) query.Query 
 	}
 	cands := make([]candidate, 0, len(byTerm))
 	for t, c := range byTerm {
-		if !skip[t] {
-			cands = append(cands, candidate{term: t, count: c})
-		}
+		cands = append(cands, candidate{term: t, count: c})
 	}
 	slices.SortFunc(cands, func(a, b candidate) int {
 		return cmp.Or(cmp.Compare(b.count, a.count), cmp.Compare(len(a.term), len(b.term)), strings.Compare(a.term, b.term))
 	})
-	cands = cands[:min(len(cands), maxPrefixTerms)]
-	if len(cands) == 0 {
-		return nil
-	}
-	pl.marks.prefixes = append(pl.marks.prefixes, prefix)
-	qs := make([]query.Query, len(cands))
+	cands = cands[:min(len(cands), prefixCandidates)]
+	out := make([]completion, len(cands))
 	for i, c := range cands {
-		qs[i] = pl.inFields(c.term, prefixWeight, prefixFields())
+		out[i].candidate = c
+		for j, f := range prefixFields() {
+			if pl.has(f.field, c.term) {
+				out[i].fields |= 1 << j
+			}
+		}
 	}
-	if len(qs) == 1 {
-		return qs[0]
+	if pl.prefixes != nil && pl.ctx.Err() == nil { // a search cut short may have read less
+		pl.prefixes.put(pl.man, prefix, out)
 	}
-	return query.NewDisjunctionQuery(qs)
+	return out
 }
 
 // corrections matches the indexed words within one edit (words of 4 to 7

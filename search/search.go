@@ -156,13 +156,19 @@ func (f filters) queries() []query.Query {
 	return qs
 }
 
-// acquireSearch takes a search slot, waiting at most QueueWait.
+// acquireSearch takes a search slot, waiting at most QueueWait behind at
+// most MaxQueue others.
 func (x *Index) acquireSearch(ctx context.Context) (release func(), err error) {
 	select {
 	case x.sem <- struct{}{}:
 		return func() { <-x.sem }, nil
 	default:
 	}
+	if x.waiting.Add(1) > int64(x.opts.MaxQueue) {
+		x.waiting.Add(-1)
+		return nil, ErrBusy
+	}
+	defer x.waiting.Add(-1)
 	t := time.NewTimer(x.opts.QueueWait)
 	defer t.Stop()
 	select {
@@ -197,7 +203,7 @@ func (x *Index) run(ctx context.Context, g *generation, p parsed, filters []quer
 			err = fmt.Errorf("search: %w", cerr)
 		}
 	}()
-	pl := planner{ctx: ctx, r: r, analyzer: x.mapping.AnalyzerNamed(proseAnalyzer), off: x.opts.Off, learned: g.learned.splitter(x.opts.Off), synonyms: x.synonyms}
+	pl := planner{ctx: ctx, r: r, analyzer: x.mapping.AnalyzerNamed(proseAnalyzer), off: x.opts.Off, learned: g.learned.splitter(x.opts.Off), synonyms: x.synonyms, prefixes: &g.prefixes, man: g.manifest.Load()}
 	plan := pl.build(p, filters)
 	res.IgnoredWords = plan.ignored
 	res.Highlight = plan.highlight
@@ -217,7 +223,7 @@ func (x *Index) run(ctx context.Context, g *generation, p parsed, filters []quer
 		// Nothing has the phrases as written (a pasted line often quotes
 		// text that differs in the runbook): search for their words.
 		p = p.withoutPhrases()
-		pl = planner{ctx: ctx, r: r, analyzer: pl.analyzer, off: pl.off, learned: pl.learned, synonyms: pl.synonyms}
+		pl = planner{ctx: ctx, r: r, analyzer: pl.analyzer, off: pl.off, learned: pl.learned, synonyms: pl.synonyms, prefixes: pl.prefixes, man: pl.man}
 		plan = pl.build(p, filters)
 		req = bleve.NewSearchRequestOptions(plan.q, max(offset+limit, facetSample), 0, false)
 		if sr, err = g.idx.SearchInContext(ctx, req); err != nil {
