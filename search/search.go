@@ -62,9 +62,9 @@ type Hit struct {
 	Ticket *Ticket
 }
 
-// Facets counts hits by type, service and tag, most frequent first. For
-// speed the counts cover the best facetSample (200) hits: all hits when
-// there are fewer, which Counted == Results.Total tells.
+// Facets counts hits by type, service, tag and folder, most frequent
+// first. The counts cover every hit (Counted == Results.Total): the
+// collector counts them while it finds the hits.
 type Facets struct {
 	Type    []FacetCount
 	Service []FacetCount
@@ -94,7 +94,7 @@ const (
 	maxFacetService = 20
 	maxFacetTag     = 20
 	maxFacetFolder  = 20
-	facetSample     = 200 // best hits facets are counted over
+	allFacetValues  = 1 << 30 // facet values asked of the collector: all, trimmed per facet here
 	maxSuggestions  = 3
 )
 
@@ -211,11 +211,14 @@ func (x *Index) run(ctx context.Context, g *generation, p parsed, filters []quer
 		return res, nil // stop words only: nothing can match
 	}
 
-	// The best facetSample hits (at least this page and those before it)
-	// come back, without stored fields: facets are counted over them from
-	// the manifest, and only this page's fields are loaded.
-	req := bleve.NewSearchRequestOptions(plan.q, max(offset+limit, facetSample), 0, false)
-	sr, err := g.idx.SearchInContext(ctx, req)
+	// Only the hits the second look and this page need are completed; the
+	// collector counts the facet values of every hit on the way.
+	newRequest := func(q query.Query) *bleve.SearchRequest {
+		req := bleve.NewSearchRequestOptions(q, max(offset+limit, rerankDepth), 0, false)
+		req.AddFacet(fieldFacets, bleve.NewFacetRequest(fieldFacets, allFacetValues))
+		return req
+	}
+	sr, err := g.idx.SearchInContext(ctx, newRequest(plan.q))
 	if err != nil {
 		return res, fmt.Errorf("search: %w", err)
 	}
@@ -225,8 +228,7 @@ func (x *Index) run(ctx context.Context, g *generation, p parsed, filters []quer
 		p = p.withoutPhrases()
 		pl = planner{ctx: ctx, r: r, analyzer: pl.analyzer, off: pl.off, learned: pl.learned, synonyms: pl.synonyms, prefixes: pl.prefixes, man: pl.man}
 		plan = pl.build(p, filters)
-		req = bleve.NewSearchRequestOptions(plan.q, max(offset+limit, facetSample), 0, false)
-		if sr, err = g.idx.SearchInContext(ctx, req); err != nil {
+		if sr, err = g.idx.SearchInContext(ctx, newRequest(plan.q)); err != nil {
 			return res, fmt.Errorf("search: %w", err)
 		}
 		res.PhrasesAsWords = true
@@ -238,7 +240,7 @@ func (x *Index) run(ctx context.Context, g *generation, p parsed, filters []quer
 		return res, err
 	}
 	boostPopular(sr.Hits, x.opts.Popularity)
-	res.Facets = facetsOf(sr.Hits, g.entries())
+	res.Facets = facetsOf(sr.Facets[fieldFacets], int(sr.Total))
 	hl := highlighter{marks: plan.marks, analyzer: pl.analyzer}
 	for _, h := range sr.Hits[min(offset, len(sr.Hits)):min(offset+limit, len(sr.Hits))] {
 		fields, err := storedFields(r, h.ID)
@@ -291,23 +293,15 @@ func folderOf(p string) string {
 	return ""
 }
 
-// facetsOf counts the facet values of hits, as recorded in the manifest.
-func facetsOf(hits bsearch.DocumentMatchCollection, man manifest) Facets {
-	f := Facets{Counted: len(hits)}
-	var values []string
-	for _, h := range hits {
-		if e := man[h.ID]; len(e) > 1 {
-			values = append(values, e[1:]...)
-		}
+// facetsOf splits the facet values the collector counted over total hits
+// into the facets.
+func facetsOf(fr *bsearch.FacetResult, total int) Facets {
+	f := Facets{Counted: total}
+	if fr == nil || fr.Terms == nil {
+		return f
 	}
-	slices.Sort(values)
-	for i := 0; i < len(values); {
-		j := i + 1
-		for j < len(values) && values[j] == values[i] {
-			j++
-		}
-		v, n := values[i], j-i
-		i = j
+	for _, t := range fr.Terms.Terms() {
+		v, n := t.Term, t.Count
 		switch {
 		case strings.HasPrefix(v, facetType):
 			f.Type = append(f.Type, FacetCount{Value: v[len(facetType):], Count: n})

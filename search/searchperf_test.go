@@ -2,6 +2,7 @@ package search
 
 import (
 	"context"
+	"fmt"
 	"runtime"
 	"sync"
 	"testing"
@@ -131,4 +132,38 @@ func TestPrefixCache(t *testing.T) {
 	require.True(t, ok)
 	require.Len(t, cached, 1)
 	assert.Equal(t, "zebrafish", cached[0].term)
+}
+
+// TestFacetsCountEveryHit: 300 articles match, far more than a page and the
+// hits looked at again; the facet counts are exact over all of them.
+func TestFacetsCountEveryHit(t *testing.T) {
+	var arts []*content.Article
+	for i := range 300 {
+		dir := "guides"
+		if i%3 == 0 {
+			dir = "runbooks/storage"
+		}
+		service, tags := "etcd", []string{"disk"}
+		if i%2 == 0 {
+			service, tags = "postgres", []string{"disk", "backup"}
+		}
+		arts = append(arts, art(fmt.Sprintf("%s/widget-%03d.md", dir, i), fmt.Sprintf("# Widget %d\nThe widget gauge number %d.", i, i), withFront("", service, nil, tags)))
+	}
+	x := openSynced(t, Options{}, arts...)
+	res, err := x.Search(context.Background(), Query{Text: "widget gauge "})
+	require.NoError(t, err)
+	require.Equal(t, 300, res.Total)
+	assert.Len(t, res.Hits, DefaultLimit)
+	f := res.Facets
+	assert.Equal(t, 300, f.Counted)
+	assert.Equal(t, []FacetCount{{Value: "article", Count: 200}, {Value: "runbook", Count: 100}}, f.Type)
+	assert.Equal(t, []FacetCount{{Value: "etcd", Count: 150}, {Value: "postgres", Count: 150}}, f.Service)
+	assert.Equal(t, []FacetCount{{Value: "disk", Count: 300}, {Value: "backup", Count: 150}}, f.Tag)
+	assert.Equal(t, []FacetCount{{Value: "guides", Count: 200}, {Value: "runbooks/storage", Count: 100}}, f.Folder)
+
+	// a page far down still comes back, facets unchanged
+	res, err = x.Search(context.Background(), Query{Text: "widget gauge ", Offset: 290})
+	require.NoError(t, err)
+	assert.Len(t, res.Hits, 10)
+	assert.Equal(t, f, res.Facets)
 }
