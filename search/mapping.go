@@ -52,7 +52,7 @@ const (
 
 // Prefixes of facet values, as kept in the manifest.
 const (
-	fieldFacets  = "facets"  // keyword with doc values: the facet values below, counted by the collector
+	fieldFacets  = "facets" // keyword with doc values: the facet values below, counted by the collector
 	facetType    = "type:"
 	facetService = "service:"
 	facetTag     = "tag:"
