@@ -145,6 +145,7 @@ type generation struct {
 	manifest atomic.Pointer[manifest]
 
 	prefixes prefixCache // completions of typed prefixes, per manifest
+	facets   facetTables // facet sets of the documents, per snapshot
 }
 
 // manifest maps an article id to the fingerprint of its indexed form

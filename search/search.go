@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
-	bsearch "github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
 	index "github.com/blevesearch/bleve_index_api"
 
@@ -94,7 +93,6 @@ const (
 	maxFacetService = 20
 	maxFacetTag     = 20
 	maxFacetFolder  = 20
-	allFacetValues  = 1 << 30 // facet values asked of the collector: all, trimmed per facet here
 	maxSuggestions  = 3
 )
 
@@ -212,11 +210,11 @@ func (x *Index) run(ctx context.Context, g *generation, p parsed, filters []quer
 	}
 
 	// Only the hits the second look and this page need are completed; the
-	// collector counts the facet values of every hit on the way.
+	// facet sets of every hit are counted on the way (facets.go).
+	fc := &facetCounter{tables: &g.facets}
 	newRequest := func(q query.Query) *bleve.SearchRequest {
-		req := bleve.NewSearchRequestOptions(q, max(offset+limit, rerankDepth), 0, false)
-		req.AddFacet(fieldFacets, bleve.NewFacetRequest(fieldFacets, allFacetValues))
-		return req
+		*fc = facetCounter{tables: &g.facets}
+		return bleve.NewSearchRequestOptions(countingQuery{q: q, c: fc}, max(offset+limit, rerankDepth), 0, false)
 	}
 	sr, err := g.idx.SearchInContext(ctx, newRequest(plan.q))
 	if err != nil {
@@ -240,7 +238,7 @@ func (x *Index) run(ctx context.Context, g *generation, p parsed, filters []quer
 		return res, err
 	}
 	boostPopular(sr.Hits, x.opts.Popularity)
-	res.Facets = facetsOf(sr.Facets[fieldFacets], int(sr.Total))
+	res.Facets = facetsOf(fc.values(), int(sr.Total))
 	hl := highlighter{marks: plan.marks, analyzer: pl.analyzer}
 	for _, h := range sr.Hits[min(offset, len(sr.Hits)):min(offset+limit, len(sr.Hits))] {
 		fields, err := storedFields(r, h.ID)
@@ -293,15 +291,11 @@ func folderOf(p string) string {
 	return ""
 }
 
-// facetsOf splits the facet values the collector counted over total hits
-// into the facets.
-func facetsOf(fr *bsearch.FacetResult, total int) Facets {
+// facetsOf splits the facet values counted over total hits into the
+// facets.
+func facetsOf(counts map[string]int, total int) Facets {
 	f := Facets{Counted: total}
-	if fr == nil || fr.Terms == nil {
-		return f
-	}
-	for _, t := range fr.Terms.Terms() {
-		v, n := t.Term, t.Count
+	for v, n := range counts {
 		switch {
 		case strings.HasPrefix(v, facetType):
 			f.Type = append(f.Type, FacetCount{Value: v[len(facetType):], Count: n})
