@@ -3,6 +3,8 @@ package search
 import (
 	"cmp"
 	"context"
+	"fmt"
+	"runtime"
 	"slices"
 	"strings"
 
@@ -236,6 +238,9 @@ func (pl *planner) build(p parsed, filters []query.Query) plan {
 // analysed, an identifier's whole and split forms, a completion of the word
 // being typed, or corrections of a word found nowhere in the index.
 func (pl *planner) word(raw string, typing bool) query.Query {
+	// a word can cost dictionary scans and automata: pages waiting for a
+	// core go first (see yieldEvery)
+	runtime.Gosched()
 	var alts []query.Query
 	seen := map[string]bool{}
 	addSeq := func(toks []string, boost float64) {
@@ -690,6 +695,16 @@ func (pl *planner) fuzzyIn(fields []string, tok string, runes int) []candidate {
 	if runes < minFuzzyLen || runes > maxFuzzyLen {
 		return nil
 	}
+	key := fmt.Sprintf("\x00%s\x00%d\x00%s", strings.Join(fields, ","), runes, tok) // no prefix starts with NUL
+	if pl.prefixes != nil {
+		if v, ok := pl.prefixes.get(pl.man, key); ok {
+			out := make([]candidate, len(v))
+			for i, c := range v {
+				out[i] = c.candidate
+			}
+			return out
+		}
+	}
 	fr, ok := pl.r.(index.IndexReaderFuzzy)
 	if !ok {
 		return nil
@@ -730,5 +745,13 @@ func (pl *planner) fuzzyIn(fields []string, tok string, runes int) []candidate {
 	slices.SortFunc(cands, func(a, b candidate) int {
 		return cmp.Or(cmp.Compare(a.dist, b.dist), cmp.Compare(b.count, a.count), strings.Compare(a.term, b.term))
 	})
-	return cands[:min(len(cands), maxFuzzyTerms)]
+	cands = cands[:min(len(cands), maxFuzzyTerms)]
+	if pl.prefixes != nil && pl.ctx.Err() == nil {
+		v := make([]completion, len(cands))
+		for i, c := range cands {
+			v[i].candidate = c
+		}
+		pl.prefixes.put(pl.man, key, v)
+	}
+	return cands
 }

@@ -5,6 +5,8 @@ import "sync"
 // Completions of the word being typed (search as you type) are looked up in
 // four dictionaries, up to maxPrefixScan entries each, and every kept
 // completion in five fields: most of an as-you-type search's planning.
+// Corrections of a word found nowhere cost a Levenshtein automaton per
+// dictionary; they are cached beside the completions (keys starting with NUL).
 // A person typing sends the same prefixes again and again, and so do many
 // people typing the same alert name, so the expansions are cached per
 // state of the index: an entry is valid while the manifest it was computed

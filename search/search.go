@@ -238,7 +238,7 @@ func (x *Index) run(ctx context.Context, g *generation, p parsed, filters []quer
 		return res, err
 	}
 	boostPopular(sr.Hits, x.opts.Popularity)
-	res.Facets = facetsOf(fc.values(), int(sr.Total))
+	res.Facets = facetsOf(fc, int(sr.Total))
 	hl := highlighter{marks: plan.marks, analyzer: pl.analyzer}
 	for _, h := range sr.Hits[min(offset, len(sr.Hits)):min(offset+limit, len(sr.Hits))] {
 		fields, err := storedFields(r, h.ID)
@@ -293,9 +293,9 @@ func folderOf(p string) string {
 
 // facetsOf splits the facet values counted over total hits into the
 // facets.
-func facetsOf(counts map[string]int, total int) Facets {
+func facetsOf(fc *facetCounter, total int) Facets {
 	f := Facets{Counted: total}
-	for v, n := range counts {
+	fc.values(func(v string, n int) {
 		switch {
 		case strings.HasPrefix(v, facetType):
 			f.Type = append(f.Type, FacetCount{Value: v[len(facetType):], Count: n})
@@ -306,7 +306,7 @@ func facetsOf(counts map[string]int, total int) Facets {
 		case strings.HasPrefix(v, facetFolder):
 			f.Folder = append(f.Folder, FacetCount{Value: v[len(facetFolder):], Count: n})
 		}
-	}
+	})
 	f.Type = topCounts(f.Type, 2)
 	f.Service = topCounts(f.Service, maxFacetService)
 	f.Tag = topCounts(f.Tag, maxFacetTag)

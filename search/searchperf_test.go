@@ -166,4 +166,14 @@ func TestFacetsCountEveryHit(t *testing.T) {
 	require.NoError(t, err)
 	assert.Len(t, res.Hits, 10)
 	assert.Equal(t, f, res.Facets)
+
+	// an update makes a new snapshot: its facets are counted from it
+	changed := *arts[1]
+	changed.Tags = []string{"disk", "network"}
+	require.NoError(t, x.Update(context.Background(), []*content.Article{&changed}))
+	res, err = x.Search(context.Background(), Query{Text: "widget gauge ", Tag: "network"})
+	require.NoError(t, err)
+	assert.Equal(t, 1, res.Total)
+	assert.Equal(t, []FacetCount{{Value: "disk", Count: 1}, {Value: "network", Count: 1}}, res.Facets.Tag)
+	assert.Equal(t, []FacetCount{{Value: "etcd", Count: 1}}, res.Facets.Service)
 }
