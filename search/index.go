@@ -122,6 +122,7 @@ type Index struct {
 	synonyms map[string][]string // Options.Synonyms, normalised
 
 	sem     chan struct{} // bounds concurrent searches
+	heavy   chan struct{} // bounds concurrent long searches (half the slots)
 	waiting atomic.Int64  // searches waiting for a slot (Options.MaxQueue)
 	stats   counters
 	indexed atomic.Uint64 // documents written since Open, for tests and logs
@@ -251,6 +252,7 @@ func newIndex(dir string, opts Options) (*Index, error) {
 		writer:   make(chan struct{}, 1),
 		closing:  make(chan struct{}),
 		sem:      make(chan struct{}, opts.MaxConcurrent),
+		heavy:    make(chan struct{}, max(1, opts.MaxConcurrent/2)),
 		synonyms: normaliseSynonyms(opts.Synonyms),
 	}, nil
 }

@@ -114,7 +114,17 @@ func (x *Index) Search(ctx context.Context, q Query) (res Results, err error) {
 	if err != nil {
 		return Results{}, err
 	}
-	release, err := x.acquireSearch(ctx)
+	if q.words.heavy() {
+		// long queries (pasted text, a flood of the costliest allowed ones)
+		// take a slot of their own first: at most half the cores run them,
+		// so pages and short queries keep a core
+		hrelease, err := x.acquire(ctx, x.heavy)
+		if err != nil {
+			return Results{}, err
+		}
+		defer hrelease()
+	}
+	release, err := x.acquire(ctx, x.sem)
 	if err != nil {
 		return Results{}, err
 	}
@@ -154,12 +164,12 @@ func (f filters) queries() []query.Query {
 	return qs
 }
 
-// acquireSearch takes a search slot, waiting at most QueueWait behind at
-// most MaxQueue others.
-func (x *Index) acquireSearch(ctx context.Context) (release func(), err error) {
+// acquire takes a slot of sem, waiting at most QueueWait behind at most
+// MaxQueue others.
+func (x *Index) acquire(ctx context.Context, sem chan struct{}) (release func(), err error) {
 	select {
-	case x.sem <- struct{}{}:
-		return func() { <-x.sem }, nil
+	case sem <- struct{}{}:
+		return func() { <-sem }, nil
 	default:
 	}
 	if x.waiting.Add(1) > int64(x.opts.MaxQueue) {
@@ -170,13 +180,26 @@ func (x *Index) acquireSearch(ctx context.Context) (release func(), err error) {
 	t := time.NewTimer(x.opts.QueueWait)
 	defer t.Stop()
 	select {
-	case x.sem <- struct{}{}:
-		return func() { <-x.sem }, nil
+	case sem <- struct{}{}:
+		return func() { <-sem }, nil
 	case <-t.C:
 		return nil, ErrBusy
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
+}
+
+// heavyWords is the number of query words from which a search counts as
+// heavy: each word can cost dictionary scans, automata and searchers.
+const heavyWords = 6
+
+// heavy reports whether p is a long query.
+func (p parsed) heavy() bool {
+	n := 0
+	for _, it := range p.items {
+		n += len(strings.Fields(it.text))
+	}
+	return n >= heavyWords
 }
 
 // run searches generation g.

@@ -177,3 +177,19 @@ func TestFacetsCountEveryHit(t *testing.T) {
 	assert.Equal(t, []FacetCount{{Value: "disk", Count: 1}, {Value: "network", Count: 1}}, res.Facets.Tag)
 	assert.Equal(t, []FacetCount{{Value: "etcd", Count: 1}}, res.Facets.Service)
 }
+
+// TestHeavySearchesTakeHalfTheSlots: with the long-query slots taken, a
+// long query waits (and is refused after QueueWait) while a short one runs.
+func TestHeavySearchesTakeHalfTheSlots(t *testing.T) {
+	x := openSynced(t, Options{MaxConcurrent: 4, QueueWait: 10 * time.Millisecond}, fixtures()...)
+	require.Equal(t, 2, cap(x.heavy))
+	x.heavy <- struct{}{}
+	x.heavy <- struct{}{}
+	_, err := x.Search(context.Background(), Query{Text: "etcd leader election lost disk slow fsync"})
+	assert.ErrorIs(t, err, ErrBusy)
+	_, err = x.Search(context.Background(), Query{Text: "etcd leader"})
+	assert.NoError(t, err)
+	<-x.heavy
+	_, err = x.Search(context.Background(), Query{Text: "etcd leader election lost disk slow fsync"})
+	assert.NoError(t, err)
+}
