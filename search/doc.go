@@ -107,11 +107,7 @@
 //  18. An article that solved tickets recently gets a small boost, growing
 //     with the logarithm of the count and capped at 25%, so it reorders
 //     near-ties but never overtakes a clearly better match.
-//  19. [word-pairs] Each two adjacent words of the query (at most 12 pairs;
-//     not across a quote, noise or a key) also match as a phrase in the
-//     outline, body and code: "connection refused" as written outranks the
-//     two words apart.
-//  20. [query-share] The best 40 hits of a typed query of two words or more
+//  19. [query-share] The best 40 hits of a typed query of two words or more
 //     are scaled by 1 + 2 × the share of the query's words they match, each
 //     word weighed by its rarity; for pasted text, which holds many common
 //     words, the number of words matched (bleve's coordination factor)

@@ -123,6 +123,7 @@ func newDocument(a *content.Article, o docOptions) document {
 	if f := path.Dir(a.Path); f != "." {
 		facets = append(facets, facetFolder+f)
 	}
+	set(fieldFacets, facets)
 	set(fieldTitle, a.Title)
 	set(fieldURL, a.URL)
 	set(fieldPath, a.Path)

@@ -91,8 +91,9 @@ func minRecallAt3() map[string]float64 {
 		"relevance/prometheus": 1.0,
 		"relevance/example":    0.95,
 		// 0.867 before the rules of issue 11, 0.858 after its first round,
-		// 0.883 after its second (word pairs, query share, rare words)
-		"prometheus-heldout": 0.88,
+		// 0.875 after its second (query share, rare words; word pairs
+		// were dropped: they gained on dev only, never on a test half)
+		"prometheus-heldout": 0.87,
 		// 0.917 after the second round of issue 11
 		"gitlab": 0.91,
 	}

@@ -3,6 +3,8 @@ package search
 import (
 	"cmp"
 	"context"
+	"fmt"
+	"runtime"
 	"slices"
 	"strings"
 	"unicode"
@@ -57,13 +59,6 @@ func prefixFields() []weighted {
 	return []weighted{{fieldName, 4}, {fieldParts, partsWeight}, {fieldJoined, 2.5}, {fieldOutline, 2}, {fieldBody, 1}}
 }
 
-// pairFields are the fields adjacent query words are matched in as a
-// phrase (rule word-pairs): not names, whose evidence title coverage
-// weighs already.
-func pairFields() []weighted {
-	return []weighted{{fieldOutline, 2}, {fieldBody, 1}, {fieldCode, 0.7}}
-}
-
 // phraseFields are the fields a quoted phrase is matched in.
 func phraseFields() []weighted {
 	return []weighted{{fieldName, 4}, {fieldOutline, 2}, {fieldBody, 1}, {fieldCode, 0.7}}
@@ -87,9 +82,6 @@ const (
 	maxFuzzyLen      = 24   // nor longer ones: their automaton is costly, and their parts match anyway
 	maxAlertFuzzyLen = 40   // alert names are corrected up to this length (their dictionary is small)
 	maxNamedNumber   = 5    // digits of a number in pasted text that may name a port (rule pasted-lines)
-	maxPairs         = 12   // adjacent word pairs of a query matched as phrases (rule word-pairs)
-	pairWeight       = 1    // a pair found as a phrase, times the field's weight
-	minPairDF        = 500  // a word in this many articles may always end a pair (pairable)
 )
 
 // planner turns a parsed query into a bleve query, looking words up in the
@@ -104,7 +96,8 @@ type planner struct {
 	learned  splitter            // keeps the collection's learned words whole (rule 2)
 	synonyms map[string][]string // kb.yaml's synonyms (rule 6), normalised
 	pasted   bool                // the query reads as pasted text (rule 5)
-	docs     uint64              // articles in the index, once looked up (pairable)
+	prefixes *prefixCache        // completions of typed prefixes; nil: none cached
+	man      *manifest           // the state of the index prefixes are cached under
 }
 
 // marks are what snippets highlight: analysed terms, and raw prefixes of a
@@ -146,12 +139,8 @@ func (pl *planner) build(p parsed, filters []query.Query) plan {
 	seen := map[string]bool{}
 	var phrases []query.Query
 	keyWords := map[string]bool{} // keys of pasted pairs, not worth marking
-	var seq []string              // the query's words in order, "" where a run breaks (rule word-pairs)
 	pl.pasted = pl.off.on(RulePastedLines) && isPasted(p)
 	for idx, it := range p.items {
-		if it.phrase {
-			seq = append(seq, "") // a pair does not cross a quote
-		}
 		if it.phrase && !pl.pasted {
 			if q := pl.phrase(it.text); q != nil {
 				phrases = append(phrases, q)
@@ -171,7 +160,6 @@ func (pl *planner) build(p parsed, filters []query.Query) plan {
 			t := it.text[start:end]
 			if pl.pasted {
 				if isNoise(t) && !pl.namedNumber(t) {
-					seq = append(seq, "")
 					continue
 				}
 				if it.key || isLogWord(t) || strings.HasPrefix(it.text[end:], "=") {
@@ -179,12 +167,10 @@ func (pl *planner) build(p parsed, filters []query.Query) plan {
 						keys = map[string]bool{}
 					}
 					keys[t] = true
-					seq = append(seq, "")
 					ts = append(ts, t)
 					continue
 				}
 			}
-			seq = append(seq, t)
 			ts = append(ts, t)
 		}
 		for k, t := range ts {
@@ -208,12 +194,6 @@ func (pl *planner) build(p parsed, filters []query.Query) plan {
 				clauses = append(clauses, c)
 			}
 		}
-	}
-	if pl.off.on(RuleWordPairs) {
-		if p.typing && len(seq) > 0 {
-			seq = seq[:len(seq)-1] // the word being typed is not a word yet
-		}
-		clauses = append(clauses, pl.pairs(seq)...)
 	}
 	// The whole query written as one alert name: "kube pod crash looping",
 	// or, while it is typed, the start of one: "etcd no lea".
@@ -263,6 +243,9 @@ func (pl *planner) build(p parsed, filters []query.Query) plan {
 // analysed, an identifier's whole and split forms, a completion of the word
 // being typed, or corrections of a word found nowhere in the index.
 func (pl *planner) word(raw string, typing bool) query.Query {
+	// a word can cost dictionary scans and automata: pages waiting for a
+	// core go first (see yieldEvery)
+	runtime.Gosched()
 	var alts []query.Query
 	seen := map[string]bool{}
 	addSeq := func(toks []string, boost float64) {
@@ -527,70 +510,6 @@ func (pl *planner) phrase(text string) query.Query {
 	return query.NewDisjunctionQuery(qs)
 }
 
-// pairs matches each two adjacent words of the query (seq, "" breaking a
-// run) as a phrase, at most maxPairs of them (rule word-pairs): an article
-// that has "connection refused" or "lost leader" as written outranks one
-// that has both words apart. A pair of stop words, or with a word found
-// nowhere, is left out.
-func (pl *planner) pairs(seq []string) []query.Query {
-	var out []query.Query
-	seen := map[string]bool{}
-	for i := 0; i+1 < len(seq) && len(out) < maxPairs; i++ {
-		a, b := seq[i], seq[i+1]
-		if a == "" || b == "" || strings.EqualFold(a, b) {
-			continue
-		}
-		text := a + " " + b
-		toks := pl.analyze(text)
-		key := strings.Join(toks, " ")
-		if len(toks) < 2 || seen[key] || slices.ContainsFunc(toks, func(t string) bool { return !pl.exists(t) }) {
-			continue
-		}
-		seen[key] = true
-		var qs []query.Query
-		for _, f := range pairFields() {
-			if !pl.pairable(f.field, toks[0]) || !pl.pairable(f.field, toks[len(toks)-1]) {
-				continue
-			}
-			pq := query.NewMatchPhraseQuery(text)
-			pq.SetField(f.field)
-			pq.Analyzer = proseAnalyzer
-			pq.SetBoost(f.weight * pairWeight)
-			qs = append(qs, pq)
-		}
-		switch len(qs) {
-		case 0:
-		case 1:
-			out = append(out, qs[0])
-		default:
-			out = append(out, query.NewDisjunctionQuery(qs))
-		}
-	}
-	return out
-}
-
-// pairable reports whether term is in field and rare enough there to be
-// one end of a word pair: in a large collection a word found in more than
-// a tenth of the articles makes a phrase search over thousands of
-// positions, for little evidence.
-func (pl *planner) pairable(field, term string) bool {
-	tfr, err := pl.r.TermFieldReader(pl.ctx, []byte(term), field, false, false, false)
-	if err != nil {
-		return false
-	}
-	n := tfr.Count()
-	closeDict(tfr)
-	if n == 0 {
-		return false
-	}
-	if pl.docs == 0 {
-		if dc, err := pl.r.DocCount(); err == nil {
-			pl.docs = dc
-		}
-	}
-	return n <= max(minPairDF, pl.docs/10)
-}
-
 // analyze returns the terms kb's prose analysis makes of s.
 func (pl *planner) analyze(s string) []string {
 	ts := pl.analyzer.Analyze([]byte(s))
@@ -664,6 +583,54 @@ func (pl *planner) completions(prefix string, skip map[string]bool) query.Query 
 	if len([]rune(prefix)) < minPrefixLen {
 		return nil
 	}
+	all := pl.expand(prefix)
+	qs := make([]query.Query, 0, maxPrefixTerms)
+	fs := prefixFields()
+	for _, c := range all {
+		if len(qs) == maxPrefixTerms {
+			break
+		}
+		if skip[c.term] {
+			continue
+		}
+		var tqs []query.Query
+		for i, f := range fs {
+			if c.fields&(1<<i) == 0 {
+				continue
+			}
+			tq := query.NewTermQuery(c.term)
+			tq.SetField(f.field)
+			tq.SetBoost(f.weight * prefixWeight)
+			tqs = append(tqs, tq)
+		}
+		switch len(tqs) {
+		case 0:
+			qs = append(qs, query.NewMatchNoneQuery())
+		case 1:
+			qs = append(qs, tqs[0])
+		default:
+			qs = append(qs, query.NewDisjunctionQuery(tqs))
+		}
+	}
+	if len(qs) == 0 {
+		return nil
+	}
+	pl.marks.prefixes = append(pl.marks.prefixes, prefix)
+	if len(qs) == 1 {
+		return qs[0]
+	}
+	return query.NewDisjunctionQuery(qs)
+}
+
+// expand returns the indexed words that start with prefix, the most
+// frequent first (at most prefixCandidates), each with the prefix fields
+// that hold it; from the cache when the index has not changed since.
+func (pl *planner) expand(prefix string) []completion {
+	if pl.prefixes != nil {
+		if v, ok := pl.prefixes.get(pl.man, prefix); ok {
+			return v
+		}
+	}
 	byTerm := map[string]uint64{}
 	for _, f := range dictFields() {
 		d, err := pl.r.FieldDictPrefix(f, []byte(prefix))
@@ -681,26 +648,25 @@ func (pl *planner) completions(prefix string, skip map[string]bool) query.Query 
 	}
 	cands := make([]candidate, 0, len(byTerm))
 	for t, c := range byTerm {
-		if !skip[t] {
-			cands = append(cands, candidate{term: t, count: c})
-		}
+		cands = append(cands, candidate{term: t, count: c})
 	}
 	slices.SortFunc(cands, func(a, b candidate) int {
 		return cmp.Or(cmp.Compare(b.count, a.count), cmp.Compare(len(a.term), len(b.term)), strings.Compare(a.term, b.term))
 	})
-	cands = cands[:min(len(cands), maxPrefixTerms)]
-	if len(cands) == 0 {
-		return nil
-	}
-	pl.marks.prefixes = append(pl.marks.prefixes, prefix)
-	qs := make([]query.Query, len(cands))
+	cands = cands[:min(len(cands), prefixCandidates)]
+	out := make([]completion, len(cands))
 	for i, c := range cands {
-		qs[i] = pl.inFields(c.term, prefixWeight, prefixFields())
+		out[i].candidate = c
+		for j, f := range prefixFields() {
+			if pl.has(f.field, c.term) {
+				out[i].fields |= 1 << j
+			}
+		}
 	}
-	if len(qs) == 1 {
-		return qs[0]
+	if pl.prefixes != nil && pl.ctx.Err() == nil { // a search cut short may have read less
+		pl.prefixes.put(pl.man, prefix, out)
 	}
-	return query.NewDisjunctionQuery(qs)
+	return out
 }
 
 // corrections matches the indexed words within one edit (words of 4 to 7
@@ -745,6 +711,16 @@ func (pl *planner) fuzzyIn(fields []string, tok string, runes int) []candidate {
 	if runes < minFuzzyLen || runes > maxFuzzyLen {
 		return nil
 	}
+	key := fmt.Sprintf("\x00%s\x00%d\x00%s", strings.Join(fields, ","), runes, tok) // no prefix starts with NUL
+	if pl.prefixes != nil {
+		if v, ok := pl.prefixes.get(pl.man, key); ok {
+			out := make([]candidate, len(v))
+			for i, c := range v {
+				out[i] = c.candidate
+			}
+			return out
+		}
+	}
 	fr, ok := pl.r.(index.IndexReaderFuzzy)
 	if !ok {
 		return nil
@@ -785,5 +761,13 @@ func (pl *planner) fuzzyIn(fields []string, tok string, runes int) []candidate {
 	slices.SortFunc(cands, func(a, b candidate) int {
 		return cmp.Or(cmp.Compare(a.dist, b.dist), cmp.Compare(b.count, a.count), strings.Compare(a.term, b.term))
 	})
-	return cands[:min(len(cands), maxFuzzyTerms)]
+	cands = cands[:min(len(cands), maxFuzzyTerms)]
+	if pl.prefixes != nil && pl.ctx.Err() == nil {
+		v := make([]completion, len(cands))
+		for i, c := range cands {
+			v[i].candidate = c
+		}
+		pl.prefixes.put(pl.man, key, v)
+	}
+	return cands
 }
