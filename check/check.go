@@ -171,7 +171,7 @@ func (c *checker) runbook(a *content.Article) {
 		return
 	}
 	var missing []string
-	if len(a.AlertNames()) == 0 { // a file named after its alert answers it
+	if len(a.Alerts) == 0 && a.FileAlert() == "" { // a file named after its alert answers it
 		missing = append(missing, "alerts:")
 	}
 	if a.Service == "" {

@@ -88,6 +88,19 @@ func (s Site) IsRunbookPath(p string) bool {
 	return false
 }
 
+// FileAlert returns the alert that runbook a's file name stands for (a
+// single mixed-case word: TargetDown.md), or "" when it names none, the
+// article is no runbook or its front matter lists alerts.
+func (a *Article) FileAlert() string {
+	if len(a.Alerts) > 0 || a.Type != TypeRunbook {
+		return ""
+	}
+	if base := strings.TrimSuffix(path.Base(a.Path), path.Ext(a.Path)); looksLikeAlertName(base) {
+		return base
+	}
+	return ""
+}
+
 // AlertNames returns the alert names runbook a answers: its front matter
 // alerts, else (for a runbook) its file name and H1 when either is a single
 // mixed-case word such as TargetDown, etcdNoLeader or Watchdog, which is how

@@ -101,6 +101,7 @@ func TestOpenShiftLayout(t *testing.T) {
 	a, _ := snap.ByPath("alerts/cluster-monitoring-operator/TargetDown.md")
 	require.NotNil(t, a)
 	assert.Equal(t, []string{"TargetDown"}, a.AlertNames(), "the file name stands for the alert")
+	assert.Equal(t, "TargetDown", a.FileAlert())
 	_, ok := snap.ByAlert("DiskFull")
 	assert.False(t, ok, "playbooks/ is no runbook folder by default")
 	art, _ := snap.ByPath("alerts/cluster-monitoring-operator/Article.md")
@@ -126,9 +127,12 @@ func TestAlertNames(t *testing.T) {
 	}, Options{})
 	require.NoError(t, err)
 	names := map[string][]string{}
+	files := map[string]string{}
 	for _, a := range snap.Articles {
 		names[a.Path] = a.AlertNames()
+		files[a.Path] = a.FileAlert()
 	}
+	assert.Equal(t, map[string]string{"runbooks/a/KubePodCrashLooping.md": "KubePodCrashLooping", "runbooks/a/disk-full.md": "", "runbooks/a/x.md": "", "docs/TargetDown.md": ""}, files)
 	assert.Equal(t, map[string][]string{
 		"runbooks/a/KubePodCrashLooping.md": {"KubePodCrashLooping"},
 		"runbooks/a/disk-full.md":           nil,

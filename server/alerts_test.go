@@ -3,6 +3,7 @@ package server
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -236,4 +237,24 @@ func TestAlertBannerOnlyWhenFilled(t *testing.T) {
 	assert.Contains(t, res.body, "Labels of the alert:")
 	assert.Contains(t, res.body, "namespace=shop")
 	assert.NotContains(t, res.body, "Highlighted values replace the placeholders", "nothing was filled")
+}
+
+// TestAlertsWithoutRunbookMetric: /metrics counts the alerts of kb.yaml's
+// rule files that no runbook answers, as /reports/coverage lists them.
+func TestAlertsWithoutRunbookMetric(t *testing.T) {
+	site := newFilesSite(t, map[string]string{
+		"kb.yaml":                         "rules: [monitoring/rules.yml]\n",
+		"monitoring/rules.yml":            "groups:\n- name: g\n  rules:\n  - alert: TargetDown\n    expr: up == 0\n  - alert: NoBook\n    expr: vector(1)\n  - alert: NoBookEither\n    expr: vector(1)\n",
+		"alerts/monitoring/TargetDown.md": "# TargetDown\n",
+	})
+	assert.Equal(t, 2.0, metricValue(t, site, "kb_alerts_without_runbook"))
+	var r struct {
+		Report struct {
+			Missing []struct{ Alert string } `json:"missing"`
+		} `json:"report"`
+	}
+	res := site.get(t, "/reports/coverage?format=json")
+	require.Equal(t, http.StatusOK, res.status)
+	require.NoError(t, json.Unmarshal([]byte(res.body), &r))
+	assert.Len(t, r.Report.Missing, 2)
 }
