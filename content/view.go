@@ -1,0 +1,35 @@
+package content
+
+import "maps"
+
+// View returns a snapshot holding only the articles keep accepts and the
+// attachments keepFile accepts: what one reader may see. Every lookup,
+// listing, tag, service, folder, backlink and alert of the view knows only
+// those, so a page built from it cannot name what the reader may not read.
+// The articles are shared with s; s is not changed.
+func (s *Snapshot) View(keep func(*Article) bool, keepFile func(path string) bool) *Snapshot {
+	v := *s
+	articles := make([]*Article, 0, len(s.Articles))
+	for _, a := range s.Articles {
+		if keep(a) {
+			articles = append(articles, a)
+		}
+	}
+	v.attachments = make(map[string]int64, len(s.attachments))
+	for p, n := range s.attachments {
+		if keepFile(p) {
+			v.attachments[p] = n
+		}
+	}
+	v.alerts, v.alertNames = keptArticles(s.alerts, keep), keptArticles(s.alertNames, keep)
+	v.mapArticles(articles)
+	v.index(articles)
+	v.Version = s.Version // the same content; views differ by who reads, not by what was loaded
+	return &v
+}
+
+func keptArticles(m map[string]*Article, keep func(*Article) bool) map[string]*Article {
+	out := maps.Clone(m)
+	maps.DeleteFunc(out, func(_ string, a *Article) bool { return !keep(a) })
+	return out
+}
