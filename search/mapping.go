@@ -21,7 +21,7 @@ import (
 // is rebuilt. Bump it with every change to either, and with a bleve release
 // that writes another segment format (3: bleve v2.6, zapx v17 segments;
 // 4: symptom words, learned words, acronyms, sections, tickets, alert rules).
-const MappingVersion = 4
+const MappingVersion = 5
 
 // Fields of an indexed article.
 const (
@@ -47,6 +47,7 @@ const (
 	fieldTickets = "tickets" // titles and summaries of the tickets the article solved
 	fieldRules   = "rules"   // summary and description of the alerts it is the runbook for
 	fieldTicketK = "tkeys"   // stored only: the ticket keys and titles, in the order of fieldTickets
+	fieldAccess  = "access"  // keyword: the article's read class (access.Class, "*" for anyone), for readers' filters
 )
 
 // Prefixes of facet values, as kept in the manifest.
@@ -179,6 +180,7 @@ func newMapping(off ruleSet) (*mapping.IndexMappingImpl, error) {
 	add(fieldTickets, prose(true))
 	add(fieldRules, prose(true))
 	add(fieldTicketK, stored())
+	add(fieldAccess, kw(false))
 	m.DefaultMapping = doc
 
 	if err := m.Validate(); err != nil {

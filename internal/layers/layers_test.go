@@ -18,8 +18,8 @@ import (
 // package must say where it sits.
 var allowed = map[string][]string{
 	"kb/cmd/kb":                {"*"},
-	"kb/server":                {"kb/alertrules", "kb/content", "kb/feedback", "kb/render", "kb/reports", "kb/scaffold", "kb/search", "kb/themes", "kb/tickets", "kb/webhook", "kb/word"},
-	"kb/search":                {"kb/content", "kb/render", "kb/word"},
+	"kb/server":                {"kb/access", "kb/alertrules", "kb/content", "kb/feedback", "kb/render", "kb/reports", "kb/scaffold", "kb/search", "kb/themes", "kb/tickets", "kb/webhook", "kb/word"},
+	"kb/search":                {"kb/access", "kb/content", "kb/render", "kb/word"},
 	"kb/tickets":               {"kb/content"},
 	"kb/content":               {"kb/access", "kb/gitrepo", "kb/render", "kb/word"},
 	"kb/access":                {},
@@ -31,7 +31,7 @@ var allowed = map[string][]string{
 	"kb/live":                  {"kb/alertrules", "kb/content", "kb/search", "kb/tickets"},
 	"kb/reports":               {"kb/alertrules", "kb/content", "kb/tickets", "kb/word"},
 	"kb/alertrules":            {"kb/content", "kb/render"},
-	"kb/check":                 {"kb/content", "kb/render", "kb/scaffold"},
+	"kb/check":                 {"kb/access", "kb/content", "kb/render", "kb/scaffold"},
 	"kb/scaffold":              {"kb/content", "kb/render"},
 	"kb/feedback":              {"kb/content"},
 	"kb/example":               {},
