@@ -219,6 +219,9 @@ func (c Class) Allows(r Reader) bool {
 	case Nobody:
 		return false
 	}
+	if r.Unlimited {
+		return true
+	}
 	for g := range strings.SplitSeq(string(c), ",") {
 		if slices.Contains(r.Groups, g) {
 			return true
@@ -235,6 +238,9 @@ type Reader struct {
 	// Paths limits the reader to the paths matching one of these globs (a
 	// token's read scopes); nil means no such limit.
 	Paths []string
+	// Unlimited reads every class (a token for tools, which sign in to no
+	// provider), within Paths; Nobody's articles stay hidden.
+	Unlimited bool
 }
 
 // Anonymous reports whether r has not signed in.

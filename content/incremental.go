@@ -162,6 +162,7 @@ func build(ctx context.Context, in buildInput) (*Snapshot, Update, error) {
 	}
 	s.mapArticles(articles)
 	s.index(articles)
+	s.classes = s.readClasses()
 	s.orphaned = orphans(prev, s)
 	s.LoadTime = time.Since(start)
 

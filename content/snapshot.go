@@ -35,6 +35,7 @@ type Snapshot struct {
 	Access   access.Policy // the read rules of kb.yaml, parsed once
 
 	files        fs.FS
+	classes      []access.Class   // distinct read classes of articles and attachments, sorted
 	attachments  map[string]int64 // root-relative path → size
 	byPath       map[string]*Article
 	byFoldedPath map[string]*Article // lower-cased path → article, for links written on case-insensitive systems

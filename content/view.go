@@ -1,6 +1,11 @@
 package content
 
-import "maps"
+import (
+	"maps"
+	"slices"
+
+	"kb/access"
+)
 
 // View returns a snapshot holding only the articles keep accepts and the
 // attachments keepFile accepts: what one reader may see. Every lookup,
@@ -31,5 +36,28 @@ func (s *Snapshot) View(keep func(*Article) bool, keepFile func(path string) boo
 func keptArticles(m map[string]*Article, keep func(*Article) bool) map[string]*Article {
 	out := maps.Clone(m)
 	maps.DeleteFunc(out, func(_ string, a *Article) bool { return !keep(a) })
+	return out
+}
+
+// Classes returns the distinct read classes of the snapshot's articles and
+// attachments, sorted: who may read what, in as few sets as there are.
+func (s *Snapshot) Classes() []access.Class { return slices.Clone(s.classes) }
+
+func (s *Snapshot) readClasses() []access.Class {
+	var out []access.Class
+	add := func(c access.Class) {
+		if !slices.Contains(out, c) {
+			out = append(out, c)
+		}
+	}
+	for _, a := range s.Articles {
+		add(a.Class)
+	}
+	if s.Access.Enabled() {
+		for p := range s.attachments {
+			add(s.Access.Class(p, nil))
+		}
+	}
+	slices.Sort(out)
 	return out
 }

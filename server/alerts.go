@@ -151,7 +151,7 @@ func (s *Server) alert(c *echo.Context) error {
 	if err != nil {
 		return badAlertName(err)
 	}
-	snap, err := s.snapshot()
+	snap, err := s.view(c)
 	if err != nil {
 		return err
 	}
@@ -211,7 +211,7 @@ func (s *Server) closest(c *echo.Context, snap *content.Snapshot, name, words, s
 		var res search.Results
 		q, err := search.ParseQuery(text, search.Params{Limit: strconv.Itoa(n)})
 		if err == nil {
-			res, err = s.search.Search(c.Request().Context(), q)
+			res, err = s.runSearch(c, q)
 		}
 		if err != nil {
 			s.log.Warn("search for an alert without runbook failed; using names", "err", err, "query", text)

@@ -362,7 +362,7 @@ func (s *Server) listArticles(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	snap, err := s.snapshot()
+	snap, err := s.view(c)
 	if err != nil {
 		return err
 	}
@@ -391,7 +391,7 @@ func (s *Server) listArticles(c *echo.Context) error {
 // apiArticleByID finds the article of the {id} parameter: its id, or an id
 // it had before a rename.
 func (s *Server) apiArticleByID(c *echo.Context) (*content.Snapshot, *content.Article, error) {
-	snap, err := s.snapshot()
+	snap, err := s.view(c)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -485,7 +485,7 @@ func (s *Server) getTicket(c *echo.Context) error {
 	if err := (&tickets.Link{Ticket: tickets.Ticket{System: system, Key: key}, ArticleID: "-"}).Normalise(); err != nil {
 		return s.storeError(err)
 	}
-	snap, err := s.snapshot()
+	snap, err := s.view(c)
 	if err != nil {
 		return err
 	}

@@ -23,7 +23,7 @@ func (s *Server) content(c *echo.Context) error {
 	if content.IsReserved(p) {
 		return content.ErrNotFound // kb's own names win over content
 	}
-	snap, err := s.snapshot()
+	snap, err := s.view(c)
 	if err != nil {
 		return err
 	}
@@ -78,7 +78,7 @@ func (s *Server) folder(c *echo.Context, snap *content.Snapshot, f *content.Fold
 // survives renames. An article whose URL one of kb's routes owns is served
 // here, its only address.
 func (s *Server) permalink(c *echo.Context) error {
-	snap, err := s.snapshot()
+	snap, err := s.view(c)
 	if err != nil {
 		return err
 	}

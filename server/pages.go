@@ -94,6 +94,14 @@ func (s *Server) pagesFor(snap *content.Snapshot) *pageSet {
 		if ps != nil && ps.snap == snap {
 			return ps
 		}
+		if cur := s.lib.Snapshot(); cur != nil && cur != snap {
+			// a reader's view (each has its own pages: no reader is served
+			// another's), or an older snapshot a slow request still holds
+			if vp := s.viewPages(snap); vp != nil {
+				return vp
+			}
+			return &pageSet{snap: snap, seenAt: time.Now()}
+		}
 		next := &pageSet{snap: snap, seenAt: time.Now()}
 		if s.pages.CompareAndSwap(ps, next) {
 			return next

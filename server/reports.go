@@ -29,7 +29,7 @@ func (s *Server) reportTickets(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	snap, err := s.snapshot()
+	snap, err := s.view(c)
 	if err != nil {
 		return err
 	}
@@ -82,7 +82,7 @@ type reportEntry struct{ Title, URL, Summary string }
 
 // reportsIndex serves GET /reports: every report, what it answers.
 func (s *Server) reportsIndex(c *echo.Context) error {
-	snap, err := s.snapshot()
+	snap, err := s.view(c)
 	if err != nil {
 		return err
 	}
