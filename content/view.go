@@ -29,7 +29,8 @@ func (s *Snapshot) View(keep func(*Article) bool, keepFile func(path string) boo
 	v.alerts, v.alertNames = keptArticles(s.alerts, keep), keptArticles(s.alertNames, keep)
 	v.mapArticles(articles)
 	v.index(articles)
-	v.Version = s.Version // the same content; views differ by who reads, not by what was loaded
+	// index set Version from the articles kept: an edit the reader cannot
+	// see leaves their version (and live reload) alone.
 	return &v
 }
 

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"net/http"
 	"net/netip"
 	"slices"
@@ -11,7 +12,9 @@ import (
 
 	"kb/access"
 	"kb/content"
+	"kb/reports"
 	"kb/search"
+	"kb/tickets"
 )
 
 // readerKey is where identify leaves the request's access.Reader.
@@ -245,4 +248,40 @@ func (s *Server) identify(next echo.HandlerFunc) echo.HandlerFunc {
 func (s *Server) accessOn() bool {
 	snap := s.lib.Snapshot()
 	return snap != nil && !s.viewsOf(snap).open
+}
+
+// hiddenArticle reports whether the article id (as a link names it) exists
+// but view, a reader's, does not show it: its links are left out, as if
+// they did not exist, rather than shown as links to a vanished article.
+func (s *Server) hiddenArticle(view *content.Snapshot, id string) bool {
+	base := s.lib.Snapshot()
+	if base == nil || base == view {
+		return false
+	}
+	if _, ok := view.ByID(id); ok {
+		return false
+	}
+	_, ok := base.ByID(id)
+	return ok
+}
+
+// visibleLinks is the links store as one reader's reports see it.
+type visibleLinks struct {
+	reports.Links
+	s    *Server
+	view *content.Snapshot
+}
+
+func (v visibleLinks) Each(ctx context.Context, fn func(tickets.Link) error) error {
+	return v.Links.Each(ctx, func(l tickets.Link) error {
+		if v.s.hiddenArticle(v.view, l.ArticleID) {
+			return nil
+		}
+		return fn(l)
+	})
+}
+
+func (v visibleLinks) ByTicket(ctx context.Context, system, key string) ([]tickets.Link, error) {
+	links, err := v.Links.ByTicket(ctx, system, key)
+	return slices.DeleteFunc(links, func(l tickets.Link) bool { return v.s.hiddenArticle(v.view, l.ArticleID) }), err
 }

@@ -454,7 +454,9 @@ func (s *Server) getArticleTickets(c *echo.Context) error {
 	}
 	out := ticketList{Article: a.ID, Total: total, Offset: offset, Limit: limit, Links: []apiLink{}}
 	for _, l := range links {
-		out.Links = append(out.Links, toAPILink(snap, l))
+		if !s.hiddenArticle(snap, l.ArticleID) {
+			out.Links = append(out.Links, toAPILink(snap, l))
+		}
 	}
 	c.Response().Header()["Cache-Control"] = s.hdr.noCache
 	return c.JSON(http.StatusOK, out)
@@ -495,7 +497,9 @@ func (s *Server) getTicket(c *echo.Context) error {
 	}
 	out := ticketArticles{System: system, Key: key, Links: []apiLink{}}
 	for _, l := range links {
-		out.Links = append(out.Links, toAPILink(snap, l))
+		if !s.hiddenArticle(snap, l.ArticleID) {
+			out.Links = append(out.Links, toAPILink(snap, l))
+		}
 	}
 	c.Response().Header()["Cache-Control"] = s.hdr.noCache
 	return c.JSON(http.StatusOK, out)

@@ -33,7 +33,7 @@ func (s *Server) reportTickets(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	r, err := reports.Tickets(c.Request().Context(), store, snap, articleURLs{snap}, s.now())
+	r, err := reports.Tickets(c.Request().Context(), visibleLinks{Links: store, s: s, view: snap}, snap, articleURLs{snap}, s.now())
 	if err != nil {
 		return s.storeError(err)
 	}
