@@ -23,6 +23,7 @@ var allowed = map[string][]string{
 	"kb/tickets":               {"kb/content"},
 	"kb/content":               {"kb/access", "kb/gitrepo", "kb/render", "kb/word"},
 	"kb/access":                {},
+	"kb/signin":                {"kb/access"},
 	"kb/gitrepo":               {},
 	"kb/render":                {},
 	"kb/themes":                {},
