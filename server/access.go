@@ -285,3 +285,13 @@ func (v visibleLinks) ByTicket(ctx context.Context, system, key string) ([]ticke
 	links, err := v.Links.ByTicket(ctx, system, key)
 	return slices.DeleteFunc(links, func(l tickets.Link) bool { return v.s.hiddenArticle(v.view, l.ArticleID) }), err
 }
+
+// cacheControl returns cc for a page or attachment, made private when
+// readers sign in: a shared cache must never answer one reader with
+// another's view.
+func (s *Server) cacheControl(cc []string) []string {
+	if (s.proxy != nil || s.sessions != nil) && len(cc) == 1 && cc[0] == "no-cache" {
+		return s.hdr.private
+	}
+	return cc
+}

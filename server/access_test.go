@@ -199,6 +199,7 @@ func TestAccessEverySurface(t *testing.T) {
 	assert.Equal(t, http.StatusOK, r.status)
 	r = s.get(t, "/public/welcome")
 	assert.Equal(t, http.StatusOK, r.status, "anyone reads public/")
+	assert.Equal(t, "private, no-cache", r.header.Get("Cache-Control"), "no shared cache keeps a reader's view")
 	r = s.get(t, "/runbooks/etcd/disk")
 	assert.Equal(t, http.StatusNotFound, r.status, "anonymous visitors are not employees")
 }

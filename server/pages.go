@@ -189,7 +189,7 @@ func (s *Server) serveBlob(c *echo.Context, b *blob) error {
 	req, w := c.Request(), c.Response()
 	h := w.Header()
 	h["Vary"] = s.hdr.varyAE
-	h["Cache-Control"] = b.cacheControl
+	h["Cache-Control"] = s.cacheControl(b.cacheControl)
 	body, etag, length := b.body, b.etag, b.length
 	if b.gz != nil && acceptsGzip(req.Header.Get("Accept-Encoding")) {
 		body, etag, length = b.gz, b.gzETag, b.gzLength
