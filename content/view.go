@@ -62,3 +62,8 @@ func (s *Snapshot) readClasses() []access.Class {
 	slices.Sort(out)
 	return out
 }
+
+// AttachmentPaths returns the root-relative paths of the attachments, sorted.
+func (s *Snapshot) AttachmentPaths() []string {
+	return slices.Sorted(maps.Keys(s.attachments))
+}
