@@ -8,7 +8,7 @@ import (
 
 func TestAccessFindings(t *testing.T) {
 	dir := writeTree(t, map[string]string{
-		"kb.yaml": "access:\n  - {path: \"security/**\", groups: [sre]}\n  - {path: \"secrets/**\", groups: [sre]}\n  - {path: \"**\", groups: [employees]}\n  - {path: \"runbooks/**\", groups: [sre]}\n",
+		"kb.yaml":          "access:\n  - {path: \"security/**\", groups: [sre]}\n  - {path: \"secrets/**\", groups: [sre]}\n  - {path: \"**\", groups: [employees]}\n  - {path: \"runbooks/**\", groups: [sre]}\n",
 		"security/keys.md": "---\ntitle: Keys\naccess: [sre, employees]\n---\n# Keys\n",
 		"security/ok.md":   "---\ntitle: Narrow\naccess: [sre]\n---\n# Narrow\n",
 		"runbooks/x.md":    "# X\n",
