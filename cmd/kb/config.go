@@ -57,6 +57,7 @@ type config struct {
 	OIDCRedirectURL   string
 	OIDCGroupsClaim   string
 	OIDCUserClaim     string
+	OIDCScopes        string // comma-separated, beyond openid profile email
 	SessionKey        string // from KB_SESSION_KEY only
 	SessionLifetime   time.Duration
 
@@ -108,6 +109,7 @@ func parseConfig(cmd string, args []string, getenv func(string) string, stderr i
 		str(&cfg.OIDCRedirectURL, "oidc-redirect-url", "kb's callback as browsers reach it, https://kb.example.com/auth/callback")
 		str(&cfg.OIDCGroupsClaim, "oidc-groups-claim", "ID token claim holding the list of groups")
 		str(&cfg.OIDCUserClaim, "oidc-user-claim", "ID token claim naming the user (else sub)")
+		str(&cfg.OIDCScopes, "oidc-scopes", "scopes to ask for beyond openid profile email, comma-separated (Dex: groups)")
 		cfg.OIDCClientSecret, cfg.SessionKey = getenv("KB_OIDC_CLIENT_SECRET"), getenv("KB_SESSION_KEY")
 		cfg.SessionLifetime = 8 * time.Hour
 		if v := getenv(envName("session-lifetime")); v != "" {

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -359,7 +360,7 @@ func signIn(ctx context.Context, cfg config, log *slog.Logger, now func() time.T
 		defer cancel()
 		o, err := signin.New(dctx, signin.Config{
 			Issuer: cfg.OIDCIssuer, ClientID: cfg.OIDCClientID, ClientSecret: cfg.OIDCClientSecret, RedirectURL: cfg.OIDCRedirectURL,
-			GroupsClaim: cfg.OIDCGroupsClaim, UserClaim: cfg.OIDCUserClaim, SessionKey: []byte(cfg.SessionKey), Lifetime: cfg.SessionLifetime,
+			GroupsClaim: cfg.OIDCGroupsClaim, Scopes: splitList(cfg.OIDCScopes), UserClaim: cfg.OIDCUserClaim, SessionKey: []byte(cfg.SessionKey), Lifetime: cfg.SessionLifetime,
 			Logger: log.With("component", "signin"), Now: now,
 		})
 		if err != nil {
@@ -369,4 +370,15 @@ func signIn(ctx context.Context, cfg config, log *slog.Logger, now func() time.T
 		return nil, o, nil
 	}
 	return nil, nil, nil
+}
+
+// splitList splits a comma-separated flag value, dropping empty items.
+func splitList(s string) []string {
+	var out []string
+	for f := range strings.SplitSeq(s, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
 }
