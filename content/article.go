@@ -51,6 +51,8 @@ type Article struct {
 	LastCommit    *Commit
 	UpdatedBy     string
 	UpdateSubject string
+
+	typeSet bool // the front matter sets the type; else kb.yaml's runbooks: globs decide it
 }
 
 // Folder returns the root-relative folder of the article ("runbooks/etcd"), "" at the root.

@@ -75,7 +75,7 @@ func build(ctx context.Context, in buildInput) (*Snapshot, Update, error) {
 	}
 	articles := make([]*Article, 0, len(srcs))
 	for _, src := range srcs {
-		articles = append(articles, src.instance())
+		articles = append(articles, src.instance(site))
 	}
 
 	s := newSnapshot(site, in.files, attached)

@@ -23,6 +23,8 @@ import (
 
 // Options configures Load and a Library.
 type Options struct {
+	// Now is the clock of FetchAge; nil means time.Now.
+	Now func() time.Time
 	// MaxSize overrides kb.yaml's max_size when positive.
 	MaxSize int64
 	// IDPrefix is the prefix of heading ids; "" means render.DefaultIDPrefix.
@@ -238,10 +240,11 @@ func (src *source) markdown(fsys fs.FS, maxSize int64) ([]byte, bool) {
 	return fresh.body, true
 }
 
-// instance returns a copy of the parsed article for one snapshot, whose
-// build may then settle its id, URL and aliases and add warnings.
-func (src *source) instance() *Article {
+// instance returns a copy of the parsed article for one snapshot of site,
+// whose build may then settle its id, URL and aliases and add warnings.
+func (src *source) instance(site Site) *Article {
 	a := *src.base
+	a.setDefaultType(site)
 	a.Warnings = slices.Clip(a.Warnings)
 	a.Aliases = slices.Clone(a.Aliases)
 	return &a
@@ -387,6 +390,13 @@ func joined(err error) []error {
 	return nil
 }
 
+func (o Options) now() time.Time {
+	if o.Now != nil {
+		return o.Now()
+	}
+	return time.Now()
+}
+
 // applyFrontMatter fills a from fm, with the defaults of DESIGN.md.
 func (a *Article) applyFrontMatter(fm frontMatter, warn func(int, WarningKind, string, ...any)) {
 	a.Title, a.Summary, a.Service, a.Severity = fm.Title, fm.Summary, strings.ToLower(fm.Service), strings.ToLower(fm.Severity)
@@ -411,19 +421,14 @@ func (a *Article) applyFrontMatter(fm frontMatter, warn func(int, WarningKind, s
 	}
 	switch Type(strings.ToLower(fm.Type)) {
 	case TypeRunbook:
-		a.Type = TypeRunbook
+		a.Type, a.typeSet = TypeRunbook, true
 	case TypeArticle:
-		a.Type = TypeArticle
+		a.Type, a.typeSet = TypeArticle, true
 	default:
 		if fm.Type != "" {
 			warn(fm.Lines["type"], WarnUnknownType, "front matter: type %q is not runbook or article; using the default", fm.Type)
 		}
-		a.Type = TypeArticle
-		for seg := range strings.SplitSeq(a.Folder(), "/") {
-			if strings.EqualFold(seg, "runbooks") {
-				a.Type = TypeRunbook
-			}
-		}
+		a.setDefaultType(Site{})
 	}
 	for _, al := range fm.Aliases {
 		n, err := normaliseAlias(a.Path, al)
@@ -432,6 +437,18 @@ func (a *Article) applyFrontMatter(fm frontMatter, warn func(int, WarningKind, s
 			continue
 		}
 		a.Aliases = append(a.Aliases, n)
+	}
+}
+
+// setDefaultType sets the type of an article whose front matter sets none:
+// a runbook where site's runbooks: globs (or the defaults) say so.
+func (a *Article) setDefaultType(site Site) {
+	if a.typeSet {
+		return
+	}
+	a.Type = TypeArticle
+	if site.IsRunbookPath(a.Path) {
+		a.Type = TypeRunbook
 	}
 }
 

@@ -61,6 +61,15 @@ type Deps struct {
 	// kb.yaml access: rules then show only what they open to "*".
 	Proxy    *Proxy
 	Sessions Sessions
+	// Index says how far the search index is behind the content, for
+	// /metrics; nil: never behind.
+	Index IndexProgress
+}
+
+// IndexProgress reports how long the search index has been behind the
+// content served; *live.Content implements it.
+type IndexProgress interface {
+	IndexLag() time.Duration
 }
 
 // Server serves kb's pages, attachments and operational endpoints.
@@ -72,6 +81,7 @@ type Server struct {
 	search  Searcher
 	live    bool
 	puller  Puller
+	index   IndexProgress
 	now     func() time.Time
 	echo    *echo.Echo
 	pages   atomic.Pointer[pageSet] // pages of the snapshot seen last
@@ -132,6 +142,7 @@ func New(d Deps) (*Server, error) {
 		search:  d.Search,
 		live:    d.Live,
 		puller:  d.Puller,
+		index:   d.Index,
 		now:     d.Now,
 		hdr:     newHeaderValues(),
 

@@ -114,7 +114,8 @@ type articlePage struct {
 // reader for "this helped".
 type labelsNote struct {
 	Helped bool         // the reader has just said that the page helped
-	Labels []labelParam // the labels filled in; none when only Helped
+	Labels []labelParam // the labels of the alert; none when only Helped
+	Filled int          // placeholders of the page that the labels filled
 	Back   string       // the page without the labels, escaped for href
 }
 

@@ -134,7 +134,7 @@ func serve(ctx context.Context, cfg config, now func() time.Time, stderr io.Writ
 	// Live content: a watched folder, or pulls of a git ref. Each published
 	// snapshot updates exactly the changed articles in the index.
 	watch := src.watchDir != "" && cfg.Watch
-	deps := live.Deps{Library: lib, Index: idx, Popularity: pop, Evidence: ev, Logger: log, Pull: src.git, PullInterval: cfg.PullInterval}
+	deps := live.Deps{Library: lib, Index: idx, Popularity: pop, Evidence: ev, Logger: log, Pull: src.git, PullInterval: cfg.PullInterval, Now: now}
 	if watch {
 		deps.WatchDir = src.watchDir
 	}
@@ -167,7 +167,7 @@ func serve(ctx context.Context, cfg config, now func() time.Time, stderr io.Writ
 		Live: watch, Puller: puller,
 		Library: lib, Theme: theme, Search: searcher, Logger: log.With("component", "http"), Version: version,
 		Links: links, LinksErr: linksErr, LinksReadOnly: store != nil && store.ReadOnly(), WebhookSecrets: cfg.WebhookSecrets, APIReadToken: cfg.APIReadToken,
-		Feedback: fbStore, Backups: bk, Now: now,
+		Feedback: fbStore, Backups: bk, Now: now, Index: lc,
 	})
 	if err != nil {
 		return err
