@@ -295,3 +295,10 @@ func (s *Server) cacheControl(cc []string) []string {
 	}
 	return cc
 }
+
+// denied logs a read refused by kb.yaml's rules: who, what, from where. The
+// reader gets the 404 of a missing page; the log is for the operator.
+func (s *Server) denied(c *echo.Context, path string) {
+	r := reader(c)
+	s.log.Warn("access denied", "user", r.User, "groups", strings.Join(r.Groups, ","), "path", path, "peer", c.Request().RemoteAddr)
+}

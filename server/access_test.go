@@ -189,6 +189,7 @@ func TestAccessEverySurface(t *testing.T) {
 	r := s.get(t, "/security/vault-unseal", asSRE...)
 	assert.Equal(t, http.StatusOK, r.status)
 	assert.Contains(t, r.body, hiddenWord)
+	assert.True(t, s.logs.hasLine("access denied", "user=bob", "path=/security/vault-unseal"), "a denied read is logged")
 	r = s.get(t, "/security/diagram.svg", asSRE...)
 	assert.Equal(t, http.StatusOK, r.status)
 	r = s.get(t, "/api/v1/search?q="+hiddenWord, asSRE...)

@@ -57,6 +57,11 @@ func (s *Server) content(c *echo.Context) error {
 	if handled, err := s.upstreamRunbook(c, snap, p); handled {
 		return err
 	}
+	if base := s.lib.Snapshot(); base != snap {
+		if _, hidden := base.ByURL(p); hidden || base.Attachment(rel) {
+			s.denied(c, p)
+		}
+	}
 	return content.ErrNotFound
 }
 
@@ -87,6 +92,9 @@ func (s *Server) permalink(c *echo.Context) error {
 	}
 	a, ok := snap.ByID(c.Param("id"))
 	if !ok {
+		if s.hiddenArticle(snap, c.Param("id")) {
+			s.denied(c, c.Request().URL.Path)
+		}
 		return content.ErrNotFound
 	}
 	if content.IsReserved(a.URL) {
