@@ -147,9 +147,14 @@ func (l *Library) Pull(ctx context.Context) (Update, error) {
 // Their HTML alone changes, so they are in Update.Restyled, not Updated. Like
 // any load it also takes in files changed since, which are in Updated. With
 // nothing left to highlight it publishes nothing.
+//
+// Afterwards the render cache (Options.RenderCache) keeps only the files of
+// the snapshot served: older versions of edited files, and the plain renders
+// that highlighting replaced, go.
 func (l *Library) Highlight(ctx context.Context) (Update, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	defer l.pruneCache()
 	prev := l.current.Load()
 	if prev == nil || !slices.ContainsFunc(prev.Articles, func(a *Article) bool { return a.Doc.Unhighlighted }) {
 		return Update{Snapshot: prev}, nil
@@ -159,6 +164,26 @@ func (l *Library) Highlight(ctx context.Context) (Update, error) {
 		return Update{Snapshot: prev}, l.failed(err)
 	}
 	return l.publish(ctx, in)
+}
+
+// pruneCache removes the render cache's files that the current snapshot
+// does not use. It must be called with l.mu held.
+func (l *Library) pruneCache() {
+	s := l.current.Load()
+	if l.opts.RenderCache == nil || s == nil {
+		return
+	}
+	keep := make(map[string]bool, len(s.entries))
+	for _, e := range s.entries {
+		if e.out != nil && e.out.html != nil {
+			keep[e.out.html.file] = true
+		}
+	}
+	if n, err := l.opts.RenderCache.prune(keep); err != nil {
+		l.log.Warn("render cache not pruned", "err", err)
+	} else if n > 0 {
+		l.log.Debug("render cache pruned", "removed", n)
+	}
 }
 
 // publish builds a snapshot from in and publishes it when it differs from the

@@ -47,6 +47,8 @@ type Options struct {
 	// render.Options.Budget); 0 means no bound. A file past it is shown as
 	// too slow to render and not tried again while it is unchanged.
 	RenderBudget time.Duration
+	// RenderCache, when not nil, keeps rendered documents across restarts.
+	RenderCache *RenderCache
 	// MaxFiles bounds the files (articles and attachments) a load takes;
 	// a folder with more fails to load, and a Library keeps serving what it
 	// had. 0 means DefaultMaxFiles.
@@ -490,7 +492,8 @@ func normaliseText(src []byte) []byte {
 // rendered is the outcome of rendering one source, shared by every snapshot
 // in which its file and the files it links to are unchanged.
 type rendered struct {
-	doc        render.Doc
+	doc        render.Doc // doc.HTML is nil when html holds it
+	html       *storedHTML
 	unrendered string    // why doc is empty, "" when rendered or never tried
 	warnings   []Warning // positioned in the file
 }
@@ -533,7 +536,7 @@ func renderSource(r *render.Renderer, links render.Resolver, src *source, body [
 
 // finish puts the render outcome on a and fills in its title.
 func finish(a *Article, out *rendered) {
-	a.Doc = out.doc
+	a.Doc, a.html = out.doc, out.html
 	if out.unrendered != "" {
 		a.Unrendered = out.unrendered
 	}

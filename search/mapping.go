@@ -20,8 +20,10 @@ import (
 // documents are built from articles. An index written with another version
 // is rebuilt. Bump it with every change to either, and with a bleve release
 // that writes another segment format (3: bleve v2.6, zapx v17 segments;
-// 4: symptom words, learned words, acronyms, sections, tickets, alert rules).
-const MappingVersion = 5
+// 4: symptom words, learned words, acronyms, sections, tickets, alert rules;
+// 5: sections found from the last heading back, tables of contents;
+// 6: the read class of kb.yaml access: rules).
+const MappingVersion = 6
 
 // Fields of an indexed article.
 const (

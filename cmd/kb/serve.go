@@ -44,8 +44,15 @@ const (
 // serve runs the HTTP server until ctx ends, then shuts it down gracefully.
 func serve(ctx context.Context, cfg config, now func() time.Time, stderr io.Writer) error {
 	log := newLogger(cfg, stderr)
-	if cfg.MemoryLimit > 0 {
+	switch {
+	case cfg.MemoryLimit > 0:
 		defer debug.SetMemoryLimit(debug.SetMemoryLimit(cfg.MemoryLimit))
+	case cfg.MemoryLimit == autoMemoryLimit:
+		defer debug.SetMemoryLimit(debug.SetMemoryLimit(-1)) // whatever memoryGuard set goes
+		guardCtx, stopGuard := context.WithCancel(ctx)
+		guardDone := make(chan struct{})
+		go func() { defer close(guardDone); memoryGuard(guardCtx, memoryGuardEvery, log) }()
+		defer func() { stopGuard(); <-guardDone }()
 	}
 	var (
 		links    server.LinkStore     // a nil *tickets.Store must stay a nil interface
@@ -231,6 +238,9 @@ func readOnlyDir(dir string) bool {
 	return false
 }
 
+// renderCacheDir is the folder under --data of content.RenderCache.
+const renderCacheDir = "render"
+
 // source is where the content comes from and how it is kept current.
 type source struct {
 	lib      *content.Library
@@ -244,6 +254,13 @@ type source struct {
 // git history when it is in a repository), or the commits of --git-ref.
 func openSource(ctx context.Context, cfg config, log *slog.Logger) (source, error) {
 	opts := content.Options{MaxSize: cfg.MaxSize, DeferHighlight: true, RenderBudget: cfg.RenderBudget, MaxFiles: cfg.MaxFiles}
+	if cfg.Data != "" && !readOnlyDir(cfg.Data) {
+		rc, err := content.OpenRenderCache(filepath.Join(cfg.Data, renderCacheDir), log)
+		if err != nil {
+			log.Warn("rendered pages are not kept across restarts", "err", err)
+		}
+		opts.RenderCache = rc
+	}
 	if cfg.GitRef != "" {
 		repo, err := content.OpenGit(ctx, cfg.Content, cfg.GitRef)
 		if err != nil {
