@@ -58,6 +58,7 @@ func Run(ctx context.Context, snap *content.Snapshot, opts Options) ([]Finding, 
 		c.unfilled(a)
 	}
 	c.reservedFolders()
+	c.access()
 	c.unknownKeys()
 	c.schemes()
 	sortFindings(c.out)

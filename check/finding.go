@@ -38,6 +38,7 @@ const (
 	KindLink         Kind = "link"          // links removed (scheme) or to renamed files
 	KindRender       Kind = "render"        // Markdown shown as text or not rendered
 	KindSite         Kind = "site"          // kb.yaml
+	KindAccess       Kind = "access"        // a read rule that matches nothing, front matter that tries to widen
 	KindOther        Kind = "other"         // anything else content reported
 )
 

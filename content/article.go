@@ -3,6 +3,7 @@ package content
 import (
 	"time"
 
+	"kb/access"
 	"kb/render"
 )
 
@@ -30,6 +31,8 @@ type Article struct {
 	Tags        []string      //
 	Owners      []string      //
 	Aliases     []string      // normalised old URL paths that redirect here
+	Access      []string      // front matter access: (groups that may read it; it only narrows kb.yaml's rule), nil without the key
+	Class       access.Class  // who may read it, from kb.yaml access: and Access; "" for anyone
 	Reviewed    time.Time     // zero when never reviewed
 	ReviewEvery time.Duration // zero when the site default applies
 	Updated     time.Time     // last modification known: the last commit's time with git, else the file's time, or reviewed

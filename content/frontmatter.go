@@ -38,6 +38,7 @@ type frontMatter struct {
 	Tags        []string
 	Owners      []string
 	Aliases     []string
+	Access      []string // groups that may read the article, nil without access:
 	Reviewed    time.Time
 	ReviewEvery time.Duration
 	Extra       map[string]any // keys kb does not know, kept for themes and kb check
@@ -55,7 +56,7 @@ type KeyLine struct {
 // new writes them. Other keys are kept in Article.Extra for themes; kb also
 // reads the keys of FrontMatterSynonyms.
 func FrontMatterKeys() []string {
-	return []string{"title", "id", "type", "summary", "service", "alerts", "severity", "tags", "owners", "aliases", "reviewed", "review_every"}
+	return []string{"title", "id", "type", "summary", "service", "alerts", "severity", "tags", "owners", "aliases", "reviewed", "review_every", "access"}
 }
 
 // FrontMatterSynonyms returns the other names under which kb reads a
@@ -129,6 +130,10 @@ func parseFrontMatter(p string, src []byte) (fm frontMatter, body []byte, err er
 			fm.Owners, err = stringList(v)
 		case "aliases":
 			fm.Aliases, err = stringList(v)
+		case "access":
+			if fm.Access, err = stringList(v); err != nil || fm.Access == nil {
+				fm.Access = []string{} // unreadable or empty: nobody, never everybody
+			}
 		case "reviewed":
 			var s string
 			if s, err = scalar(v); err == nil && s != "" {

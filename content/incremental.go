@@ -86,6 +86,7 @@ func build(ctx context.Context, in buildInput) (*Snapshot, Update, error) {
 	s.Commit, s.hist, s.rkey = in.commit, in.hist, rkey
 	s.listed, s.relistable = files, len(walkWarns) == 0
 	s.siteKey = fmt.Sprintf("%+v", site)
+	s.Access = site.Policy()
 	warns = append(warns, s.assign(articles)...)
 	renames := s.settleMoves(in, srcs)
 
@@ -150,6 +151,7 @@ func build(ctx context.Context, in buildInput) (*Snapshot, Update, error) {
 	for i, a := range articles {
 		src := srcs[a.Path]
 		finish(a, outs[i])
+		a.Class = s.Access.Class(a.Path, a.Access)
 		a.Warnings = append(a.Warnings, s.movedLinkWarnings(a)...)
 		s.applyHistory(a)
 		s.entries[a.Path] = entry{src: src, out: outs[i]}
@@ -175,6 +177,7 @@ func build(ctx context.Context, in buildInput) (*Snapshot, Update, error) {
 	}
 	s.mapArticles(articles)
 	s.index(articles)
+	s.classes = s.readClasses()
 	s.orphaned = orphans(prev, s)
 	s.LoadTime = time.Since(start)
 
@@ -467,7 +470,7 @@ func sameArticle(a, b *Article) bool {
 		a.Size == b.Size && a.Unrendered == b.Unrendered && a.Updated.Equal(b.Updated) &&
 		a.UpdatedBy == b.UpdatedBy && a.UpdateSubject == b.UpdateSubject &&
 		commitHash(a.LastCommit) == commitHash(b.LastCommit) &&
-		slices.Equal(a.Aliases, b.Aliases) && slices.Equal(a.Warnings, b.Warnings)
+		slices.Equal(a.Aliases, b.Aliases) && slices.Equal(a.Warnings, b.Warnings) && a.Class == b.Class
 }
 
 // restyled reports whether b, built from the same source as a, differs from

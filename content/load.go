@@ -10,6 +10,7 @@ import (
 	"io"
 	"io/fs"
 	"path"
+	"regexp"
 	"runtime"
 	"slices"
 	"strings"
@@ -312,9 +313,15 @@ func parseArticle(f file, src []byte, readErr error, maxSize int64) *source {
 	if tooLarge {
 		body = nil
 	}
+	if err != nil && fm.Access == nil && accessKey.Match(src[:len(src)-len(body)]) {
+		fm.Access = []string{} // front matter kb could not read names readers: fail closed
+	}
 	a.applyFrontMatter(fm, warn)
 	return &source{file: f, base: a, body: body, readErr: readErr}
 }
+
+// accessKey finds an access: key in front matter that failed to parse.
+var accessKey = regexp.MustCompile(`(?m)^\s*access\s*:`)
 
 // conflictMarkers returns the lines that open an unresolved merge conflict:
 // a line starting with <<<<<<< followed by a ======= line and a >>>>>>> line,
@@ -395,7 +402,7 @@ func (o Options) now() time.Time {
 // applyFrontMatter fills a from fm, with the defaults of DESIGN.md.
 func (a *Article) applyFrontMatter(fm frontMatter, warn func(int, WarningKind, string, ...any)) {
 	a.Title, a.Summary, a.Service, a.Severity = fm.Title, fm.Summary, strings.ToLower(fm.Service), strings.ToLower(fm.Severity)
-	a.Alerts, a.Owners, a.Extra = fm.Alerts, fm.Owners, fm.Extra
+	a.Alerts, a.Owners, a.Extra, a.Access = fm.Alerts, fm.Owners, fm.Extra, fm.Access
 	a.Reviewed, a.ReviewEvery = fm.Reviewed, fm.ReviewEvery
 	for _, t := range fm.Tags {
 		if t = strings.ToLower(t); !slices.Contains(a.Tags, t) {

@@ -11,7 +11,7 @@ import (
 // reserved lists the top-level URL segments that kb's own routes own. They win
 // over content paths; kb check reports a collision.
 var reserved = []string{
-	"a", "alerts", "api", "embed", "favicon.ico", "feed.xml", "healthz", "metrics", "oembed",
+	"a", "alerts", "api", "auth", "embed", "favicon.ico", "feed.xml", "healthz", "metrics", "oembed",
 	"opensearch.xml", "readyz", "reports", "robots.txt", "search", "services",
 	"sitemap.xml", "static", "tags",
 }

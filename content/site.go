@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"kb/access"
 )
 
 // SiteFile is the name of the optional settings file at the content root.
@@ -36,6 +38,8 @@ type Site struct {
 	// OGImage is the picture link previews (chat, social) show for a page:
 	// an http(s) URL, or a path below base_url; "" means kb's own.
 	OGImage string `yaml:"og_image"`
+	// Access holds the read rules, first match wins (package access).
+	Access []access.Rule `yaml:"access"`
 }
 
 // DefaultMaxSize is the size cap of a Markdown file when kb.yaml sets none.
@@ -63,7 +67,7 @@ func ParseSite(src []byte) (Site, []Warning) {
 		warn(m.Line, "kb.yaml must be a mapping of settings, such as title: Our runbooks")
 		return s, warns
 	}
-	known := []string{"title", "base_url", "edit_url", "unsafe_html", "max_size", "review_every", "owners", "embed_origins", "webhook_secrets", "rules", "runbooks", "og_image"}
+	known := []string{"title", "base_url", "edit_url", "unsafe_html", "max_size", "review_every", "owners", "embed_origins", "webhook_secrets", "rules", "runbooks", "og_image", "access"}
 	for i := 0; i+1 < len(m.Content); i += 2 {
 		k, v := m.Content[i], m.Content[i+1]
 		if !slices.Contains(known, k.Value) {
@@ -76,6 +80,9 @@ func ParseSite(src []byte) (Site, []Warning) {
 			s = before
 			warn(v.Line, "%s: %s", k.Value, yamlErrorText(err))
 		}
+	}
+	if _, err := access.NewPolicy(s.Access); err != nil {
+		warn(accessLine(m), "%v: nobody may read anything until it is fixed", err)
 	}
 	if s.MaxSize <= 0 {
 		s.MaxSize = DefaultMaxSize
@@ -215,4 +222,20 @@ func (iv *Interval) UnmarshalYAML(n *yaml.Node) error {
 	}
 	*iv = Interval(d)
 	return nil
+}
+
+// accessLine returns the line of the access: key of kb.yaml mapping m.
+func accessLine(m *yaml.Node) int {
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == "access" {
+			return m.Content[i].Line
+		}
+	}
+	return 0
+}
+
+// Policy returns the read rules of kb.yaml; a refused list denies every read.
+func (s Site) Policy() access.Policy {
+	p, _ := access.NewPolicy(s.Access) // the error is a kb.yaml warning (ParseSite)
+	return p
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 	"unicode"
 
+	"kb/access"
 	"kb/render"
 	"kb/word"
 )
@@ -31,8 +32,10 @@ type Snapshot struct {
 	Version  string     // digest of every path and file content
 	Commit   string     // the git commit the content was read from; "" for a folder
 	LoadTime time.Duration
+	Access   access.Policy // the read rules of kb.yaml, parsed once
 
 	files        fs.FS
+	classes      []access.Class   // distinct read classes of articles and attachments, sorted
 	attachments  map[string]int64 // root-relative path → size
 	byPath       map[string]*Article
 	byFoldedPath map[string]*Article // lower-cased path → article, for links written on case-insensitive systems

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"kb/access"
 	"kb/content"
 	"kb/word"
 )
@@ -32,7 +33,7 @@ type document struct {
 // The evidence about it counts too.
 func fingerprint(a *content.Article, ev Evidence) string {
 	h := sha256.New()
-	for _, s := range []string{a.ID, a.Path, a.URL, a.Title, a.Summary, string(a.Type), a.Service, a.Doc.Title, a.Doc.Text, a.Doc.Code} {
+	for _, s := range []string{a.ID, a.Path, a.URL, a.Title, a.Summary, string(a.Type), a.Service, a.Doc.Title, a.Doc.Text, a.Doc.Code, classTerm(a.Class)} {
 		hashValue(h, s)
 	}
 	for _, list := range [][]string{a.Tags, a.Alerts, ev.Alerts} {
@@ -113,6 +114,7 @@ func newDocument(a *content.Article, o docOptions) document {
 	set(fieldService, a.Service)
 	set(fieldTags, a.Tags)
 	set(fieldFolder, folders(a.Path))
+	set(fieldAccess, classTerm(a.Class))
 	facets := []string{facetType + string(a.Type)}
 	if a.Service != "" {
 		facets = append(facets, facetService+a.Service)
@@ -241,4 +243,12 @@ func truncateUTF8(s string, n int) string {
 		n--
 	}
 	return s[:n]
+}
+
+// classTerm is the indexed form of a read class: "" (anyone) is "*".
+func classTerm(c access.Class) string {
+	if c == "" {
+		return access.Anyone
+	}
+	return string(c)
 }

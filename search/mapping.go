@@ -22,8 +22,9 @@ import (
 // that writes another segment format (3: bleve v2.6, zapx v17 segments;
 // 4: symptom words, learned words, acronyms, sections, tickets, alert rules;
 // 5: sections found from the last heading back, tables of contents;
-// 6: facet values with doc values, counted by the collector).
-const MappingVersion = 6
+// 6: facet values with doc values, counted by the collector;
+// 7: the read class of kb.yaml access: rules).
+const MappingVersion = 7
 
 // Fields of an indexed article.
 const (
@@ -49,6 +50,7 @@ const (
 	fieldTickets = "tickets" // titles and summaries of the tickets the article solved
 	fieldRules   = "rules"   // summary and description of the alerts it is the runbook for
 	fieldTicketK = "tkeys"   // stored only: the ticket keys and titles, in the order of fieldTickets
+	fieldAccess  = "access"  // keyword: the article's read class (access.Class, "*" for anyone), for readers' filters
 )
 
 // Prefixes of facet values, as kept in the manifest.
@@ -183,6 +185,7 @@ func newMapping(off ruleSet) (*mapping.IndexMappingImpl, error) {
 	add(fieldRules, prose(true))
 	add(fieldTicketK, stored())
 	add(fieldFacets, &mapping.FieldMapping{Type: "text", Analyzer: keyword.Name, Index: true, DocValues: true})
+	add(fieldAccess, kw(false))
 	m.DefaultMapping = doc
 
 	if err := m.Validate(); err != nil {

@@ -8,6 +8,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"kb/access"
 	"kb/content"
 	"kb/word"
 )
@@ -53,9 +54,14 @@ type Query struct {
 	Tag     string
 	// Path selects the articles below a folder (path:reference/7.5), given
 	// without leading or trailing slashes.
-	Path   string
-	Limit  int // hits per page; 0 means DefaultLimit, past MaxLimit is MaxLimit
-	Offset int // hits to skip, at most MaxOffset
+	Path string
+	// Readable, when Restricted, limits the hits to articles of these read
+	// classes: the reader's. It is a filter of the query, so hidden
+	// articles are neither hits nor counted in totals, facets or suggestions.
+	Readable   []access.Class
+	Restricted bool
+	Limit      int // hits per page; 0 means DefaultLimit, past MaxLimit is MaxLimit
+	Offset     int // hits to skip, at most MaxOffset
 
 	words    parsed // the words and phrases of Text, inline filters taken out
 	isParsed bool   // words holds Text parsed
@@ -119,6 +125,7 @@ func (q Query) ready() (Query, error) {
 		return Query{}, err
 	}
 	p.Limit, p.Offset = q.Limit, q.Offset
+	p.Readable, p.Restricted = q.Readable, q.Restricted
 	return p, nil
 }
 
@@ -138,6 +145,8 @@ func (q Query) PerPage() int {
 // filters are a query's filters as the index holds their values.
 type filters struct {
 	typ, service, tag, path string
+	readable                string // the classes of Query.Readable as indexed, one a line
+	restricted              bool
 }
 
 // check refuses a parsed query that Search cannot run, and returns its
@@ -155,7 +164,14 @@ func (q Query) check() (filters, error) {
 	if f.typ != "" && f.typ != string(content.TypeRunbook) && f.typ != string(content.TypeArticle) {
 		return filters{}, &QueryError{Msg: fmt.Sprintf("type %q is unknown; use type:runbook or type:article", truncateUTF8(f.typ, 40))}
 	}
-	if f == (filters{}) && !q.words.hasWords() {
+	if q.Restricted {
+		terms := make([]string, len(q.Readable))
+		for i, c := range q.Readable {
+			terms[i] = classTerm(c)
+		}
+		f.readable, f.restricted = strings.Join(terms, "\n"), true
+	}
+	if (filters{typ: f.typ, service: f.service, tag: f.tag, path: f.path}) == (filters{}) && !q.words.hasWords() {
 		return filters{}, &QueryError{Msg: "the query has no words to search for; type a symptom, an error message or an alert name"}
 	}
 	return f, nil

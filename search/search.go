@@ -141,7 +141,11 @@ func (x *Index) Search(ctx context.Context, q Query) (res Results, err error) {
 	if g == nil {
 		return Results{}, ErrNotReady
 	}
-	res, err = x.run(sctx, g, q.words, f.queries(), q.PerPage(), q.Offset)
+	var acc query.Query
+	if f.restricted {
+		acc = f.access()
+	}
+	res, err = x.run(sctx, g, q.words, f.queries(), acc, q.PerPage(), q.Offset)
 	if err != nil && sctx.Err() != nil {
 		if ctx.Err() != nil {
 			return Results{}, ctx.Err() // the caller gave up
@@ -161,7 +165,25 @@ func (f filters) queries() []query.Query {
 			qs = append(qs, tq)
 		}
 	}
+	if f.restricted {
+		qs = append(qs, f.access())
+	}
 	return qs
+}
+
+// access returns the filter that keeps the classes a restricted reader may
+// read; with none, it matches nothing.
+func (f filters) access() query.Query {
+	if f.readable == "" {
+		return query.NewMatchNoneQuery()
+	}
+	var any []query.Query
+	for c := range strings.SplitSeq(f.readable, "\n") {
+		tq := query.NewTermQuery(c)
+		tq.SetField(fieldAccess)
+		any = append(any, tq)
+	}
+	return query.NewDisjunctionQuery(any)
 }
 
 // acquire takes a slot of sem, waiting at most QueueWait behind at most
@@ -203,7 +225,7 @@ func (p parsed) heavy() bool {
 }
 
 // run searches generation g.
-func (x *Index) run(ctx context.Context, g *generation, p parsed, filters []query.Query, limit, offset int) (res Results, err error) {
+func (x *Index) run(ctx context.Context, g *generation, p parsed, filters []query.Query, acc query.Query, limit, offset int) (res Results, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			g.broken.Store(true)
@@ -274,7 +296,7 @@ func (x *Index) run(ctx context.Context, g *generation, p parsed, filters []quer
 		res.Hits = append(res.Hits, hit)
 	}
 	if res.Total == 0 && ctx.Err() == nil {
-		res.Suggestions = x.suggest(ctx, g, &pl, p)
+		res.Suggestions = x.suggest(ctx, g, &pl, p, acc)
 	}
 	return res, nil
 }
@@ -347,7 +369,11 @@ func topCounts(c []FacetCount, n int) []FacetCount {
 
 // suggest finds close words for the query's unknown words and runbooks
 // whose names share words with the query.
-func (x *Index) suggest(ctx context.Context, g *generation, pl *planner, p parsed) *Suggestions {
+//
+// acc, when not nil, is the reader's access filter: the runbooks suggested
+// pass it, and so must a word of "did you mean", which the term dictionary
+// of every article would otherwise offer.
+func (x *Index) suggest(ctx context.Context, g *generation, pl *planner, p parsed, acc query.Query) *Suggestions {
 	s := &Suggestions{}
 	var words []string
 	for _, it := range p.items {
@@ -365,7 +391,7 @@ func (x *Index) suggest(ctx context.Context, g *generation, pl *planner, p parse
 		if pl.existsPlain(lw) {
 			continue
 		}
-		if c := pl.closestWord(lw); c != "" {
+		if c := pl.closestWord(lw); c != "" && (acc == nil || readableWord(ctx, g, c, acc)) {
 			fixed[i], replaced = c, true
 		}
 	}
@@ -402,6 +428,9 @@ func (x *Index) suggest(ctx context.Context, g *generation, pl *planner, p parse
 	bq := query.NewBooleanQuery(nil, qs, nil)
 	bq.SetMinShould(1)
 	bq.AddFilter(tq)
+	if acc != nil {
+		bq.AddFilter(acc)
+	}
 	req := bleve.NewSearchRequestOptions(bq, maxSuggestions, 0, false)
 	sr, err := g.idx.SearchInContext(ctx, req)
 	if err != nil {
@@ -413,6 +442,16 @@ func (x *Index) suggest(ctx context.Context, g *generation, pl *planner, p parse
 		}
 	}
 	return s
+}
+
+// readableWord reports whether an article that acc lets the reader see has
+// w among its names and headings.
+func readableWord(ctx context.Context, g *generation, w string, acc query.Query) bool {
+	tq := query.NewTermQuery(w)
+	tq.SetField(fieldWords)
+	req := bleve.NewSearchRequestOptions(query.NewConjunctionQuery([]query.Query{tq, acc}), 0, 0, false)
+	sr, err := g.idx.SearchInContext(ctx, req)
+	return err == nil && sr.Total > 0
 }
 
 // existsPlain reports whether the index has the lower-case word w, as

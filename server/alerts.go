@@ -153,7 +153,7 @@ func (s *Server) alert(c *echo.Context) error {
 	}
 	if strings.Contains(raw, "/") { // "a/b", "a%2Fb" and "../x" alike
 		// OpenShift's runbook_urls name alerts/<operator>/<AlertName>.md.
-		if snap := s.lib.Snapshot(); snap != nil && !slices.Contains(strings.Split(raw, "/"), "..") {
+		if snap, _ := s.view(c); snap != nil && !slices.Contains(strings.Split(raw, "/"), "..") {
 			if handled, err := s.upstreamRunbook(c, snap, req.URL.Path); handled {
 				return err
 			}
@@ -164,7 +164,7 @@ func (s *Server) alert(c *echo.Context) error {
 	if err != nil {
 		return badAlertName(err)
 	}
-	snap, err := s.snapshot()
+	snap, err := s.view(c)
 	if err != nil {
 		return err
 	}
@@ -229,7 +229,7 @@ func (s *Server) upstreamRunbook(c *echo.Context, snap *content.Snapshot, p stri
 // empty while annotations are expanded. The page says why and what works,
 // and shows the labels the link carried.
 func (s *Server) alertWithoutName(c *echo.Context) error {
-	snap := s.lib.Snapshot()
+	snap, _ := s.view(c) // nil before the first load
 	p := alertPage{layout: s.layout(snap, "This alert link names no alert", "/alerts/"), NoName: true, Labels: alertLabels(c.Request().URL.Query())}
 	p.Canonical = ""
 	p.Crumbs = []link{{Text: "Alerts", URL: "/reports/coverage"}}
@@ -273,7 +273,7 @@ func (s *Server) closest(c *echo.Context, snap *content.Snapshot, name, words, s
 		var res search.Results
 		q, err := search.ParseQuery(text, search.Params{Limit: strconv.Itoa(n)})
 		if err == nil {
-			res, err = s.search.Search(c.Request().Context(), q)
+			res, err = s.runSearch(c, q)
 		}
 		if err != nil {
 			s.log.Warn("search for an alert without runbook failed; using names", "err", err, "query", text)

@@ -362,7 +362,7 @@ func (s *Server) listArticles(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	snap, err := s.snapshot()
+	snap, err := s.view(c)
 	if err != nil {
 		return err
 	}
@@ -391,7 +391,7 @@ func (s *Server) listArticles(c *echo.Context) error {
 // apiArticleByID finds the article of the {id} parameter: its id, or an id
 // it had before a rename.
 func (s *Server) apiArticleByID(c *echo.Context) (*content.Snapshot, *content.Article, error) {
-	snap, err := s.snapshot()
+	snap, err := s.view(c)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -454,7 +454,9 @@ func (s *Server) getArticleTickets(c *echo.Context) error {
 	}
 	out := ticketList{Article: a.ID, Total: total, Offset: offset, Limit: limit, Links: []apiLink{}}
 	for _, l := range links {
-		out.Links = append(out.Links, toAPILink(snap, l))
+		if !s.hiddenArticle(snap, l.ArticleID) {
+			out.Links = append(out.Links, toAPILink(snap, l))
+		}
 	}
 	c.Response().Header()["Cache-Control"] = s.hdr.noCache
 	return c.JSON(http.StatusOK, out)
@@ -485,7 +487,7 @@ func (s *Server) getTicket(c *echo.Context) error {
 	if err := (&tickets.Link{Ticket: tickets.Ticket{System: system, Key: key}, ArticleID: "-"}).Normalise(); err != nil {
 		return s.storeError(err)
 	}
-	snap, err := s.snapshot()
+	snap, err := s.view(c)
 	if err != nil {
 		return err
 	}
@@ -495,7 +497,9 @@ func (s *Server) getTicket(c *echo.Context) error {
 	}
 	out := ticketArticles{System: system, Key: key, Links: []apiLink{}}
 	for _, l := range links {
-		out.Links = append(out.Links, toAPILink(snap, l))
+		if !s.hiddenArticle(snap, l.ArticleID) {
+			out.Links = append(out.Links, toAPILink(snap, l))
+		}
 	}
 	c.Response().Header()["Cache-Control"] = s.hdr.noCache
 	return c.JSON(http.StatusOK, out)

@@ -23,7 +23,7 @@ func (s *Server) content(c *echo.Context) error {
 	if content.IsReserved(p) {
 		return content.ErrNotFound // kb's own names win over content
 	}
-	snap, err := s.snapshot()
+	snap, err := s.view(c)
 	if err != nil {
 		return err
 	}
@@ -57,6 +57,11 @@ func (s *Server) content(c *echo.Context) error {
 	if handled, err := s.upstreamRunbook(c, snap, p); handled {
 		return err
 	}
+	if base := s.lib.Snapshot(); base != snap {
+		if _, hidden := base.ByURL(p); hidden || base.Attachment(rel) {
+			s.denied(c, p)
+		}
+	}
 	return content.ErrNotFound
 }
 
@@ -81,12 +86,15 @@ func (s *Server) folder(c *echo.Context, snap *content.Snapshot, f *content.Fold
 // survives renames. An article whose URL one of kb's routes owns is served
 // here, its only address.
 func (s *Server) permalink(c *echo.Context) error {
-	snap, err := s.snapshot()
+	snap, err := s.view(c)
 	if err != nil {
 		return err
 	}
 	a, ok := snap.ByID(c.Param("id"))
 	if !ok {
+		if s.hiddenArticle(snap, c.Param("id")) {
+			s.denied(c, c.Request().URL.Path)
+		}
 		return content.ErrNotFound
 	}
 	if content.IsReserved(a.URL) {

@@ -56,7 +56,7 @@ func (s *Server) attachment(c *echo.Context, snap *content.Snapshot, rel string)
 	h := c.Response().Header()
 	h.Set("Content-Type", ctype)
 	h["Content-Security-Policy"] = s.hdr.attachmentCSP
-	h["Cache-Control"] = s.hdr.noCache
+	h["Cache-Control"] = s.cacheControl(s.hdr.noCache)
 	if !inlineSafe(ctype) {
 		disp := mime.FormatMediaType("attachment", map[string]string{"filename": name})
 		if disp == "" {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/labstack/echo/v5"
 
+	"kb/access"
 	"kb/content"
 	"kb/tickets"
 )
@@ -54,6 +55,9 @@ func (s *Server) authenticate(c *echo.Context, write bool) error {
 		return echo.NewHTTPError(http.StatusForbidden, "The token "+tok.Name+" may only read; writing needs a token with the links:write scope.")
 	}
 	c.Set(tokenKey, tok.Name)
+	if reader(c).Anonymous() {
+		c.Set(readerKey, access.Reader{User: "token:" + tok.Name, Unlimited: true})
+	}
 	return nil
 }
 
@@ -88,7 +92,10 @@ func (s *Server) apiGate(next echo.HandlerFunc) echo.HandlerFunc {
 				s.allowOrigin(c)
 			}
 		}
-		if read && s.apiReadToken && !strings.HasPrefix(req.URL.Path, "/api/v1/hooks/") && !pagesRead(req.URL.Path) {
+		// Where kb.yaml restricts reading, a token sent on a read is checked
+		// too: it is how tools read what anonymous visitors may not.
+		tokenSent := req.Header.Get("Authorization") != "" && s.accessOn()
+		if read && !strings.HasPrefix(req.URL.Path, "/api/v1/hooks/") && (s.apiReadToken && !pagesRead(req.URL.Path) || tokenSent) {
 			if err := s.authenticate(c, false); err != nil {
 				return err
 			}

@@ -26,7 +26,7 @@ func (s *Server) reportCoverage(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	snap, err := s.snapshot()
+	snap, err := s.view(c)
 	if err != nil {
 		return err
 	}

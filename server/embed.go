@@ -38,7 +38,7 @@ type embedCard struct {
 // embed serves GET /embed/{id}: the card of an article, the only page of kb
 // that other sites may frame, and only those kb.yaml lists in embed_origins.
 func (s *Server) embed(c *echo.Context) error {
-	snap, err := s.snapshot()
+	snap, err := s.view(c)
 	if err != nil {
 		return err
 	}
@@ -137,7 +137,7 @@ func (s *Server) oembed(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	snap, err := s.snapshot()
+	snap, err := s.view(c)
 	if err != nil {
 		return err
 	}

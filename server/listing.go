@@ -15,7 +15,7 @@ import (
 // home serves GET /: the search box, runbooks by service, articles by
 // folder, recently updated pages and tags.
 func (s *Server) home(c *echo.Context) error {
-	snap, err := s.snapshot()
+	snap, err := s.view(c)
 	if err != nil {
 		return err
 	}
@@ -29,7 +29,7 @@ func (s *Server) tags(c *echo.Context) error { return s.terms(c, "tags") }
 func (s *Server) services(c *echo.Context) error { return s.terms(c, "services") }
 
 func (s *Server) terms(c *echo.Context, kind string) error {
-	snap, err := s.snapshot()
+	snap, err := s.view(c)
 	if err != nil {
 		return err
 	}
@@ -56,7 +56,7 @@ func (s *Server) list(c *echo.Context, kind string, find func(*content.Snapshot,
 	if lower := strings.ToLower(name); lower != name {
 		return s.redirect(c, "/"+kind+"/"+lower) // tags and services are lower-case
 	}
-	snap, err := s.snapshot()
+	snap, err := s.view(c)
 	if err != nil {
 		return err
 	}
@@ -72,7 +72,7 @@ func (s *Server) list(c *echo.Context, kind string, find func(*content.Snapshot,
 // come from the client.
 func (s *Server) errorPage(c *echo.Context, status int, msg string) error {
 	req := c.Request()
-	snap := s.lib.Snapshot()
+	snap, _ := s.view(c) // nil before the first load; suggestions name only what the reader may read
 	p := errorPage{layout: s.layout(snap, http.StatusText(status), req.URL.Path), Status: status, Message: msg}
 	p.Canonical = ""
 	if status == http.StatusNotFound {

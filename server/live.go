@@ -44,10 +44,12 @@ func (s *Server) events(c *echo.Context) error {
 		}
 		return rc.Flush()
 	}
-	snap := s.lib.Snapshot()
+	// The version sent is the reader's view's: an edit of an article the
+	// reader may not read changes nothing they can see, and tells them nothing.
+	base := s.lib.Snapshot()
 	version := ""
-	if snap != nil {
-		version = snap.Version
+	if base != nil {
+		version = s.readerView(base, reader(c)).snap.Version
 	}
 	if err := send("retry: 1000\nevent: version\ndata: %s\n\n", version); err != nil {
 		return nil // the client left
@@ -67,11 +69,16 @@ func (s *Server) events(c *echo.Context) error {
 			}
 		case <-poll.C:
 			next := s.lib.Snapshot()
-			if next == nil || next == snap {
+			if next == nil || next == base {
 				continue
 			}
-			snap = next
-			if send("event: version\ndata: %s\n\n", snap.Version) != nil {
+			base = next
+			v := s.readerView(base, reader(c)).snap.Version
+			if v == version {
+				continue
+			}
+			version = v
+			if send("event: version\ndata: %s\n\n", version) != nil {
 				return nil
 			}
 		}

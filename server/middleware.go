@@ -25,6 +25,7 @@ type headerValues struct {
 	csp, attachmentCSP, nosniff, referrer, frame, permissions, coop []string
 	noStore, noCache, immutable, varyAE, gzip, html, text, json     []string
 	noindex                                                         []string
+	private                                                         []string
 }
 
 func newHeaderValues() headerValues {
@@ -46,6 +47,7 @@ func newHeaderValues() headerValues {
 		text:          v("text/plain; charset=utf-8"),
 		json:          v("application/json"),
 		noindex:       v("noindex"),
+		private:       v("private, no-cache"),
 	}
 }
 

@@ -140,6 +140,14 @@ func (s *Server) pagesFor(snap *content.Snapshot) *pageSet {
 		if ps != nil && ps.snap == snap {
 			return ps
 		}
+		if cur := s.lib.Snapshot(); cur != nil && cur != snap {
+			// a reader's view (each has its own pages: no reader is served
+			// another's), or an older snapshot a slow request still holds
+			if vp := s.viewPages(snap); vp != nil {
+				return vp
+			}
+			return &pageSet{snap: snap, seenAt: time.Now()}
+		}
 		next := &pageSet{snap: snap, seenAt: time.Now()}
 		if s.pages.CompareAndSwap(ps, next) {
 			return next
@@ -227,7 +235,7 @@ func (s *Server) serveBlob(c *echo.Context, b *blob) error {
 	req, w := c.Request(), c.Response()
 	h := w.Header()
 	h["Vary"] = s.hdr.varyAE
-	h["Cache-Control"] = b.cacheControl
+	h["Cache-Control"] = s.cacheControl(b.cacheControl)
 	body, etag, length := b.body, b.etag, b.length
 	if b.gz != nil && acceptsGzip(req.Header.Get("Accept-Encoding")) {
 		body, etag, length = b.gz, b.gzETag, b.gzLength

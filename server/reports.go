@@ -29,11 +29,11 @@ func (s *Server) reportTickets(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	snap, err := s.snapshot()
+	snap, err := s.view(c)
 	if err != nil {
 		return err
 	}
-	r, err := reports.Tickets(c.Request().Context(), store, snap, articleURLs{snap}, s.now())
+	r, err := reports.Tickets(c.Request().Context(), visibleLinks{Links: store, s: s, view: snap}, snap, articleURLs{snap}, s.now())
 	if err != nil {
 		return s.storeError(err)
 	}
@@ -82,7 +82,7 @@ type reportEntry struct{ Title, URL, Summary string }
 
 // reportsIndex serves GET /reports: every report, what it answers.
 func (s *Server) reportsIndex(c *echo.Context) error {
-	snap, err := s.snapshot()
+	snap, err := s.view(c)
 	if err != nil {
 		return err
 	}

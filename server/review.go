@@ -63,7 +63,7 @@ func (s *Server) reportReview(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	snap, err := s.snapshot()
+	snap, err := s.view(c)
 	if err != nil {
 		return err
 	}

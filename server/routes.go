@@ -1,6 +1,8 @@
 package server
 
 import (
+	"net/http"
+
 	"github.com/labstack/echo/v5"
 	"github.com/labstack/echo/v5/middleware"
 )
@@ -15,7 +17,7 @@ func (s *Server) routes(e *echo.Echo) {
 	// observe is outermost: it sets the security headers, turns errors into
 	// responses (so that it can log and count the final status) and times the request.
 	e.Use(s.observe, middleware.Recover(), middleware.BodyLimit(maxBody))
-	e.Use(s.apiGate)
+	e.Use(s.identify, s.apiGate)
 
 	// Operations.
 	e.GET("/healthz", s.healthz)
@@ -57,6 +59,13 @@ func (s *Server) routes(e *echo.Echo) {
 	e.GET("/reports/coverage", s.reportCoverage) // alert rules of kb.yaml rules: against the runbooks
 	e.GET("/embed/:id", s.embed)
 	e.GET("/oembed", s.oembed)
+
+	// Sign-in (OpenID Connect), when configured.
+	if s.sessions != nil {
+		e.GET("/auth/login", echo.WrapHandler(http.HandlerFunc(s.sessions.Login)))
+		e.GET("/auth/callback", echo.WrapHandler(http.HandlerFunc(s.sessions.Callback)))
+		e.POST("/auth/logout", echo.WrapHandler(http.HandlerFunc(s.sessions.Logout)))
+	}
 
 	// Pages.
 	e.GET("/", s.home)

@@ -135,7 +135,7 @@ func (s *Server) helpful(c *echo.Context) error {
 	if s.feedback == nil {
 		return echo.NewHTTPError(http.StatusServiceUnavailable, "Feedback is not stored on this kb.").Wrap(errFeedbackOff)
 	}
-	snap, err := s.snapshot()
+	snap, err := s.view(c)
 	if err != nil {
 		return err
 	}

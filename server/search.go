@@ -180,7 +180,16 @@ func (s *Server) runSearch(c *echo.Context, q search.Query) (search.Results, err
 	if s.search == nil {
 		return search.Results{}, errSearchOff
 	}
-	return s.search.Search(c.Request().Context(), q)
+	res, err := s.search.Search(c.Request().Context(), s.restrict(c, q))
+	if err == nil && s.restricted(c) {
+		if view, verr := s.view(c); verr == nil {
+			res.Hits = restrictHits(view, res.Hits)
+			if res.Suggestions != nil {
+				res.Suggestions.Runbooks = restrictHits(view, res.Suggestions.Runbooks)
+			}
+		}
+	}
+	return res, err
 }
 
 // apiSearch serves GET /api/v1/search?q=&type=&service=&tag=&limit=&offset=.
@@ -222,7 +231,7 @@ func (s *Server) apiSuggest(c *echo.Context) error {
 	titles, descs, urls := []string{}, []string{}, []string{}
 	if q, err := search.ParseQuery(text, search.Params{}); err == nil && strings.TrimSpace(text) != "" && s.search != nil {
 		q.Limit = suggestLimit
-		if res, err := s.search.Search(c.Request().Context(), q); err == nil {
+		if res, err := s.runSearch(c, q); err == nil {
 			base := s.baseURL(c)
 			for _, h := range res.Hits {
 				titles = append(titles, h.Title)
@@ -360,7 +369,7 @@ const searchPageSize = 20
 // JavaScript, with facets and paging. While the index is being built it
 // answers from titles only, and says so.
 func (s *Server) searchHTML(c *echo.Context) error {
-	snap, err := s.snapshot()
+	snap, err := s.view(c)
 	if err != nil {
 		return err
 	}

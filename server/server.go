@@ -54,6 +54,13 @@ type Deps struct {
 	// Puller, when set, is asked to pull after a verified push webhook
 	// (POST /api/v1/hooks/git): kb fetches at once instead of at the next interval.
 	Puller Puller
+
+	// Proxy, when set, reads the user and groups from an authenticating
+	// proxy's headers (only from its addresses). Sessions, when set, signs
+	// users in (OpenID Connect). With neither, every reader is anonymous:
+	// kb.yaml access: rules then show only what they open to "*".
+	Proxy    *Proxy
+	Sessions Sessions
 	// Index says how far the search index is behind the content, for
 	// /metrics; nil: never behind.
 	Index IndexProgress
@@ -78,8 +85,12 @@ type Server struct {
 	now     func() time.Time
 	echo    *echo.Echo
 	pages   atomic.Pointer[pageSet] // pages of the snapshot seen last
-	metrics *metrics
-	hdr     headerValues
+	views   atomic.Pointer[views]   // what each kind of reader sees of it
+
+	proxy    *Proxy
+	sessions Sessions
+	metrics  *metrics
+	hdr      headerValues
 
 	links          LinkStore
 	linksErr       error
@@ -134,6 +145,9 @@ func New(d Deps) (*Server, error) {
 		index:   d.Index,
 		now:     d.Now,
 		hdr:     newHeaderValues(),
+
+		proxy:    d.Proxy,
+		sessions: d.Sessions,
 	}
 	s.metrics = newMetrics(s)
 	s.links, s.linksErr, s.linkVer = d.Links, d.LinksErr, newLinkVersions()

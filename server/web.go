@@ -75,7 +75,7 @@ type sitemapIndex struct {
 // sitemap serves GET /sitemap.xml: every article with its last change, or,
 // past maxSitemapURLs articles, a sitemap index of /sitemap.xml?page=N.
 func (s *Server) sitemap(c *echo.Context) error {
-	snap, err := s.snapshot()
+	snap, err := s.view(c)
 	if err != nil {
 		return err
 	}
@@ -155,7 +155,7 @@ type atomEntry struct {
 // ?folder=runbooks/etcd only those below a folder, with ?service=etcd only a
 // service's.
 func (s *Server) feed(c *echo.Context) error {
-	snap, err := s.snapshot()
+	snap, err := s.view(c)
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/netip"
 	"net/url"
 	"os"
 	"strconv"
@@ -46,6 +47,21 @@ type config struct {
 	APIReadToken   bool              // reads under /api/ need a token too
 	WebhookSecrets map[string]string // by source, from KB_WEBHOOK_SECRET_<SOURCE>; they win over kb.yaml
 
+	// kb serve: sign-in (off, proxy or oidc)
+	Auth              string
+	ProxyTrusted      string // comma-separated CIDRs of the authenticating proxy
+	ProxyUserHeader   string
+	ProxyGroupsHeader string
+	OIDCIssuer        string
+	OIDCClientID      string
+	OIDCClientSecret  string // from KB_OIDC_CLIENT_SECRET only: secrets stay out of ps
+	OIDCRedirectURL   string
+	OIDCGroupsClaim   string
+	OIDCUserClaim     string
+	OIDCScopes        string // comma-separated, beyond openid profile email
+	SessionKey        string // from KB_SESSION_KEY only
+	SessionLifetime   time.Duration
+
 	// kb serve: live content
 	Watch        bool          // reload changed files of a content folder at once
 	GitRef       string        // serve the commits of this ref instead of the working tree
@@ -84,6 +100,27 @@ func parseConfig(cmd string, args []string, getenv func(string) string, stderr i
 		}
 		flags.BoolVar(&cfg.APIReadToken, "api-read-token", readToken, "reads under /api/ need a token too, of any scope (env "+envName("api-read-token")+")")
 		cfg.WebhookSecrets = webhookSecrets(getenv)
+		cfg.Auth, cfg.ProxyUserHeader, cfg.ProxyGroupsHeader, cfg.OIDCGroupsClaim, cfg.OIDCUserClaim = "off", "X-Forwarded-User", "X-Forwarded-Groups", "groups", "email"
+		str(&cfg.Auth, "auth", "sign-in: off (everyone anonymous), proxy (trusted proxy headers) or oidc (OpenID Connect)")
+		str(&cfg.ProxyTrusted, "auth-proxy-trusted", "proxy sign-in: comma-separated addresses (CIDR) of the proxies whose headers count, e.g. 127.0.0.1/32")
+		str(&cfg.ProxyUserHeader, "auth-proxy-user-header", "proxy sign-in: header with the user name")
+		str(&cfg.ProxyGroupsHeader, "auth-proxy-groups-header", "proxy sign-in: header with the groups, comma-separated")
+		str(&cfg.OIDCIssuer, "oidc-issuer", "OpenID provider's issuer URL")
+		str(&cfg.OIDCClientID, "oidc-client-id", "client id registered at the provider")
+		str(&cfg.OIDCRedirectURL, "oidc-redirect-url", "kb's callback as browsers reach it, https://kb.example.com/auth/callback")
+		str(&cfg.OIDCGroupsClaim, "oidc-groups-claim", "ID token claim holding the list of groups")
+		str(&cfg.OIDCUserClaim, "oidc-user-claim", "ID token claim naming the user (else sub)")
+		str(&cfg.OIDCScopes, "oidc-scopes", "scopes to ask for beyond openid profile email, comma-separated (Dex: groups)")
+		cfg.OIDCClientSecret, cfg.SessionKey = getenv("KB_OIDC_CLIENT_SECRET"), getenv("KB_SESSION_KEY")
+		cfg.SessionLifetime = 8 * time.Hour
+		if v := getenv(envName("session-lifetime")); v != "" {
+			d, err := time.ParseDuration(v)
+			if err != nil {
+				return cfg, fmt.Errorf("%s: %w", envName("session-lifetime"), err)
+			}
+			cfg.SessionLifetime = d
+		}
+		flags.DurationVar(&cfg.SessionLifetime, "session-lifetime", cfg.SessionLifetime, "oidc sign-in: how long a session lasts (env "+envName("session-lifetime")+")")
 		memLimit = defaultMemoryLimit
 		if getenv("GOMEMLIMIT") != "" {
 			memLimit = "0" // the Go runtime's own setting wins over kb's default
@@ -242,6 +279,25 @@ func (c config) validate() error {
 	if c.Store != "" && !isPostgresURL(c.Store) {
 		errs = append(errs, fmt.Errorf("--store %q: want a PostgreSQL URL, postgres://user@host:5432/db (or nothing for the bbolt file in --data)", redact(c.Store)))
 	}
+	switch c.Auth {
+	case "", "off":
+	case "proxy":
+		if _, err := c.trustedProxies(); err != nil {
+			errs = append(errs, err)
+		}
+	case "oidc":
+		if c.OIDCIssuer == "" || c.OIDCClientID == "" || c.OIDCRedirectURL == "" {
+			errs = append(errs, errors.New("--auth oidc needs --oidc-issuer, --oidc-client-id and --oidc-redirect-url"))
+		}
+		if len(c.SessionKey) < 32 {
+			errs = append(errs, errors.New("--auth oidc needs KB_SESSION_KEY, a secret of at least 32 bytes shared by every replica (openssl rand -base64 32)"))
+		}
+		if c.SessionLifetime < time.Minute {
+			errs = append(errs, fmt.Errorf("--session-lifetime %s: want at least 1m", c.SessionLifetime))
+		}
+	default:
+		errs = append(errs, fmt.Errorf("--auth %q: want off, proxy or oidc", c.Auth))
+	}
 	if c.GitRef != "" && c.Content == "" {
 		errs = append(errs, errors.New("--git-ref needs --content: the git checkout or mirror to read commits from"))
 	}
@@ -272,4 +328,27 @@ func newLogger(c config, w io.Writer) *slog.Logger {
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}
 	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// trustedProxies parses --auth-proxy-trusted: addresses or CIDRs.
+func (c config) trustedProxies() ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for f := range strings.SplitSeq(c.ProxyTrusted, ",") {
+		if f = strings.TrimSpace(f); f == "" {
+			continue
+		}
+		p, err := netip.ParsePrefix(f)
+		if err != nil {
+			a, aerr := netip.ParseAddr(f)
+			if aerr != nil {
+				return nil, fmt.Errorf("--auth-proxy-trusted %q: want addresses or CIDRs such as 127.0.0.1/32, 10.0.0.0/8", f)
+			}
+			p = netip.PrefixFrom(a, a.BitLen())
+		}
+		out = append(out, p.Masked())
+	}
+	if len(out) == 0 {
+		return nil, errors.New("--auth proxy needs --auth-proxy-trusted: the addresses of the proxies whose headers count")
+	}
+	return out, nil
 }

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -25,6 +26,7 @@ import (
 	"kb/postgres"
 	"kb/search"
 	"kb/server"
+	"kb/signin"
 	"kb/themes"
 	"kb/tickets"
 )
@@ -163,7 +165,12 @@ func serve(ctx context.Context, cfg config, now func() time.Time, stderr io.Writ
 		wg.Go(func() { b.run(bg) })
 		bk = b
 	}
+	proxy, sessions, err := signIn(ctx, cfg, log, now)
+	if err != nil {
+		return err
+	}
 	srv, err := server.New(server.Deps{
+		Proxy: proxy, Sessions: sessions,
 		Live: watch, Puller: puller,
 		Library: lib, Theme: theme, Search: searcher, Logger: log.With("component", "http"), Version: version,
 		Links: links, LinksErr: linksErr, LinksReadOnly: store != nil && store.ReadOnly(), WebhookSecrets: cfg.WebhookSecrets, APIReadToken: cfg.APIReadToken,
@@ -351,4 +358,44 @@ func (p *fleetPuller) run(ctx context.Context, db *postgres.DB, log *slog.Logger
 			}
 		}
 	}
+}
+
+// signIn builds what --auth asks for: the trusted proxy, or the OpenID
+// relying party (which discovers its provider now: a wrong issuer fails kb
+// serve at start, not at the first sign-in).
+func signIn(ctx context.Context, cfg config, log *slog.Logger, now func() time.Time) (*server.Proxy, server.Sessions, error) {
+	switch cfg.Auth {
+	case "proxy":
+		trusted, err := cfg.trustedProxies()
+		if err != nil {
+			return nil, nil, err
+		}
+		log.Info("sign-in through proxy headers", "user_header", cfg.ProxyUserHeader, "groups_header", cfg.ProxyGroupsHeader, "trusted", cfg.ProxyTrusted)
+		return &server.Proxy{UserHeader: cfg.ProxyUserHeader, GroupsHeader: cfg.ProxyGroupsHeader, Trusted: trusted}, nil, nil
+	case "oidc":
+		dctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		o, err := signin.New(dctx, signin.Config{
+			Issuer: cfg.OIDCIssuer, ClientID: cfg.OIDCClientID, ClientSecret: cfg.OIDCClientSecret, RedirectURL: cfg.OIDCRedirectURL,
+			GroupsClaim: cfg.OIDCGroupsClaim, Scopes: splitList(cfg.OIDCScopes), UserClaim: cfg.OIDCUserClaim, SessionKey: []byte(cfg.SessionKey), Lifetime: cfg.SessionLifetime,
+			Logger: log.With("component", "signin"), Now: now,
+		})
+		if err != nil {
+			return nil, nil, err
+		}
+		log.Info("sign-in through OpenID Connect", "issuer", cfg.OIDCIssuer)
+		return nil, o, nil
+	}
+	return nil, nil, nil
+}
+
+// splitList splits a comma-separated flag value, dropping empty items.
+func splitList(s string) []string {
+	var out []string
+	for f := range strings.SplitSeq(s, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
 }
