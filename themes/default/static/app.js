@@ -419,7 +419,9 @@
   // ---- checklists: task-list items, ticks in localStorage ----
   // One incident is one runbook with one set of alert labels: the key is the
   // page's path and its sorted query parameters (mode and helped left out).
-  var items = document.querySelectorAll(".prose li.task-list-item > input[type=checkbox]");
+  // The renderer writes every box enabled and labelled (input.task-check),
+  // directly in the <li> of a tight list or in its <p> in a loose one.
+  var items = document.querySelectorAll(".prose li.task-list-item input.task-check");
   var bar = document.querySelector(".checklist-bar");
   if (items.length && bar) {
     var params = [];
@@ -437,7 +439,8 @@
       var done = 0;
       for (var i = 0; i < items.length; i++) {
         items[i].checked = !!ticks[i];
-        items[i].parentNode.classList.toggle("done", !!ticks[i]);
+        var li = items[i].closest("li");
+        if (li) li.classList.toggle("done", !!ticks[i]);
         if (ticks[i]) done++;
       }
       if (count) count.textContent = done + " of " + items.length + " steps done";
@@ -451,8 +454,6 @@
     for (var i = 0; i < items.length; i++) {
       (function (n) {
         var box = items[n];
-        box.disabled = false;
-        box.setAttribute("aria-label", "Done: " + box.parentNode.textContent.trim());
         box.addEventListener("change", function () {
           if (box.checked) ticks[n] = 1; else delete ticks[n];
           save();
