@@ -33,14 +33,16 @@
     });
   }
 
-  // ---- "/" focuses the search box ----
+  // ---- "/" and Ctrl+K focus the search box ----
   function typing(el) {
     if (!el) return false;
     var tag = el.tagName;
     return tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || el.isContentEditable;
   }
   document.addEventListener("keydown", function (ev) {
-    if (ev.key !== "/" || ev.ctrlKey || ev.metaKey || ev.altKey || typing(document.activeElement)) return;
+    // Ctrl+K / Cmd+K works even while typing elsewhere, as in other sites' search.
+    var cmdK = (ev.ctrlKey || ev.metaKey) && !ev.altKey && (ev.key === "k" || ev.key === "K");
+    if (!cmdK && (ev.key !== "/" || ev.ctrlKey || ev.metaKey || ev.altKey || typing(document.activeElement))) return;
     var q = document.getElementById("q");
     if (!q) return;
     ev.preventDefault();
