@@ -144,6 +144,7 @@ Term
 : Its definition.
 `)
 	html := string(doc.HTML)
+	assert.Contains(t, html, `<table tabindex="0">`, "a table that scrolls in its box is reachable by keyboard")
 	assert.Contains(t, html, `<th align="left">Alert</th>`)
 	assert.Contains(t, html, `<td align="right">critical</td>`)
 	assert.Contains(t, html, `<ul class="contains-task-list">`)
