@@ -349,7 +349,7 @@
         var link = items[selected].querySelector("a");
         if (link) {
           ev.preventDefault();
-          window.location.href = link.href;
+          link.click(); // as a click: the search statistics see it
         }
       } else if (ev.key === "Escape") {
         close();
@@ -411,6 +411,22 @@
       if (el) observer.observe(el);
     }
   }
+})();
+
+// Search statistics: opening a result tells kb which result a query led
+// to (POST /api/v1/search/opened, q and url, no identity). Links work
+// without it.
+(function () {
+  "use strict";
+  if (!navigator.sendBeacon || !window.URLSearchParams) return;
+  document.addEventListener("click", function (ev) {
+    var a = ev.target.closest && ev.target.closest("#search-results a[href], #live-results a[href]");
+    if (!a || a.origin !== location.origin || a.pathname === "/search") return;
+    var box = document.getElementById("q");
+    var q = (box && box.value) || new URLSearchParams(location.search).get("q") || "";
+    if (!q.trim()) return;
+    navigator.sendBeacon("/api/v1/search/opened", new URLSearchParams({ q: q, url: a.pathname }));
+  }, true);
 })();
 
 // Runbooks: checklists whose ticks are kept per incident, and "this helped"
