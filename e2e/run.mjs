@@ -112,6 +112,25 @@ await test("typing a search shows results and opens one at its section", async (
     const r = document.getElementById(i).getBoundingClientRect();
     return r.top >= -2 && r.top < window.innerHeight;
   }, id, { timeout: 15000 });
+  // The beacon told kb which result the query led to.
+  for (const deadline = Date.now() + 15000; ; ) {
+    const rep = await (await fetch(base + "/reports/search?format=json")).json();
+    const st = (rep.top || []).find((s) => s.query === "fsync");
+    if (st && st.opened >= 1) break;
+    assert(Date.now() < deadline, "/reports/search counts the opened result: " + JSON.stringify(rep));
+    await new Promise((r) => setTimeout(r, 200));
+  }
+});
+
+await test("a search without results offers the kb new command and shows on /reports/search", async (ctx) => {
+  const page = await ctx.newPage();
+  await page.goto(base + "/search?q=" + encodeURIComponent("zzqxv wqpfk"));
+  const cmd = page.locator(".write-runbook .new-cmd");
+  await cmd.waitFor({ timeout: 10000 });
+  assert((await cmd.textContent()).startsWith("kb new runbook 'zzqxv wqpfk'"), "the command holds the query");
+  await page.goto(base + "/reports/search");
+  const zero = page.locator("section[aria-labelledby=zero-h]");
+  assert((await zero.textContent()).includes("zzqxv wqpfk"), "the report lists the query without results");
 });
 
 await test("a checklist in a loose list is ticked and still ticked after reload", async (ctx) => {
