@@ -124,7 +124,7 @@ func TestResyncCatchesMissedNotifications(t *testing.T) {
 				return false
 			}
 		}
-	}, 10*time.Second, time.Millisecond, "the re-read did not report the article")
+	}, 30*time.Second, time.Millisecond, "the re-read did not report the article")
 }
 
 // try runs sql on the database at u and returns its error.
@@ -138,14 +138,17 @@ func try(u, sql string) error {
 	return err
 }
 
-// rename renames a database kb is connected to: its connections are ended
-// until the rename gets in between kb's reconnections.
+// rename renames a database kb is connected to. New connections are
+// refused first, so kb's reconnections cannot win the race against the
+// rename however slow the machine is; then its connections are ended.
 func rename(t *testing.T, base, from, to string) {
 	t.Helper()
+	exec(t, base, "ALTER DATABASE "+from+" WITH ALLOW_CONNECTIONS false")
 	require.Eventually(t, func() bool {
 		exec(t, base, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '"+from+"'")
 		return try(base, "ALTER DATABASE "+from+" RENAME TO "+to) == nil
-	}, 10*time.Second, time.Millisecond)
+	}, 60*time.Second, 10*time.Millisecond)
+	exec(t, base, "ALTER DATABASE "+to+" WITH ALLOW_CONNECTIONS true")
 }
 
 // TestUnreachableAtStartThenRecovers: kb starts while its database does not
@@ -175,7 +178,7 @@ func TestUnreachableAtStartThenRecovers(t *testing.T) {
 
 	run(t, db)
 	exec(t, base, "CREATE DATABASE "+name)
-	require.Eventually(t, func() bool { return db.Health() == nil }, 10*time.Second, 50*time.Millisecond)
+	require.Eventually(t, func() bool { return db.Health() == nil }, 30*time.Second, 50*time.Millisecond)
 	_, created, err := db.Links().Add(context.Background(), sampleLink("OPS-1"))
 	require.NoError(t, err)
 	assert.True(t, created)
@@ -183,12 +186,12 @@ func TestUnreachableAtStartThenRecovers(t *testing.T) {
 	// The database goes away while kb runs: unavailable, then back.
 	rename(t, base, name, name+"_away")
 	exec(t, base, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '"+name+"_away'")
-	require.Eventually(t, func() bool { return db.Health() != nil }, 10*time.Second, 50*time.Millisecond)
+	require.Eventually(t, func() bool { return db.Health() != nil }, 30*time.Second, 50*time.Millisecond)
 	_, _, err = db.Links().Add(context.Background(), sampleLink("OPS-2"))
 	require.ErrorIs(t, err, tickets.ErrUnavailable)
 	rename(t, base, name+"_away", name)
-	require.Eventually(t, func() bool { return db.Health() == nil }, 10*time.Second, 50*time.Millisecond)
-	require.Eventually(t, db.Listening, 10*time.Second, 50*time.Millisecond)
+	require.Eventually(t, func() bool { return db.Health() == nil }, 30*time.Second, 50*time.Millisecond)
+	require.Eventually(t, db.Listening, 30*time.Second, 50*time.Millisecond)
 	_, _, err = db.Links().Add(context.Background(), sampleLink("OPS-2"))
 	require.NoError(t, err)
 	n, err := db.Links().Count(context.Background(), "etcd-no-leader")
@@ -217,8 +220,8 @@ func TestTerminatedConnectionsReconnect(t *testing.T) {
 	require.Eventually(t, func() bool {
 		_, _, err := db.Links().Add(context.Background(), sampleLink("OPS-2"))
 		return err == nil
-	}, 10*time.Second, 50*time.Millisecond)
-	require.Eventually(t, db.Listening, 10*time.Second, 10*time.Millisecond)
+	}, 30*time.Second, 50*time.Millisecond)
+	require.Eventually(t, db.Listening, 30*time.Second, 10*time.Millisecond)
 	drain(changes)
 	other := openTest(t, u, Options{})
 	_, _, err = other.Links().Add(context.Background(), sampleLink("OPS-3"))

@@ -2,7 +2,6 @@ package render_test
 
 import (
 	"os"
-	"runtime/debug"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -62,17 +61,5 @@ func mustRead(t testing.TB, name string) []byte {
 	return b
 }
 
-// raceEnabled reports whether the test binary was built with -race, which
-// makes goldmark and chroma's regexp lexers about ten times slower.
-func raceEnabled() bool {
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
-		return false
-	}
-	for _, s := range bi.Settings {
-		if s.Key == "-race" {
-			return s.Value == "true"
-		}
-	}
-	return false
-}
+// raceEnabled reports whether the test binary was built with -race.
+func raceEnabled() bool { return render.RaceEnabled() }

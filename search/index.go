@@ -133,6 +133,10 @@ type generation struct {
 	// manifest describes every indexed article. Writers replace it
 	// (copy on write) under the writer token; searches read it for facets.
 	manifest atomic.Pointer[manifest]
+	// pending holds the manifest entries changed (nil: deleted) since the
+	// whole manifest was last stored; only the writer touches it. A
+	// single-article update stores these, not every article's entry again.
+	pending manifest
 }
 
 // manifest maps an article id to the fingerprint of its indexed form
@@ -150,6 +154,17 @@ func (m manifest) set(d document) {
 	m[d.id] = append([]string{d.fingerprint}, d.facets...)
 }
 
+// apply takes changed entries in; a nil entry is a deleted article.
+func (m manifest) apply(changes manifest) {
+	for id, e := range changes {
+		if e == nil {
+			delete(m, id)
+		} else {
+			m[id] = e
+		}
+	}
+}
+
 func (g *generation) entries() manifest { return *g.manifest.Load() }
 
 // indexMeta is stored inside the index.
@@ -163,6 +178,7 @@ type indexMeta struct {
 const (
 	keyMeta     = "kb.meta"
 	keyManifest = "kb.manifest"
+	keyPending  = "kb.manifest.pending" // entries changed since kb.manifest was stored
 	keyLearned  = "kb.learned"
 )
 
@@ -311,10 +327,21 @@ func loadGeneration(name string, idx bleve.Index) (g *generation, err error) {
 	if err := json.Unmarshal(raw, &man); err != nil {
 		return nil, fmt.Errorf("index %s has no valid manifest: %w", name, err)
 	}
+	pending := manifest{}
+	raw, err = idx.GetInternal([]byte(keyPending))
+	if err != nil {
+		return nil, fmt.Errorf("read index %s: %w", name, err)
+	}
+	if len(raw) > 0 {
+		if err := json.Unmarshal(raw, &pending); err != nil {
+			return nil, fmt.Errorf("index %s has no valid manifest changes: %w", name, err)
+		}
+		man.apply(pending)
+	}
 	if _, err := idx.DocCount(); err != nil {
 		return nil, fmt.Errorf("read index %s: %w", name, err)
 	}
-	g = &generation{name: name, idx: idx, learned: learnedWords{}}
+	g = &generation{name: name, idx: idx, learned: learnedWords{}, pending: pending}
 	if raw, err := idx.GetInternal([]byte(keyLearned)); err == nil && len(raw) > 0 {
 		var words []string
 		if err := json.Unmarshal(raw, &words); err != nil {

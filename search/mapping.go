@@ -20,8 +20,9 @@ import (
 // documents are built from articles. An index written with another version
 // is rebuilt. Bump it with every change to either, and with a bleve release
 // that writes another segment format (3: bleve v2.6, zapx v17 segments;
-// 4: symptom words, learned words, acronyms, sections, tickets, alert rules).
-const MappingVersion = 4
+// 4: symptom words, learned words, acronyms, sections, tickets, alert rules;
+// 5: sections found from the last heading back, tables of contents).
+const MappingVersion = 5
 
 // Fields of an indexed article.
 const (

@@ -5,6 +5,7 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"unicode"
 
 	"github.com/blevesearch/bleve/v2/analysis"
 	"github.com/blevesearch/bleve/v2/search/query"
@@ -24,7 +25,7 @@ type weighted struct {
 
 func textFields() []weighted {
 	return []weighted{
-		{fieldName, 4},
+		{fieldName, nameWeight},
 		{fieldParts, partsWeight},
 		{fieldJoined, 2.5},
 		{fieldOutline, 2},
@@ -56,6 +57,13 @@ func prefixFields() []weighted {
 	return []weighted{{fieldName, 4}, {fieldParts, partsWeight}, {fieldJoined, 2.5}, {fieldOutline, 2}, {fieldBody, 1}}
 }
 
+// pairFields are the fields adjacent query words are matched in as a
+// phrase (rule word-pairs): not names, whose evidence title coverage
+// weighs already.
+func pairFields() []weighted {
+	return []weighted{{fieldOutline, 2}, {fieldBody, 1}, {fieldCode, 0.7}}
+}
+
 // phraseFields are the fields a quoted phrase is matched in.
 func phraseFields() []weighted {
 	return []weighted{{fieldName, 4}, {fieldOutline, 2}, {fieldBody, 1}, {fieldCode, 0.7}}
@@ -63,6 +71,7 @@ func phraseFields() []weighted {
 
 // Ranking constants; doc.go states the rules they implement.
 const (
+	nameWeight       = 2    // a word of a name; title coverage (rule 1) adds up to as much again
 	partsWeight      = 2    // a part of a name (rule 1: the share of the name covered adds more)
 	alertWeight      = 10   // a word, or the whole query, that is exactly an alert name
 	prefixWeight     = 0.6  // a completion of the word being typed
@@ -77,6 +86,10 @@ const (
 	minFuzzyLen      = 4    // shorter misspelt words are not corrected
 	maxFuzzyLen      = 24   // nor longer ones: their automaton is costly, and their parts match anyway
 	maxAlertFuzzyLen = 40   // alert names are corrected up to this length (their dictionary is small)
+	maxNamedNumber   = 5    // digits of a number in pasted text that may name a port (rule pasted-lines)
+	maxPairs         = 12   // adjacent word pairs of a query matched as phrases (rule word-pairs)
+	pairWeight       = 1    // a pair found as a phrase, times the field's weight
+	minPairDF        = 500  // a word in this many articles may always end a pair (pairable)
 )
 
 // planner turns a parsed query into a bleve query, looking words up in the
@@ -91,6 +104,7 @@ type planner struct {
 	learned  splitter            // keeps the collection's learned words whole (rule 2)
 	synonyms map[string][]string // kb.yaml's synonyms (rule 6), normalised
 	pasted   bool                // the query reads as pasted text (rule 5)
+	docs     uint64              // articles in the index, once looked up (pairable)
 }
 
 // marks are what snippets highlight: analysed terms, and raw prefixes of a
@@ -132,8 +146,12 @@ func (pl *planner) build(p parsed, filters []query.Query) plan {
 	seen := map[string]bool{}
 	var phrases []query.Query
 	keyWords := map[string]bool{} // keys of pasted pairs, not worth marking
+	var seq []string              // the query's words in order, "" where a run breaks (rule word-pairs)
 	pl.pasted = pl.off.on(RulePastedLines) && isPasted(p)
 	for idx, it := range p.items {
+		if it.phrase {
+			seq = append(seq, "") // a pair does not cross a quote
+		}
 		if it.phrase && !pl.pasted {
 			if q := pl.phrase(it.text); q != nil {
 				phrases = append(phrases, q)
@@ -152,7 +170,8 @@ func (pl *planner) build(p parsed, filters []query.Query) plan {
 		for start, end := range word.Spans(it.text) {
 			t := it.text[start:end]
 			if pl.pasted {
-				if isNoise(t) {
+				if isNoise(t) && !pl.namedNumber(t) {
+					seq = append(seq, "")
 					continue
 				}
 				if it.key || isLogWord(t) || strings.HasPrefix(it.text[end:], "=") {
@@ -160,8 +179,12 @@ func (pl *planner) build(p parsed, filters []query.Query) plan {
 						keys = map[string]bool{}
 					}
 					keys[t] = true
+					seq = append(seq, "")
+					ts = append(ts, t)
+					continue
 				}
 			}
+			seq = append(seq, t)
 			ts = append(ts, t)
 		}
 		for k, t := range ts {
@@ -185,6 +208,12 @@ func (pl *planner) build(p parsed, filters []query.Query) plan {
 				clauses = append(clauses, c)
 			}
 		}
+	}
+	if pl.off.on(RuleWordPairs) {
+		if p.typing && len(seq) > 0 {
+			seq = seq[:len(seq)-1] // the word being typed is not a word yet
+		}
+		clauses = append(clauses, pl.pairs(seq)...)
 	}
 	// The whole query written as one alert name: "kube pod crash looping",
 	// or, while it is typed, the start of one: "etcd no lea".
@@ -330,6 +359,17 @@ func (pl *planner) word(raw string, typing bool) query.Query {
 		return alts[0]
 	}
 	return query.NewDisjunctionQuery(alts)
+}
+
+// namedNumber reports whether t, a number of pasted text, is one the
+// collection names (rule pasted-lines): a port such as 10249 or 6379 says
+// which component a log line is about, where an address, a timestamp or a
+// counter is noise.
+func (pl *planner) namedNumber(t string) bool {
+	if len(t) > maxNamedNumber || strings.TrimFunc(t, unicode.IsDigit) != "" {
+		return false
+	}
+	return pl.has(fieldBody, t) || pl.has(fieldCode, t)
 }
 
 // boosted returns q with its boost multiplied by w, where q can carry one.
@@ -485,6 +525,70 @@ func (pl *planner) phrase(text string) query.Query {
 		qs[i] = pq
 	}
 	return query.NewDisjunctionQuery(qs)
+}
+
+// pairs matches each two adjacent words of the query (seq, "" breaking a
+// run) as a phrase, at most maxPairs of them (rule word-pairs): an article
+// that has "connection refused" or "lost leader" as written outranks one
+// that has both words apart. A pair of stop words, or with a word found
+// nowhere, is left out.
+func (pl *planner) pairs(seq []string) []query.Query {
+	var out []query.Query
+	seen := map[string]bool{}
+	for i := 0; i+1 < len(seq) && len(out) < maxPairs; i++ {
+		a, b := seq[i], seq[i+1]
+		if a == "" || b == "" || strings.EqualFold(a, b) {
+			continue
+		}
+		text := a + " " + b
+		toks := pl.analyze(text)
+		key := strings.Join(toks, " ")
+		if len(toks) < 2 || seen[key] || slices.ContainsFunc(toks, func(t string) bool { return !pl.exists(t) }) {
+			continue
+		}
+		seen[key] = true
+		var qs []query.Query
+		for _, f := range pairFields() {
+			if !pl.pairable(f.field, toks[0]) || !pl.pairable(f.field, toks[len(toks)-1]) {
+				continue
+			}
+			pq := query.NewMatchPhraseQuery(text)
+			pq.SetField(f.field)
+			pq.Analyzer = proseAnalyzer
+			pq.SetBoost(f.weight * pairWeight)
+			qs = append(qs, pq)
+		}
+		switch len(qs) {
+		case 0:
+		case 1:
+			out = append(out, qs[0])
+		default:
+			out = append(out, query.NewDisjunctionQuery(qs))
+		}
+	}
+	return out
+}
+
+// pairable reports whether term is in field and rare enough there to be
+// one end of a word pair: in a large collection a word found in more than
+// a tenth of the articles makes a phrase search over thousands of
+// positions, for little evidence.
+func (pl *planner) pairable(field, term string) bool {
+	tfr, err := pl.r.TermFieldReader(pl.ctx, []byte(term), field, false, false, false)
+	if err != nil {
+		return false
+	}
+	n := tfr.Count()
+	closeDict(tfr)
+	if n == 0 {
+		return false
+	}
+	if pl.docs == 0 {
+		if dc, err := pl.r.DocCount(); err == nil {
+			pl.docs = dc
+		}
+	}
+	return n <= max(minPairDF, pl.docs/10)
 }
 
 // analyze returns the terms kb's prose analysis makes of s.

@@ -16,11 +16,14 @@ const (
 	RulePastedLines   Rule = "pasted-lines"   // a pasted log line: no required phrases, noise weighs little
 	RuleSynonyms      Rule = "synonyms"       // acronyms of the collection's identifiers and operations synonyms
 	RuleBestSection   Rule = "best-section"   // the best-matching section's share of the query
+	RuleRareWords     Rule = "rare-words"     // a section's share of the query weighs each word by its rarity
+	RuleWordPairs     Rule = "word-pairs"     // adjacent query words found as a phrase count extra
+	RuleQueryShare    Rule = "query-share"    // the share of a typed query's rarity an article matches
 )
 
 // Rules lists the rules Options.Off may name, in the order doc.go states them.
 func Rules() []Rule {
-	return []Rule{RuleTitleCoverage, RuleLearnedWords, RuleIdentParts, RuleSymptomWords, RulePastedLines, RuleSynonyms, RuleBestSection}
+	return []Rule{RuleTitleCoverage, RuleLearnedWords, RuleIdentParts, RuleSymptomWords, RulePastedLines, RuleSynonyms, RuleBestSection, RuleRareWords, RuleWordPairs, RuleQueryShare}
 }
 
 // ruleSet holds the rules switched off.

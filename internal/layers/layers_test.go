@@ -37,6 +37,7 @@ var allowed = map[string][]string{
 	"kb/searchlog/searchlogtest": {"kb/searchlog"},
 	"kb/example":                 {},
 	"kb/internal/gen":            {},
+	"kb/internal/scale":          {},
 	"kb/internal/layers":         {},
 	"kb/tickets/ticketstest":     {"kb/tickets"},
 	"kb/tickets/storetest":       {"kb/feedback", "kb/tickets"},
