@@ -29,6 +29,12 @@ fmt-check:
 	@out="$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))"; \
 	if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
 
+## e2e-browser: browser tests (playwright-core driving /usr/bin/chromium, axe-core) against a kb built
+## from the tree serving a git copy of the example on a random port; npm ci in e2e/ when node_modules is missing
+.PHONY: e2e-browser
+e2e-browser: build
+	cd e2e && { [ -d node_modules/playwright-core ] && [ -d node_modules/axe-core ] || npm ci --no-audit --no-fund; } && node run.mjs ../$(BIN)
+
 ## bench: benchmarks, each a ratio to a baseline measured in the same run
 bench:
 	$(GO) test -run='^$$' -bench=. -benchmem -count=5 ./... | awk -f scripts/benchratio.awk

@@ -409,7 +409,7 @@ func TestDeferHighlight(t *testing.T) {
 		a := mustArticle(t, first, p)
 		assert.True(t, a.Doc.Unhighlighted, p)
 		assert.NotContains(t, string(a.Doc.HTML), "<span", p)
-		assert.Contains(t, string(a.Doc.HTML), `<pre class="chroma"><code class="language-`, p)
+		assert.Contains(t, string(a.Doc.HTML), `<pre class="chroma" tabindex="0"><code class="language-`, p)
 	}
 	assert.False(t, mustArticle(t, first, "output.md").Doc.Unhighlighted, "nothing to highlight in an unknown language")
 

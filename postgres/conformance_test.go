@@ -7,6 +7,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"kb/searchlog"
+	"kb/searchlog/searchlogtest"
 	"kb/tickets/storetest"
 )
 
@@ -23,5 +25,17 @@ func TestConformance(t *testing.T) {
 			require.NoError(t, db.Health())
 			return storetest.Opened{Links: db.Links(), Feedback: db.Feedback(), Close: func() error { db.Close(); return nil }}
 		}}
+	})
+}
+
+// TestSearchLogConformance runs searchlog's conformance suite against
+// PostgreSQL, each test in a schema of its own.
+func TestSearchLogConformance(t *testing.T) {
+	testBase(t)
+	searchlogtest.Run(t, func(t *testing.T, limits searchlog.Limits) searchlog.Store {
+		db, err := Open(context.Background(), testURL(t), Options{})
+		require.NoError(t, err)
+		t.Cleanup(db.Close)
+		return db.SearchLog(limits)
 	})
 }

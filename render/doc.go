@@ -19,7 +19,7 @@
 //   - headings: <h2 id="h-slug">Text<a class="anchor" href="#h-slug" aria-label="Link to this section"></a></h2>;
 //     ids are GitHub's slugs with Options.IDPrefix, made unique with -1, -2.
 //     The H1 that opens a document is not in the HTML: it is Doc.Title.
-//   - code: <div class="code" data-lang="go"><pre class="chroma"><code class="language-go">
+//   - code: <div class="code" data-lang="go"><pre class="chroma" tabindex="0"><code class="language-go">
 //     with chroma's token classes (<span class="kd">), styled by ChromaCSS;
 //     the wrapper is where the theme attaches a copy button.
 //   - callouts: <div class="callout callout-note" role="note"><p class="callout-title">Note</p>...</div>,

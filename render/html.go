@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/yuin/goldmark/ast"
+	east "github.com/yuin/goldmark/extension/ast"
 	"github.com/yuin/goldmark/renderer"
 	"github.com/yuin/goldmark/renderer/html"
 	"github.com/yuin/goldmark/util"
@@ -16,7 +17,7 @@ import (
 // The markup, which the theme styles:
 //
 //	<h2 id="h-install">Install<a class="anchor" href="#h-install" aria-label="Link to this section"></a></h2>
-//	<div class="code" data-lang="go"><pre class="chroma"><code class="language-go">...</code></pre></div>
+//	<div class="code" data-lang="go"><pre class="chroma" tabindex="0"><code class="language-go">...</code></pre></div>
 //	<div class="callout callout-warning" role="note"><p class="callout-title">Warning</p>...</div>
 //	<a href="/runbooks/x" class="broken-link" title="broken link ...">...</a>
 //	<img src="/runbooks/img/x.png" alt="..." loading="lazy">
@@ -40,6 +41,32 @@ func (r *htmlRenderer) RegisterFuncs(reg renderer.NodeRendererFuncRegisterer) {
 	reg.Register(ast.KindLink, r.link)
 	reg.Register(ast.KindImage, r.image)
 	reg.Register(ast.KindAutoLink, r.autoLink)
+	reg.Register(east.KindTaskCheckBox, r.taskCheckBox)
+}
+
+// taskCheckBox writes a task list's box enabled and labelled by its item's
+// text, whatever the list's shape: in a loose list or an item holding code
+// the box sits inside a <p>, where a script looking for li > input missed it
+// and left it disabled and unnamed. The theme's script keeps the ticks.
+func (r *htmlRenderer) taskCheckBox(w util.BufWriter, src []byte, node ast.Node, entering bool) (ast.WalkStatus, error) {
+	if !entering {
+		return ast.WalkContinue, nil
+	}
+	n := node.(*east.TaskCheckBox)
+	label := "Step"
+	if p := n.Parent(); p != nil {
+		if t := inlineText(p, src); t != "" {
+			label = t
+		}
+	}
+	_, _ = w.WriteString(`<input type="checkbox" class="task-check" aria-label="`)
+	_, _ = w.Write(util.EscapeHTML([]byte("Done: " + label)))
+	_ = w.WriteByte('"')
+	if n.IsChecked {
+		_, _ = w.WriteString(` checked=""`)
+	}
+	_, _ = w.WriteString("> ")
+	return ast.WalkContinue, nil
 }
 
 func (r *htmlRenderer) heading(w util.BufWriter, _ []byte, node ast.Node, entering bool) (ast.WalkStatus, error) {
@@ -102,7 +129,7 @@ func (r *htmlRenderer) codeBlock(w util.BufWriter, src []byte, node ast.Node, en
 		_, _ = w.Write(escLang)
 		_ = w.WriteByte('"')
 	}
-	_, _ = w.WriteString(`><pre class="chroma"><code`)
+	_, _ = w.WriteString(`><pre class="chroma" tabindex="0"><code`)
 	if lang != "" {
 		_, _ = w.WriteString(` class="language-`)
 		_, _ = w.Write(escLang)

@@ -144,10 +144,11 @@ Term
 : Its definition.
 `)
 	html := string(doc.HTML)
+	assert.Contains(t, html, `<table tabindex="0">`, "a table that scrolls in its box is reachable by keyboard")
 	assert.Contains(t, html, `<th align="left">Alert</th>`)
 	assert.Contains(t, html, `<td align="right">critical</td>`)
 	assert.Contains(t, html, `<ul class="contains-task-list">`)
-	assert.Contains(t, html, `<li class="task-list-item"><input checked="" disabled="" type="checkbox"> page the owner</li>`)
+	assert.Contains(t, html, `<li class="task-list-item"><input type="checkbox" class="task-check" aria-label="Done: page the owner" checked=""> page the owner</li>`)
 	assert.Contains(t, html, `<del>old</del>`)
 	assert.Contains(t, html, `<a href="https://example.com/status">https://example.com/status</a>`)
 	assert.Contains(t, html, `<a href="http://www.example.org">www.example.org</a>`)
@@ -227,7 +228,7 @@ func TestCodeBlocks(t *testing.T) {
 		{
 			name:      "go",
 			src:       "```go\nfunc main() {}\n```\n",
-			want:      []string{`<div class="code" data-lang="go"><pre class="chroma"><code class="language-go"><span class="kd">func</span>`},
+			want:      []string{`<div class="code" data-lang="go"><pre class="chroma" tabindex="0"><code class="language-go"><span class="kd">func</span>`},
 			highlight: true,
 		},
 		{
@@ -241,14 +242,14 @@ func TestCodeBlocks(t *testing.T) {
 		{
 			name: "unknown language",
 			src:  "```output\n<b>&amp;</b>\n```\n",
-			want: []string{`<div class="code" data-lang="output"><pre class="chroma"><code class="language-output">&lt;b&gt;&amp;amp;&lt;/b&gt;` + "\n</code></pre></div>"},
+			want: []string{`<div class="code" data-lang="output"><pre class="chroma" tabindex="0"><code class="language-output">&lt;b&gt;&amp;amp;&lt;/b&gt;` + "\n</code></pre></div>"},
 		},
 		{
 			name: "no language",
 			src:  "```\nplain <text>\n```\n",
-			want: []string{"<div class=\"code\"><pre class=\"chroma\"><code>plain &lt;text&gt;\n</code></pre></div>"},
+			want: []string{"<div class=\"code\"><pre class=\"chroma\" tabindex=\"0\"><code>plain &lt;text&gt;\n</code></pre></div>"},
 		},
-		{name: "indented", src: "    indented\n", want: []string{"<div class=\"code\"><pre class=\"chroma\"><code>indented\n</code></pre></div>"}},
+		{name: "indented", src: "    indented\n", want: []string{"<div class=\"code\"><pre class=\"chroma\" tabindex=\"0\"><code>indented\n</code></pre></div>"}},
 		{name: "html in code", src: "```go\nx := \"</code><script>\"\n```\n", want: []string{`&lt;/code&gt;&lt;script&gt;`}, highlight: true},
 		{name: "too large", src: "```go\n" + strings.Repeat("x := 1\n", 10000) + "```\n", want: []string{`<code class="language-go">x := 1`}},
 	}

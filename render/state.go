@@ -157,6 +157,10 @@ func (st *state) visit(node ast.Node, entering bool) (ast.WalkStatus, error) {
 		return ast.WalkContinue, st.link(n, n.Destination, n.Title, true)
 	case *ast.AutoLink:
 		return ast.WalkContinue, st.autoLink(n)
+	case *east.Table:
+		// The theme scrolls wide tables in their own box; a keyboard
+		// reaches that box only if it can take focus.
+		n.SetAttributeString("tabindex", []byte("0"))
 	case *ast.ListItem:
 		if fc := n.FirstChild(); fc != nil {
 			if _, ok := fc.FirstChild().(*east.TaskCheckBox); ok {

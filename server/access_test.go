@@ -106,7 +106,7 @@ var (
 
 // echoed matches where a page repeats what the client asked for (the path
 // in a "no page at" message, the words of the search box), which is no leak.
-var echoed = regexp.MustCompile(`value="[^"]*"|there is no (page|api endpoint) at [^<"]*|no article of this kb has the url [^<"]*|"q":"[^"]*"|"query":"[^"]*"|no article has the id \\"[^\\]*\\"|<title>search: [^<]*|no runbook yet for [^<·]*|<h1>no runbook yet[^<]*|href="/security/vault-unseal"|content="search: [^"]*"|<code class="alert-name">[^<]*|<strong>[^<]*</strong>|"key":"[^"]*"|runbooks/general/[^<]*`)
+var echoed = regexp.MustCompile(`value="[^"]*"|there is no (page|api endpoint) at [^<"]*|no article of this kb has the url [^<"]*|"q":"[^"]*"|"query":"[^"]*"|no article has the id \\"[^\\]*\\"|<title>search: [^<]*|no runbook yet for [^<·]*|<h1>no runbook yet[^<]*|href="/security/vault-unseal"|content="search: [^"]*"|<code class="alert-name">[^<]*|<strong>[^<]*</strong>|"key":"[^"]*"|runbooks/general/[^<]*|<code class="new-cmd">[^<]*`)
 
 func assertNoLeak(t *testing.T, r response, where string) {
 	t.Helper()
@@ -168,6 +168,7 @@ func TestAccessEverySurface(t *testing.T) {
 		{path: "/sitemap.xml"},
 		{path: "/reports/review"},
 		{path: "/reports/tickets"},
+		{path: "/reports/search"},
 		{path: "/reports"},
 		{path: "/alerts/" + hiddenAlert},
 		{path: "/no-such-page-vault"},

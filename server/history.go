@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"html/template"
 	"net/http"
@@ -26,7 +27,9 @@ type historyPage struct {
 	Body       template.HTML // the article rendered as Selected left it
 	Unrendered string
 	Diff       []diffLine
-	Current    string // URL of the current version
+	Current    string      // URL of the current version
+	From       *commitView // comparing two versions: the older one (Selected is the newer)
+	Head       string      // hash of the newest commit, for "compare with the latest"
 }
 
 type commitView struct {
@@ -40,9 +43,12 @@ type commitView struct {
 // "add", "del", "hunk", "meta" or "" for context.
 type diffLine struct {
 	Kind, Text string
+	Parts      []diffPart // a changed line that replaces another: its words, the changed ones marked
 }
 
-// splitHistory recognises "/{article}/history" and "/{article}/history/{commit}".
+// splitHistory recognises "/{article}/history", "/{article}/history/{commit}"
+// and "/{article}/history/{a}..{b}"; commit is then "a..b", checked by
+// splitRange.
 func splitHistory(p string) (article, commit string, ok bool) {
 	if base, found := strings.CutSuffix(p, "/history"); found {
 		return base, "", base != ""
@@ -52,10 +58,33 @@ func splitHistory(p string) (article, commit string, ok bool) {
 		return "", "", false
 	}
 	commit = p[i+len("/history/"):]
-	if len(commit) < 4 || len(commit) > 64 || strings.Trim(commit, "0123456789abcdef") != "" {
+	if strings.Contains(commit, "..") {
+		return p[:i], commit, !strings.Contains(commit, "/")
+	}
+	if !isCommitHash(commit) {
 		return "", "", false
 	}
 	return p[:i], commit, true
+}
+
+func isCommitHash(s string) bool {
+	return len(s) >= 4 && len(s) <= 64 && strings.Trim(s, "0123456789abcdef") == ""
+}
+
+// splitRange parses "a..b" into two commit hashes (or abbreviations).
+func splitRange(r string) (a, b string, ok bool) {
+	a, b, found := strings.Cut(r, "..")
+	return a, b, found && isCommitHash(a) && isCommitHash(b)
+}
+
+// findCommit returns the commit of cs that hash (perhaps abbreviated) names.
+func findCommit(cs []commitView, hash string) *commitView {
+	for i := range cs {
+		if strings.HasPrefix(cs[i].Hash, hash) {
+			return &cs[i]
+		}
+	}
+	return nil
 }
 
 // history serves an article's history pages. It reports false when p is not
@@ -87,35 +116,82 @@ func (s *Server) history(c *echo.Context, snap *content.Snapshot, p string) (boo
 		}
 		page.Commits = append(page.Commits, v)
 	}
-	if commit != "" {
-		for i := range page.Commits {
-			if strings.HasPrefix(page.Commits[i].Hash, commit) {
-				page.Selected = &page.Commits[i]
-				break
-			}
+	if len(page.Commits) > 0 {
+		page.Head = page.Commits[0].Hash
+	}
+	if q := c.Request().URL.Query(); commit == "" && q.Get("from") != "" && q.Get("to") != "" {
+		// The compare form of the history page: on to /history/{from}..{to}.
+		from, to := q.Get("from"), q.Get("to")
+		if !isCommitHash(from) || !isCommitHash(to) {
+			return true, echo.NewHTTPError(http.StatusBadRequest, "from and to must be commit hashes from this page's history.")
 		}
+		return true, c.Redirect(http.StatusFound, href(a.URL+"/history/"+from+".."+to))
+	}
+	switch {
+	case strings.Contains(commit, ".."):
+		from, to, ok := splitRange(commit)
+		if !ok {
+			return true, echo.NewHTTPError(http.StatusBadRequest, "Compare two versions as /history/{a}..{b}, a and b commit hashes from this page's history.")
+		}
+		page.From, page.Selected = findCommit(page.Commits, from), findCommit(page.Commits, to)
+		switch {
+		case page.From == nil:
+			return true, echo.NewHTTPError(http.StatusNotFound, "Commit "+from+" did not change this page.")
+		case page.Selected == nil:
+			return true, echo.NewHTTPError(http.StatusNotFound, "Commit "+to+" did not change this page.")
+		}
+		if indexOf(page.Commits, page.From) < indexOf(page.Commits, page.Selected) { // newest first
+			page.From, page.Selected = page.Selected, page.From // older first, whichever order the URL gave
+		}
+		old := commits[indexOf(page.Commits, page.From)]
+		sel := commits[indexOf(page.Commits, page.Selected)]
+		page.Title = a.Title + ": " + old.Short + ".." + sel.Short
+		before, err := s.lib.Git().FileAt(ctx, old.Hash, old.Path)
+		if err != nil {
+			return true, err
+		}
+		after, err := s.lib.Git().FileAt(ctx, sel.Hash, sel.Path)
+		if err != nil {
+			return true, err
+		}
+		if err := s.oldVersion(ctx, &page, sel.Hash, sel.Path); err != nil {
+			return true, err
+		}
+		page.Diff = compareFiles(string(before), string(after))
+		markWords(page.Diff)
+	case commit != "":
+		page.Selected = findCommit(page.Commits, commit)
 		if page.Selected == nil {
 			return true, echo.NewHTTPError(http.StatusNotFound, "Commit "+commit+" did not change this page.")
 		}
 		sel := commits[indexOf(page.Commits, page.Selected)]
 		page.Title = a.Title + " at " + sel.Short
-		old, err := s.lib.ArticleAt(ctx, sel.Hash, sel.Path)
-		switch {
-		case err != nil:
+		if err := s.oldVersion(ctx, &page, sel.Hash, sel.Path); err != nil {
 			return true, err
-		case old.Unrendered != "":
-			page.Unrendered = old.Unrendered
-		default:
-			page.Body = template.HTML(old.Doc.HTML) // #nosec G203 -- render's output is safe HTML by contract
 		}
 		diff, err := s.lib.Git().Diff(ctx, sel.Hash, sel.Path)
 		if err != nil {
 			return true, err
 		}
 		page.Diff = parseDiff(diff)
+		markWords(page.Diff)
 	}
 	c.Response().Header()["Cache-Control"] = s.hdr.noCache
 	return true, s.renderPage(c, http.StatusOK, themes.PageHistory, page)
+}
+
+// oldVersion renders the article as commit left it into page.
+func (s *Server) oldVersion(ctx context.Context, page *historyPage, commit, p string) error {
+	old, err := s.lib.ArticleAt(ctx, commit, p)
+	switch {
+	case err != nil:
+		return err
+	case old.Unrendered != "":
+		page.Unrendered = old.Unrendered
+	default:
+		page.Body = template.HTML(old.Doc.HTML) // #nosec G203 -- render's output is safe HTML by contract
+	}
+	return nil
 }
 
 func indexOf(cs []commitView, c *commitView) int {

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -67,7 +68,7 @@ func TestHistory(t *testing.T) {
 	require.Equal(t, http.StatusOK, list.status)
 	assert.Contains(t, list.body, "Add the disk runbook")
 	assert.Contains(t, list.body, "Rotate logs too")
-	hashes := regexp.MustCompile(`/runbooks/disk/history/([0-9a-f]{40})`).FindAllStringSubmatch(list.body, -1)
+	hashes := regexp.MustCompile(`/runbooks/disk/history/([0-9a-f]{40})"`).FindAllStringSubmatch(list.body, -1)
 	require.Len(t, hashes, 2)
 
 	old := s.get(t, "/runbooks/disk/history/"+hashes[0][1][:12])
@@ -90,4 +91,97 @@ func TestHistoryWithoutGit(t *testing.T) {
 	r := s.get(t, "/runbooks/etcd/no-leader/history")
 	assert.Equal(t, http.StatusNotFound, r.status)
 	assert.Contains(t, r.body, "not a git repository")
+}
+
+// TestHistoryCompare: any two versions compare at /history/{a}..{b}, in
+// either order, with the changed words marked and the lines single-spaced;
+// bad ranges answer 400 or 404 pages.
+func TestHistoryCompare(t *testing.T) {
+	s := gitSite(t)
+	list := s.get(t, "/runbooks/disk/history")
+	hashes := regexp.MustCompile(`/runbooks/disk/history/([0-9a-f]{40})"`).FindAllStringSubmatch(list.body, -1)
+	require.Len(t, hashes, 2)
+	newer, older := hashes[0][1], hashes[1][1]
+	assert.Contains(t, list.body, `href="/runbooks/disk/history/`+older+`..`+newer+`"`, "compare with the latest")
+	assert.Contains(t, list.body, `<select name="from">`, "the compare form")
+
+	for _, r := range []string{older + ".." + newer, newer[:7] + ".." + older[:7]} {
+		page := s.get(t, "/runbooks/disk/history/"+r)
+		require.Equal(t, http.StatusOK, page.status, r)
+		assert.Contains(t, page.body, "What changed between these versions")
+		assert.Contains(t, page.body, `<span class="diff-line diff-del">-Delete old logs.</span>`, r)
+		assert.Contains(t, page.body, `<span class="diff-line diff-add">&#43;Delete old logs<mark class="diff-word">, then &lt;script&gt;alert(1)&lt;/script&gt; rotate them</mark>.</span>`, r)
+		assert.Contains(t, page.body, "rotate them.</p>", "the newer version shown, whichever order the URL gave")
+		assert.NotContains(t, page.body, "</span>\n<span class=\"diff-line", "one line each, no blank line between")
+		assertNoExecutable(t, page.body)
+	}
+
+	// The one-commit diff marks words too.
+	one := s.get(t, "/runbooks/disk/history/"+newer)
+	assert.Contains(t, one.body, `<mark class="diff-word">`)
+
+	form := s.get(t, "/runbooks/disk/history?from="+older+"&to="+newer)
+	assert.Equal(t, http.StatusFound, form.status)
+	assert.Equal(t, "/runbooks/disk/history/"+older+".."+newer, form.header.Get("Location"))
+
+	for path, want := range map[string]int{
+		"/runbooks/disk/history/" + older + "..zz":         http.StatusBadRequest,
+		"/runbooks/disk/history/" + older + "...." + newer: http.StatusBadRequest,
+		"/runbooks/disk/history/deadbeef.." + newer:        http.StatusNotFound,
+		"/runbooks/disk/history/" + older + "..deadbeef":   http.StatusNotFound,
+		"/runbooks/disk/history?from=zz&to=" + newer:       http.StatusBadRequest,
+		"/runbooks/nope/history/" + older + ".." + newer:   http.StatusNotFound,
+	} {
+		r := s.get(t, path)
+		assert.Equal(t, want, r.status, path)
+		assert.Contains(t, r.header.Get("Content-Type"), "text/html", path)
+	}
+}
+
+func TestCompareFiles(t *testing.T) {
+	a := "one\ntwo\nthree\nfour\nfive\nsix\nseven\neight\nnine\nten\n"
+	b := "one\ntwo\nthree\nfour\nFIVE\nsix\nseven\neight\nnine\nten\neleven\n"
+	got := compareFiles(a, b)
+	var text []string
+	for _, l := range got {
+		text = append(text, l.Text)
+	}
+	assert.Equal(t, []string{"@@ -2,9 +2,10 @@", " two", " three", " four", "-five", "+FIVE", " six", " seven", " eight", " nine", " ten", "+eleven"}, text)
+	assert.Empty(t, compareFiles(a, a), "no change, no hunk")
+
+	far := strings.Repeat("same\n", 20)
+	got = compareFiles("x\n"+far+"y\n", "X\n"+far+"Y\n")
+	hunks := 0
+	for _, l := range got {
+		if l.Kind == "hunk" {
+			hunks++
+		}
+	}
+	assert.Equal(t, 2, hunks, "changes far apart are two hunks")
+}
+
+func TestWordDiff(t *testing.T) {
+	pa, pb := wordDiff("restart the etcd member", "restart every etcd member")
+	assert.Equal(t, []diffPart{{Text: "restart "}, {Text: "the", Changed: true}, {Text: " etcd member"}}, pa)
+	assert.Equal(t, []diffPart{{Text: "restart "}, {Text: "every", Changed: true}, {Text: " etcd member"}}, pb)
+	assert.Equal(t, []string{"a", "\xff", "b1", " ", "ü"}, splitWords("a\xffb1 ü"))
+}
+
+func FuzzWordDiff(f *testing.F) {
+	f.Add("restart the etcd member", "restart every etcd member")
+	f.Add("a\xffb", "")
+	f.Fuzz(func(t *testing.T, a, b string) {
+		pa, pb := wordDiff(a, b)
+		join := func(ps []diffPart) string {
+			var sb strings.Builder
+			for _, p := range ps {
+				sb.WriteString(p.Text)
+			}
+			return sb.String()
+		}
+		if join(pa) != a || join(pb) != b {
+			t.Fatalf("parts do not join to the lines: %q %q", a, b)
+		}
+		_ = compareFiles(a, b)
+	})
 }

@@ -110,7 +110,8 @@ func TestOpenAPI(t *testing.T) {
 		{"POST", "/api/v1/hooks/jira", "/api/v1/hooks/{source}", string(hook), signed("jira", hookSecret, hook), 200},
 		{"POST", "/api/v1/hooks/jira", "/api/v1/hooks/{source}", string(hook), nil, 401},
 		{"POST", "/api/v1/hooks/nope", "/api/v1/hooks/{source}", "{}", nil, 404},
-		{"GET", "/api/v1/search?q=etcd", "/api/v1/search", "", nil, 503}, // this test server has no index
+		{"POST", "/api/v1/search/opened", "/api/v1/search/opened", "", nil, 404}, // this test server stores no search statistics
+		{"GET", "/api/v1/search?q=etcd", "/api/v1/search", "", nil, 503},         // this test server has no index
 		{"GET", "/api/v1/search", "/api/v1/search", "", nil, 400},
 		{"GET", "/api/v1/suggest?q=etcd", "/api/v1/suggest", "", nil, 200},
 		{"GET", "/api/v1/events", "/api/v1/events", "", nil, 404},          // live reload is off here

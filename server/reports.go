@@ -90,6 +90,7 @@ func (s *Server) reportsIndex(c *echo.Context) error {
 		{"Tickets", "/reports/tickets", "Which articles solve the most tickets, which never do, and the knowledge gaps: resolved tickets that named no article."},
 		{"Review", "/reports/review", "Articles past their review date, the most used first."},
 		{"Coverage", "/reports/coverage", "Alerting rules against the runbooks: alerts without a runbook, runbooks for alerts that are gone."},
+		{"Searches", "/reports/search", "What people searched for and did not find: top queries, queries without results, results nobody opened."},
 	}}
 	p.Description = "Reports on the health of the knowledge base."
 	c.Response().Header()["Cache-Control"] = s.hdr.noStore

@@ -49,6 +49,7 @@ func (s *Server) routes(e *echo.Echo) {
 	e.GET("/api/v1/articles/:id", s.getArticle)
 	e.GET("/api/v1/articles/:id/tickets", s.getArticleTickets)
 	e.POST("/api/v1/articles/:id/helpful", s.helpful) // "this helped": same-origin only, anonymous
+	e.POST("/api/v1/search/opened", s.searchOpened)   // a search result was opened: same-origin beacon, anonymous
 	e.GET("/api/v1/tickets/:system/:key", s.getTicket)
 	e.POST("/api/v1/hooks/git", s.gitHook) // a push: fetch the content at once
 	e.POST("/api/v1/hooks/:source", s.webhook)
@@ -57,6 +58,7 @@ func (s *Server) routes(e *echo.Echo) {
 	e.GET("/reports/tickets", s.reportTickets)
 	e.GET("/reports/review", s.reportReview)     // articles past their review date, the most used first
 	e.GET("/reports/coverage", s.reportCoverage) // alert rules of kb.yaml rules: against the runbooks
+	e.GET("/reports/search", s.reportSearch)     // what people searched for and did not find
 	e.GET("/embed/:id", s.embed)
 	e.GET("/oembed", s.oembed)
 

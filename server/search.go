@@ -15,6 +15,7 @@ import (
 
 	"kb/content"
 	"kb/search"
+	"kb/searchlog"
 	"kb/themes"
 )
 
@@ -332,6 +333,7 @@ type searchPage struct {
 	DidYouMean []link
 	Runbooks   []searchHit // runbooks with similar alert names, after a search that found nothing
 	Tips       bool        // show how to search (empty query)
+	NewCmd     string      // no results: the kb new command that starts a runbook with the query as title
 }
 
 type searchHit struct {
@@ -404,6 +406,12 @@ func (s *Server) searchHTML(c *echo.Context) error {
 			status, p.Error = herr.Code, herr.Message
 		default:
 			s.fillResults(&p, v, q, res)
+			if q.Offset == 0 { // the next pages of one search are not searches again
+				s.recordSearch(c.Request().Context(), p.Q, res.Total)
+			}
+			if res.Total == 0 {
+				p.NewCmd = kbNewCommand(searchlog.Normalize(p.Q))
+			}
 		}
 	}
 	c.Response().Header()["Cache-Control"] = s.hdr.noStore

@@ -15,6 +15,7 @@ import (
 	"github.com/labstack/echo/v5"
 
 	"kb/content"
+	"kb/searchlog"
 	"kb/themes"
 )
 
@@ -43,6 +44,9 @@ type Deps struct {
 	Backups BackupStatus
 	// Feedback stores "this helped" counts; nil hides the button.
 	Feedback FeedbackStore
+	// SearchLog records searches and opened results for /reports/search;
+	// nil records nothing.
+	SearchLog searchlog.Store
 
 	// Live makes open pages reload by themselves when their content changes
 	// (kb serve --watch): pages listen to GET /api/v1/events.
@@ -102,9 +106,10 @@ type Server struct {
 	apiReadToken   bool
 	apiDoc         *blob // /api/v1/openapi.json
 
-	feedback FeedbackStore
-	backups  BackupStatus
-	xorigin  *http.CrossOriginProtection // refuses cross-site form posts ("this helped")
+	feedback  FeedbackStore
+	searchLog searchlog.Store
+	backups   BackupStatus
+	xorigin   *http.CrossOriginProtection // refuses cross-site form posts ("this helped")
 }
 
 // errNotLoaded is returned while the library has no snapshot yet.
@@ -159,6 +164,7 @@ func New(d Deps) (*Server, error) {
 	s.webhookSecrets, s.apiReadToken = maps.Clone(d.WebhookSecrets), d.APIReadToken
 	s.apiDoc = newBlob(openAPIDocument, s.hdr.json, s.hdr.noCache)
 	s.feedback, s.xorigin, s.backups = d.Feedback, http.NewCrossOriginProtection(), d.Backups
+	s.searchLog = d.SearchLog
 	s.echo = echo.NewWithConfig(echo.Config{
 		Logger:           s.log,
 		HTTPErrorHandler: s.handleError,

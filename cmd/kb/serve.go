@@ -25,6 +25,7 @@ import (
 	"kb/live"
 	"kb/postgres"
 	"kb/search"
+	"kb/searchlog"
 	"kb/server"
 	"kb/signin"
 	"kb/themes"
@@ -57,6 +58,7 @@ func serve(ctx context.Context, cfg config, now func() time.Time, stderr io.Writ
 	var (
 		links    server.LinkStore     // a nil *tickets.Store must stay a nil interface
 		fbStore  server.FeedbackStore // likewise
+		searches searchlog.Store      // likewise
 		db       *bbolt.DB
 		store    *tickets.Store
 		linksErr error
@@ -73,7 +75,7 @@ func serve(ctx context.Context, cfg config, now func() time.Time, stderr io.Writ
 			return err
 		}
 		defer pg.Close()
-		links, fbStore = pg.Links(), pg.Feedback()
+		links, fbStore, searches = pg.Links(), pg.Feedback(), pg.SearchLog(searchlog.DefaultLimits)
 		log.Info("ticket links in PostgreSQL; kb takes no hot backups of it (PostgreSQL's own backups cover it)", "store", pg.Name())
 	} else {
 		// The links database first: a second kb on the same --data stops here, at once.
@@ -90,6 +92,14 @@ func serve(ctx context.Context, cfg config, now func() time.Time, stderr io.Writ
 		}
 		if fb != nil {
 			fbStore = fb
+		}
+		if db != nil {
+			sl, err := searchlog.OpenBolt(db, searchlog.DefaultLimits)
+			if err != nil {
+				log.Warn("search statistics are not recorded", "err", err)
+			} else {
+				searches = sl
+			}
 		}
 	}
 	// Solved tickets become search evidence (ranking rule 16): the links
@@ -174,7 +184,7 @@ func serve(ctx context.Context, cfg config, now func() time.Time, stderr io.Writ
 		Live: watch, Puller: puller,
 		Library: lib, Theme: theme, Search: searcher, Logger: log.With("component", "http"), Version: version,
 		Links: links, LinksErr: linksErr, LinksReadOnly: store != nil && store.ReadOnly(), WebhookSecrets: cfg.WebhookSecrets, APIReadToken: cfg.APIReadToken,
-		Feedback: fbStore, Backups: bk, Now: now, Index: lc,
+		Feedback: fbStore, SearchLog: searches, Backups: bk, Now: now, Index: lc,
 	})
 	if err != nil {
 		return err

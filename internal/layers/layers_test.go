@@ -17,41 +17,43 @@ import (
 // (DESIGN.md, "Layout"). A package missing here fails the test: a new
 // package must say where it sits.
 var allowed = map[string][]string{
-	"kb/cmd/kb":                {"*"},
-	"kb/server":                {"kb/access", "kb/alertrules", "kb/content", "kb/feedback", "kb/render", "kb/reports", "kb/scaffold", "kb/search", "kb/themes", "kb/tickets", "kb/webhook", "kb/word"},
-	"kb/search":                {"kb/access", "kb/content", "kb/render", "kb/word"},
-	"kb/tickets":               {"kb/content"},
-	"kb/content":               {"kb/access", "kb/gitrepo", "kb/render", "kb/word"},
-	"kb/access":                {},
-	"kb/signin":                {"kb/access"},
-	"kb/gitrepo":               {},
-	"kb/render":                {},
-	"kb/themes":                {},
-	"kb/word":                  {},
-	"kb/webhook":               {"kb/tickets"},
-	"kb/live":                  {"kb/alertrules", "kb/content", "kb/search", "kb/tickets"},
-	"kb/reports":               {"kb/alertrules", "kb/content", "kb/tickets", "kb/word"},
-	"kb/alertrules":            {"kb/content", "kb/render"},
-	"kb/check":                 {"kb/access", "kb/content", "kb/render", "kb/scaffold"},
-	"kb/scaffold":              {"kb/content", "kb/render"},
-	"kb/feedback":              {"kb/content"},
-	"kb/example":               {},
-	"kb/internal/gen":          {},
-	"kb/internal/scale":        {},
-	"kb/internal/layers":       {},
-	"kb/tickets/ticketstest":   {"kb/tickets"},
-	"kb/tickets/storetest":     {"kb/feedback", "kb/tickets"},
-	"kb/postgres":              {"kb/content", "kb/feedback", "kb/tickets"},
-	"kb/feedback/feedbacktest": {"kb/feedback"},
-	"kb/gitrepo/gitrepotest":   {},
-	"kb/scripts/barehttp":      {},
-	"kb/scripts/tornpages":     {},
+	"kb/cmd/kb":                  {"*"},
+	"kb/server":                  {"kb/access", "kb/alertrules", "kb/content", "kb/feedback", "kb/render", "kb/reports", "kb/scaffold", "kb/search", "kb/searchlog", "kb/themes", "kb/tickets", "kb/webhook", "kb/word"},
+	"kb/search":                  {"kb/access", "kb/content", "kb/render", "kb/word"},
+	"kb/tickets":                 {"kb/content"},
+	"kb/content":                 {"kb/access", "kb/gitrepo", "kb/render", "kb/word"},
+	"kb/access":                  {},
+	"kb/signin":                  {"kb/access"},
+	"kb/gitrepo":                 {},
+	"kb/render":                  {},
+	"kb/themes":                  {},
+	"kb/word":                    {},
+	"kb/webhook":                 {"kb/tickets"},
+	"kb/live":                    {"kb/alertrules", "kb/content", "kb/search", "kb/tickets"},
+	"kb/reports":                 {"kb/alertrules", "kb/content", "kb/tickets", "kb/word"},
+	"kb/alertrules":              {"kb/content", "kb/render"},
+	"kb/check":                   {"kb/access", "kb/content", "kb/render", "kb/scaffold"},
+	"kb/scaffold":                {"kb/content", "kb/render"},
+	"kb/feedback":                {"kb/content"},
+	"kb/searchlog":               {},
+	"kb/searchlog/searchlogtest": {"kb/searchlog"},
+	"kb/example":                 {},
+	"kb/internal/gen":            {},
+	"kb/internal/scale":          {},
+	"kb/internal/layers":         {},
+	"kb/tickets/ticketstest":     {"kb/tickets"},
+	"kb/tickets/storetest":       {"kb/feedback", "kb/tickets"},
+	"kb/postgres":                {"kb/content", "kb/feedback", "kb/searchlog", "kb/tickets"},
+	"kb/feedback/feedbacktest":   {"kb/feedback"},
+	"kb/gitrepo/gitrepotest":     {},
+	"kb/scripts/barehttp":        {},
+	"kb/scripts/tornpages":       {},
 }
 
 // testAllowed are the packages of kb that tests may import beyond their
 // package's own list: the helpers that open real stores, make git
 // repositories, generate content and the example knowledge base.
-var testAllowed = []string{"kb/tickets/ticketstest", "kb/feedback/feedbacktest", "kb/tickets/storetest", "kb/gitrepo/gitrepotest", "kb/internal/gen", "kb/example"}
+var testAllowed = []string{"kb/tickets/ticketstest", "kb/feedback/feedbacktest", "kb/tickets/storetest", "kb/searchlog/searchlogtest", "kb/gitrepo/gitrepotest", "kb/internal/gen", "kb/example"}
 
 // owners lists the only packages that may import a library (by module path
 // prefix), in their code and in their tests.
@@ -62,7 +64,7 @@ var owners = []struct {
 	rationale string
 }{
 	{lib: "github.com/labstack/echo", pkgs: []string{"kb/server"}, testsToo: true, rationale: "only server speaks HTTP through echo"},
-	{lib: "go.etcd.io/bbolt", pkgs: []string{"kb/cmd/kb", "kb/tickets", "kb/feedback", "kb/tickets/ticketstest", "kb/feedback/feedbacktest", "kb/tickets/storetest"}, testsToo: true, rationale: "only the owners of stored data (and cmd/kb, which opens the file) import bbolt"},
+	{lib: "go.etcd.io/bbolt", pkgs: []string{"kb/cmd/kb", "kb/tickets", "kb/feedback", "kb/tickets/ticketstest", "kb/feedback/feedbacktest", "kb/tickets/storetest", "kb/searchlog", "kb/searchlog/searchlogtest"}, testsToo: true, rationale: "only the owners of stored data (and cmd/kb, which opens the file) import bbolt"},
 	{lib: "github.com/jackc/pgx", pkgs: []string{"kb/cmd/kb", "kb/postgres"}, testsToo: true, rationale: "only postgres (and cmd/kb, which wires it) speaks to PostgreSQL"},
 	{lib: "github.com/pressly/goose", pkgs: []string{"kb/postgres"}, testsToo: true, rationale: "only postgres migrates its schema"},
 	// Benchmarks measure kb against the bare libraries, so tests elsewhere may import these two.

@@ -33,14 +33,16 @@
     });
   }
 
-  // ---- "/" focuses the search box ----
+  // ---- "/" and Ctrl+K focus the search box ----
   function typing(el) {
     if (!el) return false;
     var tag = el.tagName;
     return tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || el.isContentEditable;
   }
   document.addEventListener("keydown", function (ev) {
-    if (ev.key !== "/" || ev.ctrlKey || ev.metaKey || ev.altKey || typing(document.activeElement)) return;
+    // Ctrl+K / Cmd+K works even while typing elsewhere, as in other sites' search.
+    var cmdK = (ev.ctrlKey || ev.metaKey) && !ev.altKey && (ev.key === "k" || ev.key === "K");
+    if (!cmdK && (ev.key !== "/" || ev.ctrlKey || ev.metaKey || ev.altKey || typing(document.activeElement))) return;
     var q = document.getElementById("q");
     if (!q) return;
     ev.preventDefault();
@@ -347,7 +349,7 @@
         var link = items[selected].querySelector("a");
         if (link) {
           ev.preventDefault();
-          window.location.href = link.href;
+          link.click(); // as a click: the search statistics see it
         }
       } else if (ev.key === "Escape") {
         close();
@@ -411,6 +413,22 @@
   }
 })();
 
+// Search statistics: opening a result tells kb which result a query led
+// to (POST /api/v1/search/opened, q and url, no identity). Links work
+// without it.
+(function () {
+  "use strict";
+  if (!navigator.sendBeacon || !window.URLSearchParams) return;
+  document.addEventListener("click", function (ev) {
+    var a = ev.target.closest && ev.target.closest("#search-results a[href], #live-results a[href]");
+    if (!a || a.origin !== location.origin || a.pathname === "/search") return;
+    var box = document.getElementById("q");
+    var q = (box && box.value) || new URLSearchParams(location.search).get("q") || "";
+    if (!q.trim()) return;
+    navigator.sendBeacon("/api/v1/search/opened", new URLSearchParams({ q: q, url: a.pathname }));
+  }, true);
+})();
+
 // Runbooks: checklists whose ticks are kept per incident, and "this helped"
 // without leaving the page. Reading never needs this.
 (function () {
@@ -419,7 +437,9 @@
   // ---- checklists: task-list items, ticks in localStorage ----
   // One incident is one runbook with one set of alert labels: the key is the
   // page's path and its sorted query parameters (mode and helped left out).
-  var items = document.querySelectorAll(".prose li.task-list-item > input[type=checkbox]");
+  // The renderer writes every box enabled and labelled (input.task-check),
+  // directly in the <li> of a tight list or in its <p> in a loose one.
+  var items = document.querySelectorAll(".prose li.task-list-item input.task-check");
   var bar = document.querySelector(".checklist-bar");
   if (items.length && bar) {
     var params = [];
@@ -437,7 +457,8 @@
       var done = 0;
       for (var i = 0; i < items.length; i++) {
         items[i].checked = !!ticks[i];
-        items[i].parentNode.classList.toggle("done", !!ticks[i]);
+        var li = items[i].closest("li");
+        if (li) li.classList.toggle("done", !!ticks[i]);
         if (ticks[i]) done++;
       }
       if (count) count.textContent = done + " of " + items.length + " steps done";
@@ -451,8 +472,6 @@
     for (var i = 0; i < items.length; i++) {
       (function (n) {
         var box = items[n];
-        box.disabled = false;
-        box.setAttribute("aria-label", "Done: " + box.parentNode.textContent.trim());
         box.addEventListener("change", function () {
           if (box.checked) ticks[n] = 1; else delete ticks[n];
           save();
