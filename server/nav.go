@@ -23,13 +23,14 @@ const (
 type navNode struct {
 	Label    string
 	URL      string
-	Folder   string // the folder's root-relative path, for /_nav; "" for a page
+	Folder   string // the folder's root-relative path; "" for a page
+	Fragment string // of a closed folder: the URL of its entries (/_nav)
 	Count    int    // pages in the folder and below
 	Current  bool   // the page shown (or the folder, on its own page)
 	Open     bool   // on the way to the current page: its entries follow
 	Children []navNode
 	More     *link // the folder's page when Children is a window of its entries
-	Before   bool  // entries before the window were left out
+	Skipped  bool  // Children leaves out entries before its first
 }
 
 // navKey caches the fragment of one folder's entries (GET /_nav).
@@ -76,11 +77,12 @@ func navEntries(snap *content.Snapshot, f *content.Folder) []navEntry {
 
 // navLevel returns the entries of f, the branch down to dir opened, the
 // entry at curURL marked, and at most navWindow entries around the one on
-// the branch.
-func navLevel(snap *content.Snapshot, f *content.Folder, dir, curURL string) []navNode {
+// the branch; whether entries before the window were left out; and how many
+// entries f has.
+func navLevel(snap *content.Snapshot, f *content.Folder, dir, curURL string) (nodes []navNode, skipped bool, total int) {
 	entries := navEntries(snap, f)
 	anchor := -1
-	nodes := make([]navNode, len(entries))
+	nodes = make([]navNode, len(entries))
 	for i, e := range entries {
 		n := e.node
 		switch {
@@ -88,41 +90,44 @@ func navLevel(snap *content.Snapshot, f *content.Folder, dir, curURL string) []n
 			n.Open = true
 			n.Current = n.URL == curURL
 			if sub, ok := snap.Folder(e.dir); ok {
-				n.Children = navLevel(snap, sub, dir, curURL)
-				if n.Count > 0 && len(n.Children) < len(navEntries(snap, sub)) {
+				var total int
+				n.Children, n.Skipped, total = navLevel(snap, sub, dir, curURL)
+				if len(n.Children) < total {
 					n.More = &link{Text: "All " + strconv.Itoa(n.Count) + " pages", URL: n.URL}
 				}
 			}
 			anchor = i
-		case e.dir == "" && n.URL == curURL:
+		case e.dir != "":
+			n.Fragment = navURL(e.dir)
+		case n.URL == curURL:
 			n.Current = true
 			anchor = i
 		}
 		nodes[i] = n
 	}
-	return window(nodes, anchor)
+	nodes, skipped = window(nodes, anchor)
+	return nodes, skipped, len(entries)
 }
 
-// window cuts nodes to navWindow entries around anchor (the start when -1).
-func window(nodes []navNode, anchor int) []navNode {
+// window cuts nodes to navWindow entries around anchor (the start when -1)
+// and says whether it left out entries before them.
+func window(nodes []navNode, anchor int) ([]navNode, bool) {
 	if len(nodes) <= navWindow {
-		return nodes
+		return nodes, false
 	}
 	start := max(0, anchor-navWindow/2)
 	end := min(len(nodes), start+navWindow)
 	start = max(0, end-navWindow)
-	out := slices.Clone(nodes[start:end])
-	if start > 0 {
-		out[0].Before = true
-	}
-	return out
+	return nodes[start:end], start > 0
 }
 
 // navTree is the navigation of a page: the top-level entries, the branch
 // down to the page open, and the "all N" link where a folder is cut.
 type navTree struct {
-	Nodes []navNode
-	More  *link // the home page when the top level is cut
+	Nodes   []navNode
+	Skipped bool
+	More    *link // the home page when the top level is cut
+	URL     string
 }
 
 // navFor returns the tree shown beside the page at curURL in folder dir.
@@ -131,9 +136,14 @@ func navFor(snap *content.Snapshot, dir, curURL string) *navTree {
 	if !ok {
 		return nil
 	}
-	t := &navTree{Nodes: navLevel(snap, root, dir, curURL)}
+	t := &navTree{URL: "/"}
+	var total int
+	t.Nodes, t.Skipped, total = navLevel(snap, root, dir, curURL)
 	if len(t.Nodes) == 0 {
 		return nil
+	}
+	if len(t.Nodes) < total {
+		t.More = &link{Text: "All pages", URL: "/"}
 	}
 	return t
 }
@@ -141,14 +151,17 @@ func navFor(snap *content.Snapshot, dir, curURL string) *navTree {
 // navFragment is the data of templates/nav.html: the entries of one folder,
 // fetched when a reader opens it in the tree (GET /_nav?path=).
 type navFragment struct {
-	Nodes []navNode
-	More  *link
+	Nodes   []navNode
+	Skipped bool
+	More    *link
+	URL     string
 }
 
 func navFragmentFor(snap *content.Snapshot, f *content.Folder) navFragment {
-	nodes := navLevel(snap, f, "", "")
-	p := navFragment{Nodes: nodes}
-	if len(nodes) < len(f.Folders)+len(f.Articles) && f.Path != "" {
+	p := navFragment{URL: folderURL(f.Path)}
+	var total int
+	p.Nodes, _, total = navLevel(snap, f, "", "")
+	if len(p.Nodes) < total {
 		p.More = &link{Text: "All " + strconv.Itoa(f.Count()) + " pages", URL: folderURL(f.Path)}
 	}
 	return p

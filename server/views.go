@@ -111,6 +111,10 @@ type articlePage struct {
 	Review      content.Review // last review, when the next is due, whether it is overdue
 	HelpfulURL  string         // where "this helped" posts; "" when feedback is not stored
 	IncidentURL string         // the incident view of the page (or the normal view, in incident mode)
+
+	Nav  *navTree // the folders down to the page, its folder's pages
+	Prev *link    // the page before it in its folder; nil for the first
+	Next *link    // the page after it; nil for the last
 }
 
 // labelsNote is the data of the theme's "filled-labels" part
@@ -155,6 +159,7 @@ type folderPage struct {
 	layout
 	Count   int
 	Listing listing
+	Nav     *navTree
 }
 
 // termsPage is the data of templates/terms.html (/tags, /services).
@@ -400,6 +405,10 @@ func (s *Server) articleView(snap *content.Snapshot, a *content.Article) article
 		dir = parentDir(dir)
 	}
 	p.Crumbs = crumbs(snap, dir)
+	p.Nav = navFor(snap, a.Folder(), p.Article.URL)
+	if !a.IsIndex() {
+		p.Prev, p.Next = neighbours(snap, a)
+	}
 	for _, h := range a.Doc.Headings {
 		if h.Level == 2 || h.Level == 3 {
 			p.TOC = append(p.TOC, tocEntry{ID: h.ID, Text: h.Text, Level: h.Level})
@@ -414,6 +423,7 @@ func (s *Server) articleView(snap *content.Snapshot, a *content.Article) article
 func (s *Server) folderView(snap *content.Snapshot, f *content.Folder) folderPage {
 	p := folderPage{layout: s.layout(snap, folderTitle(snap, f.Path), "/"+f.Path), Count: f.Count(), Listing: listFolder(snap, f)}
 	p.Crumbs = crumbs(snap, parentDir(f.Path))
+	p.Nav = navFor(snap, f.Path, folderURL(f.Path))
 	return p
 }
 

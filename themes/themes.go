@@ -40,10 +40,11 @@ const (
 	PageReview   = "review"   // /reports/review: articles past their review date
 	PageCoverage = "coverage" // /reports/coverage: alert rules against runbooks
 	PageReports  = "reports"  // /reports: every report
+	PageNav      = "nav"      // /_nav: one folder's entries of the navigation tree; it defines its own "layout"
 )
 
 func pageNames() []string {
-	return []string{PageEmbed, PageReport, PageHome, PageArticle, PageFolder, PageTerms, PageList, PageError, PageSearch, PageHistory, PageAlert, PageReview, PageCoverage, PageReports}
+	return []string{PageEmbed, PageReport, PageHome, PageArticle, PageFolder, PageTerms, PageList, PageError, PageSearch, PageHistory, PageAlert, PageReview, PageCoverage, PageReports, PageNav}
 }
 
 // PartLabels is the part of the article page that kb renders on its own:
