@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"cmp"
 	"html/template"
 	"net/url"
@@ -111,6 +112,8 @@ type articlePage struct {
 	Review      content.Review // last review, when the next is due, whether it is overdue
 	HelpfulURL  string         // where "this helped" posts; "" when feedback is not stored
 	IncidentURL string         // the incident view of the page (or the normal view, in incident mode)
+
+	Diagrams bool // the body has a mermaid block: the page loads the diagram script
 
 	Nav  *navTree // the folders down to the page, its folder's pages
 	Prev *link    // the page before it in its folder; nil for the first
@@ -406,6 +409,7 @@ func (s *Server) articleView(snap *content.Snapshot, a *content.Article) article
 	}
 	p.Crumbs = crumbs(snap, dir)
 	p.Nav = navFor(snap, a.Folder(), p.Article.URL)
+	p.Diagrams = bytes.Contains(a.Doc.HTML, []byte(`<code class="language-mermaid">`))
 	if !a.IsIndex() {
 		p.Prev, p.Next = neighbours(snap, a)
 	}
