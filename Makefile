@@ -88,3 +88,17 @@ tidy:
 
 clean:
 	rm -rf bin coverage.out kb-data
+
+## bench-scale: kb against the bare libraries (bleve build, goldmark render, net/http, bleve update) on generated
+## collections of 10,000 and 50,000 articles, alternating A B A B; KB_SCALE_SIZES=10000 KB_SCALE_ROUNDS=1 shorten it.
+## Needs wrk (apt-get install -y wrk). Not part of make test: 10k takes minutes a round, 50k far longer.
+.PHONY: bench-scale
+bench-scale:
+	KB_SCALE=1 $(GO) test -count=1 -timeout 600m -run '^TestScale$$' -v ./internal/scale | grep -v '^=== RUN'
+
+## e2e: Prometheus and Alertmanager (Debian's prometheus and prometheus-alertmanager packages) on loopback
+## in front of kb: the README's alert rule fires and resolves; the runbook_url lands on the runbook with the
+## labels filled and the resolution becomes a link. Not part of make test; skips when a tool is missing.
+.PHONY: e2e
+e2e:
+	KB_E2E=1 $(GO) test -count=1 -timeout 10m -run '^TestE2EAlertChain$$' -v ./cmd/kb | grep -v '^=== RUN'

@@ -55,7 +55,7 @@ type BrokenURL struct {
 }
 
 // Unchecked counts runbook_url annotations kb cannot check: on another host,
-// or templated beyond {{ $labels.alertname }}.
+// or templated in their path.
 type Unchecked struct {
 	Reason  string `json:"reason"`
 	Count   int    `json:"count"`
@@ -128,7 +128,7 @@ func Coverage(snap *content.Snapshot, rules []Rule) Report {
 		if u == "" {
 			continue
 		}
-		problem, reason := checkURL(snap, base, rule.Alert, u)
+		problem, reason := checkURL(snap, base, u)
 		switch {
 		case reason != "":
 			if x, ok := unchecked[reason]; ok {
@@ -170,12 +170,27 @@ func baseOf(s string) base {
 // name into its runbook_url.
 var alertnameRE = regexp.MustCompile(`\{\{-?\s*(\$labels\.alertname|\.Labels\.alertname)\s*-?\}\}`)
 
+// templateRE matches one Go template action, as in {{ $labels.namespace }}.
+var templateRE = regexp.MustCompile(`\{\{.*?\}\}`)
+
+// EmptyAlertname is the problem of a runbook_url built from the alert's
+// own name: Prometheus expands annotations before it adds the alertname
+// label, so the link arrives as /alerts/?... with no name.
+const EmptyAlertname = "built from {{ $labels.alertname }}, which Prometheus leaves empty in annotations (they are expanded before alertname is added): spell the alert name out (/alerts/NAME), or let the rule generator fill it in (runbookURLPattern: '.../alerts/%s')"
+
 // checkURL reports what is wrong with runbook URL raw of alert, or why it
-// was not checked.
-func checkURL(snap *content.Snapshot, b base, alert, raw string) (problem, unchecked string) {
-	s := alertnameRE.ReplaceAllLiteralString(raw, alert)
+// was not checked. Templates in the query string (labels for the runbook's
+// placeholders) do not change where the link lands, so they are ignored.
+func checkURL(snap *content.Snapshot, b base, raw string) (problem, unchecked string) {
+	if alertnameRE.MatchString(raw) {
+		return EmptyAlertname, ""
+	}
+	s := raw
+	if i := strings.IndexAny(s, "?#"); i >= 0 {
+		s = s[:i] + templateRE.ReplaceAllLiteralString(s[i:], "x")
+	}
 	if strings.Contains(s, "{{") {
-		return "", "templated: only {{ $labels.alertname }} is filled in"
+		return "", "templated: kb cannot tell where it lands"
 	}
 	u, err := url.Parse(s)
 	if err != nil {

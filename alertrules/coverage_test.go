@@ -53,13 +53,15 @@ func TestCoverage(t *testing.T) {
     annotations: {runbook_url: "https://kb.example.com/other/runbooks/old"}
   - alert: ByID
     annotations: {runbook_url: "articles-intro"}
+  - alert: etcdNoLeader
+    annotations: {runbook_url: "https://kb.example.com/docs/alerts/etcdNoLeader?job={{ $labels.job }}"}
   - alert: Mailto
     annotations: {runbook_url: "mailto:oncall@example.com"}
 `))
 	require.NoError(t, err)
 	r := Coverage(snap, rules)
 
-	assert.Equal(t, 11, r.Rules)
+	assert.Equal(t, 12, r.Rules)
 	assert.Equal(t, 10, r.Alerts)
 	assert.Equal(t, 3, r.Runbooks)
 	var missing []string
@@ -93,6 +95,7 @@ func TestCoverage(t *testing.T) {
 		"NoRunbook": "no article at /runbooks/no-runbook",
 		"BadAnchor": "no heading #nowhere in runbooks/etcd/no-leader.md",
 		"Mailto":    "not an http(s) URL",
+		"Templated": EmptyAlertname,
 	}, broken)
 
 	reasons := map[string]int{}
@@ -100,7 +103,7 @@ func TestCoverage(t *testing.T) {
 		reasons[u.Reason] = u.Count
 	}
 	assert.Equal(t, map[string]int{
-		"templated: only {{ $labels.alertname }} is filled in":          1,
+		"templated: kb cannot tell where it lands":                      1,
 		"on runbooks.example.org: another host than kb.yaml's base_url": 1,
 		"on kb.example.com: another host than kb.yaml's base_url":       1,
 	}, reasons)

@@ -171,7 +171,7 @@ func (c *checker) runbook(a *content.Article) {
 		return
 	}
 	var missing []string
-	if len(a.Alerts) == 0 {
+	if len(a.Alerts) == 0 && a.FileAlert() == "" { // a file named after its alert answers it
 		missing = append(missing, "alerts:")
 	}
 	if a.Service == "" {
@@ -183,8 +183,16 @@ func (c *checker) runbook(a *content.Article) {
 	if len(missing) == 0 {
 		return
 	}
+	var whys []string
+	if missing[0] == "alerts:" {
+		whys = append(whys, "alerts: routes /alerts/{name} here")
+	}
+	if a.Service == "" || len(a.Owners) == 0 {
+		whys = append(whys, "service: and owners: tell on-call whose it is")
+	}
+	why := strings.Join(whys, ", ")
 	c.add(Finding{Path: a.Path, Level: Warning, Kind: KindMissingField,
-		Message: fmt.Sprintf("runbook without %s in its front matter (alerts: routes /alerts/{name} here, service: and owners: tell on-call whose it is)", joinAnd(missing))})
+		Message: fmt.Sprintf("runbook without %s in its front matter (%s)", joinAnd(missing), why)})
 }
 
 func joinAnd(s []string) string {

@@ -3,11 +3,18 @@ package content
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/yuin/goldmark"
+
+	"kb/internal/gen"
 )
 
 // BenchmarkLoadCorpus measures kb's whole load of the PowerShell docs (read,
@@ -57,6 +64,62 @@ func BenchmarkLoadCorpus(b *testing.B) {
 				if err := md.Convert(body, &out); err != nil {
 					b.Fatal(err)
 				}
+			}
+		}
+	})
+}
+
+// BenchmarkApplyOneFile is an edit of one file in a folder of 10,000
+// articles (internal/gen) brought into a new snapshot, against reading and
+// rendering that one file with bare goldmark.
+func BenchmarkApplyOneFile(b *testing.B) {
+	root := b.TempDir()
+	var paths []string
+	for p, f := range gen.Files(10000, 16) {
+		full := filepath.Join(root, filepath.FromSlash(p))
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			b.Fatal(err)
+		}
+		if err := os.WriteFile(full, f.Data, 0o644); err != nil {
+			b.Fatal(err)
+		}
+		paths = append(paths, p)
+	}
+	slices.Sort(paths)
+	edited := paths[len(paths)/2]
+	full := filepath.Join(root, filepath.FromSlash(edited))
+	orig, err := os.ReadFile(full)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("kb", func(b *testing.B) {
+		lib := NewLibrary(os.DirFS(root), Options{}, slog.New(slog.DiscardHandler))
+		if err := lib.Load(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+		n := 0
+		for b.Loop() {
+			n++
+			if err := os.WriteFile(full, fmt.Appendf(slices.Clone(orig), "\nedit %d\n", n), 0o644); err != nil {
+				b.Fatal(err)
+			}
+			upd, err := lib.Apply(context.Background(), []string{edited})
+			if err != nil || len(upd.Updated) != 1 {
+				b.Fatalf("%v, %d updated", err, len(upd.Updated))
+			}
+		}
+	})
+	b.Run("bare", func(b *testing.B) {
+		md := goldmark.New()
+		var out bytes.Buffer
+		for b.Loop() {
+			src, err := os.ReadFile(full)
+			if err != nil {
+				b.Fatal(err)
+			}
+			out.Reset()
+			if err := md.Convert(src, &out); err != nil {
+				b.Fatal(err)
 			}
 		}
 	})

@@ -12,7 +12,9 @@
 //
 // The rules that the rest of kb shares about content are written here once:
 // how alert names compare (AlertKey) and what an alert link may name
-// (ParseAlertName), what an index file is (IsIndexFile, Article.IsIndex),
+// (ParseAlertName), which files are runbooks (Site.IsRunbookPath, kb.yaml's
+// runbooks: globs) and which alerts a runbook answers (Article.AlertNames),
+// what an index file is (IsIndexFile, Article.IsIndex),
 // and the links into the git host that kb.yaml's edit_url gives
 // (Site.EditLink, Site.NewFileLink).
 //

@@ -349,3 +349,40 @@ func TestGitLibraryDeferHighlight(t *testing.T) {
 	assert.Equal(t, "first", a.UpdateSubject)
 	assert.Same(t, mustArticle(t, first, "b.md"), mustArticle(t, s, "b.md"))
 }
+
+// TestGitFetchAge: FetchAge counts from the last successful fetch, and keeps
+// counting while fetches fail (the metric an alert on a stale kb watches).
+func TestGitFetchAge(t *testing.T) {
+	remote := gitrepotest.New(t)
+	remote.CommitFiles("first", map[string]string{"a.md": "# A one\n"})
+	clone := filepath.Join(t.TempDir(), "clone")
+	remote.GitIn(".", "clone", "-q", remote.Dir, clone)
+	repo, err := OpenGit(context.Background(), clone, "origin/main")
+	require.NoError(t, err)
+	t.Cleanup(func() { repo.Close() })
+	now := time.Date(2026, 9, 1, 12, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	lib := NewGitLibrary(repo, Options{Now: clock}, discardLogger())
+	ctx := context.Background()
+	require.NoError(t, lib.Load(ctx))
+
+	now = now.Add(time.Minute)
+	age, ok := lib.FetchAge()
+	require.True(t, ok)
+	assert.Equal(t, time.Minute, age, "since the library was made, before the first fetch")
+	_, err = lib.Pull(ctx)
+	require.NoError(t, err)
+	age, _ = lib.FetchAge()
+	assert.Zero(t, age)
+
+	require.NoError(t, os.Rename(remote.Dir, remote.Dir+"-away"))
+	now = now.Add(10 * time.Minute)
+	_, err = lib.Pull(ctx)
+	require.Error(t, err)
+	age, _ = lib.FetchAge()
+	assert.Equal(t, 10*time.Minute, age, "a failed fetch does not count")
+
+	folder := NewLibrary(os.DirFS(clone), Options{}, discardLogger())
+	_, ok = folder.FetchAge()
+	assert.False(t, ok, "a folder is never fetched")
+}

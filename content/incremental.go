@@ -61,9 +61,13 @@ func build(ctx context.Context, in buildInput) (*Snapshot, Update, error) {
 	if in.histErr != nil {
 		warns = append(warns, Warning{Path: ".git", Kind: WarnHistory, Message: fmt.Sprintf("git history not read, so last commits and old paths may be missing: %v", in.histErr)})
 	}
-	files, attached, walkWarns, err := walk(ctx, in.files, in.opts.maxFiles())
-	if err != nil {
-		return nil, Update{}, err
+	files, attached, ok := relist(in)
+	var walkWarns []Warning
+	if !ok {
+		var err error
+		if files, attached, walkWarns, err = walk(ctx, in.files, in.opts.maxFiles()); err != nil {
+			return nil, Update{}, err
+		}
 	}
 	warns = append(warns, walkWarns...)
 	maxSize := int64(site.MaxSize)
@@ -75,11 +79,12 @@ func build(ctx context.Context, in buildInput) (*Snapshot, Update, error) {
 	}
 	articles := make([]*Article, 0, len(srcs))
 	for _, src := range srcs {
-		articles = append(articles, src.instance())
+		articles = append(articles, src.instance(site))
 	}
 
 	s := newSnapshot(site, in.files, attached)
 	s.Commit, s.hist, s.rkey = in.commit, in.hist, rkey
+	s.listed, s.relistable = files, len(walkWarns) == 0
 	s.siteKey = fmt.Sprintf("%+v", site)
 	warns = append(warns, s.assign(articles)...)
 	renames := s.settleMoves(in, srcs)
@@ -109,12 +114,22 @@ func build(ctx context.Context, in buildInput) (*Snapshot, Update, error) {
 	err = parallel(ctx, len(toRender), func(j int) {
 		i := toRender[j]
 		src := srcs[articles[i].Path]
+		if out := in.opts.RenderCache.get(rkey, src, s); out != nil {
+			outs[i] = out
+			return
+		}
 		body, ok := src.markdown(in.files, maxSize)
 		if !ok {
 			changed[j] = true
 			return
 		}
-		outs[i] = renderSource(s.renderer, s, src, body, plain)
+		if in.opts.RenderCache == nil {
+			outs[i] = renderSource(s.renderer, s, src, body, plain)
+			return
+		}
+		rec := &recorder{links: s}
+		outs[i] = renderSource(s.renderer, rec, src, body, plain)
+		in.opts.RenderCache.put(rkey, src, outs[i], rec.asked)
 	})
 	if err != nil {
 		return nil, Update{}, err

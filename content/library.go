@@ -29,6 +29,9 @@ type Library struct {
 	pullMu  sync.Mutex // serialises fetches, which lock refs in the repository
 	current atomic.Pointer[Snapshot]
 	lastErr atomic.Pointer[loadError]
+	// fetched is when the last fetch succeeded (git mode), in Unix
+	// nanoseconds; at first, when the library was made.
+	fetched atomic.Int64
 }
 
 // ErrEmpty is the error of a load that finds no article where the last one
@@ -54,7 +57,19 @@ func NewLibrary(files fs.FS, opts Options, log *slog.Logger) *Library {
 // read until Load.
 func NewGitLibrary(repo *GitRepo, opts Options, log *slog.Logger) *Library {
 	opts.Git = repo
-	return &Library{from: refOrigin{repo: repo, log: log}, git: repo, opts: opts, log: log}
+	l := &Library{from: refOrigin{repo: repo, log: log}, git: repo, opts: opts, log: log}
+	l.fetched.Store(opts.now().UnixNano())
+	return l
+}
+
+// FetchAge returns how long ago the last fetch of the git ref succeeded
+// (since the library was made, before the first), and false for a folder,
+// which is never fetched.
+func (l *Library) FetchAge() (time.Duration, bool) {
+	if _, ok := l.from.(refOrigin); !ok {
+		return 0, false
+	}
+	return l.opts.now().Sub(time.Unix(0, l.fetched.Load())), true
 }
 
 // Load reads all of the content again and publishes the new snapshot. When
@@ -113,6 +128,9 @@ func (l *Library) Pull(ctx context.Context) (Update, error) {
 	defer l.pullMu.Unlock()
 	before := l.lastErr.Load()
 	fetchErr := l.from.fetch(ctx)
+	if fetchErr == nil {
+		l.fetched.Store(l.opts.now().UnixNano())
+	}
 	upd, err := l.Sync(ctx)
 	if err != nil || fetchErr == nil {
 		return upd, err
@@ -129,9 +147,14 @@ func (l *Library) Pull(ctx context.Context) (Update, error) {
 // Their HTML alone changes, so they are in Update.Restyled, not Updated. Like
 // any load it also takes in files changed since, which are in Updated. With
 // nothing left to highlight it publishes nothing.
+//
+// Afterwards the render cache (Options.RenderCache) keeps only the files of
+// the snapshot served: older versions of edited files, and the plain renders
+// that highlighting replaced, go.
 func (l *Library) Highlight(ctx context.Context) (Update, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	defer l.pruneCache()
 	prev := l.current.Load()
 	if prev == nil || !slices.ContainsFunc(prev.Articles, func(a *Article) bool { return a.Doc.Unhighlighted }) {
 		return Update{Snapshot: prev}, nil
@@ -141,6 +164,26 @@ func (l *Library) Highlight(ctx context.Context) (Update, error) {
 		return Update{Snapshot: prev}, l.failed(err)
 	}
 	return l.publish(ctx, in)
+}
+
+// pruneCache removes the render cache's files that the current snapshot
+// does not use. It must be called with l.mu held.
+func (l *Library) pruneCache() {
+	s := l.current.Load()
+	if l.opts.RenderCache == nil || s == nil {
+		return
+	}
+	keep := make(map[string]bool, len(s.entries))
+	for _, e := range s.entries {
+		if e.out != nil && e.out.html != nil {
+			keep[e.out.html.file] = true
+		}
+	}
+	if n, err := l.opts.RenderCache.prune(keep); err != nil {
+		l.log.Warn("render cache not pruned", "err", err)
+	} else if n > 0 {
+		l.log.Debug("render cache pruned", "removed", n)
+	}
 }
 
 // publish builds a snapshot from in and publishes it when it differs from the
@@ -273,7 +316,7 @@ func (l *Library) ArticleAt(ctx context.Context, commit, p string) (*Article, er
 		return nil, err
 	}
 	src := parseArticle(file{path: p, size: int64(len(data))}, data[:min(int64(len(data)), maxSize+1)], nil, maxSize)
-	a := src.instance()
+	a := src.instance(s.Site)
 	finish(a, renderSource(s.renderer, s, src, src.body, l.opts.NoHighlight))
 	return a, nil
 }

@@ -22,6 +22,8 @@ import (
 
 // Options configures Load and a Library.
 type Options struct {
+	// Now is the clock of FetchAge; nil means time.Now.
+	Now func() time.Time
 	// MaxSize overrides kb.yaml's max_size when positive.
 	MaxSize int64
 	// IDPrefix is the prefix of heading ids; "" means render.DefaultIDPrefix.
@@ -44,6 +46,8 @@ type Options struct {
 	// render.Options.Budget); 0 means no bound. A file past it is shown as
 	// too slow to render and not tried again while it is unchanged.
 	RenderBudget time.Duration
+	// RenderCache, when not nil, keeps rendered documents across restarts.
+	RenderCache *RenderCache
 	// MaxFiles bounds the files (articles and attachments) a load takes;
 	// a folder with more fails to load, and a Library keeps serving what it
 	// had. 0 means DefaultMaxFiles.
@@ -237,10 +241,11 @@ func (src *source) markdown(fsys fs.FS, maxSize int64) ([]byte, bool) {
 	return fresh.body, true
 }
 
-// instance returns a copy of the parsed article for one snapshot, whose
-// build may then settle its id, URL and aliases and add warnings.
-func (src *source) instance() *Article {
+// instance returns a copy of the parsed article for one snapshot of site,
+// whose build may then settle its id, URL and aliases and add warnings.
+func (src *source) instance(site Site) *Article {
 	a := *src.base
+	a.setDefaultType(site)
 	a.Warnings = slices.Clip(a.Warnings)
 	a.Aliases = slices.Clone(a.Aliases)
 	return &a
@@ -380,6 +385,13 @@ func joined(err error) []error {
 	return nil
 }
 
+func (o Options) now() time.Time {
+	if o.Now != nil {
+		return o.Now()
+	}
+	return time.Now()
+}
+
 // applyFrontMatter fills a from fm, with the defaults of DESIGN.md.
 func (a *Article) applyFrontMatter(fm frontMatter, warn func(int, WarningKind, string, ...any)) {
 	a.Title, a.Summary, a.Service, a.Severity = fm.Title, fm.Summary, strings.ToLower(fm.Service), strings.ToLower(fm.Severity)
@@ -404,19 +416,14 @@ func (a *Article) applyFrontMatter(fm frontMatter, warn func(int, WarningKind, s
 	}
 	switch Type(strings.ToLower(fm.Type)) {
 	case TypeRunbook:
-		a.Type = TypeRunbook
+		a.Type, a.typeSet = TypeRunbook, true
 	case TypeArticle:
-		a.Type = TypeArticle
+		a.Type, a.typeSet = TypeArticle, true
 	default:
 		if fm.Type != "" {
 			warn(fm.Lines["type"], WarnUnknownType, "front matter: type %q is not runbook or article; using the default", fm.Type)
 		}
-		a.Type = TypeArticle
-		for seg := range strings.SplitSeq(a.Folder(), "/") {
-			if strings.EqualFold(seg, "runbooks") {
-				a.Type = TypeRunbook
-			}
-		}
+		a.setDefaultType(Site{})
 	}
 	for _, al := range fm.Aliases {
 		n, err := normaliseAlias(a.Path, al)
@@ -425,6 +432,18 @@ func (a *Article) applyFrontMatter(fm frontMatter, warn func(int, WarningKind, s
 			continue
 		}
 		a.Aliases = append(a.Aliases, n)
+	}
+}
+
+// setDefaultType sets the type of an article whose front matter sets none:
+// a runbook where site's runbooks: globs (or the defaults) say so.
+func (a *Article) setDefaultType(site Site) {
+	if a.typeSet {
+		return
+	}
+	a.Type = TypeArticle
+	if site.IsRunbookPath(a.Path) {
+		a.Type = TypeRunbook
 	}
 }
 
@@ -466,7 +485,8 @@ func normaliseText(src []byte) []byte {
 // rendered is the outcome of rendering one source, shared by every snapshot
 // in which its file and the files it links to are unchanged.
 type rendered struct {
-	doc        render.Doc
+	doc        render.Doc // doc.HTML is nil when html holds it
+	html       *storedHTML
 	unrendered string    // why doc is empty, "" when rendered or never tried
 	warnings   []Warning // positioned in the file
 }
@@ -509,7 +529,7 @@ func renderSource(r *render.Renderer, links render.Resolver, src *source, body [
 
 // finish puts the render outcome on a and fills in its title.
 func finish(a *Article, out *rendered) {
-	a.Doc = out.doc
+	a.Doc, a.html = out.doc, out.html
 	if out.unrendered != "" {
 		a.Unrendered = out.unrendered
 	}

@@ -29,6 +29,10 @@ type Site struct {
 	EmbedOrigins []string          `yaml:"embed_origins"` // origins allowed to frame /embed/
 	Secrets      map[string]string `yaml:"webhook_secrets"`
 	Rules        []string          `yaml:"rules"` // Prometheus rule files inside the content root, for /reports/coverage
+	// Runbooks are globs of the files that are runbooks unless their front
+	// matter sets a type ("ops/**", "**/playbooks/*.md"); empty means
+	// DefaultRunbooks.
+	Runbooks []string `yaml:"runbooks"`
 	// OGImage is the picture link previews (chat, social) show for a page:
 	// an http(s) URL, or a path below base_url; "" means kb's own.
 	OGImage string `yaml:"og_image"`
@@ -59,7 +63,7 @@ func ParseSite(src []byte) (Site, []Warning) {
 		warn(m.Line, "kb.yaml must be a mapping of settings, such as title: Our runbooks")
 		return s, warns
 	}
-	known := []string{"title", "base_url", "edit_url", "unsafe_html", "max_size", "review_every", "owners", "embed_origins", "webhook_secrets", "rules", "og_image"}
+	known := []string{"title", "base_url", "edit_url", "unsafe_html", "max_size", "review_every", "owners", "embed_origins", "webhook_secrets", "rules", "runbooks", "og_image"}
 	for i := 0; i+1 < len(m.Content); i += 2 {
 		k, v := m.Content[i], m.Content[i+1]
 		if !slices.Contains(known, k.Value) {
@@ -87,6 +91,15 @@ func ParseSite(src []byte) (Site, []Warning) {
 		warn(0, "og_image %q is neither an http(s) URL nor a path such as /images/card.png; ignored", s.OGImage)
 		s.OGImage = ""
 	}
+	globs := s.Runbooks[:0:0]
+	for _, g := range s.Runbooks {
+		if why := validGlob(g); why != "" {
+			warn(0, "runbooks: %q is %s; ignored", g, why)
+			continue
+		}
+		globs = append(globs, g)
+	}
+	s.Runbooks = globs
 	if s.EditURL != "" && !strings.Contains(s.EditURL, "{path}") {
 		warn(0, "edit_url %q has no {path} placeholder; ignored", s.EditURL)
 		s.EditURL = ""

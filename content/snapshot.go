@@ -54,10 +54,14 @@ type Snapshot struct {
 	// What the next incremental load reuses.
 	entries  map[string]entry // article path → its source and render outcome
 	attached []file           // attachments as listed
-	hist     *history         // git metadata, nil without git
-	renderer *render.Renderer // kept while the render options stay the same
-	rkey     render.Options   // options of renderer
-	siteKey  string           // kb.yaml as parsed, to notice a change
+	listed   []file           // Markdown files as listed, in walk order
+	// relistable: the next load may take listed and attached, with the
+	// changed paths looked at again, for a walk (relist)
+	relistable bool
+	hist       *history         // git metadata, nil without git
+	renderer   *render.Renderer // kept while the render options stay the same
+	rkey       render.Options   // options of renderer
+	siteKey    string           // kb.yaml as parsed, to notice a change
 }
 
 // entry is one article's source and render outcome in a snapshot.

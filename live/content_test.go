@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -216,4 +217,35 @@ func (r *gitRepo) run(dir string, args ...string) {
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	require.NoError(r.t, cmd.Run(), "git %v: %s", args, stderr.String())
+}
+
+// TestIndexLag: the lag counts from when the index fell behind the content
+// served, and is 0 once it holds it.
+func TestIndexLag(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, "runbooks/disk-full.md", diskRunbook)
+	lib := folderLibrary(t, dir)
+	idx := openIndex(t)
+	var mu sync.Mutex
+	now := time.Date(2026, 9, 1, 12, 0, 0, 0, time.UTC)
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
+	c := New(Deps{Library: lib, Index: idx, Now: clock})
+	advance(time.Minute)
+	assert.Equal(t, time.Minute, c.IndexLag(), "not built yet: behind since the start")
+
+	done := make(chan struct{})
+	go func() { c.Run(context.Background()); close(done) }()
+	waitDone(t, done) // the first sync
+	assert.Zero(t, c.IndexLag())
+
+	write(t, dir, "runbooks/dns.md", "# DNS fails\n")
+	upd, err := lib.Apply(context.Background(), []string{"runbooks/dns.md"})
+	require.NoError(t, err)
+	lag := c.IndexLag() // the publish is seen here (reindex, or the first scrape after it)
+	advance(3 * time.Second)
+	assert.Equal(t, lag+3*time.Second, c.IndexLag(), "behind, and counting")
+	c.reindex(context.Background(), upd)
+	assert.Zero(t, c.IndexLag(), "caught up")
+	assert.Zero(t, New(Deps{Library: lib}).IndexLag(), "no index, no lag")
 }

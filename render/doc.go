@@ -46,7 +46,7 @@
 // # Placeholders
 //
 // Runbook commands name the values an alert carries as {{namespace}} or
-// {{pod}}. FillPlaceholders fills them in, inside the code elements of
+// {{pod}}, or as shell variables ($NAMESPACE, ${POD}). FillPlaceholders fills them in, inside the code elements of
 // render's HTML, from the labels of the alert that led a reader to the
 // page; it works on the HTML (of the page as the theme wrapped it), since
 // the page is rendered once and filled once per request.

@@ -3,6 +3,7 @@ package render
 import (
 	"bytes"
 	"html"
+	"strings"
 )
 
 // FillPlaceholders returns page (HTML that Render wrote, possibly inside a
@@ -20,12 +21,28 @@ import (
 // well-formed. Values are text, never markup. Placeholders without a value,
 // and text outside code elements, are left as they are; page itself is
 // never modified.
-func FillPlaceholders(page []byte, values map[string]string) []byte {
-	if len(values) == 0 || !bytes.Contains(page, []byte("{{")) {
-		return page
+//
+// Shell variables are placeholders too, as runbooks write them in commands:
+// $NAMESPACE and ${NAMESPACE} are filled with the value of the label of
+// that name, ignoring letter case (namespace). Only a variable that names
+// a given label is touched; an escaped \$X, $$, $1, ${X:-default} and
+// every other $ stay as written.
+//
+// filled is the number of placeholders replaced: 0 means page is returned
+// as it was.
+func FillPlaceholders(page []byte, values map[string]string) (out []byte, filled int) {
+	if len(values) == 0 || !bytes.Contains(page, []byte("{{")) && !bytes.Contains(page, []byte("$")) {
+		return page, 0
 	}
-	var out bytes.Buffer
-	out.Grow(len(page) + len(page)/8)
+	folded := make(map[string]string, len(values))
+	for k, v := range values {
+		lk := strings.ToLower(k)
+		if _, ok := folded[lk]; !ok || k == lk {
+			folded[lk] = v
+		}
+	}
+	var b bytes.Buffer
+	b.Grow(len(page) + len(page)/8)
 	rest := page
 	for {
 		i := indexCodeOpen(rest)
@@ -37,12 +54,67 @@ func FillPlaceholders(page []byte, values map[string]string) []byte {
 			break
 		}
 		end += i
-		out.Write(rest[:i])
-		out.Write(fillCode(rest[i:end], values))
+		b.Write(rest[:i])
+		code, n := fillCode(rest[i:end], values, folded)
+		b.Write(code)
+		filled += n
 		rest = rest[end:]
 	}
-	out.Write(rest)
-	return out.Bytes()
+	if filled == 0 {
+		return page, 0
+	}
+	b.Write(rest)
+	return b.Bytes(), filled
+}
+
+// isNameByte reports whether c may stand at position i of a label name.
+func isNameByte(c byte, i int) bool {
+	return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || i > 0 && c >= '0' && c <= '9'
+}
+
+// placeholderAt returns the placeholder that starts at text[t]: its name,
+// the index of its last byte, and whether it is a shell variable.
+func placeholderAt(text []byte, t int) (name string, last int, shell, ok bool) {
+	switch {
+	case text[t] == '{':
+		// {{name}}, not {{{name}}} nor {{ $labels.name }}
+		if t+4 >= len(text) || text[t+1] != '{' || t > 0 && text[t-1] == '{' {
+			return "", 0, false, false
+		}
+		n := t + 2
+		for n < len(text) && isNameByte(text[n], n-t-2) {
+			n++
+		}
+		if n == t+2 || n+1 >= len(text) || text[n] != '}' || text[n+1] != '}' || n+2 < len(text) && text[n+2] == '}' {
+			return "", 0, false, false
+		}
+		return string(text[t+2 : n]), n + 1, false, true
+	case text[t] == '$':
+		// $NAME or ${NAME}, not \$NAME, $$NAME or ${NAME:-x}
+		if t > 0 && (text[t-1] == '\\' || text[t-1] == '$') || t+1 >= len(text) {
+			return "", 0, false, false
+		}
+		start := t + 1
+		braced := text[start] == '{'
+		if braced {
+			start++
+		}
+		n := start
+		for n < len(text) && isNameByte(text[n], n-start) {
+			n++
+		}
+		if n == start {
+			return "", 0, false, false
+		}
+		if braced {
+			if n >= len(text) || text[n] != '}' {
+				return "", 0, false, false
+			}
+			return string(text[start:n]), n, true, true
+		}
+		return string(text[start:n]), n - 1, true, true
+	}
+	return "", 0, false, false
 }
 
 // indexCodeOpen returns the index just past the first <code> or <code ...>
@@ -67,10 +139,11 @@ func indexCodeOpen(b []byte) int {
 	}
 }
 
-// fillCode fills the placeholders of the inside of one code element.
-func fillCode(code []byte, values map[string]string) []byte {
-	if !bytes.Contains(code, []byte("{{")) {
-		return code
+// fillCode fills the placeholders of the inside of one code element and
+// says how many it filled.
+func fillCode(code []byte, values, folded map[string]string) ([]byte, int) {
+	if !bytes.Contains(code, []byte("{{")) && !bytes.Contains(code, []byte("$")) {
+		return code, 0
 	}
 	// The text of the element and, for each of its bytes, its index in code.
 	text := make([]byte, 0, len(code))
@@ -79,7 +152,7 @@ func fillCode(code []byte, values map[string]string) []byte {
 		if code[i] == '<' {
 			gt := bytes.IndexByte(code[i:], '>')
 			if gt < 0 {
-				return code
+				return code, 0
 			}
 			i += gt
 			continue
@@ -88,41 +161,41 @@ func fillCode(code []byte, values map[string]string) []byte {
 		at = append(at, i)
 	}
 	var out bytes.Buffer
-	last := 0 // in code
-	for t := 0; t+4 < len(text); t++ {
-		if text[t] != '{' || text[t+1] != '{' || (t > 0 && text[t-1] == '{') {
+	last, filled := 0, 0 // in code
+	for t := 0; t < len(text); t++ {
+		if text[t] != '{' && text[t] != '$' {
 			continue
 		}
-		n := t + 2
-		for n < len(text) && (text[n] == '_' || text[n] >= 'a' && text[n] <= 'z' || text[n] >= 'A' && text[n] <= 'Z' || n > t+2 && text[n] >= '0' && text[n] <= '9') {
-			n++
-		}
-		if n == t+2 || n+1 >= len(text) || text[n] != '}' || text[n+1] != '}' || (n+2 < len(text) && text[n+2] == '}') {
-			continue
-		}
-		name := string(text[t+2 : n])
-		v, ok := values[name]
+		name, end, shell, ok := placeholderAt(text, t)
 		if !ok {
 			continue
 		}
-		start, stop := at[t], at[n+1]+1
+		v, ok := values[name]
+		if !ok && shell {
+			v, ok = folded[strings.ToLower(name)]
+		}
+		if !ok {
+			continue
+		}
+		start, stop := at[t], at[end]+1
 		if !balancedSpans(code[start:stop]) {
 			continue
 		}
 		out.Write(code[last:start])
-		out.WriteString(`<mark class="filled" title="{{`)
-		out.WriteString(name)
-		out.WriteString(`}}">`)
+		out.WriteString(`<mark class="filled" title="`)
+		out.WriteString(html.EscapeString(string(text[t : end+1])))
+		out.WriteString(`">`)
 		out.WriteString(html.EscapeString(v))
 		out.WriteString(`</mark>`)
 		last = stop
-		t = n + 1
+		filled++
+		t = end
 	}
-	if last == 0 {
-		return code
+	if filled == 0 {
+		return code, 0
 	}
 	out.Write(code[last:])
-	return out.Bytes()
+	return out.Bytes(), filled
 }
 
 // balancedSpans reports whether the tags in b are only <span ...> and

@@ -12,10 +12,16 @@ import (
 	"kb/render"
 )
 
+// fill is render.FillPlaceholders without the count.
+func fill(page []byte, values map[string]string) []byte {
+	out, _ := render.FillPlaceholders(page, values)
+	return out
+}
+
 func TestFillPlaceholdersAcrossTokens(t *testing.T) {
 	values := map[string]string{"pod": "a<b"}
 	in := `<p>{{pod}}</p><pre><code class="language-bash"><span class="p">{{</span><span class="n">pod</span><span class="p">}}</span> <b>{{</b>pod}}</code></pre>`
-	got := string(render.FillPlaceholders([]byte(in), values))
+	got := string(fill([]byte(in), values))
 	assert.Equal(t, `<p>{{pod}}</p><pre><code class="language-bash"><span class="p"><mark class="filled" title="{{pod}}">a&lt;b</mark></span> <b>{{</b>pod}}</code></pre>`, got,
 		"outside code and across other tags nothing changes")
 }
@@ -42,15 +48,44 @@ func TestFillPlaceholders(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			assert.Equal(t, tt.want, string(render.FillPlaceholders([]byte(tt.in), values)))
+			assert.Equal(t, tt.want, string(fill([]byte(tt.in), values)))
+		})
+	}
+}
+
+// TestFillShellPlaceholders: runbooks write commands with shell variables;
+// $NAMESPACE and ${NAMESPACE} take the namespace label's value, and no other
+// $ is touched.
+func TestFillShellPlaceholders(t *testing.T) {
+	values := map[string]string{"namespace": "shop", "pod": "cart-1"}
+	mark := func(title, v string) string { return `<mark class="filled" title="` + title + `">` + v + `</mark>` }
+	tests := []struct {
+		name, in, want string
+		filled         int
+	}{
+		{name: "upper case", in: `<code>kubectl -n $NAMESPACE get pods</code>`, want: `<code>kubectl -n ` + mark("$NAMESPACE", "shop") + ` get pods</code>`, filled: 1},
+		{name: "braces", in: `<code>kubectl -n ${NAMESPACE} logs ${POD}-0</code>`, want: `<code>kubectl -n ` + mark("${NAMESPACE}", "shop") + ` logs ` + mark("${POD}", "cart-1") + `-0</code>`, filled: 2},
+		{name: "as written", in: `<code>$namespace</code>`, want: `<code>` + mark("$namespace", "shop") + `</code>`, filled: 1},
+		{name: "highlighted", in: `<code class="language-sh"><span class="nv">$NAMESPACE</span>;</code>`, want: `<code class="language-sh"><span class="nv">` + mark("$NAMESPACE", "shop") + `</span>;</code>`, filled: 1},
+		{name: "other variables", in: `<code>echo $HOME $1 $$ $ ${HOME} $(date) $NAMESPACES $NAMESPACE_OLD</code>`, want: `<code>echo $HOME $1 $$ $ ${HOME} $(date) $NAMESPACES $NAMESPACE_OLD</code>`},
+		{name: "escaped", in: `<code>\$NAMESPACE $$NAMESPACE</code>`, want: `<code>\$NAMESPACE $$NAMESPACE</code>`},
+		{name: "default value", in: `<code>${NAMESPACE:-default} ${NAMESPACE</code>`, want: `<code>${NAMESPACE:-default} ${NAMESPACE</code>`},
+		{name: "outside code", in: `<p>costs $NAMESPACE</p>`, want: `<p>costs $NAMESPACE</p>`},
+		{name: "money", in: `<code>price: $5, $POD_COUNT</code>`, want: `<code>price: $5, $POD_COUNT</code>`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, n := render.FillPlaceholders([]byte(tt.in), values)
+			assert.Equal(t, tt.want, string(got))
+			assert.Equal(t, tt.filled, n)
 		})
 	}
 }
 
 func TestFillPlaceholdersLeavesPageAlone(t *testing.T) {
 	page := []byte(`<code>{{pod}}</code>`)
-	assert.Equal(t, `<code>{{pod}}</code>`, string(render.FillPlaceholders(page, nil)), "no values")
-	got := render.FillPlaceholders(page, map[string]string{"pod": "x"})
+	assert.Equal(t, `<code>{{pod}}</code>`, string(fill(page, nil)), "no values")
+	got := fill(page, map[string]string{"pod": "x"})
 	assert.Equal(t, `<code><mark class="filled" title="{{pod}}">x</mark></code>`, string(got))
 	assert.Equal(t, `<code>{{pod}}</code>`, string(page), "the cached page is shared: it is copied, never changed")
 }
@@ -65,6 +100,7 @@ func FuzzFillPlaceholders(f *testing.F) {
 		{"```yaml\nname: {{pod}}\nns: '{{namespace}}'\n```\n", "a&b 'c' \"d\""},
 		{"`{{{pod}}}` `{{pod}}}` `{{ pod }}`\n\n    {{pod}}\n", "{{pod}}"},
 		{"{{pod}} outside code\n\n```\n{{pod}}{{pod}}{{namespace}}\n```\n", "</code></pre><b>"},
+		{"```sh\nkubectl -n $NAMESPACE logs ${POD} \\$POD $$POD ${POD:-x}\n```\n\n`$pod` costs $5\n", "cart-1"},
 	} {
 		f.Add([]byte(s.md), s.v)
 	}
@@ -75,7 +111,7 @@ func FuzzFillPlaceholders(f *testing.F) {
 			return
 		}
 		values := map[string]string{"pod": v, "namespace": "shop"}
-		out := render.FillPlaceholders(doc.HTML, values)
+		out := fill(doc.HTML, values)
 		if !bytes.Contains(doc.HTML, []byte("<code")) {
 			assert.Equal(t, doc.HTML, out, "only code elements are filled")
 		}

@@ -295,3 +295,9 @@ func (l *limitWriter) Write(p []byte) (int, error) {
 	l.left -= len(p)
 	return l.w.Write(p)
 }
+
+// Version names the HTML this package writes for a given input. Caches of
+// rendered documents that outlive the process (content.RenderCache) key on
+// it together with the goldmark and chroma versions: change it with any
+// change to the output.
+const Version = "1"

@@ -297,3 +297,31 @@ func sortedKeys(m map[string]int) []string {
 	})
 	return keys
 }
+
+// OpenGaps counts the knowledge gaps by ticket system: resolved tickets
+// that webhooks delivered without any kb article and that no link (by the
+// API, since) has mended, as /reports/tickets shows them.
+func OpenGaps(ctx context.Context, links Links) (map[string]int, error) {
+	out := map[string]int{}
+	type gap struct{ system, key string }
+	var gaps []gap
+	err := links.EachResolved(ctx, func(res tickets.Resolved) error {
+		if res.Gap() {
+			gaps = append(gaps, gap{res.Ticket.System, res.Ticket.Key})
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, g := range gaps {
+		ls, err := links.ByTicket(ctx, g.system, g.key)
+		if err != nil {
+			return nil, err
+		}
+		if len(ls) == 0 {
+			out[g.system]++
+		}
+	}
+	return out, nil
+}

@@ -7,10 +7,12 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/search/query"
 	"github.com/stretchr/testify/require"
 
 	"kb/content"
@@ -158,6 +160,48 @@ func BenchmarkQuery(b *testing.B) {
 			_, err := bare.search(q, DefaultLimit)
 			return err
 		}
+		// the same queries as bare bleve queries on kb's own index: a match
+		// query on the body field, the word being typed as a prefix query
+		sameIndex := func(q string) error {
+			words := strings.Fields(q)
+			var qs []query.Query
+			if len(words) > 1 {
+				m := query.NewMatchQuery(strings.Join(words[:len(words)-1], " "))
+				m.SetField(fieldBody)
+				qs = append(qs, m)
+			}
+			last := words[len(words)-1]
+			if strings.HasSuffix(q, " ") || len(last) < minPrefixLen {
+				m := query.NewMatchQuery(last)
+				m.SetField(fieldBody)
+				qs = append(qs, m)
+			} else {
+				p := query.NewPrefixQuery(strings.ToLower(last))
+				p.SetField(fieldBody)
+				qs = append(qs, p)
+			}
+			_, err := x.cur.idx.Search(bleve.NewSearchRequestOptions(query.NewDisjunctionQuery(qs), DefaultLimit, 0, false))
+			return err
+		}
+		var typed []string
+		for _, q := range plain[:100] {
+			for i := minPrefixLen; i <= len(q); i++ {
+				typed = append(typed, q[:i])
+			}
+		}
+		b.Run(fmt.Sprintf("%d/typing/kb", n), func(b *testing.B) {
+			latencies(b, typed, func(q string) error {
+				_, err := x.Search(context.Background(), Query{Text: q, Limit: 8})
+				return err
+			})
+		})
+		b.Run(fmt.Sprintf("%d/typing/bare", n), func(b *testing.B) { latencies(b, typed, sameIndex) })
+		complete := make([]string, len(plain))
+		for i, q := range plain {
+			complete[i] = q + " "
+		}
+		b.Run(fmt.Sprintf("%d/sameindex/kb", n), func(b *testing.B) { latencies(b, complete, kb) })
+		b.Run(fmt.Sprintf("%d/sameindex/bare", n), func(b *testing.B) { latencies(b, complete, sameIndex) })
 		b.Run(fmt.Sprintf("%d/plain/kb", n), func(b *testing.B) { latencies(b, plain, kb) })
 		b.Run(fmt.Sprintf("%d/plain/bare", n), func(b *testing.B) { latencies(b, plain, bareSearch) })
 		b.Run(fmt.Sprintf("%d/phrase/kb", n), func(b *testing.B) { latencies(b, phrases, kb) })

@@ -37,13 +37,14 @@
 // rules named in brackets can be switched off (Options.Off) so that make
 // eval measures each one.
 //
-//  1. A word counts by where it is found: title and alert names 4×, a part
+//  1. A word counts by where it is found: title and alert names 2×, a part
 //     of a name 2×, joined identifier parts 2.5×, the outline (headings,
 //     summary, tags, service, folder names) 2×, solved tickets 2×, alert
 //     rule annotations 0.8×, body 1×, code 0.7× (BM25 within each field).
 //     [title-coverage] Title evidence grows with the share of the title the
 //     query covers, each title word weighed by its rarity in article text:
-//     the best 40 hits are scaled by 1 + 0.5 × that share.
+//     the best 40 hits are scaled by 1 + that share, so a title counts up
+//     to 4× when the query covers all of it and little for one common word.
 //  2. [learned-words] A run of CamelCase parts that the collection also
 //     writes in lower case as one word (openshift-ingress, gitlab.com) stays
 //     one word: OpenShift is openshift, not open and shift.
@@ -58,7 +59,9 @@
 //     words, key=value pairs, a long line, noise) has no required phrases;
 //     its noise (numbers past three digits, addresses, hex ids and hashes,
 //     timestamps, pod-name suffixes) is dropped, and the keys of pairs and
-//     log-format words (ts, level, msg, info...) weigh 0.3×.
+//     log-format words (ts, level, msg, info...) weigh 0.3×. A number of up
+//     to five digits that the collection's text has (a port: 10249) is a
+//     word, not noise.
 //  6. [synonyms] The acronyms of long CamelCase identifiers are indexed
 //     with the text (PersistentVolumeClaim is pvc), and a short list of
 //     operations synonyms (oom, cert, k8s, db, pg...), extended by kb.yaml
@@ -90,7 +93,11 @@
 //  15. [best-section] The best 40 hits of a query of two words or more are
 //     scaled by 1 + the share of the query's words that one section of the
 //     article (its heading and text), or one solved ticket, holds. Every
-//     hit names that section (Hit.Section).
+//     hit names that section (Hit.Section). Sections are found from the last
+//     heading back, and a table of contents at the top (three heading lines
+//     or more before the first heading) is never the best section.
+//     [rare-words] In that share each query word weighs by its rarity in
+//     article text (the inverse document frequency of its rarest term).
 //  16. The titles and notes of the tickets an article solved (at most 20,
 //     300 bytes each) are a field of it (Options.Evidence), updated when a
 //     link is written or removed; a hit found through one names it
@@ -100,4 +107,10 @@
 //  18. An article that solved tickets recently gets a small boost, growing
 //     with the logarithm of the count and capped at 25%, so it reorders
 //     near-ties but never overtakes a clearly better match.
+//  19. [query-share] The best 40 hits of a typed query of two words or more
+//     are scaled by 1 + 2 × the share of the query's words they match, each
+//     word weighed by its rarity; for pasted text, which holds many common
+//     words, the number of words matched (bleve's coordination factor)
+//     gives way to their rarity: the score is scaled by the rarity-weighed
+//     share over the plain share.
 package search

@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"kb/content"
@@ -67,7 +66,7 @@ func newDocument(a *content.Article, o docOptions) document {
 	set := func(name string, v any) { fields[name] = v }
 	sp := o.learned.splitter(o.off)
 
-	alerts := alertNames(a)
+	alerts := a.AlertNames()
 	names := uniqueFold(append([]string{a.Title, a.Doc.Title}, alerts...))
 	nameExp, joined := identExpansion(names, true, sp)
 	nameExp = newWords(nameExp, names)
@@ -124,6 +123,7 @@ func newDocument(a *content.Article, o docOptions) document {
 	if f := path.Dir(a.Path); f != "." {
 		facets = append(facets, facetFolder+f)
 	}
+	set(fieldFacets, facets)
 	set(fieldTitle, a.Title)
 	set(fieldURL, a.URL)
 	set(fieldPath, a.Path)
@@ -208,48 +208,6 @@ func nonEmpty(in []string) []string {
 		}
 	}
 	return out
-}
-
-// alertNames returns the alert names a is the runbook for: its front matter
-// alerts, else (for runbooks) its file name and H1 when either is a single
-// mixed-case word such as TargetDown, etcdNoLeader or Watchdog, which is how
-// runbook collections without front matter name their files and titles.
-func alertNames(a *content.Article) []string {
-	if len(a.Alerts) > 0 {
-		return a.Alerts
-	}
-	if a.Type != content.TypeRunbook {
-		return nil
-	}
-	var out []string
-	base := strings.TrimSuffix(path.Base(a.Path), path.Ext(a.Path))
-	for _, c := range []string{base, a.Doc.Title, a.Title} {
-		if looksLikeAlertName(c) {
-			out = append(out, c)
-		}
-	}
-	return uniqueFold(out)
-}
-
-// looksLikeAlertName reports whether s is one word of letters and digits
-// with both upper- and lower-case letters.
-func looksLikeAlertName(s string) bool {
-	if s == "" {
-		return false
-	}
-	var upper, lower bool
-	for i, r := range s {
-		switch {
-		case unicode.IsUpper(r):
-			upper = true
-		case unicode.IsLower(r):
-			lower = true
-		case unicode.IsDigit(r) && i > 0:
-		default:
-			return false
-		}
-	}
-	return upper && lower
 }
 
 // uniqueFold drops empty strings and case-insensitive duplicates, keeping order.

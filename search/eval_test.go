@@ -52,6 +52,10 @@ var only = flag.String("split", "", "TestRelevance: report only this split (dev 
 // Test queries are never listed: their figures are all anyone should see.
 var misses = flag.Bool("misses", false, "TestRelevance: log the dev queries kb does not rank first")
 
+// explain adds, to each dev miss listed by -misses, the scores, folders and
+// best sections of kb's top 3 and of the right answer (within the top 50).
+var explain = flag.Bool("explain", false, "TestRelevance: with -misses, print the scores of the top 3 and of the right answer")
+
 // corpora are the folders the judged sets refer to, relative to this package.
 func corpora() map[string]string {
 	return map[string]string{
@@ -86,10 +90,12 @@ func minRecallAt3() map[string]float64 {
 	return map[string]float64{
 		"relevance/prometheus": 1.0,
 		"relevance/example":    0.95,
-		// 0.867 before the rules of issue 11; 0.858 after (one query fewer in
-		// the top 3): kept at the figure reached, to be raised again
-		"prometheus-heldout": 0.85,
-		"gitlab":             0.86,
+		// 0.867 before the rules of issue 11, 0.858 after its first round,
+		// 0.875 after its second (query share, rare words; word pairs
+		// were dropped: they gained on dev only, never on a test half)
+		"prometheus-heldout": 0.87,
+		// 0.917 after the second round of issue 11
+		"gitlab": 0.91,
 	}
 }
 
@@ -248,6 +254,8 @@ func rankOf(paths []string, want string) int {
 type engine struct {
 	name   string
 	search func(ctx context.Context, text string) ([]string, error)
+	// explain describes kb's top hits and the right answer (kb only)
+	explain func(ctx context.Context, text, want string) string
 }
 
 // engines builds kb's index and, with -baselines, the two baselines over
@@ -294,6 +302,22 @@ func kbEngine(t *testing.T, name string, snap *content.Snapshot, off []Rule) eng
 			paths[i] = h.Path
 		}
 		return paths, nil
+	}, explain: func(ctx context.Context, text, want string) string {
+		res, err := x.Search(ctx, Query{Text: text, Limit: 50})
+		if err != nil {
+			return err.Error()
+		}
+		var b strings.Builder
+		for i, h := range res.Hits {
+			if i < 3 || h.Path == want {
+				sec := ""
+				if h.Section != nil {
+					sec = h.Section.Title
+				}
+				fmt.Fprintf(&b, "\n\t%2d %7.3f %s [%s]", i+1, h.Score, h.Path, sec)
+			}
+		}
+		return b.String()
 	}}
 }
 
@@ -366,7 +390,11 @@ func TestRelevance(t *testing.T) {
 				if i == 0 {
 					whole.add(r)
 					if *misses && r != 1 && split == "dev" {
-						t.Logf("%s dev %s: %q ranks %s at %d; top: %v", set.name, j.kind, j.query, j.want, r, got[:min(3, len(got))])
+						if *explain {
+							t.Logf("%s dev %s: %q ranks %s at %d:%s", set.name, j.kind, j.query, j.want, r, e.explain(t.Context(), j.query, j.want))
+						} else {
+							t.Logf("%s dev %s: %q ranks %s at %d; top: %v", set.name, j.kind, j.query, j.want, r, got[:min(3, len(got))])
+						}
 					}
 				}
 			}

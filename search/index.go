@@ -27,10 +27,16 @@ type Options struct {
 	ReadOnly bool
 	// LockTimeout bounds the wait for the index folder's lock (default 2s).
 	LockTimeout time.Duration
-	// MaxConcurrent bounds the searches running at once (default 4 per CPU).
+	// MaxConcurrent bounds the searches running at once (default one per
+	// CPU: a search is CPU work from start to end, so more at once only
+	// share the same cores, and pages wait behind them).
 	MaxConcurrent int
+	// MaxQueue bounds the searches waiting for a slot; past it a search
+	// gets ErrBusy at once (default 64 per CPU, at least 128: a crowd
+	// typing in 64 browsers is queued, not refused).
+	MaxQueue int
 	// QueueWait is how long a search waits for a free slot before ErrBusy
-	// (default 100ms).
+	// (default 1s).
 	QueueWait time.Duration
 	// Timeout is the deadline of one search (default 2s).
 	Timeout time.Duration
@@ -62,10 +68,13 @@ func (o Options) withDefaults() Options {
 		o.LockTimeout = 2 * time.Second
 	}
 	if o.MaxConcurrent <= 0 {
-		o.MaxConcurrent = 4 * runtime.GOMAXPROCS(0)
+		o.MaxConcurrent = runtime.GOMAXPROCS(0)
+	}
+	if o.MaxQueue <= 0 {
+		o.MaxQueue = max(128, 64*runtime.GOMAXPROCS(0))
 	}
 	if o.QueueWait <= 0 {
-		o.QueueWait = 100 * time.Millisecond
+		o.QueueWait = time.Second
 	}
 	if o.Timeout <= 0 {
 		o.Timeout = 2 * time.Second
@@ -113,6 +122,8 @@ type Index struct {
 	synonyms map[string][]string // Options.Synonyms, normalised
 
 	sem     chan struct{} // bounds concurrent searches
+	heavy   chan struct{} // bounds concurrent long searches (half the slots)
+	waiting atomic.Int64  // searches waiting for a slot (Options.MaxQueue)
 	stats   counters
 	indexed atomic.Uint64 // documents written since Open, for tests and logs
 }
@@ -133,6 +144,13 @@ type generation struct {
 	// manifest describes every indexed article. Writers replace it
 	// (copy on write) under the writer token; searches read it for facets.
 	manifest atomic.Pointer[manifest]
+	// pending holds the manifest entries changed (nil: deleted) since the
+	// whole manifest was last stored; only the writer touches it. A
+	// single-article update stores these, not every article's entry again.
+	pending manifest
+
+	prefixes prefixCache // completions of typed prefixes, per manifest
+	facets   facetTables // facet sets of the documents, per snapshot
 }
 
 // manifest maps an article id to the fingerprint of its indexed form
@@ -150,6 +168,17 @@ func (m manifest) set(d document) {
 	m[d.id] = append([]string{d.fingerprint}, d.facets...)
 }
 
+// apply takes changed entries in; a nil entry is a deleted article.
+func (m manifest) apply(changes manifest) {
+	for id, e := range changes {
+		if e == nil {
+			delete(m, id)
+		} else {
+			m[id] = e
+		}
+	}
+}
+
 func (g *generation) entries() manifest { return *g.manifest.Load() }
 
 // indexMeta is stored inside the index.
@@ -163,6 +192,7 @@ type indexMeta struct {
 const (
 	keyMeta     = "kb.meta"
 	keyManifest = "kb.manifest"
+	keyPending  = "kb.manifest.pending" // entries changed since kb.manifest was stored
 	keyLearned  = "kb.learned"
 )
 
@@ -238,6 +268,7 @@ func newIndex(dir string, opts Options) (*Index, error) {
 		writer:   make(chan struct{}, 1),
 		closing:  make(chan struct{}),
 		sem:      make(chan struct{}, opts.MaxConcurrent),
+		heavy:    make(chan struct{}, max(1, opts.MaxConcurrent/2)),
 		synonyms: normaliseSynonyms(opts.Synonyms),
 	}, nil
 }
@@ -311,10 +342,21 @@ func loadGeneration(name string, idx bleve.Index) (g *generation, err error) {
 	if err := json.Unmarshal(raw, &man); err != nil {
 		return nil, fmt.Errorf("index %s has no valid manifest: %w", name, err)
 	}
+	pending := manifest{}
+	raw, err = idx.GetInternal([]byte(keyPending))
+	if err != nil {
+		return nil, fmt.Errorf("read index %s: %w", name, err)
+	}
+	if len(raw) > 0 {
+		if err := json.Unmarshal(raw, &pending); err != nil {
+			return nil, fmt.Errorf("index %s has no valid manifest changes: %w", name, err)
+		}
+		man.apply(pending)
+	}
 	if _, err := idx.DocCount(); err != nil {
 		return nil, fmt.Errorf("read index %s: %w", name, err)
 	}
-	g = &generation{name: name, idx: idx, learned: learnedWords{}}
+	g = &generation{name: name, idx: idx, learned: learnedWords{}, pending: pending}
 	if raw, err := idx.GetInternal([]byte(keyLearned)); err == nil && len(raw) > 0 {
 		var words []string
 		if err := json.Unmarshal(raw, &words); err != nil {

@@ -289,3 +289,39 @@ func TestCloseStopsEverything(t *testing.T) {
 	assert.ErrorIs(t, x.Sync(context.Background(), snapshot("v2")), ErrClosed)
 	assert.False(t, x.Ready())
 }
+
+// TestUpdatesSurviveReopen: single updates store only the manifest entries
+// they change (kb.manifest.pending); a reopened index knows them, so a Sync
+// of the same content indexes nothing again.
+func TestUpdatesSurviveReopen(t *testing.T) {
+	dir := t.TempDir()
+	x, err := Open(dir, Options{})
+	require.NoError(t, err)
+	require.NoError(t, x.Sync(context.Background(), snapshot("v1", fixtures()...)))
+	changed := art("runbooks/general/Watchdog.md", "# Watchdog\nThe deadman switch: silence means the pipeline is broken.")
+	require.NoError(t, x.Update(context.Background(), []*content.Article{changed}))
+	require.NoError(t, x.Delete(context.Background(), []string{"articles-postgres-vacuum"}))
+	require.Len(t, x.current().pending, 2, "two entries stored apart from the manifest")
+	require.NoError(t, x.Close())
+
+	x, err = Open(dir, Options{})
+	require.NoError(t, err)
+	defer func() { assert.NoError(t, x.Close()) }()
+	man := x.current().entries()
+	assert.NotContains(t, man, "articles-postgres-vacuum")
+	var kept []*content.Article
+	for _, a := range fixtures() {
+		switch a.ID {
+		case "articles-postgres-vacuum":
+		case "runbooks-general-Watchdog":
+			kept = append(kept, changed)
+		default:
+			kept = append(kept, a)
+		}
+	}
+	before := x.indexed.Load()
+	require.NoError(t, x.Sync(context.Background(), snapshot("v2", kept...)))
+	assert.Equal(t, before, x.indexed.Load(), "the reopened manifest has the updates")
+	assert.Empty(t, x.current().pending, "a sync stores the whole manifest")
+	assert.Equal(t, "runbooks-general-Watchdog", mustSearch(t, x, "deadman switch").Hits[0].ID)
+}

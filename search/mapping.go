@@ -20,8 +20,10 @@ import (
 // documents are built from articles. An index written with another version
 // is rebuilt. Bump it with every change to either, and with a bleve release
 // that writes another segment format (3: bleve v2.6, zapx v17 segments;
-// 4: symptom words, learned words, acronyms, sections, tickets, alert rules).
-const MappingVersion = 4
+// 4: symptom words, learned words, acronyms, sections, tickets, alert rules;
+// 5: sections found from the last heading back, tables of contents;
+// 6: facet values with doc values, counted by the collector).
+const MappingVersion = 6
 
 // Fields of an indexed article.
 const (
@@ -51,6 +53,7 @@ const (
 
 // Prefixes of facet values, as kept in the manifest.
 const (
+	fieldFacets  = "facets" // keyword with doc values: the facet values below, counted by the collector
 	facetType    = "type:"
 	facetService = "service:"
 	facetTag     = "tag:"
@@ -179,6 +182,7 @@ func newMapping(off ruleSet) (*mapping.IndexMappingImpl, error) {
 	add(fieldTickets, prose(true))
 	add(fieldRules, prose(true))
 	add(fieldTicketK, stored())
+	add(fieldFacets, &mapping.FieldMapping{Type: "text", Analyzer: keyword.Name, Index: true, DocValues: true})
 	m.DefaultMapping = doc
 
 	if err := m.Validate(); err != nil {

@@ -3,8 +3,11 @@ package search
 import (
 	"cmp"
 	"context"
+	"fmt"
+	"runtime"
 	"slices"
 	"strings"
+	"unicode"
 
 	"github.com/blevesearch/bleve/v2/analysis"
 	"github.com/blevesearch/bleve/v2/search/query"
@@ -24,7 +27,7 @@ type weighted struct {
 
 func textFields() []weighted {
 	return []weighted{
-		{fieldName, 4},
+		{fieldName, nameWeight},
 		{fieldParts, partsWeight},
 		{fieldJoined, 2.5},
 		{fieldOutline, 2},
@@ -63,6 +66,7 @@ func phraseFields() []weighted {
 
 // Ranking constants; doc.go states the rules they implement.
 const (
+	nameWeight       = 2    // a word of a name; title coverage (rule 1) adds up to as much again
 	partsWeight      = 2    // a part of a name (rule 1: the share of the name covered adds more)
 	alertWeight      = 10   // a word, or the whole query, that is exactly an alert name
 	prefixWeight     = 0.6  // a completion of the word being typed
@@ -77,6 +81,7 @@ const (
 	minFuzzyLen      = 4    // shorter misspelt words are not corrected
 	maxFuzzyLen      = 24   // nor longer ones: their automaton is costly, and their parts match anyway
 	maxAlertFuzzyLen = 40   // alert names are corrected up to this length (their dictionary is small)
+	maxNamedNumber   = 5    // digits of a number in pasted text that may name a port (rule pasted-lines)
 )
 
 // planner turns a parsed query into a bleve query, looking words up in the
@@ -91,6 +96,8 @@ type planner struct {
 	learned  splitter            // keeps the collection's learned words whole (rule 2)
 	synonyms map[string][]string // kb.yaml's synonyms (rule 6), normalised
 	pasted   bool                // the query reads as pasted text (rule 5)
+	prefixes *prefixCache        // completions of typed prefixes; nil: none cached
+	man      *manifest           // the state of the index prefixes are cached under
 }
 
 // marks are what snippets highlight: analysed terms, and raw prefixes of a
@@ -152,7 +159,7 @@ func (pl *planner) build(p parsed, filters []query.Query) plan {
 		for start, end := range word.Spans(it.text) {
 			t := it.text[start:end]
 			if pl.pasted {
-				if isNoise(t) {
+				if isNoise(t) && !pl.namedNumber(t) {
 					continue
 				}
 				if it.key || isLogWord(t) || strings.HasPrefix(it.text[end:], "=") {
@@ -160,6 +167,8 @@ func (pl *planner) build(p parsed, filters []query.Query) plan {
 						keys = map[string]bool{}
 					}
 					keys[t] = true
+					ts = append(ts, t)
+					continue
 				}
 			}
 			ts = append(ts, t)
@@ -234,6 +243,9 @@ func (pl *planner) build(p parsed, filters []query.Query) plan {
 // analysed, an identifier's whole and split forms, a completion of the word
 // being typed, or corrections of a word found nowhere in the index.
 func (pl *planner) word(raw string, typing bool) query.Query {
+	// a word can cost dictionary scans and automata: pages waiting for a
+	// core go first (see yieldEvery)
+	runtime.Gosched()
 	var alts []query.Query
 	seen := map[string]bool{}
 	addSeq := func(toks []string, boost float64) {
@@ -330,6 +342,17 @@ func (pl *planner) word(raw string, typing bool) query.Query {
 		return alts[0]
 	}
 	return query.NewDisjunctionQuery(alts)
+}
+
+// namedNumber reports whether t, a number of pasted text, is one the
+// collection names (rule pasted-lines): a port such as 10249 or 6379 says
+// which component a log line is about, where an address, a timestamp or a
+// counter is noise.
+func (pl *planner) namedNumber(t string) bool {
+	if len(t) > maxNamedNumber || strings.TrimFunc(t, unicode.IsDigit) != "" {
+		return false
+	}
+	return pl.has(fieldBody, t) || pl.has(fieldCode, t)
 }
 
 // boosted returns q with its boost multiplied by w, where q can carry one.
@@ -560,6 +583,54 @@ func (pl *planner) completions(prefix string, skip map[string]bool) query.Query 
 	if len([]rune(prefix)) < minPrefixLen {
 		return nil
 	}
+	all := pl.expand(prefix)
+	qs := make([]query.Query, 0, maxPrefixTerms)
+	fs := prefixFields()
+	for _, c := range all {
+		if len(qs) == maxPrefixTerms {
+			break
+		}
+		if skip[c.term] {
+			continue
+		}
+		var tqs []query.Query
+		for i, f := range fs {
+			if c.fields&(1<<i) == 0 {
+				continue
+			}
+			tq := query.NewTermQuery(c.term)
+			tq.SetField(f.field)
+			tq.SetBoost(f.weight * prefixWeight)
+			tqs = append(tqs, tq)
+		}
+		switch len(tqs) {
+		case 0:
+			qs = append(qs, query.NewMatchNoneQuery())
+		case 1:
+			qs = append(qs, tqs[0])
+		default:
+			qs = append(qs, query.NewDisjunctionQuery(tqs))
+		}
+	}
+	if len(qs) == 0 {
+		return nil
+	}
+	pl.marks.prefixes = append(pl.marks.prefixes, prefix)
+	if len(qs) == 1 {
+		return qs[0]
+	}
+	return query.NewDisjunctionQuery(qs)
+}
+
+// expand returns the indexed words that start with prefix, the most
+// frequent first (at most prefixCandidates), each with the prefix fields
+// that hold it; from the cache when the index has not changed since.
+func (pl *planner) expand(prefix string) []completion {
+	if pl.prefixes != nil {
+		if v, ok := pl.prefixes.get(pl.man, prefix); ok {
+			return v
+		}
+	}
 	byTerm := map[string]uint64{}
 	for _, f := range dictFields() {
 		d, err := pl.r.FieldDictPrefix(f, []byte(prefix))
@@ -577,26 +648,25 @@ func (pl *planner) completions(prefix string, skip map[string]bool) query.Query 
 	}
 	cands := make([]candidate, 0, len(byTerm))
 	for t, c := range byTerm {
-		if !skip[t] {
-			cands = append(cands, candidate{term: t, count: c})
-		}
+		cands = append(cands, candidate{term: t, count: c})
 	}
 	slices.SortFunc(cands, func(a, b candidate) int {
 		return cmp.Or(cmp.Compare(b.count, a.count), cmp.Compare(len(a.term), len(b.term)), strings.Compare(a.term, b.term))
 	})
-	cands = cands[:min(len(cands), maxPrefixTerms)]
-	if len(cands) == 0 {
-		return nil
-	}
-	pl.marks.prefixes = append(pl.marks.prefixes, prefix)
-	qs := make([]query.Query, len(cands))
+	cands = cands[:min(len(cands), prefixCandidates)]
+	out := make([]completion, len(cands))
 	for i, c := range cands {
-		qs[i] = pl.inFields(c.term, prefixWeight, prefixFields())
+		out[i].candidate = c
+		for j, f := range prefixFields() {
+			if pl.has(f.field, c.term) {
+				out[i].fields |= 1 << j
+			}
+		}
 	}
-	if len(qs) == 1 {
-		return qs[0]
+	if pl.prefixes != nil && pl.ctx.Err() == nil { // a search cut short may have read less
+		pl.prefixes.put(pl.man, prefix, out)
 	}
-	return query.NewDisjunctionQuery(qs)
+	return out
 }
 
 // corrections matches the indexed words within one edit (words of 4 to 7
@@ -641,6 +711,16 @@ func (pl *planner) fuzzyIn(fields []string, tok string, runes int) []candidate {
 	if runes < minFuzzyLen || runes > maxFuzzyLen {
 		return nil
 	}
+	key := fmt.Sprintf("\x00%s\x00%d\x00%s", strings.Join(fields, ","), runes, tok) // no prefix starts with NUL
+	if pl.prefixes != nil {
+		if v, ok := pl.prefixes.get(pl.man, key); ok {
+			out := make([]candidate, len(v))
+			for i, c := range v {
+				out[i] = c.candidate
+			}
+			return out
+		}
+	}
 	fr, ok := pl.r.(index.IndexReaderFuzzy)
 	if !ok {
 		return nil
@@ -681,5 +761,13 @@ func (pl *planner) fuzzyIn(fields []string, tok string, runes int) []candidate {
 	slices.SortFunc(cands, func(a, b candidate) int {
 		return cmp.Or(cmp.Compare(a.dist, b.dist), cmp.Compare(b.count, a.count), strings.Compare(a.term, b.term))
 	})
-	return cands[:min(len(cands), maxFuzzyTerms)]
+	cands = cands[:min(len(cands), maxFuzzyTerms)]
+	if pl.prefixes != nil && pl.ctx.Err() == nil {
+		v := make([]completion, len(cands))
+		for i, c := range cands {
+			v[i].candidate = c
+		}
+		pl.prefixes.put(pl.man, key, v)
+	}
+	return cands
 }

@@ -22,9 +22,10 @@ import (
 // hits and scales their scores by both.
 const (
 	rerankDepth     = 40  // best hits looked at again
-	coverageWeight  = 0.5 // score × (1 + 0.5 × share of the title covered)
+	coverageWeight  = 1.0 // score × (1 + share of the title covered)
 	sectionWeight   = 1.0 // score × (1 + 1.0 × share of the query in the best section)
 	minSectionWords = 2   // queries of fewer words rank nothing by sections
+	queryWeight     = 2.0 // score × (1 + 2 × share of the query's rarity matched), typed queries
 )
 
 // Section is the part of an article a hit matched best: the heading it is
@@ -68,6 +69,7 @@ func (x *Index) rerank(ctx context.Context, g *generation, pl *planner, pln plan
 	if dc, err := g.idx.DocCount(); err == nil {
 		tc.docs = float64(dc)
 	}
+	wts := tc.wordWeights(pln)
 	out := make(map[string]detail, n)
 	for _, h := range hits[:n] {
 		m := byID[h.ID]
@@ -80,15 +82,25 @@ func (x *Index) rerank(ctx context.Context, g *generation, pl *planner, pln plan
 			factor *= 1 + coverageWeight*tc.coverage(m)
 		}
 		secs := decodeSections(stringField(m, fieldSecs))
-		best, share := bestSection(secs, m, pln)
+		best, share := bestSection(secs, m, pln, wts)
 		if best > 0 {
 			d.section = &Section{ID: secs[best].id, Title: secs[best].title}
 		}
 		var tshare float64
-		d.ticket, tshare = matchedTicket(m, stringField(m, fieldTicketK), pln)
+		d.ticket, tshare = matchedTicket(m, stringField(m, fieldTicketK), pln, wts)
 		if pl.off.on(RuleBestSection) && pln.words >= minSectionWords {
 			// a solved ticket that holds the query counts like a section
 			factor *= 1 + sectionWeight*max(share, tshare)
+		}
+		if pl.off.on(RuleQueryShare) && pln.words >= minSectionWords && !pl.pasted {
+			factor *= 1 + queryWeight*matchedShare(m, pln, wts)
+		}
+		if pl.off.on(RuleQueryShare) && pl.pasted {
+			if c := matchedShare(m, pln, ones(pln.words)); c > 0 {
+				// bleve's coord counts the words matched; pasted
+				// text holds many common ones, so their rarity counts
+				factor *= matchedShare(m, pln, wts) / c
+			}
 		}
 		h.Score *= factor
 		out[h.ID] = d
@@ -157,11 +169,71 @@ func (tc *titleTerms) rarity(t string) float64 {
 	return r
 }
 
-// bestSection returns the section of the hit that holds the most distinct
-// query words (in its heading or its text), and the share of the query's
-// words it holds. Section 0, the text before the first heading, counts
-// like the others but has no anchor.
-func bestSection(secs []section, m *bsearch.DocumentMatch, pln plan) (best int, share float64) {
+// wordWeights returns the weight of each query word in the shares of the
+// query that a section or a ticket holds: with rule rare-words, the rarity
+// in article text of the rarest term it stands for, so that a section
+// holding the query's rare words (unassigned, rollover) outweighs one
+// holding its common ones (error, failed); else 1 each.
+func (tc *titleTerms) wordWeights(pln plan) []float64 {
+	wts := make([]float64, pln.words)
+	if !tc.pl.off.on(RuleRareWords) {
+		for i := range wts {
+			wts[i] = 1
+		}
+		return wts
+	}
+	for term, w := range pln.marks.word {
+		if w >= 0 && w < len(wts) {
+			wts[w] = max(wts[w], tc.rarity(term))
+		}
+	}
+	return wts
+}
+
+// matchedShare returns the share of the query's words, weighed by wts,
+// that hit m matched in any field.
+func matchedShare(m *bsearch.DocumentMatch, pln plan, wts []float64) float64 {
+	ws := map[int]bool{}
+	for _, terms := range m.Locations {
+		for term := range terms {
+			if w, ok := pln.marks.word[term]; ok {
+				ws[w] = true
+			}
+		}
+	}
+	return shareOf(ws, wts)
+}
+
+// ones returns n weights of 1.
+func ones(n int) []float64 {
+	out := make([]float64, n)
+	for i := range out {
+		out[i] = 1
+	}
+	return out
+}
+
+// shareOf returns the weight of the query words in ws, as a share of the
+// weight of all of them.
+func shareOf(ws map[int]bool, wts []float64) float64 {
+	var total, got float64
+	for i, w := range wts {
+		total += w
+		if ws[i] {
+			got += w
+		}
+	}
+	if total == 0 {
+		return 0
+	}
+	return got / total
+}
+
+// bestSection returns the section of the hit that holds the largest share
+// of the query's words (in its heading or its text, weighed by wts), and
+// that share. Section 0, the text before the first heading, counts like
+// the others but has no anchor.
+func bestSection(secs []section, m *bsearch.DocumentMatch, pln plan, wts []float64) (best int, share float64) {
 	if pln.words == 0 {
 		return 0, 0
 	}
@@ -190,19 +262,21 @@ func bestSection(secs []section, m *bsearch.DocumentMatch, pln plan) (best int, 
 			}
 		}
 	}
-	most := 0
 	for i, f := range found {
-		if len(f) > most {
-			best, most = i, len(f)
+		if i == 0 && secs[0].toc {
+			continue
+		}
+		if sh := shareOf(f, wts); sh > share {
+			best, share = i, sh
 		}
 	}
-	return best, float64(most) / float64(pln.words)
+	return best, share
 }
 
 // matchedTicket returns the solved ticket whose title or summary holds the
 // most distinct query words, if the hit matched through one, and the share
 // of the query's words it holds.
-func matchedTicket(m *bsearch.DocumentMatch, keys string, pln plan) (*Ticket, float64) {
+func matchedTicket(m *bsearch.DocumentMatch, keys string, pln plan, wts []float64) (*Ticket, float64) {
 	locs := m.Locations[fieldTickets]
 	if len(locs) == 0 || keys == "" || pln.words == 0 {
 		return nil, 0
@@ -223,15 +297,15 @@ func matchedTicket(m *bsearch.DocumentMatch, keys string, pln plan) (*Ticket, fl
 			}
 		}
 	}
-	best, most := -1, 0
+	best, most := -1, 0.0
 	for i, ws := range words {
-		if len(ws) > most || len(ws) == most && i < best {
-			best, most = i, len(ws)
+		if sh := shareOf(ws, wts); sh > most || sh == most && i < best {
+			best, most = i, sh
 		}
 	}
 	key, title, ok := ticketOf(keys, best)
 	if !ok {
 		return nil, 0
 	}
-	return &Ticket{Key: key, Title: title}, float64(most) / float64(pln.words)
+	return &Ticket{Key: key, Title: title}, most
 }

@@ -16,11 +16,13 @@ const (
 	RulePastedLines   Rule = "pasted-lines"   // a pasted log line: no required phrases, noise weighs little
 	RuleSynonyms      Rule = "synonyms"       // acronyms of the collection's identifiers and operations synonyms
 	RuleBestSection   Rule = "best-section"   // the best-matching section's share of the query
+	RuleRareWords     Rule = "rare-words"     // a section's share of the query weighs each word by its rarity
+	RuleQueryShare    Rule = "query-share"    // the share of a typed query's rarity an article matches
 )
 
 // Rules lists the rules Options.Off may name, in the order doc.go states them.
 func Rules() []Rule {
-	return []Rule{RuleTitleCoverage, RuleLearnedWords, RuleIdentParts, RuleSymptomWords, RulePastedLines, RuleSynonyms, RuleBestSection}
+	return []Rule{RuleTitleCoverage, RuleLearnedWords, RuleIdentParts, RuleSymptomWords, RulePastedLines, RuleSynonyms, RuleBestSection, RuleRareWords, RuleQueryShare}
 }
 
 // ruleSet holds the rules switched off.

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
-	bsearch "github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
 	index "github.com/blevesearch/bleve_index_api"
 
@@ -62,9 +61,9 @@ type Hit struct {
 	Ticket *Ticket
 }
 
-// Facets counts hits by type, service and tag, most frequent first. For
-// speed the counts cover the best facetSample (200) hits: all hits when
-// there are fewer, which Counted == Results.Total tells.
+// Facets counts hits by type, service, tag and folder, most frequent
+// first. The counts cover every hit (Counted == Results.Total): the
+// collector counts them while it finds the hits.
 type Facets struct {
 	Type    []FacetCount
 	Service []FacetCount
@@ -94,7 +93,6 @@ const (
 	maxFacetService = 20
 	maxFacetTag     = 20
 	maxFacetFolder  = 20
-	facetSample     = 200 // best hits facets are counted over
 	maxSuggestions  = 3
 )
 
@@ -116,7 +114,17 @@ func (x *Index) Search(ctx context.Context, q Query) (res Results, err error) {
 	if err != nil {
 		return Results{}, err
 	}
-	release, err := x.acquireSearch(ctx)
+	if q.words.heavy() {
+		// long queries (pasted text, a flood of the costliest allowed ones)
+		// take a slot of their own first: at most half the cores run them,
+		// so pages and short queries keep a core
+		hrelease, err := x.acquire(ctx, x.heavy)
+		if err != nil {
+			return Results{}, err
+		}
+		defer hrelease()
+	}
+	release, err := x.acquire(ctx, x.sem)
 	if err != nil {
 		return Results{}, err
 	}
@@ -156,23 +164,42 @@ func (f filters) queries() []query.Query {
 	return qs
 }
 
-// acquireSearch takes a search slot, waiting at most QueueWait.
-func (x *Index) acquireSearch(ctx context.Context) (release func(), err error) {
+// acquire takes a slot of sem, waiting at most QueueWait behind at most
+// MaxQueue others.
+func (x *Index) acquire(ctx context.Context, sem chan struct{}) (release func(), err error) {
 	select {
-	case x.sem <- struct{}{}:
-		return func() { <-x.sem }, nil
+	case sem <- struct{}{}:
+		return func() { <-sem }, nil
 	default:
 	}
+	if x.waiting.Add(1) > int64(x.opts.MaxQueue) {
+		x.waiting.Add(-1)
+		return nil, ErrBusy
+	}
+	defer x.waiting.Add(-1)
 	t := time.NewTimer(x.opts.QueueWait)
 	defer t.Stop()
 	select {
-	case x.sem <- struct{}{}:
-		return func() { <-x.sem }, nil
+	case sem <- struct{}{}:
+		return func() { <-sem }, nil
 	case <-t.C:
 		return nil, ErrBusy
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
+}
+
+// heavyWords is the number of query words from which a search counts as
+// heavy: each word can cost dictionary scans, automata and searchers.
+const heavyWords = 6
+
+// heavy reports whether p is a long query.
+func (p parsed) heavy() bool {
+	n := 0
+	for _, it := range p.items {
+		n += len(strings.Fields(it.text))
+	}
+	return n >= heavyWords
 }
 
 // run searches generation g.
@@ -197,7 +224,7 @@ func (x *Index) run(ctx context.Context, g *generation, p parsed, filters []quer
 			err = fmt.Errorf("search: %w", cerr)
 		}
 	}()
-	pl := planner{ctx: ctx, r: r, analyzer: x.mapping.AnalyzerNamed(proseAnalyzer), off: x.opts.Off, learned: g.learned.splitter(x.opts.Off), synonyms: x.synonyms}
+	pl := planner{ctx: ctx, r: r, analyzer: x.mapping.AnalyzerNamed(proseAnalyzer), off: x.opts.Off, learned: g.learned.splitter(x.opts.Off), synonyms: x.synonyms, prefixes: &g.prefixes, man: g.manifest.Load()}
 	plan := pl.build(p, filters)
 	res.IgnoredWords = plan.ignored
 	res.Highlight = plan.highlight
@@ -205,11 +232,14 @@ func (x *Index) run(ctx context.Context, g *generation, p parsed, filters []quer
 		return res, nil // stop words only: nothing can match
 	}
 
-	// The best facetSample hits (at least this page and those before it)
-	// come back, without stored fields: facets are counted over them from
-	// the manifest, and only this page's fields are loaded.
-	req := bleve.NewSearchRequestOptions(plan.q, max(offset+limit, facetSample), 0, false)
-	sr, err := g.idx.SearchInContext(ctx, req)
+	// Only the hits the second look and this page need are completed; the
+	// facet sets of every hit are counted on the way (facets.go).
+	fc := &facetCounter{tables: &g.facets}
+	newRequest := func(q query.Query) *bleve.SearchRequest {
+		*fc = facetCounter{tables: &g.facets}
+		return bleve.NewSearchRequestOptions(countingQuery{q: q, c: fc}, max(offset+limit, rerankDepth), 0, false)
+	}
+	sr, err := g.idx.SearchInContext(ctx, newRequest(plan.q))
 	if err != nil {
 		return res, fmt.Errorf("search: %w", err)
 	}
@@ -217,10 +247,9 @@ func (x *Index) run(ctx context.Context, g *generation, p parsed, filters []quer
 		// Nothing has the phrases as written (a pasted line often quotes
 		// text that differs in the runbook): search for their words.
 		p = p.withoutPhrases()
-		pl = planner{ctx: ctx, r: r, analyzer: pl.analyzer, off: pl.off, learned: pl.learned, synonyms: pl.synonyms}
+		pl = planner{ctx: ctx, r: r, analyzer: pl.analyzer, off: pl.off, learned: pl.learned, synonyms: pl.synonyms, prefixes: pl.prefixes, man: pl.man}
 		plan = pl.build(p, filters)
-		req = bleve.NewSearchRequestOptions(plan.q, max(offset+limit, facetSample), 0, false)
-		if sr, err = g.idx.SearchInContext(ctx, req); err != nil {
+		if sr, err = g.idx.SearchInContext(ctx, newRequest(plan.q)); err != nil {
 			return res, fmt.Errorf("search: %w", err)
 		}
 		res.PhrasesAsWords = true
@@ -232,7 +261,7 @@ func (x *Index) run(ctx context.Context, g *generation, p parsed, filters []quer
 		return res, err
 	}
 	boostPopular(sr.Hits, x.opts.Popularity)
-	res.Facets = facetsOf(sr.Hits, g.entries())
+	res.Facets = facetsOf(fc, int(sr.Total))
 	hl := highlighter{marks: plan.marks, analyzer: pl.analyzer}
 	for _, h := range sr.Hits[min(offset, len(sr.Hits)):min(offset+limit, len(sr.Hits))] {
 		fields, err := storedFields(r, h.ID)
@@ -285,23 +314,11 @@ func folderOf(p string) string {
 	return ""
 }
 
-// facetsOf counts the facet values of hits, as recorded in the manifest.
-func facetsOf(hits bsearch.DocumentMatchCollection, man manifest) Facets {
-	f := Facets{Counted: len(hits)}
-	var values []string
-	for _, h := range hits {
-		if e := man[h.ID]; len(e) > 1 {
-			values = append(values, e[1:]...)
-		}
-	}
-	slices.Sort(values)
-	for i := 0; i < len(values); {
-		j := i + 1
-		for j < len(values) && values[j] == values[i] {
-			j++
-		}
-		v, n := values[i], j-i
-		i = j
+// facetsOf splits the facet values counted over total hits into the
+// facets.
+func facetsOf(fc *facetCounter, total int) Facets {
+	f := Facets{Counted: total}
+	fc.values(func(v string, n int) {
 		switch {
 		case strings.HasPrefix(v, facetType):
 			f.Type = append(f.Type, FacetCount{Value: v[len(facetType):], Count: n})
@@ -312,7 +329,7 @@ func facetsOf(hits bsearch.DocumentMatchCollection, man manifest) Facets {
 		case strings.HasPrefix(v, facetFolder):
 			f.Folder = append(f.Folder, FacetCount{Value: v[len(facetFolder):], Count: n})
 		}
-	}
+	})
 	f.Type = topCounts(f.Type, 2)
 	f.Service = topCounts(f.Service, maxFacetService)
 	f.Tag = topCounts(f.Tag, maxFacetTag)

@@ -1,6 +1,7 @@
 package search
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 
@@ -14,46 +15,72 @@ type section struct {
 	off   int    // byte offset of the heading line in the body text
 	id    string // the heading's anchor, as in the page's HTML
 	title string
+	// toc is set on section 0 when it is a table of contents (it repeats
+	// headings as lines): its words are the headings', which count in
+	// their own sections, and it never is the best section.
+	toc bool
 }
+
+// tocMark starts the stored sections of an article whose section 0 is a
+// table of contents.
+const tocMark = "toc\x1e"
+
+// minTOCLines is the number of heading lines before the first heading that
+// make the text there a table of contents.
+const minTOCLines = 3
 
 // sectionsOf returns the sections of a's body: one per heading of its
 // outline (outlineHeadings, in the same order) after the untitled start.
-// A heading is found as a line of the body text at or after the previous
-// one; a heading the text does not have starts where the previous one did.
+// Headings are found from the last one back, each as the last line of the
+// body text that is the heading, before where the next one was found: a
+// table of contents at the top repeats every heading as a line, and
+// matching forwards would put every section inside it. A heading the text
+// does not have starts where the next one does.
 func sectionsOf(a *content.Article) []section {
-	out := []section{{}}
-	text := a.Doc.Text
-	pos := 0
+	var heads []section
 	for _, hd := range a.Doc.Headings {
 		if hd.Level == 1 && strings.EqualFold(hd.Text, a.Doc.Title) {
 			continue
 		}
-		off := pos
-		if i := lineIndex(text[pos:], hd.Text); i >= 0 {
-			off = pos + i
-			pos = off + len(hd.Text)
-		}
-		out = append(out, section{off: off, id: hd.ID, title: hd.Text})
+		heads = append(heads, section{id: hd.ID, title: hd.Text})
 	}
-	return out
+	text := a.Doc.Text
+	end := len(text)
+	for i := len(heads) - 1; i >= 0; i-- {
+		if j := lastLineIndex(text[:end], heads[i].title); j >= 0 {
+			end = j
+		}
+		heads[i].off = end
+	}
+	start := section{}
+	if len(heads) > 0 {
+		n := 0
+		for _, line := range strings.Split(text[:heads[0].off], "\n") {
+			if slices.ContainsFunc(heads, func(h section) bool { return h.title == line }) {
+				n++
+			}
+		}
+		start.toc = n >= minTOCLines
+	}
+	return append([]section{start}, heads...)
 }
 
-// lineIndex returns the offset in text of the first line that is line, or -1.
-func lineIndex(text, line string) int {
+// lastLineIndex returns the offset in text of the last line that is line,
+// or -1.
+func lastLineIndex(text, line string) int {
 	if line == "" {
 		return -1
 	}
-	for from := 0; from < len(text); {
-		i := strings.Index(text[from:], line)
+	for to := len(text); to > 0; {
+		i := strings.LastIndex(text[:to], line)
 		if i < 0 {
 			return -1
 		}
-		i += from
 		end := i + len(line)
 		if (i == 0 || text[i-1] == '\n') && (end == len(text) || text[end] == '\n') {
 			return i
 		}
-		from = i + 1
+		to = i + len(line) - 1
 	}
 	return -1
 }
@@ -62,6 +89,9 @@ func lineIndex(text, line string) int {
 // per section after the first, "offset\x1fid\x1ftitle", separated by \x1e.
 func encodeSections(secs []section) string {
 	var b strings.Builder
+	if len(secs) > 0 && secs[0].toc {
+		b.WriteString(tocMark)
+	}
 	for i, s := range secs {
 		if i == 0 {
 			continue
@@ -82,6 +112,7 @@ func encodeSections(secs []section) string {
 // skipped, so a stored field never fails a search.
 func decodeSections(s string) []section {
 	out := []section{{}}
+	s, out[0].toc = strings.CutPrefix(s, tocMark)
 	if s == "" {
 		return out
 	}

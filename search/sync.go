@@ -19,9 +19,10 @@ import (
 )
 
 // batchSize is the number of articles indexed per bleve batch. Each batch
-// is analysed and held in memory whole: with kb serve's memory limit, 128
-// builds the PowerShell docs as fast as 256 did, with a peak ~30 MB lower.
-const batchSize = 128
+// becomes one segment: at 10,000 articles batches of 128 made ~80 segments
+// and a forced merge (15% of a cold start's CPU); 1,000 is what the bare
+// bleve build of make bench-scale uses.
+const batchSize = 1000
 
 // acquireWriter takes the writer token, giving up when ctx ends or the
 // index closes.
@@ -241,7 +242,39 @@ func setState(batch *bleve.Batch, meta *indexMeta, man manifest) error {
 	}
 	batch.SetInternal([]byte(keyMeta), m)
 	batch.SetInternal([]byte(keyManifest), mj)
+	batch.SetInternal([]byte(keyPending), []byte("{}"))
 	return nil
+}
+
+// maxPending is how many changed manifest entries are stored on their own
+// before the whole manifest is stored again.
+const maxPending = 1000
+
+// setPending adds kb's metadata and the manifest entries changed since the
+// whole manifest was stored to batch; it returns them, or nil when it
+// stored the whole manifest instead.
+func setPending(batch *bleve.Batch, meta *indexMeta, g *generation, man manifest, touched []string) (manifest, error) {
+	pending := maps.Clone(g.pending)
+	if pending == nil {
+		pending = manifest{}
+	}
+	for _, id := range touched {
+		pending[id] = man[id] // nil once deleted
+	}
+	if len(pending) > maxPending {
+		return nil, setState(batch, meta, man)
+	}
+	m, err := json.Marshal(meta)
+	if err != nil {
+		return nil, fmt.Errorf("encode index metadata: %w", err)
+	}
+	pj, err := json.Marshal(pending)
+	if err != nil {
+		return nil, fmt.Errorf("encode index manifest changes: %w", err)
+	}
+	batch.SetInternal([]byte(keyMeta), m)
+	batch.SetInternal([]byte(keyPending), pj)
+	return pending, nil
 }
 
 // syncChanges indexes the articles of snap whose fingerprint differs from
@@ -295,6 +328,7 @@ func (x *Index) syncChanges(ctx context.Context, g *generation, snap *content.Sn
 	if err := x.applyBatch(g, batch); err != nil {
 		return err
 	}
+	g.pending = nil // the whole manifest is stored
 	g.manifest.Store(&man)
 	g.meta.Store(&meta)
 	x.log.Info("search index updated", "count", changed, "deleted", deleted, "version", snap.Version)
@@ -324,32 +358,35 @@ func (x *Index) applyBatch(g *generation, batch *bleve.Batch) (err error) {
 // Update indexes articles, replacing the ones with the same id, and makes
 // them searchable before it returns. The index must have been built (Sync).
 func (x *Index) Update(ctx context.Context, articles []*content.Article) error {
-	return x.change(ctx, func(g *generation, batch *bleve.Batch, man manifest) error {
+	return x.change(ctx, func(g *generation, batch *bleve.Batch, man manifest) ([]string, error) {
+		ids := make([]string, 0, len(articles))
 		for _, a := range articles {
 			d := x.document(g, a)
 			if err := batch.Index(d.id, d.fields); err != nil {
-				return fmt.Errorf("index %s: %w", a.Path, err)
+				return nil, fmt.Errorf("index %s: %w", a.Path, err)
 			}
 			man.set(d)
+			ids = append(ids, d.id)
 			x.indexed.Add(1)
 		}
-		return nil
+		return ids, nil
 	})
 }
 
 // Delete removes the articles with the given ids; unknown ids are ignored.
 func (x *Index) Delete(ctx context.Context, ids []string) error {
-	return x.change(ctx, func(_ *generation, batch *bleve.Batch, man manifest) error {
+	return x.change(ctx, func(_ *generation, batch *bleve.Batch, man manifest) ([]string, error) {
 		for _, id := range ids {
 			batch.Delete(id)
 			delete(man, id)
 		}
-		return nil
+		return ids, nil
 	})
 }
 
-// change applies one edit of the serving generation with its manifest.
-func (x *Index) change(ctx context.Context, edit func(*generation, *bleve.Batch, manifest) error) error {
+// change applies one edit of the serving generation with its manifest; edit
+// returns the ids whose entries it changed.
+func (x *Index) change(ctx context.Context, edit func(*generation, *bleve.Batch, manifest) ([]string, error)) error {
 	release, err := x.acquireWriter(ctx)
 	if err != nil {
 		return err
@@ -361,17 +398,20 @@ func (x *Index) change(ctx context.Context, edit func(*generation, *bleve.Batch,
 	}
 	man := maps.Clone(g.entries())
 	batch := g.idx.NewBatch()
-	if err := edit(g, batch, man); err != nil {
+	touched, err := edit(g, batch, man)
+	if err != nil {
 		return err
 	}
 	meta := *g.meta.Load()
 	meta.Content = "" // the index no longer matches a whole snapshot
-	if err := setState(batch, &meta, man); err != nil {
+	pending, err := setPending(batch, &meta, g, man, touched)
+	if err != nil {
 		return err
 	}
 	if err := x.applyBatch(g, batch); err != nil {
 		return err
 	}
+	g.pending = pending
 	g.manifest.Store(&man)
 	g.meta.Store(&meta)
 	return nil

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"path"
 	"slices"
 	"strconv"
 	"strings"
@@ -135,6 +136,8 @@ type alertPage struct {
 	CreateURL  string   // the git host's "new file" page for NewPath; "" without edit_url
 	EditHost   string   // "GitHub", "GitLab", "Gitea": which new-file URL CreateURL is
 	SearchURL  string   // a search for the alert's words
+	NoName     bool     // the link names no alert (/alerts/?namespace=...)
+	Example    string   // kb's URL for the runbook_url examples of a NoName page
 }
 
 // alert serves GET /alerts/{name}: a 302 to the runbook for the alert, the
@@ -143,8 +146,18 @@ type alertPage struct {
 // to create. Alert links in pagers must always land somewhere useful.
 func (s *Server) alert(c *echo.Context) error {
 	req := c.Request()
-	raw := strings.TrimPrefix(req.URL.Path, "/alerts/")
+	raw := strings.TrimPrefix(strings.TrimPrefix(req.URL.Path, "/alerts"), "/")
+	raw = strings.TrimSuffix(raw, "/") // /alerts/Name/ as some tools write it
+	if raw == "" {
+		return s.alertWithoutName(c)
+	}
 	if strings.Contains(raw, "/") { // "a/b", "a%2Fb" and "../x" alike
+		// OpenShift's runbook_urls name alerts/<operator>/<AlertName>.md.
+		if snap := s.lib.Snapshot(); snap != nil && !slices.Contains(strings.Split(raw, "/"), "..") {
+			if handled, err := s.upstreamRunbook(c, snap, req.URL.Path); handled {
+				return err
+			}
+		}
 		return echo.NewHTTPError(http.StatusBadRequest, "An alert name has no slashes; link to /alerts/NAME, such as /alerts/KubePodCrashLooping.")
 	}
 	name, err := content.ParseAlertName(raw)
@@ -162,21 +175,70 @@ func (s *Server) alert(c *echo.Context) error {
 		mode = modeIncident
 	}
 	if a, ok := snap.ByAlert(name); ok {
-		target := a.URL
-		if content.IsReserved(target) {
-			target = permalinkURL(a)
-		}
-		loc, ok := localURL(target)
-		if !ok {
-			return content.ErrNotFound
-		}
-		if qs := labelQuery(labels, mode); qs != "" {
-			loc += "?" + qs
-		}
-		c.Response().Header()["Cache-Control"] = s.hdr.noStore
-		return c.Redirect(http.StatusFound, loc)
+		return s.toRunbook(c, a, labels, mode)
 	}
 	return s.renderPage(c, http.StatusOK, themes.PageAlert, s.alertView(c, snap, name, labels))
+}
+
+// toRunbook answers an alert link with a 302 to runbook a, the labels (and
+// the mode) carried on in the query string.
+func (s *Server) toRunbook(c *echo.Context, a *content.Article, labels []labelParam, mode string) error {
+	target := a.URL
+	if content.IsReserved(target) {
+		target = permalinkURL(a)
+	}
+	loc, ok := localURL(target)
+	if !ok {
+		return content.ErrNotFound
+	}
+	if qs := labelQuery(labels, mode); qs != "" {
+		loc += "?" + qs
+	}
+	c.Response().Header()["Cache-Control"] = s.hdr.noStore
+	return c.Redirect(http.StatusFound, loc)
+}
+
+// upstreamRunbook answers a content path that is no article but whose last
+// segment is the name of an alert with a runbook: the URL styles of public
+// runbook collections (kube-prometheus's /runbooks/<group>/<lower-cased
+// alert name>, OpenShift's alerts/<operator>/<AlertName>.md) land on the
+// runbook. handled is false when the segment names no alert with a runbook.
+func (s *Server) upstreamRunbook(c *echo.Context, snap *content.Snapshot, p string) (handled bool, err error) {
+	last := strings.TrimSuffix(path.Base(p), path.Ext(p))
+	if strings.Count(p, "/") < 2 || last == "" {
+		return false, nil
+	}
+	name, perr := content.ParseAlertName(last)
+	if perr != nil {
+		return false, nil
+	}
+	a, ok := snap.ByAlert(name)
+	if !ok {
+		return false, nil
+	}
+	q := c.Request().URL.Query()
+	mode := ""
+	if q.Get("mode") == modeIncident {
+		mode = modeIncident
+	}
+	return true, s.toRunbook(c, a, alertLabels(q), mode)
+}
+
+// alertWithoutName serves /alerts/ with no name (404): what Prometheus
+// sends when a runbook_url is built from {{ $labels.alertname }}, which is
+// empty while annotations are expanded. The page says why and what works,
+// and shows the labels the link carried.
+func (s *Server) alertWithoutName(c *echo.Context) error {
+	snap := s.lib.Snapshot()
+	p := alertPage{layout: s.layout(snap, "This alert link names no alert", "/alerts/"), NoName: true, Labels: alertLabels(c.Request().URL.Query())}
+	p.Canonical = ""
+	p.Crumbs = []link{{Text: "Alerts", URL: "/reports/coverage"}}
+	p.Example = "https://kb.example.com"
+	if snap != nil && snap.Site.BaseURL != "" {
+		p.Example = snap.Site.BaseURL
+	}
+	c.Response().Header()["Cache-Control"] = s.hdr.noStore
+	return s.renderPage(c, http.StatusNotFound, themes.PageAlert, p)
 }
 
 // alertView builds the "no runbook yet" page of alert name.

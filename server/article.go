@@ -54,6 +54,9 @@ func (s *Server) content(c *echo.Context) error {
 	if a, ok := snap.ByFoldedURL(p); ok {
 		return s.redirect(c, a.URL)
 	}
+	if handled, err := s.upstreamRunbook(c, snap, p); handled {
+		return err
+	}
 	return content.ErrNotFound
 }
 

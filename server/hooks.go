@@ -3,6 +3,7 @@ package server
 import (
 	"errors"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/labstack/echo/v5"
@@ -26,36 +27,23 @@ func (s *Server) webhookSecret(snap *content.Snapshot, source string) []byte {
 // the articles they name and records knowledge gaps. A delivery is recorded
 // once: a retry answers 200 with duplicate true.
 func (s *Server) webhook(c *echo.Context) error {
-	store, err := s.linksAvailable()
-	if err != nil {
-		return err
-	}
-	snap, err := s.snapshot()
-	if err != nil {
-		return err
-	}
 	source := c.Param("source")
-	body, err := readBody(c)
-	if err != nil {
-		return err
-	}
-	if wait := s.authFails.wait(c.Request()); wait > 0 {
-		return tooManyFailures(c, wait)
-	}
-	header := c.Request().Header.Get
-	if err := webhook.Verify(source, s.webhookSecret(snap, source), header, body); err != nil {
-		if errors.Is(err, webhook.ErrBadSignature) {
-			s.authFails.failed(c.Request())
+	res, err := s.deliver(c, source)
+	if slices.Contains(webhook.Sources(), source) {
+		outcome := webhook.Outcome(res, err)
+		var ub unreadableBody
+		if errors.As(err, &ub) {
+			outcome = webhook.OutcomeUnparsable
 		}
-		return hookError(err, source)
+		s.metrics.hook(source, outcome)
 	}
-	d, err := webhook.Parse(source, header, body, webhook.Base{URL: snap.Site.BaseURL})
-	if err != nil {
+	var pe *webhook.PayloadError
+	switch {
+	case err == nil:
+	case errors.Is(err, webhook.ErrUnknownSource), errors.Is(err, webhook.ErrNoSecret), errors.Is(err, webhook.ErrBadSignature), errors.As(err, &pe):
 		return hookError(err, source)
-	}
-	res, err := webhook.Resolve(c.Request().Context(), d, snapshotArticles{snap}, store)
-	if err != nil {
-		return s.storeError(err)
+	default:
+		return err
 	}
 	s.wrote()
 	if !res.Duplicate {
@@ -66,6 +54,48 @@ func (s *Server) webhook(c *echo.Context) error {
 	c.Response().Header()["Cache-Control"] = s.hdr.noStore
 	return c.JSON(http.StatusOK, res)
 }
+
+// deliver checks, parses and records one delivery from source; its error
+// is one of package webhook's, or a response error for everything else.
+func (s *Server) deliver(c *echo.Context, source string) (webhook.Result, error) {
+	store, err := s.linksAvailable()
+	if err != nil {
+		return webhook.Result{}, err
+	}
+	snap, err := s.snapshot()
+	if err != nil {
+		return webhook.Result{}, err
+	}
+	body, err := readBody(c)
+	if err != nil {
+		return webhook.Result{}, unreadableBody{err}
+	}
+	if wait := s.authFails.wait(c.Request()); wait > 0 {
+		return webhook.Result{}, tooManyFailures(c, wait)
+	}
+	header := c.Request().Header.Get
+	if err := webhook.Verify(source, s.webhookSecret(snap, source), header, body); err != nil {
+		if errors.Is(err, webhook.ErrBadSignature) {
+			s.authFails.failed(c.Request())
+		}
+		return webhook.Result{}, err
+	}
+	d, err := webhook.Parse(source, header, body, webhook.Base{URL: snap.Site.BaseURL})
+	if err != nil {
+		return webhook.Result{}, err
+	}
+	res, err := webhook.Resolve(c.Request().Context(), d, snapshotArticles{snap}, store)
+	if err != nil {
+		return webhook.Result{}, s.storeError(err)
+	}
+	return res, nil
+}
+
+// unreadableBody is a delivery whose body cannot be read (too large,
+// compressed): counted as unparsable, answered as readBody says.
+type unreadableBody struct{ error }
+
+func (u unreadableBody) Unwrap() error { return u.error }
 
 // snapshotArticles resolves the references of webhook deliveries to the
 // articles of one snapshot.

@@ -9,8 +9,10 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -229,4 +231,76 @@ func TestAlertmanagerRealDeliveries(t *testing.T) {
 	assert.Equal(t, "alertmanager", ta.Links[0].Ticket.System)
 	res := site.post(t, "/api/v1/hooks/alertmanager", "", `{}`, "Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte("alertmanager:wrong")))
 	assert.Equal(t, http.StatusUnauthorized, res.status)
+}
+
+// metricValue reads one sample of /metrics, -1 when absent.
+func metricValue(t *testing.T, site *testSite, series string) float64 {
+	t.Helper()
+	for line := range strings.SplitSeq(site.get(t, "/metrics").body, "\n") {
+		if v, ok := strings.CutPrefix(line, series+" "); ok {
+			f, err := strconv.ParseFloat(v, 64)
+			require.NoError(t, err, line)
+			return f
+		}
+	}
+	return -1
+}
+
+// TestWebhookOutcomesCounted: every delivery is counted on /metrics by
+// source and result, so that a broken integration shows on a dashboard.
+func TestWebhookOutcomesCounted(t *testing.T) {
+	dir := "../../shared/fixtures/alertmanager-0.25"
+	if _, err := os.Stat(dir); err != nil {
+		t.Skip("../shared/fixtures not found")
+	}
+	site := newLinkSite(t)
+	count := func(source, result string) float64 {
+		return metricValue(t, site.testSite, `kb_webhook_deliveries_total{result="`+result+`",source="`+source+`"}`)
+	}
+	assert.Zero(t, count("jira", "accepted"), "every series exists from the start")
+	auth := "Bearer " + hookSecret
+	for i := 1; i <= 6; i++ {
+		body, err := os.ReadFile(filepath.Join(dir, fmt.Sprintf("delivery-%d.json", i)))
+		require.NoError(t, err)
+		require.Equal(t, http.StatusOK, site.post(t, "/api/v1/hooks/alertmanager", "", string(body), "Authorization", auth).status)
+	}
+	body, err := os.ReadFile(filepath.Join(dir, "delivery-4.json"))
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, site.post(t, "/api/v1/hooks/alertmanager", "", string(body), "Authorization", auth).status, "a retry")
+	require.Equal(t, http.StatusUnauthorized, site.post(t, "/api/v1/hooks/alertmanager", "", string(body), "Authorization", "Bearer wrong").status)
+	require.Equal(t, http.StatusBadRequest, site.post(t, "/api/v1/hooks/alertmanager", "", `{"alerts": 3}`, "Authorization", auth).status)
+	require.Equal(t, http.StatusBadRequest, site.post(t, "/api/v1/hooks/alertmanager", "", `not json`, "Authorization", auth).status)
+
+	// Firing alerts (1-3) and the resolution of etcdNoLeader (4) link or
+	// wait; the two other resolutions (5, 6) name no runbook of this site.
+	assert.Equal(t, 4.0, count("alertmanager", "accepted"))
+	assert.Equal(t, 2.0, count("alertmanager", "no_article"))
+	assert.Equal(t, 1.0, count("alertmanager", "duplicate"))
+	assert.Equal(t, 1.0, count("alertmanager", "bad_signature"))
+	assert.Equal(t, 2.0, count("alertmanager", "unparsable"))
+	assert.Equal(t, 2.0, metricValue(t, site.testSite, `kb_knowledge_gaps_open{system="alertmanager"}`))
+	assert.Zero(t, metricValue(t, site.testSite, `kb_knowledge_gaps_open{system="jira"}`))
+	assert.Equal(t, -1.0, metricValue(t, site.testSite, "kb_content_git_fetch_age_seconds"), "a folder is never fetched")
+	assert.Equal(t, 1.0, metricValue(t, site.testSite, `kb_links_store_state{state="ok"}`))
+}
+
+// TestMetricsPromtool runs promtool's linter over /metrics (apt-get install
+// prometheus gives promtool); skipped without it.
+func TestMetricsPromtool(t *testing.T) {
+	promtool, err := exec.LookPath("promtool")
+	if err != nil {
+		t.Skip("promtool not installed (apt-get install -y prometheus)")
+	}
+	site := newLinkSite(t)
+	site.post(t, "/api/v1/hooks/alertmanager", "", `{"alerts": []}`, "Authorization", "Bearer "+hookSecret)
+	site.get(t, "/runbooks/etcd/no-leader")
+	body := site.get(t, "/metrics").body
+	for _, m := range []string{"kb_webhook_deliveries_total", "kb_knowledge_gaps_open", "kb_content_git_fetch_age_seconds", "kb_alerts_without_runbook", "kb_links_store_state"} {
+		assert.Contains(t, body, "# HELP "+m+" ", m)
+	}
+	cmd := exec.CommandContext(t.Context(), promtool, "check", "metrics")
+	cmd.Stdin = strings.NewReader(body)
+	out, err := cmd.CombinedOutput()
+	assert.NoError(t, err, "%s", out)
+	assert.Empty(t, strings.TrimSpace(string(out)), "promtool check metrics finds nothing to say")
 }

@@ -98,20 +98,25 @@ func (s *Server) gitHook(c *echo.Context) error {
 	}
 	secret := s.webhookSecret(snap, webhook.Git)
 	if len(secret) == 0 {
+		s.metrics.hook(webhook.Git, webhook.OutcomeOff)
 		return hookError(webhook.ErrNoSecret, webhook.Git) // checked before the body is read
 	}
 	body, err := readBody(c)
 	if err != nil {
+		s.metrics.hook(webhook.Git, webhook.OutcomeUnparsable)
 		return err
 	}
 	if wait := s.authFails.wait(c.Request()); wait > 0 {
+		s.metrics.hook(webhook.Git, webhook.OutcomeRefused)
 		return tooManyFailures(c, wait)
 	}
 	if err := webhook.VerifyPush(secret, c.Request().Header.Get, body); err != nil {
+		s.metrics.hook(webhook.Git, webhook.OutcomeBadSignature)
 		s.authFails.failed(c.Request())
 		return echo.NewHTTPError(http.StatusUnauthorized, "Bad or missing signature: send X-Hub-Signature-256 (GitHub), X-Gitea-Signature (Gitea), X-Gitlab-Token (GitLab) or X-KB-Secret.").Wrap(err)
 	}
 	s.puller.Push()
+	s.metrics.hook(webhook.Git, webhook.OutcomeAccepted)
 	c.Response().Header()["Cache-Control"] = s.hdr.noStore
 	return c.JSON(http.StatusAccepted, map[string]string{"status": "fetching"})
 }

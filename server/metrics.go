@@ -1,8 +1,11 @@
 package server
 
 import (
+	"context"
 	"net/http"
+	"slices"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/labstack/echo/v5"
@@ -10,7 +13,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"kb/content"
+	"kb/reports"
 	"kb/search"
+	"kb/webhook"
 )
 
 // metrics are the Server's Prometheus metrics, in a registry of its own (no
@@ -20,6 +26,16 @@ type metrics struct {
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
 	renders  *prometheus.CounterVec
+	hooks    *prometheus.CounterVec
+	gaps     *prometheus.GaugeVec
+	coverage atomic.Pointer[coverageCount] // alerts without runbooks, counted once per snapshot
+}
+
+// coverageCount is the number of alerts of kb.yaml's rule files that no
+// runbook of snap answers.
+type coverageCount struct {
+	snap    *content.Snapshot
+	missing int
 }
 
 func newMetrics(s *Server) *metrics {
@@ -38,12 +54,29 @@ func newMetrics(s *Server) *metrics {
 			Name: "kb_page_renders_total",
 			Help: "Pages rendered from templates, by template; cached pages are not rendered again until their content or links change.",
 		}, []string{"page"}),
+		hooks: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "kb_webhook_deliveries_total",
+			Help: "Webhook deliveries by source and result: accepted, no_article (a resolved ticket named no article), duplicate, bad_signature, unparsable, off (no secret), refused (rate limit, store unavailable).",
+		}, []string{"source", "result"}),
+		gaps: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "kb_knowledge_gaps_open",
+			Help: "Resolved tickets that named no kb article and got no link since, by ticket system.",
+		}, []string{"system"}),
+	}
+	// Every source and result from the start, so that rate() sees the first delivery.
+	for _, src := range append(webhook.Sources(), webhook.Git) {
+		for _, res := range webhook.Outcomes() {
+			m.hooks.WithLabelValues(src, res)
+		}
+	}
+	for _, sys := range webhook.Sources() {
+		m.gaps.WithLabelValues(sys)
 	}
 	gauge := func(name, help string, f func() float64) prometheus.Collector {
 		return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, f)
 	}
 	m.reg.MustRegister(
-		m.requests, m.duration, m.renders,
+		m.requests, m.duration, m.renders, m.hooks, m.gaps,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		gauge("kb_content_articles", "Articles in the content snapshot being served.", func() float64 {
@@ -96,6 +129,15 @@ func newMetrics(s *Server) *metrics {
 			}
 			return 1
 		}),
+		gauge("kb_content_git_fetch_age_seconds", "Seconds since the last successful fetch of the git ref (since start before the first); -1 when kb serves a folder, which is never fetched.", func() float64 {
+			if age, ok := s.lib.FetchAge(); ok {
+				return age.Seconds()
+			}
+			return -1
+		}),
+		gauge("kb_alerts_without_runbook", "Alerts of the rule files kb.yaml lists under rules: that no runbook answers (/reports/coverage); 0 without rules:.", func() float64 {
+			return float64(m.alertsWithoutRunbook(s.lib.Snapshot()))
+		}),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "kb_build_info", Help: "Always 1; the label is kb's version.",
 			ConstLabels: prometheus.Labels{"version": s.version},
@@ -103,8 +145,36 @@ func newMetrics(s *Server) *metrics {
 	)
 	if s.search != nil {
 		m.reg.MustRegister(searchCollectors(s.search)...)
+		m.reg.MustRegister(gauge("kb_search_index_lag_seconds", "Seconds the search index has been behind the content served; 0 when it holds it.", func() float64 {
+			if s.index == nil {
+				return 0
+			}
+			return s.index.IndexLag().Seconds()
+		}))
 	}
 	return m
+}
+
+// hook counts one webhook delivery.
+func (m *metrics) hook(source, result string) {
+	m.hooks.WithLabelValues(source, result).Inc()
+}
+
+// alertsWithoutRunbook counts the alerts of snap's rule files without a
+// runbook, reading the rule files once per snapshot.
+func (m *metrics) alertsWithoutRunbook(snap *content.Snapshot) int {
+	if snap == nil {
+		return 0
+	}
+	if c := m.coverage.Load(); c != nil && c.snap == snap {
+		return c.missing
+	}
+	n := 0
+	if r := reports.Coverage(snap); r.Report != nil {
+		n = len(r.Report.Missing)
+	}
+	m.coverage.Store(&coverageCount{snap: snap, missing: n})
+	return n
 }
 
 // searchCollectors export the index's counters: searches by outcome (zero
@@ -175,8 +245,37 @@ func statusLabel(code int) string {
 }
 
 // metricsHandler serves GET /metrics in the Prometheus text format.
+// Open knowledge gaps are counted from the store first, with the
+// request's context (a collector has none).
 func (s *Server) metricsHandler() echo.HandlerFunc {
-	return echo.WrapHandler(promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{Registry: s.metrics.reg}))
+	h := promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{Registry: s.metrics.reg})
+	return func(c *echo.Context) error {
+		s.countGaps(c.Request().Context())
+		h.ServeHTTP(c.Response(), c.Request())
+		return nil
+	}
+}
+
+// countGaps sets kb_knowledge_gaps_open from the links store; a store that
+// cannot be read keeps the last counts (kb_links_store_state says why).
+func (s *Server) countGaps(ctx context.Context) {
+	store, err := s.linksAvailable()
+	if err != nil {
+		return
+	}
+	gaps, err := reports.OpenGaps(ctx, store)
+	if err != nil {
+		s.log.Warn("knowledge gaps not counted for /metrics", "err", err)
+		return
+	}
+	for _, sys := range webhook.Sources() {
+		s.metrics.gaps.WithLabelValues(sys).Set(float64(gaps[sys]))
+	}
+	for sys, n := range gaps {
+		if !slices.Contains(webhook.Sources(), sys) {
+			s.metrics.gaps.WithLabelValues(sys).Set(float64(n)) // links of other systems through the API
+		}
+	}
 }
 
 // linksStates are the values of kb_links_store_state's state label.

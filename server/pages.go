@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/labstack/echo/v5"
@@ -19,14 +20,59 @@ import (
 )
 
 // pageSet holds the rendered pages of one snapshot. Pages are rendered on
-// first request and kept until the library publishes a new snapshot; the keys
-// come only from the snapshot (article paths, folders, tags, services), so the
-// set is bounded by the content.
+// first request and kept until the library publishes a new snapshot, up to
+// maxPageBytes: the keys come only from the snapshot (article paths,
+// folders, tags, services), but a crawl of 50,000 articles would otherwise
+// keep every page and its gzip form in memory.
 type pageSet struct {
 	snap    *content.Snapshot
 	seenAt  time.Time // when this server first saw snap
-	pages   sync.Map  // key → *blob
-	flights sync.Map  // flightKey → *flight: pages being rendered now
+	pages   pageCache
+	flights sync.Map // flightKey → *flight: pages being rendered now
+}
+
+// maxPageBytes bounds the bytes of one snapshot's cached pages. Past it the
+// cache starts empty again: the pages asked for often come back at once,
+// the rest of a crawl goes.
+const maxPageBytes = 128 << 20
+
+// pageCache maps a page key to its *blob, within maxPageBytes.
+type pageCache struct {
+	m     atomic.Pointer[sync.Map]
+	bytes atomic.Int64
+}
+
+func (c *pageCache) current() *sync.Map {
+	if m := c.m.Load(); m != nil {
+		return m
+	}
+	c.m.CompareAndSwap(nil, &sync.Map{})
+	return c.m.Load()
+}
+
+// Load returns the page under key.
+func (c *pageCache) Load(key any) (any, bool) { return c.current().Load(key) }
+
+// room accounts for b and returns the map to store it in, a new one when
+// the last is full.
+func (c *pageCache) room(b *blob) *sync.Map {
+	m := c.current()
+	n := int64(len(b.body) + len(b.gz))
+	if c.bytes.Add(n) > maxPageBytes && c.m.CompareAndSwap(m, &sync.Map{}) {
+		c.bytes.Store(n)
+	}
+	return c.current()
+}
+
+// Store keeps b under key.
+func (c *pageCache) Store(key any, b *blob) { c.room(b).Store(key, b) }
+
+// LoadOrStore returns the page under key, storing b when there is none.
+func (c *pageCache) LoadOrStore(key any, b *blob) (any, bool) {
+	if got, ok := c.current().Load(key); ok {
+		return got, true
+	}
+	return c.room(b).LoadOrStore(key, b)
 }
 
 // flightKey names one rendering of a page: its cache key and, for article

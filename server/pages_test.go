@@ -221,3 +221,20 @@ func TestWordsOf(t *testing.T) {
 	assert.Equal(t, "disk full", wordsOf("/disk_full.md"))
 	assert.Empty(t, wordsOf("/"))
 }
+
+func TestPageCacheIsBounded(t *testing.T) {
+	var c pageCache
+	page := &blob{body: make([]byte, 1<<20)}
+	for i := range maxPageBytes>>20 + 10 {
+		c.Store(i, page)
+	}
+	assert.LessOrEqual(t, c.bytes.Load(), int64(maxPageBytes))
+	_, ok := c.Load(maxPageBytes>>20 + 9)
+	assert.True(t, ok, "the last page stored is kept")
+	n := 0
+	c.current().Range(func(any, any) bool { n++; return true })
+	assert.Less(t, n, maxPageBytes>>20, "the pages before the bound was reached are gone")
+	got, loaded := c.LoadOrStore(maxPageBytes>>20+9, &blob{})
+	assert.True(t, loaded)
+	assert.Same(t, page, got)
+}

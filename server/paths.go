@@ -75,6 +75,15 @@ func (s *Server) redirect(c *echo.Context, target string) error {
 		s.log.Warn("refused a redirect that leaves the site", "path", c.Request().URL.Path, "target", target)
 		return content.ErrNotFound
 	}
+	if q := c.Request().URL.Query(); len(q) > 0 && !strings.Contains(loc, "?") {
+		mode := ""
+		if q.Get("mode") == modeIncident {
+			mode = modeIncident
+		}
+		if qs := labelQuery(alertLabels(q), mode); qs != "" {
+			loc += "?" + qs // alert labels survive a renamed or mis-cased runbook URL
+		}
+	}
 	c.Response().Header()["Cache-Control"] = s.hdr.noCache
 	return c.Redirect(http.StatusMovedPermanently, loc)
 }

@@ -61,6 +61,7 @@ func (s *Server) routes(e *echo.Echo) {
 	// Pages.
 	e.GET("/", s.home)
 	e.GET("/a/:id", s.permalink)
+	e.GET("/alerts", s.alert)   // no name: a page that says what to link to
 	e.GET("/alerts/*", s.alert) // → 302 to the runbook, labels carried on; else a "no runbook yet" page
 	e.GET("/tags", s.tags)
 	e.GET("/tags/:tag", s.tag)

@@ -93,8 +93,8 @@ func (s *Server) articleQuery(c *echo.Context, snap *content.Snapshot, a *conten
 	if len(labels) == 0 && !helped {
 		return s.serveBlob(c, b)
 	}
-	body := render.FillPlaceholders(b.body, labelValues(labels))
-	note := &labelsNote{Helped: helped, Labels: labels, Back: href(a.URL)}
+	body, filled := render.FillPlaceholders(b.body, labelValues(labels))
+	note := &labelsNote{Helped: helped, Labels: labels, Filled: filled, Back: href(a.URL)}
 	if incident {
 		note.Back += "?mode=" + modeIncident
 	}

@@ -54,6 +54,15 @@ type Deps struct {
 	// Puller, when set, is asked to pull after a verified push webhook
 	// (POST /api/v1/hooks/git): kb fetches at once instead of at the next interval.
 	Puller Puller
+	// Index says how far the search index is behind the content, for
+	// /metrics; nil: never behind.
+	Index IndexProgress
+}
+
+// IndexProgress reports how long the search index has been behind the
+// content served; *live.Content implements it.
+type IndexProgress interface {
+	IndexLag() time.Duration
 }
 
 // Server serves kb's pages, attachments and operational endpoints.
@@ -65,6 +74,7 @@ type Server struct {
 	search  Searcher
 	live    bool
 	puller  Puller
+	index   IndexProgress
 	now     func() time.Time
 	echo    *echo.Echo
 	pages   atomic.Pointer[pageSet] // pages of the snapshot seen last
@@ -121,6 +131,7 @@ func New(d Deps) (*Server, error) {
 		search:  d.Search,
 		live:    d.Live,
 		puller:  d.Puller,
+		index:   d.Index,
 		now:     d.Now,
 		hdr:     newHeaderValues(),
 	}

@@ -126,7 +126,8 @@ type articlePage struct {
 // reader for "this helped".
 type labelsNote struct {
 	Helped bool         // the reader has just said that the page helped
-	Labels []labelParam // the labels filled in; none when only Helped
+	Labels []labelParam // the labels of the alert; none when only Helped
+	Filled int          // placeholders of the page that the labels filled
 	Back   string       // the page without the labels, escaped for href
 }
 
@@ -317,7 +318,7 @@ func (s *Server) homeView(snap *content.Snapshot) homePage {
 	p := homePage{layout: s.layout(snap, "", "/"), Count: len(snap.Articles), Warnings: snap.Warnings}
 	p.Description = snap.Site.Title
 	if a, ok := snap.ByURL("/"); ok && a.Unrendered == "" {
-		p.Intro = template.HTML(a.Doc.HTML) // #nosec G203 -- render's output is safe HTML by contract
+		p.Intro = template.HTML(a.HTML()) // #nosec G203 -- render's output is safe HTML by contract
 		p.Description = cmp.Or(a.Summary, p.Description)
 	}
 	for _, t := range snap.Services() {
@@ -380,7 +381,7 @@ func (s *Server) articleView(snap *content.Snapshot, a *content.Article) article
 	p := articlePage{
 		layout:     s.layout(snap, a.Title, a.URL),
 		Article:    toItem(a),
-		Body:       template.HTML(a.Doc.HTML), // #nosec G203 -- render's output is safe HTML by contract
+		Body:       template.HTML(a.HTML()), // #nosec G203 -- render's output is safe HTML by contract
 		Unrendered: a.Unrendered,
 		Reviewed:   a.Reviewed,
 		Owners:     a.Owners,

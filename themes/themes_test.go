@@ -190,8 +190,9 @@ func TestRenderPart(t *testing.T) {
 	note := struct {
 		Helped bool
 		Labels []label
+		Filled int
 		Back   string
-	}{Helped: true, Labels: []label{{"namespace", "shop"}, {"pod", `<x>`}}, Back: "/runbooks/x?mode=incident"}
+	}{Helped: true, Labels: []label{{"namespace", "shop"}, {"pod", `<x>`}}, Filled: 2, Back: "/runbooks/x?mode=incident"}
 	var buf bytes.Buffer
 	require.NoError(t, th.RenderPart(&buf, PageArticle, PartLabels, note))
 	assert.Equal(t, `<div class="filled-labels" role="note"><p class="thanks" role="status">Thanks: recorded that this page helped.</p>`+

@@ -80,7 +80,10 @@ func parseAlertmanager(_ func(string) string, body []byte, base refBase) (Delive
 			r.Ticket.ResolvedAt = parseTime(a.EndsAt)
 		}
 		for _, k := range []string{"runbook_url", "runbook"} {
-			if ref, ok := base.ref(strings.TrimSpace(a.Annotations[k]), false); ok {
+			// /alerts/ without a name is a runbook_url built from
+			// {{ $labels.alertname }}, empty in Prometheus annotations: the
+			// alert's name below stands in for it.
+			if ref, ok := base.ref(strings.TrimSpace(a.Annotations[k]), false); ok && strings.TrimSuffix(ref.Path, "/") != "/alerts" {
 				r.addRef(ref)
 			}
 		}

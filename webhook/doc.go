@@ -8,7 +8,7 @@
 // reading each tool's payload into typed Resolutions with an idempotency key
 // for the delivery (Parse), finding kb references in free text (FindRefs),
 // and turning a delivery into links, remembered mentions and knowledge gaps
-// (Resolve).
+// (Resolve). Outcome names what became of a delivery, as /metrics counts it.
 //
 // webhook imports only kb's tickets package, for the Ticket, Link and
 // Delivery types and their limits. It knows nothing about HTTP frameworks or

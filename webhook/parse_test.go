@@ -597,3 +597,19 @@ func TestJiraDoneWithoutStatusCategory(t *testing.T) {
 	require.NoError(t, err)
 	assert.False(t, d.Tickets[0].Resolved, "no category, no resolution: not resolved")
 }
+
+// TestAlertmanagerNamelessRunbookURL: Prometheus expands
+// {{ $labels.alertname }} to "" in annotations, so the captured resolution
+// of KubePodCrashLooping carries runbook_url /alerts/?namespace=shop&pod=cart-1;
+// the alert's name stands in for the missing one.
+func TestAlertmanagerNamelessRunbookURL(t *testing.T) {
+	body, err := os.ReadFile("../../shared/fixtures/alertmanager-0.25/delivery-5.json")
+	if err != nil {
+		t.Skipf("fixtures not available: %v", err)
+	}
+	d, err := Parse(Alertmanager, nil, body, Base{URL: "http://127.0.0.1:19300"})
+	require.NoError(t, err)
+	require.Len(t, d.Tickets, 1)
+	assert.True(t, d.Tickets[0].Resolved)
+	assert.Equal(t, []Ref{{Path: "/alerts/KubePodCrashLooping"}}, d.Tickets[0].Refs)
+}

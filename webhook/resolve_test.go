@@ -3,6 +3,8 @@ package webhook
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -287,4 +289,29 @@ func TestResolveNoteAfterResolution(t *testing.T) {
 	require.True(t, ok)
 	assert.False(t, r.Gap(), "the knowledge gap is closed")
 	assert.Contains(t, r.Unresolved, "/a/disk-full", "what the resolution named is kept")
+}
+
+func TestOutcome(t *testing.T) {
+	tests := []struct {
+		name string
+		res  Result
+		err  error
+		want string
+	}{
+		{name: "linked", res: Result{Tickets: []TicketResult{{Resolved: true, Linked: []string{"a"}}}}, want: OutcomeAccepted},
+		{name: "open ticket", res: Result{Tickets: []TicketResult{{}}}, want: OutcomeAccepted},
+		{name: "gap", res: Result{Tickets: []TicketResult{{Resolved: true, Linked: []string{"a"}}, {Resolved: true, Gap: true}}}, want: OutcomeNoArticle},
+		{name: "duplicate", res: Result{Duplicate: true, Tickets: []TicketResult{{Gap: true}}}, want: OutcomeDuplicate},
+		{name: "bad signature", err: fmt.Errorf("jira: %w", ErrBadSignature), want: OutcomeBadSignature},
+		{name: "bad payload", err: &PayloadError{Source: "jira", Msg: "x"}, want: OutcomeUnparsable},
+		{name: "off", err: ErrNoSecret, want: OutcomeOff},
+		{name: "store down", err: errors.New("store unavailable"), want: OutcomeRefused},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := Outcome(tt.res, tt.err)
+			assert.Equal(t, tt.want, got)
+			assert.Contains(t, Outcomes(), got)
+		})
+	}
 }

@@ -40,7 +40,7 @@ func TestCheckExitCodes(t *testing.T) {
 	assert.Empty(t, out)
 	assert.Contains(t, msg, "kb check: 0 errors, 0 warnings in 1 file of")
 
-	writeFiles(t, dir, map[string]string{"runbooks/disk/bare.md": "# Bare\n"})
+	writeFiles(t, dir, map[string]string{"runbooks/disk/bare.md": "# Bare runbook\n"})
 	out, msg, err = kb(t, "", "check", "--content", dir)
 	require.NoError(t, err, "warnings alone pass")
 	assert.Contains(t, out, "/runbooks/disk/bare.md: warning: runbook without alerts:")

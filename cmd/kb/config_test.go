@@ -2,6 +2,7 @@ package main
 
 import (
 	"io"
+	"runtime"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -16,7 +17,8 @@ func TestMemoryLimit(t *testing.T) {
 		want    int64
 		wantErr bool
 	}{
-		{name: "default", want: 256 << 20},
+		{name: "default", want: autoMemoryLimit},
+		{name: "auto", args: []string{"--memory-limit", "auto"}, want: autoMemoryLimit},
 		{name: "flag", args: []string{"--memory-limit", "1GiB"}, want: 1 << 30},
 		{name: "environment", env: map[string]string{"KB_MEMORY_LIMIT": "512MiB"}, want: 512 << 20},
 		{name: "off", args: []string{"--memory-limit", "0"}, want: 0},
@@ -36,4 +38,12 @@ func TestMemoryLimit(t *testing.T) {
 			assert.Equal(t, tt.want, cfg.MemoryLimit)
 		})
 	}
+}
+
+func TestAutoMemoryLimit(t *testing.T) {
+	assert.Equal(t, int64(minAutoLimit), autoLimit(0), "never under the floor")
+	assert.Equal(t, int64(minAutoLimit), autoLimit(50<<20))
+	assert.Equal(t, int64(600<<20+autoHeadroom), autoLimit(300<<20), "twice the live heap at 10,000 articles, above it")
+	runtime.GC()
+	assert.Positive(t, liveHeap(), "the runtime reports the live heap after a collection")
 }

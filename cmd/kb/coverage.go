@@ -81,7 +81,7 @@ func runCoverage(ctx context.Context, args []string, getenv func(string) string,
 	}
 	switch {
 	case len(r.BrokenURLs) > 0:
-		return fmt.Errorf("coverage: %d runbook_url annotations land on no article", len(r.BrokenURLs))
+		return fmt.Errorf("coverage: %d runbook_url annotations land on no article or name no alert", len(r.BrokenURLs))
 	case strict && (len(r.Missing) > 0 || len(r.Orphaned) > 0):
 		return fmt.Errorf("coverage: %d alerts without a runbook, %d runbooks for alerts no rule defines (--strict)", len(r.Missing), len(r.Orphaned))
 	}
@@ -136,7 +136,7 @@ func writeCoverage(w io.Writer, r alertrules.Report, files int) error {
 	for _, o := range r.Orphaned {
 		fmt.Fprintf(tw, "  %s:\t%s\n", o.Path, strings.Join(o.Alerts, ", "))
 	}
-	section("runbook_url that lands on no article", len(r.BrokenURLs))
+	section("runbook_url that lands on no article or names no alert", len(r.BrokenURLs))
 	for _, b := range r.BrokenURLs {
 		fmt.Fprintf(tw, "  %s:%d:\t%s\t%s: %s\n", b.File, b.Line, b.Alert, b.URL, b.Problem)
 	}

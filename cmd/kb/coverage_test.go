@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -200,4 +201,68 @@ func TestCoverageCommand(t *testing.T) {
 	assert.ErrorContains(t, err, "none.yaml")
 	_, _, err = kb(t, "", "coverage", "--rules", a, "--format", "github")
 	assert.ErrorContains(t, err, "want text or json")
+}
+
+// TestCoverageAlertnameTemplate: the rules of the captured Prometheus 2.42 →
+// Alertmanager 0.25 chain build one runbook_url from {{ $labels.alertname }},
+// which arrived as /alerts/?namespace=... (no name); kb coverage fails on it.
+func TestCoverageAlertnameTemplate(t *testing.T) {
+	rules, err := filepath.Abs(filepath.Join("..", "..", "..", "shared", "fixtures", "alertmanager-0.25", "prometheus-rules.yml"))
+	require.NoError(t, err)
+	if _, err := os.Stat(rules); err != nil {
+		t.Skipf("fixtures not available: %v", err)
+	}
+	content := t.TempDir()
+	writeFiles(t, content, map[string]string{
+		"kb.yaml":                              "base_url: http://127.0.0.1:19300\n",
+		"runbooks/etcd/etcdNoLeader.md":        "# etcd has no leader\n",
+		"runbooks/kube/KubePodCrashLooping.md": "# Pod crash looping\n",
+		"runbooks/node/NodeFilesystemSpace.md": "# Filesystem\n",
+	})
+	out, _, err := kb(t, "", "coverage", "--rules", rules, "--content", content)
+	require.Error(t, err)
+	assert.ErrorContains(t, err, "1 runbook_url annotations")
+	assert.Contains(t, out, "KubePodCrashLooping")
+	assert.Contains(t, out, "$labels.alertname")
+	assert.Contains(t, out, "spell the alert name out")
+}
+
+// kbRules is the rule file kb ships for watching kb itself.
+const kbRules = "../../deploy/prometheus/kb-rules.yml"
+
+// TestKbRulesCovered: every alert of deploy/prometheus/kb-rules.yml has a
+// runbook in the example knowledge base, and every runbook_url spells the
+// alert's name out.
+func TestKbRulesCovered(t *testing.T) {
+	out, _, err := kb(t, "", "coverage", "--rules", kbRules, "--format", "json")
+	require.NoError(t, err)
+	var r alertrules.Report
+	require.NoError(t, json.Unmarshal([]byte(out), &r))
+	assert.GreaterOrEqual(t, r.Alerts, 10)
+	assert.Equal(t, r.Alerts, r.Covered, "full coverage")
+	assert.Empty(t, r.Missing)
+	assert.Empty(t, r.BrokenURLs)
+	for _, f := range r.Found {
+		assert.True(t, strings.HasPrefix(f.Path, "runbooks/kb/"), f)
+	}
+	src, err := os.ReadFile(kbRules)
+	require.NoError(t, err)
+	rules, err := alertrules.Parse(kbRules, src)
+	require.NoError(t, err)
+	for _, rule := range rules {
+		assert.Contains(t, rule.RunbookURL(), "/alerts/"+rule.Alert+"?", rule.Alert)
+		assert.NotContains(t, rule.RunbookURL(), "alertname", rule.Alert)
+	}
+}
+
+// TestKbRulesPromtool: promtool accepts kb's rule file (apt-get install -y
+// prometheus gives promtool); skipped without it.
+func TestKbRulesPromtool(t *testing.T) {
+	promtool, err := exec.LookPath("promtool")
+	if err != nil {
+		t.Skip("promtool not installed (apt-get install -y prometheus)")
+	}
+	out, err := exec.CommandContext(t.Context(), promtool, "check", "rules", kbRules).CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	assert.Contains(t, string(out), "SUCCESS")
 }

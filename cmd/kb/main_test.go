@@ -98,11 +98,17 @@ var listening = regexp.MustCompile(`"?addr"?[=:]"?http://(127\.0\.0\.1:\d+)`)
 // startServe runs kb serve with args on a free port and returns its base URL.
 func startServe(t *testing.T, args ...string) (base string, logs *syncBuffer) {
 	t.Helper()
+	return startServeWith(t, nil, testClock, args...)
+}
+
+// startServeWith is startServe with environment variables and a clock.
+func startServeWith(t *testing.T, vars map[string]string, clock func() time.Time, args ...string) (base string, logs *syncBuffer) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	logs = &syncBuffer{}
 	done := make(chan error, 1)
 	args = append([]string{"serve", "--addr", "127.0.0.1:0", "--data", t.TempDir()}, args...)
-	go func() { done <- run(ctx, args, env(nil), testClock, nil, io.Discard, logs) }()
+	go func() { done <- run(ctx, args, env(vars), clock, nil, io.Discard, logs) }()
 	t.Cleanup(func() {
 		cancel()
 		select {

@@ -42,8 +42,15 @@ const (
 // serve runs the HTTP server until ctx ends, then shuts it down gracefully.
 func serve(ctx context.Context, cfg config, now func() time.Time, stderr io.Writer) error {
 	log := newLogger(cfg, stderr)
-	if cfg.MemoryLimit > 0 {
+	switch {
+	case cfg.MemoryLimit > 0:
 		defer debug.SetMemoryLimit(debug.SetMemoryLimit(cfg.MemoryLimit))
+	case cfg.MemoryLimit == autoMemoryLimit:
+		defer debug.SetMemoryLimit(debug.SetMemoryLimit(-1)) // whatever memoryGuard set goes
+		guardCtx, stopGuard := context.WithCancel(ctx)
+		guardDone := make(chan struct{})
+		go func() { defer close(guardDone); memoryGuard(guardCtx, memoryGuardEvery, log) }()
+		defer func() { stopGuard(); <-guardDone }()
 	}
 	var (
 		links    server.LinkStore     // a nil *tickets.Store must stay a nil interface
@@ -132,7 +139,7 @@ func serve(ctx context.Context, cfg config, now func() time.Time, stderr io.Writ
 	// Live content: a watched folder, or pulls of a git ref. Each published
 	// snapshot updates exactly the changed articles in the index.
 	watch := src.watchDir != "" && cfg.Watch
-	deps := live.Deps{Library: lib, Index: idx, Popularity: pop, Evidence: ev, Logger: log, Pull: src.git, PullInterval: cfg.PullInterval}
+	deps := live.Deps{Library: lib, Index: idx, Popularity: pop, Evidence: ev, Logger: log, Pull: src.git, PullInterval: cfg.PullInterval, Now: now}
 	if watch {
 		deps.WatchDir = src.watchDir
 	}
@@ -160,7 +167,7 @@ func serve(ctx context.Context, cfg config, now func() time.Time, stderr io.Writ
 		Live: watch, Puller: puller,
 		Library: lib, Theme: theme, Search: searcher, Logger: log.With("component", "http"), Version: version,
 		Links: links, LinksErr: linksErr, LinksReadOnly: store != nil && store.ReadOnly(), WebhookSecrets: cfg.WebhookSecrets, APIReadToken: cfg.APIReadToken,
-		Feedback: fbStore, Backups: bk, Now: now,
+		Feedback: fbStore, Backups: bk, Now: now, Index: lc,
 	})
 	if err != nil {
 		return err
@@ -224,6 +231,9 @@ func readOnlyDir(dir string) bool {
 	return false
 }
 
+// renderCacheDir is the folder under --data of content.RenderCache.
+const renderCacheDir = "render"
+
 // source is where the content comes from and how it is kept current.
 type source struct {
 	lib      *content.Library
@@ -237,6 +247,13 @@ type source struct {
 // git history when it is in a repository), or the commits of --git-ref.
 func openSource(ctx context.Context, cfg config, log *slog.Logger) (source, error) {
 	opts := content.Options{MaxSize: cfg.MaxSize, DeferHighlight: true, RenderBudget: cfg.RenderBudget, MaxFiles: cfg.MaxFiles}
+	if cfg.Data != "" && !readOnlyDir(cfg.Data) {
+		rc, err := content.OpenRenderCache(filepath.Join(cfg.Data, renderCacheDir), log)
+		if err != nil {
+			log.Warn("rendered pages are not kept across restarts", "err", err)
+		}
+		opts.RenderCache = rc
+	}
 	if cfg.GitRef != "" {
 		repo, err := content.OpenGit(ctx, cfg.Content, cfg.GitRef)
 		if err != nil {

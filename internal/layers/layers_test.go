@@ -35,6 +35,7 @@ var allowed = map[string][]string{
 	"kb/feedback":              {"kb/content"},
 	"kb/example":               {},
 	"kb/internal/gen":          {},
+	"kb/internal/scale":        {},
 	"kb/internal/layers":       {},
 	"kb/tickets/ticketstest":   {"kb/tickets"},
 	"kb/tickets/storetest":     {"kb/feedback", "kb/tickets"},

@@ -1,0 +1,216 @@
+package content
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"sync"
+
+	"kb/render"
+)
+
+// RenderCache keeps rendered documents in files under a folder (kb serve:
+// --data/render), so that a restart finds every unchanged article rendered
+// and highlighted: at 10,000 articles a restart rendered them all again
+// before serving. A file is keyed by the renderer (render.Version, the
+// goldmark and chroma versions, the render options), the article's path and
+// the digest of its bytes; it also records every question the render asked
+// about other files (does this article exist, at which URL; does this
+// attachment) with its answer, and is used only while every answer is the
+// same, so a link to a file added, moved or removed since renders again.
+// It is a cache: a missing, unreadable or damaged file means a render.
+type RenderCache struct {
+	dir     string
+	version string
+	log     *slog.Logger
+}
+
+// OpenRenderCache uses dir (made when missing) for rendered documents.
+func OpenRenderCache(dir string, log *slog.Logger) (*RenderCache, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("render cache: %w", err)
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &RenderCache{dir: dir, version: rendererVersion(), log: log}, nil
+}
+
+// rendererVersion names the code that renders: render.Version and the
+// versions of the Markdown and highlighting modules built in.
+func rendererVersion() string {
+	v := "render " + render.Version
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, m := range bi.Deps {
+			switch m.Path {
+			case "github.com/yuin/goldmark", "github.com/alecthomas/chroma/v2":
+				v += " " + m.Path + "@" + m.Version
+			}
+		}
+	}
+	return v
+}
+
+// cacheEntry is one cached render.
+type cacheEntry struct {
+	Asked []question
+	Doc   render.Doc
+}
+
+// question is one call a render made to its render.Resolver, with the answer.
+type question struct {
+	Attachment bool // Attachment(Path); else Article(Path)
+	Path, URL  string
+	OK         bool
+}
+
+// recorder answers a render's questions from links and writes them down.
+type recorder struct {
+	links render.Resolver
+	mu    sync.Mutex
+	asked []question
+}
+
+func (r *recorder) Article(p string) (string, bool) {
+	url, ok := r.links.Article(p)
+	r.mu.Lock()
+	r.asked = append(r.asked, question{Path: p, URL: url, OK: ok})
+	r.mu.Unlock()
+	return url, ok
+}
+
+func (r *recorder) Attachment(p string) bool {
+	ok := r.links.Attachment(p)
+	r.mu.Lock()
+	r.asked = append(r.asked, question{Attachment: true, Path: p, OK: ok})
+	r.mu.Unlock()
+	return ok
+}
+
+func (c *RenderCache) key(rkey render.Options, src *source) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\x00%+v\x00%s\x00%s", c.version, rkey, src.base.Path, src.base.Hash)
+	return hex.EncodeToString(h.Sum(nil)[:20])
+}
+
+func (c *RenderCache) file(key string) string {
+	return filepath.Join(c.dir, key[:2], key)
+}
+
+// get returns the cached render of src, or nil. What the cache holds is
+// highlighted, and serves a plain load too (Library.Highlight then skips it).
+func (c *RenderCache) get(rkey render.Options, src *source, links render.Resolver) *rendered {
+	if c == nil || src.base.Unrendered != "" {
+		return nil
+	}
+	name := c.file(c.key(rkey, src))
+	b, err := os.ReadFile(name)
+	if err != nil {
+		return nil
+	}
+	e, err := decodeEntry(b)
+	if err != nil || !sameAnswers(e.Asked, links) {
+		return nil
+	}
+	out := &rendered{doc: e.Doc, html: &storedHTML{file: name, size: len(e.Doc.HTML)}}
+	out.doc.HTML = nil
+	for _, w := range e.Doc.Warnings {
+		out.warnings = append(out.warnings, Warning{Path: src.base.Path, Line: src.base.FileLine(w.Line), Kind: WarningKind(w.Kind), Subject: w.Subject, Message: w.Message})
+	}
+	return out
+}
+
+func sameAnswers(asked []question, links render.Resolver) bool {
+	for _, q := range asked {
+		if q.Attachment {
+			if links.Attachment(q.Path) != q.OK {
+				return false
+			}
+			continue
+		}
+		if url, ok := links.Article(q.Path); ok != q.OK || url != q.URL {
+			return false
+		}
+	}
+	return true
+}
+
+// put stores a render that succeeded and has nothing left to highlight. A
+// plain one that has (kb serve's first load) is about to be rendered again
+// highlighted: writing it too slowed the first page of a cold start.
+func (c *RenderCache) put(rkey render.Options, src *source, out *rendered, asked []question) {
+	if c == nil || out.unrendered != "" || out.doc.Unhighlighted {
+		return
+	}
+	name := c.file(c.key(rkey, src))
+	if err := writeAtomically(name, encodeEntry(cacheEntry{Asked: asked, Doc: out.doc})); err != nil {
+		c.log.Debug("render cache: not stored", "path", src.base.Path, "err", err)
+		return
+	}
+	out.html = &storedHTML{file: name, size: len(out.doc.HTML)}
+	out.doc.HTML = nil // on disk now
+}
+
+// storedHTML is the HTML of a render kept in a cache file.
+type storedHTML struct {
+	file string
+	size int
+}
+
+// missingHTML stands for a page whose cache file went away while kb runs
+// (someone cleared --data/render): the next load renders it again.
+const missingHTML = `<p class="kb-unrendered">This page's rendered copy was removed from kb's data folder (render/); it is rendered again when the file changes or kb restarts.</p>`
+
+func (h *storedHTML) load() []byte {
+	b, err := os.ReadFile(h.file)
+	if err == nil {
+		var e cacheEntry
+		if e, err = decodeEntry(b); err == nil && len(e.Doc.HTML) == h.size {
+			return e.Doc.HTML
+		}
+	}
+	return []byte(missingHTML)
+}
+
+func writeAtomically(name string, b []byte) error {
+	if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(filepath.Dir(name), ".tmp-*")
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(b)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), name)
+	}
+	if err != nil {
+		os.Remove(f.Name())
+	}
+	return err
+}
+
+// prune removes the files of the cache that keep does not name, and
+// returns how many went.
+func (c *RenderCache) prune(keep map[string]bool) (int, error) {
+	removed := 0
+	err := filepath.WalkDir(c.dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || keep[p] {
+			return err
+		}
+		if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+		removed++
+		return nil
+	})
+	return removed, err
+}

@@ -1,0 +1,52 @@
+package search
+
+import "sync"
+
+// Completions of the word being typed (search as you type) are looked up in
+// four dictionaries, up to maxPrefixScan entries each, and every kept
+// completion in five fields: most of an as-you-type search's planning.
+// Corrections of a word found nowhere cost a Levenshtein automaton per
+// dictionary; they are cached beside the completions (keys starting with NUL).
+// A person typing sends the same prefixes again and again, and so do many
+// people typing the same alert name, so the expansions are cached per
+// state of the index: an entry is valid while the manifest it was computed
+// under is current (every write stores a new one).
+const (
+	maxCachedPrefixes = 4096 // prefixes remembered; the cache starts over when full
+	prefixCandidates  = 32   // completions kept per prefix, before the query's own words are skipped
+)
+
+// completion is one indexed word that completes a prefix, with the prefix
+// fields (prefixFields, by index) whose dictionaries hold it.
+type completion struct {
+	candidate
+	fields uint8
+}
+
+type prefixCache struct {
+	mu  sync.Mutex
+	man *manifest // the state of the index the entries describe
+	m   map[string][]completion
+}
+
+// get returns the cached completions of prefix under man.
+func (c *prefixCache) get(man *manifest, prefix string) ([]completion, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.man != man {
+		return nil, false
+	}
+	v, ok := c.m[prefix]
+	return v, ok
+}
+
+// put remembers the completions of prefix under man, forgetting entries of
+// an older state, or all of them when the cache is full.
+func (c *prefixCache) put(man *manifest, prefix string, v []completion) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.man != man || len(c.m) >= maxCachedPrefixes {
+		c.man, c.m = man, make(map[string][]completion)
+	}
+	c.m[prefix] = v
+}

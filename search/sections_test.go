@@ -1,0 +1,43 @@
+package search
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"kb/render"
+)
+
+// A table of contents at the top repeats every heading as a line: the
+// sections start at the headings after it, and a hit names the section
+// that holds the query, never the table of contents.
+func TestSectionsAfterTableOfContents(t *testing.T) {
+	// the plain text of a rendered page holds its headings as lines
+	text := "Contents\nOverview\nShard allocation failure\nRetry\n" +
+		"Overview\nThe cluster and its nodes.\n" +
+		"Shard allocation failure\nUnassigned shards stay red until a node joins.\n" +
+		"Retry\nRetry the allocation."
+	a := art("docs/elastic/troubleshooting.md", "# Troubleshooting\n"+text)
+	a.Doc.Text = text
+	a.Doc.Headings = []render.Heading{{Level: 1, Text: "Troubleshooting"}, {Level: 2, ID: "overview", Text: "Overview"},
+		{Level: 2, ID: "shard-allocation-failure", Text: "Shard allocation failure"}, {Level: 2, ID: "retry", Text: "Retry"}}
+
+	secs := sectionsOf(a)
+	require.Len(t, secs, 4)
+	assert.True(t, secs[0].toc, "the start repeats three headings: a table of contents")
+	for i, want := range []string{"Overview", "Shard allocation failure", "Retry"} {
+		s := secs[i+1]
+		assert.Equal(t, want, s.title)
+		assert.Equal(t, want, a.Doc.Text[s.off:s.off+len(want)], "section %q starts at its heading, after the contents", want)
+		assert.Greater(t, s.off, len("Contents\nOverview\nShard allocation failure\nRetry"))
+	}
+	assert.Equal(t, secs, decodeSections(encodeSections(secs)), "stored and read back")
+
+	x := openSynced(t, Options{}, a, art("docs/other.md", "# Nodes\nNodes join the cluster."))
+	res, err := x.Search(t.Context(), Query{Text: "unassigned shards red"})
+	require.NoError(t, err)
+	require.NotEmpty(t, res.Hits)
+	require.NotNil(t, res.Hits[0].Section)
+	assert.Equal(t, "shard-allocation-failure", res.Hits[0].Section.ID)
+}
