@@ -17,20 +17,6 @@ import (
 	"kb/content"
 )
 
-// newFilesSite serves a content root made of files (path → text).
-func newFilesSite(t *testing.T, files map[string]string) *testSite {
-	t.Helper()
-	dir := t.TempDir()
-	for p, text := range files {
-		full := filepath.Join(dir, filepath.FromSlash(p))
-		require.NoError(t, os.MkdirAll(filepath.Dir(full), 0o755))
-		require.NoError(t, os.WriteFile(full, []byte(text), 0o644))
-	}
-	lib := content.NewLibrary(os.DirFS(dir), content.Options{NoHighlight: true}, slog.New(slog.DiscardHandler))
-	require.NoError(t, lib.Load(context.Background()))
-	return newSite(t, lib, slog.New(slog.DiscardHandler))
-}
-
 func navSiteFiles() map[string]string {
 	return map[string]string{
 		"guides/_index.md":         "---\ntitle: The guides\nweight: 2\n---\n",
