@@ -7,7 +7,7 @@ GO       ?= go
 SHELL    := /bin/bash
 .SHELLFLAGS := -o pipefail -c
 
-.PHONY: all build run test vet fmt-check bench eval fuzz lint cover tidy clean
+.PHONY: all build run test vet fmt-check bench eval fuzz lint cover tidy clean mermaid
 
 all: build
 
@@ -17,6 +17,12 @@ build:
 ## run: build and serve the example knowledge base on http://localhost:8080
 run: build
 	./$(BIN) serve --addr 127.0.0.1:8080
+
+## mermaid: refresh the vendored mermaid from npm (version pinned in themes/mermaid/package-lock.json)
+mermaid:
+	cd themes/mermaid && npm ci --no-audit --no-fund --ignore-scripts
+	cp themes/mermaid/node_modules/mermaid/dist/mermaid.min.js themes/default/static/mermaid.min.js
+	cp themes/mermaid/node_modules/mermaid/LICENSE themes/default/static/mermaid.LICENSE.txt
 
 ## test: vet, formatting and every test with the race detector
 test: vet fmt-check

@@ -13,7 +13,7 @@ import (
 var reserved = []string{
 	"a", "alerts", "api", "auth", "embed", "favicon.ico", "feed.xml", "healthz", "metrics", "oembed",
 	"opensearch.xml", "readyz", "reports", "robots.txt", "search", "services",
-	"sitemap.xml", "static", "tags",
+	"sitemap.xml", "static", "tags", "_nav",
 }
 
 // IsReserved reports whether urlPath ("/search/x") starts with a segment that

@@ -214,7 +214,7 @@ func TestUpstreamRunbookURLs(t *testing.T) {
 }
 
 // TestAlertBannerOnlyWhenFilled: the note over a runbook opened from an
-// alert names its labels, and says "Highlighted values replace the
+// alert names its labels, and says "Highlighted values in the commands are
 // placeholders" only when some were filled; shell variables ($NAMESPACE,
 // ${POD}) are placeholders too.
 func TestAlertBannerOnlyWhenFilled(t *testing.T) {
@@ -227,7 +227,7 @@ func TestAlertBannerOnlyWhenFilled(t *testing.T) {
 	res = site.get(t, res.header.Get("Location"))
 	require.Equal(t, http.StatusOK, res.status)
 	assert.Contains(t, res.body, "Filled in from the alert:")
-	assert.Contains(t, res.body, "Highlighted values replace the placeholders")
+	assert.Contains(t, res.body, "Highlighted values in the commands are these labels")
 	assert.Contains(t, res.body, `title="$NAMESPACE">shop</mark>`)
 	assert.Contains(t, res.body, `title="${POD}">cart-1</mark>`)
 	assert.Contains(t, res.body, "$HOME")
@@ -236,7 +236,7 @@ func TestAlertBannerOnlyWhenFilled(t *testing.T) {
 	require.Equal(t, http.StatusOK, res.status)
 	assert.Contains(t, res.body, "Labels of the alert:")
 	assert.Contains(t, res.body, "namespace=shop")
-	assert.NotContains(t, res.body, "Highlighted values replace the placeholders", "nothing was filled")
+	assert.NotContains(t, res.body, "Highlighted values in the commands are these labels", "nothing was filled")
 }
 
 // TestAlertsWithoutRunbookMetric: /metrics counts the alerts of kb.yaml's

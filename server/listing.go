@@ -22,6 +22,22 @@ func (s *Server) home(c *echo.Context) error {
 	return s.servePage(c, snap, "home", themes.PageHome, func() any { return s.homeView(snap) })
 }
 
+// navFolder serves GET /_nav?path=dir: the entries of one folder of the
+// navigation tree, an HTML fragment that app.js puts into a folder the reader
+// opens; the tree on each page holds only the branch down to that page.
+func (s *Server) navFolder(c *echo.Context) error {
+	dir := strings.Trim(c.QueryParam("path"), "/")
+	snap, err := s.snapshot()
+	if err != nil {
+		return err
+	}
+	f, ok := snap.Folder(dir)
+	if !ok {
+		return content.ErrNotFound
+	}
+	return s.servePage(c, snap, navKey{dir: f.Path}, themes.PageNav, func() any { return navFragmentFor(snap, f) })
+}
+
 // tags serves GET /tags: every tag, most used first.
 func (s *Server) tags(c *echo.Context) error { return s.terms(c, "tags") }
 

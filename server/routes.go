@@ -78,6 +78,7 @@ func (s *Server) routes(e *echo.Echo) {
 	e.GET("/tags/:tag", s.tag)
 	e.GET("/services", s.services)
 	e.GET("/services/:name", s.service)
+	e.GET("/_nav", s.navFolder) // ?path=runbooks/etcd: a folder's entries, for the tree's closed folders
 
 	// Everything else is content: an article, an attachment, a folder, an
 	// alias or a source path (.md), in that order.

@@ -40,7 +40,7 @@ func TestPages(t *testing.T) {
 		notWant []string
 	}{
 		{name: "home", path: "/", status: 200, ctype: "text/html",
-			want: []string{"<title>Test KB</title>", "Runbooks by service", "etcd has no leader", `href="/services/etcd"`,
+			want: []string{"<title>Test KB</title>", "Runbooks", "etcd has no leader", `href="/services/etcd"`,
 				"Recently updated", `href="/tags/etcd"`, "How DNS works in the cluster", `href="/articles/on%20call%20notes"`,
 				`action="/search"`, `rel="search"`, `href="/opensearch.xml"`, "v9.9.9-test",
 				"start with the runbook of the alert", `<meta name="description" content="The knowledge base of the test team.">`}},

@@ -22,12 +22,13 @@ func (s *Server) static(c *echo.Context) error {
 	if hashed {
 		cache = s.hdr.immutable
 	}
+	gz, gzETag := a.Compressed()
 	b := &blob{
-		body: a.Body, gz: a.Gzip, contentType: []string{a.ContentType}, cacheControl: cache,
+		body: a.Body, gz: gz, contentType: []string{a.ContentType}, cacheControl: cache,
 		etag: []string{a.ETag}, length: []string{strconv.Itoa(len(a.Body))},
 	}
-	if a.Gzip != nil {
-		b.gzETag, b.gzLength = []string{a.GzipETag}, []string{strconv.Itoa(len(a.Gzip))}
+	if gz != nil {
+		b.gzETag, b.gzLength = []string{gzETag}, []string{strconv.Itoa(len(gz))}
 	}
 	return s.serveBlob(c, b)
 }

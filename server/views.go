@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"cmp"
 	"html/template"
 	"net/url"
@@ -52,23 +53,28 @@ type item struct {
 // homePage is the data of templates/home.html.
 type homePage struct {
 	layout
-	Intro    template.HTML     // body of the root index article (index.md), if any
-	Count    int               // articles in the snapshot
-	Services []group           // runbooks by service; a last group holds runbooks without one
-	Folders  []group           // other articles by folder
-	Recent   []item            // most recently updated
-	Tags     []term            // most used tags
-	MoreTags bool              // Tags is not every tag
-	TagCount int               // number of tags
-	Warnings []content.Warning // problems outside single articles (kb.yaml, duplicates)
+	Intro        template.HTML     // body of the root index article (index.md), if any
+	Count        int               // articles in the snapshot
+	Services     []group           // runbooks by service; a last group holds runbooks without one
+	Folders      []group           // other articles by folder
+	Sections     []folderItem      // the top-level folders with their counts
+	MoreServices bool              // Services does not show every service
+	Recent       []item            // most recently updated
+	Tags         []term            // most used tags
+	MoreTags     bool              // Tags is not every tag
+	TagCount     int               // number of tags
+	Warnings     []content.Warning // problems outside single articles (kb.yaml, duplicates)
 }
 
 // group is a titled list of articles; URL is "" when the group has no page.
+// A group shows its first entries; Count says how many it has in all.
 type group struct {
 	Name     string
 	URL      string
-	Runbooks []item // for service groups
+	Count    int    // articles in the group, shown or not
+	Runbooks []item // for runbook groups
 	Articles []item // for folder groups
+	dir      string // the folder of a folder group
 }
 
 // term is a tag or service with its page and article count.
@@ -106,6 +112,12 @@ type articlePage struct {
 	Review      content.Review // last review, when the next is due, whether it is overdue
 	HelpfulURL  string         // where "this helped" posts; "" when feedback is not stored
 	IncidentURL string         // the incident view of the page (or the normal view, in incident mode)
+
+	Diagrams bool // the body has a mermaid block: the page loads the diagram script
+
+	Nav  *navTree // the folders down to the page, its folder's pages
+	Prev *link    // the page before it in its folder; nil for the first
+	Next *link    // the page after it; nil for the last
 }
 
 // labelsNote is the data of the theme's "filled-labels" part
@@ -130,13 +142,20 @@ type tocEntry struct {
 type listing struct {
 	Folders  []folderItem
 	Articles []item
+	Compact  bool // too many articles for summaries: titles only, in columns
 }
+
+// compactListing is the number of articles past which a folder lists titles only.
+const compactListing = 60
 
 // folderItem is a sub-folder in a listing.
 type folderItem struct {
 	Name  string
 	URL   string
 	Count int // articles in it and below
+
+	weight    int // from the folder's index article, for the order
+	hasWeight bool
 }
 
 // folderPage is the data of templates/folder.html.
@@ -144,6 +163,7 @@ type folderPage struct {
 	layout
 	Count   int
 	Listing listing
+	Nav     *navTree
 }
 
 // termsPage is the data of templates/terms.html (/tags, /services).
@@ -278,10 +298,11 @@ func parentDir(dir string) string {
 func listFolder(snap *content.Snapshot, f *content.Folder) listing {
 	var l listing
 	for _, sub := range f.Folders {
-		l.Folders = append(l.Folders, folderItem{Name: folderTitle(snap, sub.Path), URL: folderURL(sub.Path), Count: sub.Count()})
+		name, w, has := folderNav(snap, sub.Path)
+		l.Folders = append(l.Folders, folderItem{Name: name, URL: folderURL(sub.Path), Count: sub.Count(), weight: w, hasWeight: has})
 	}
-	slices.SortFunc(l.Folders, func(a, b folderItem) int {
-		return strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name))
+	slices.SortStableFunc(l.Folders, func(a, b folderItem) int {
+		return content.CompareNav(a.weight, a.hasWeight, a.Name, b.weight, b.hasWeight, b.Name)
 	})
 	for _, a := range f.Articles {
 		if !a.IsIndex() {
@@ -289,6 +310,7 @@ func listFolder(snap *content.Snapshot, f *content.Folder) listing {
 		}
 	}
 	sortItems(l.Articles)
+	l.Compact = len(l.Articles) > compactListing
 	return l
 }
 
@@ -306,45 +328,35 @@ func (s *Server) homeView(snap *content.Snapshot) homePage {
 				g.Runbooks = append(g.Runbooks, toItem(a))
 			}
 		}
-		if len(g.Runbooks) > 0 {
+		if g.Count = len(g.Runbooks); g.Count > 0 {
 			sortItems(g.Runbooks)
+			if len(g.Runbooks) > homeGroupSize {
+				g.Runbooks = g.Runbooks[:homeGroupSize]
+			}
 			p.Services = append(p.Services, g)
 		}
 	}
-	other := group{Name: "Other runbooks"}
-	folders := map[string]*group{}
-	var dirs []string
+	if len(p.Services) > homeGroups {
+		p.Services, p.MoreServices = p.Services[:homeGroups], true // /services lists them all
+	}
+	var loose, articles []*content.Article
 	for _, a := range snap.Articles {
 		switch {
 		case a.IsIndex():
 		case a.Type == content.TypeRunbook:
 			if a.Service == "" {
-				other.Runbooks = append(other.Runbooks, toItem(a))
+				loose = append(loose, a)
 			}
 		default:
-			dir := a.Folder()
-			g, ok := folders[dir]
-			if !ok {
-				g = &group{Name: folderTitle(snap, dir)}
-				if dir != "" {
-					g.URL = folderURL(dir)
-				} else {
-					g.Name = "General"
-				}
-				folders[dir] = g
-				dirs = append(dirs, dir)
-			}
-			g.Articles = append(g.Articles, toItem(a))
+			articles = append(articles, a)
 		}
 	}
-	if len(other.Runbooks) > 0 {
-		sortItems(other.Runbooks)
-		p.Services = append(p.Services, other)
-	}
-	slices.Sort(dirs)
-	for _, d := range dirs {
-		sortItems(folders[d].Articles)
-		p.Folders = append(p.Folders, *folders[d])
+	// Runbooks without a service are grouped by their folders, as authors
+	// arranged them, rather than in one long card.
+	p.Services = append(p.Services, folderGroups(snap, loose, true)...)
+	p.Folders = folderGroups(snap, articles, false)
+	if root, ok := snap.Folder(""); ok {
+		p.Sections = listFolder(snap, root).Folders
 	}
 	p.Recent = toItems(snap.Recent(8))
 	tags := snap.Tags()
@@ -397,6 +409,11 @@ func (s *Server) articleView(snap *content.Snapshot, a *content.Article) article
 		dir = parentDir(dir)
 	}
 	p.Crumbs = crumbs(snap, dir)
+	p.Nav = navFor(snap, a.Folder(), p.Article.URL)
+	p.Diagrams = bytes.Contains(a.Doc.HTML, []byte(`<code class="language-mermaid">`))
+	if !a.IsIndex() {
+		p.Prev, p.Next = neighbours(snap, a)
+	}
 	for _, h := range a.Doc.Headings {
 		if h.Level == 2 || h.Level == 3 {
 			p.TOC = append(p.TOC, tocEntry{ID: h.ID, Text: h.Text, Level: h.Level})
@@ -411,6 +428,7 @@ func (s *Server) articleView(snap *content.Snapshot, a *content.Article) article
 func (s *Server) folderView(snap *content.Snapshot, f *content.Folder) folderPage {
 	p := folderPage{layout: s.layout(snap, folderTitle(snap, f.Path), "/"+f.Path), Count: f.Count(), Listing: listFolder(snap, f)}
 	p.Crumbs = crumbs(snap, parentDir(f.Path))
+	p.Nav = navFor(snap, f.Path, folderURL(f.Path))
 	return p
 }
 

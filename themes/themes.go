@@ -18,6 +18,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -41,10 +42,11 @@ const (
 	PageCoverage = "coverage" // /reports/coverage: alert rules against runbooks
 	PageReports  = "reports"  // /reports: every report
 	PageSearches = "searches" // /reports/search: search statistics
+	PageNav      = "nav"      // /_nav: one folder's entries of the navigation tree; it defines its own "layout"
 )
 
 func pageNames() []string {
-	return []string{PageEmbed, PageReport, PageHome, PageArticle, PageFolder, PageTerms, PageList, PageError, PageSearch, PageHistory, PageAlert, PageReview, PageCoverage, PageReports, PageSearches}
+	return []string{PageEmbed, PageReport, PageHome, PageArticle, PageFolder, PageTerms, PageList, PageError, PageSearch, PageHistory, PageAlert, PageReview, PageCoverage, PageReports, PageSearches, PageNav}
 }
 
 // PartLabels is the part of the article page that kb renders on its own:
@@ -85,8 +87,36 @@ type Asset struct {
 	ContentType string
 	ETag        string // strong validator of Body, quoted
 	Body        []byte
-	Gzip        []byte // Body gzip-compressed; nil when that does not make it smaller
+	Gzip        []byte // Body gzip-compressed; nil when that does not make it smaller, or for a big file (see Compressed)
 	GzipETag    string // strong validator of Gzip, quoted
+
+	lazy *lazyGzip // for a big file: compressed on first request, not at every theme build
+}
+
+// lazyGzip is the gzip form of a big asset, made once when first asked for.
+type lazyGzip struct {
+	once sync.Once
+	gz   []byte
+	etag string
+}
+
+// eagerGzip is the size up to which an asset is compressed when the theme
+// is built; bigger ones (the vendored mermaid, 5.5 MB) on first request, so
+// that starting kb, and every test server, stays fast.
+const eagerGzip = 1 << 20
+
+// Compressed returns the gzip form of the asset and its validator; nil when
+// compression does not make it smaller.
+func (a *Asset) Compressed() ([]byte, string) {
+	if a.lazy == nil {
+		return a.Gzip, a.GzipETag
+	}
+	a.lazy.once.Do(func() {
+		if gz := gzipBytes(a.Body); len(gz) < len(a.Body) {
+			a.lazy.gz, a.lazy.etag = gz, strings.TrimSuffix(a.ETag, `"`)+`-gzip"`
+		}
+	})
+	return a.lazy.gz, a.lazy.etag
 }
 
 // Open returns the default theme with the files of dir (when dir != "")
@@ -376,7 +406,11 @@ func newAsset(name string, data []byte) *Asset {
 		ETag:        `"` + hash + `"`,
 		Body:        data,
 	}
-	if compressible(a.ContentType) {
+	switch {
+	case !compressible(a.ContentType):
+	case len(data) > eagerGzip:
+		a.lazy = &lazyGzip{}
+	default:
 		if gz := gzipBytes(data); len(gz) < len(data) {
 			a.Gzip, a.GzipETag = gz, `"`+hash+`-gzip"`
 		}

@@ -197,7 +197,7 @@ func TestRenderPart(t *testing.T) {
 	require.NoError(t, th.RenderPart(&buf, PageArticle, PartLabels, note))
 	assert.Equal(t, `<div class="filled-labels" role="note"><p class="thanks" role="status">Thanks: recorded that this page helped.</p>`+
 		`<p><strong>Filled in from the alert:</strong> <code class="label">namespace=shop</code> <code class="label">pod=&lt;x&gt;</code></p>`+
-		`<p class="muted">Highlighted values replace the placeholders in commands; hover to see them. <a href="/runbooks/x?mode=incident">Show the placeholders</a></p></div>`,
+		`<p class="muted">Highlighted values in the commands are these labels. <a href="/runbooks/x?mode=incident">Show the placeholders instead</a></p></div>`,
 		buf.String())
 
 	assert.Error(t, th.RenderPart(io.Discard, PageHome, PartLabels, nil), "a part belongs to its page")

@@ -39,10 +39,11 @@
     var tag = el.tagName;
     return tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || el.isContentEditable;
   }
+  // Ctrl+K and ⌘K open search too, as on most documentation sites; they
+  // work while typing in another field, "/" does not.
   document.addEventListener("keydown", function (ev) {
-    // Ctrl+K / Cmd+K works even while typing elsewhere, as in other sites' search.
-    var cmdK = (ev.ctrlKey || ev.metaKey) && !ev.altKey && (ev.key === "k" || ev.key === "K");
-    if (!cmdK && (ev.key !== "/" || ev.ctrlKey || ev.metaKey || ev.altKey || typing(document.activeElement))) return;
+    var combo = (ev.ctrlKey || ev.metaKey) && !ev.altKey && !ev.shiftKey && (ev.key === "k" || ev.key === "K");
+    if (!combo && (ev.key !== "/" || ev.ctrlKey || ev.metaKey || ev.altKey || typing(document.activeElement))) return;
     var q = document.getElementById("q");
     if (!q) return;
     ev.preventDefault();
@@ -54,6 +55,53 @@
     q.addEventListener("keydown", function (ev) {
       if (ev.key === "Escape") q.blur();
     });
+  }
+
+  // ---- navigation tree ----
+  // Open beside the page on wide screens (where ::details-content is not
+  // supported), a closed drawer on phones; the current page scrolled into
+  // view inside the tree; closed folders load their entries when opened.
+  var drawer = document.getElementById("nav-drawer");
+  if (drawer) {
+    var wide = window.matchMedia("(min-width: 62rem)");
+    var fit = function () {
+      if (wide.matches) drawer.open = true;
+    };
+    fit();
+    if (wide.addEventListener) wide.addEventListener("change", fit);
+    var centre = function () {
+      var tree = drawer.querySelector(".nav-tree");
+      var cur = tree && tree.querySelector('[aria-current="page"]');
+      if (!cur || tree.scrollHeight <= tree.clientHeight) return;
+      var top = cur.getBoundingClientRect().top - tree.getBoundingClientRect().top + tree.scrollTop;
+      tree.scrollTop = Math.max(0, top - tree.clientHeight / 2);
+    };
+    centre();
+    drawer.addEventListener("toggle", centre);
+    document.addEventListener("keydown", function (ev) {
+      if (ev.key === "Escape" && drawer.open && !wide.matches) drawer.open = false;
+    });
+    drawer.addEventListener("toggle", function (ev) {
+      var d = ev.target;
+      var src = d.getAttribute && d.getAttribute("data-nav");
+      if (!d.open || !src) return;
+      d.removeAttribute("data-nav");
+      fetch(src, { headers: { Accept: "text/html" } })
+        .then(function (r) {
+          if (!r.ok) throw new Error(r.status);
+          return r.text();
+        })
+        .then(function (html) {
+          var list = d.querySelector(".nav-list");
+          var t = document.createElement("template");
+          t.innerHTML = html;
+          var got = t.content.querySelector(".nav-list");
+          if (list && got) list.replaceWith(got);
+        })
+        .catch(function () {
+          d.setAttribute("data-nav", src); // the link to the folder's page stays; try again next time
+        });
+    }, true);
   }
 
   // ---- copy buttons on code blocks ----
