@@ -5,12 +5,13 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime/debug"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"kb/internal/race"
 )
 
 // corpusDir returns a folder of ../shared/corpus, skipping the test when the
@@ -22,21 +23,6 @@ func corpusDir(tb testing.TB, name string) string {
 		tb.Skipf("corpus %s not available: %v", name, err)
 	}
 	return dir
-}
-
-// raceEnabled reports whether the test binary was built with -race, which
-// makes rendering (goldmark, chroma's regexp lexers) about ten times slower.
-func raceEnabled() bool {
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
-		return false
-	}
-	for _, s := range bi.Settings {
-		if s.Key == "-race" {
-			return s.Value == "true"
-		}
-	}
-	return false
 }
 
 // sampleFS lists one Markdown file in every (the first, the every+1st, ...)
@@ -67,7 +53,7 @@ func (s sampleFS) ReadDir(name string) ([]fs.DirEntry, error) {
 // minutes on a loaded machine, it loads every sixth file of each folder.
 func TestLoadCorpora(t *testing.T) {
 	every := 1
-	if raceEnabled() {
+	if race.Enabled {
 		every = 6
 	}
 	for _, tc := range []struct {

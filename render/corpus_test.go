@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"kb/internal/race"
 	"kb/render"
 )
 
@@ -88,7 +89,7 @@ func stripFrontMatter(src []byte) []byte {
 // every sixth document, to stay within about 20 seconds.
 func TestCorpus(t *testing.T) {
 	docs := loadCorpus(t, "runbooks-prometheus-operator", "powershell-docs")
-	if raceEnabled() || testing.Short() {
+	if race.Enabled || testing.Short() {
 		var sample []corpusDoc
 		for i := 0; i < len(docs); i += 12 { // the race detector makes rendering ten times slower
 			sample = append(sample, docs[i])

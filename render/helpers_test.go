@@ -60,6 +60,3 @@ func mustRead(t testing.TB, name string) []byte {
 	require.NoError(t, err)
 	return b
 }
-
-// raceEnabled reports whether the test binary was built with -race.
-func raceEnabled() bool { return render.RaceEnabled() }

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"golang.org/x/net/html"
 
+	"kb/internal/race"
 	"kb/render"
 )
 
@@ -49,7 +50,7 @@ func TestPathological(t *testing.T) {
 	// Under -race, where timing means little and everything is ten times
 	// slower, the inputs are a quarter of the size.
 	scale := 1
-	if raceEnabled() {
+	if race.Enabled {
 		scale = 4
 	}
 	rep := func(s string, n int) string { return strings.Repeat(s, n/scale) }
@@ -100,7 +101,7 @@ func TestPathological(t *testing.T) {
 	// and ten times that beside a CPU hog). The deadline catches a parser
 	// gone quadratic, which takes minutes at these sizes, not a slow machine.
 	deadline := 30 * time.Second
-	if raceEnabled() {
+	if race.Enabled {
 		deadline *= 4
 	}
 	r := render.New(render.Options{})

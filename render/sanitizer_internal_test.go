@@ -15,6 +15,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/net/html"
+
+	"kb/internal/race"
 )
 
 // tokens is b as a sequence of tags (attributes sorted) and unescaped text,
@@ -73,7 +75,7 @@ func TestSanitizerKeepsKBOutput(t *testing.T) {
 	r, policy := New(Options{}), newSanitizer()
 	n, seen := 0, 0
 	stride := 3 // a third of the corpora keeps make test quick; every markup kb writes occurs in it many times
-	if RaceEnabled() || testing.Short() {
+	if race.Enabled || testing.Short() {
 		stride = 30 // the race detector makes rendering ten times slower
 	}
 	for _, root := range roots {
