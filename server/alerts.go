@@ -183,11 +183,7 @@ func (s *Server) alert(c *echo.Context) error {
 // toRunbook answers an alert link with a 302 to runbook a, the labels (and
 // the mode) carried on in the query string.
 func (s *Server) toRunbook(c *echo.Context, a *content.Article, labels []labelParam, mode string) error {
-	target := a.URL
-	if content.IsReserved(target) {
-		target = permalinkURL(a)
-	}
-	loc, ok := localURL(target)
+	loc, ok := articleLocation(a)
 	if !ok {
 		return content.ErrNotFound
 	}

@@ -150,11 +150,7 @@ func (s *Server) helpful(c *echo.Context) error {
 	s.wrote()
 	if strings.HasPrefix(req.Header.Get("Content-Type"), "application/x-www-form-urlencoded") ||
 		strings.HasPrefix(req.Header.Get("Content-Type"), "multipart/form-data") {
-		target := a.URL
-		if content.IsReserved(target) {
-			target = permalinkURL(a)
-		}
-		loc, ok := localURL(target)
+		loc, ok := articleLocation(a)
 		if !ok {
 			return content.ErrNotFound
 		}

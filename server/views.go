@@ -244,6 +244,16 @@ func toItem(a *content.Article) item {
 
 func permalinkURL(a *content.Article) string { return "/a/" + url.PathEscape(a.ID) }
 
+// articleLocation is where a redirect to article a goes: its URL, or its
+// permalink where one of kb's routes owns that URL; false if it would leave
+// the site.
+func articleLocation(a *content.Article) (string, bool) {
+	if content.IsReserved(a.URL) {
+		return localURL(permalinkURL(a))
+	}
+	return localURL(a.URL)
+}
+
 func toItems(as []*content.Article) []item {
 	out := make([]item, 0, len(as))
 	for _, a := range as {
