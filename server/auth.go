@@ -55,6 +55,7 @@ func (s *Server) authenticate(c *echo.Context, write bool) error {
 		return echo.NewHTTPError(http.StatusForbidden, "The token "+tok.Name+" may only read; writing needs a token with the links:write scope.")
 	}
 	c.Set(tokenKey, tok.Name)
+	s.firstUse(c, tok)
 	if reader(c).Anonymous() {
 		c.Set(readerKey, access.Reader{User: "token:" + tok.Name, Unlimited: true})
 	}
