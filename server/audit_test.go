@@ -6,13 +6,12 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.etcd.io/bbolt"
 
 	"kb/tickets"
+	"kb/tickets/ticketstest"
 )
 
 // trail returns the audit trail of store, newest first.
@@ -95,11 +94,9 @@ func TestAuditAccessDenied(t *testing.T) {
 // written (its bbolt file is closed), the link write still succeeds and the
 // failure is logged.
 func TestAuditFailureNeverFailsTheAct(t *testing.T) {
-	db, err := bbolt.Open(filepath.Join(t.TempDir(), "audit.db"), 0o600, &bbolt.Options{Timeout: time.Second})
+	closed, closeDB, err := ticketstest.OpenPath(filepath.Join(t.TempDir(), "audit.db"))
 	require.NoError(t, err)
-	closed, err := tickets.Open(db, testClock)
-	require.NoError(t, err)
-	require.NoError(t, db.Close())
+	require.NoError(t, closeDB())
 	site := newLinkSite(t, func(d *Deps) { d.Audit = closed })
 	res := site.post(t, "/api/v1/links", site.write, linkBody("OPS-1", "etcd-no-leader"))
 	require.Equal(t, http.StatusCreated, res.status, res.body)
