@@ -40,6 +40,9 @@ type Site struct {
 	OGImage string `yaml:"og_image"`
 	// Access holds the read rules, first match wins (package access).
 	Access []access.Rule `yaml:"access"`
+	// AdminGroup is the group whose members read the audit trail at
+	// /reports/audit; kb serve --admin-group wins over it.
+	AdminGroup string `yaml:"admin_group"`
 }
 
 // DefaultMaxSize is the size cap of a Markdown file when kb.yaml sets none.
@@ -67,7 +70,7 @@ func ParseSite(src []byte) (Site, []Warning) {
 		warn(m.Line, "kb.yaml must be a mapping of settings, such as title: Our runbooks")
 		return s, warns
 	}
-	known := []string{"title", "base_url", "edit_url", "unsafe_html", "max_size", "review_every", "owners", "embed_origins", "webhook_secrets", "rules", "runbooks", "og_image", "access"}
+	known := []string{"title", "base_url", "edit_url", "unsafe_html", "max_size", "review_every", "owners", "embed_origins", "webhook_secrets", "rules", "runbooks", "og_image", "access", "admin_group"}
 	for i := 0; i+1 < len(m.Content); i += 2 {
 		k, v := m.Content[i], m.Content[i+1]
 		if !slices.Contains(known, k.Value) {

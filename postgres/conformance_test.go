@@ -9,6 +9,7 @@ import (
 
 	"kb/searchlog"
 	"kb/searchlog/searchlogtest"
+	"kb/tickets"
 	"kb/tickets/storetest"
 )
 
@@ -19,12 +20,16 @@ func TestConformance(t *testing.T) {
 	testBase(t)
 	storetest.Run(t, func(t *testing.T) storetest.Backend {
 		u := testURL(t)
-		return storetest.Backend{Shared: true, Open: func(t *testing.T, now func() time.Time) storetest.Opened {
-			db, err := Open(context.Background(), u, Options{Now: now})
+		openAudit := func(t *testing.T, now func() time.Time, lim tickets.AuditLimits) storetest.Opened {
+			db, err := Open(context.Background(), u, Options{Now: now, AuditLimits: lim})
 			require.NoError(t, err)
 			require.NoError(t, db.Health())
 			return storetest.Opened{Links: db.Links(), Feedback: db.Feedback(), Close: func() error { db.Close(); return nil }}
-		}}
+		}
+		return storetest.Backend{Shared: true, OpenAudit: openAudit,
+			Open: func(t *testing.T, now func() time.Time) storetest.Opened {
+				return openAudit(t, now, tickets.AuditLimits{})
+			}}
 	})
 }
 

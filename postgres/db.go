@@ -68,6 +68,8 @@ type Options struct {
 	// OnChange is called by Run for every change another replica (or this
 	// one) made; nil: changes are not followed.
 	OnChange func(Change)
+	// AuditLimits bound the audit trail (90 days, 100,000 entries).
+	AuditLimits tickets.AuditLimits
 	// OnPull is called by Run when another replica was asked to pull its
 	// git ref (a push webhook reaches one replica of a fleet); nil: ignored.
 	OnPull func()

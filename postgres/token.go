@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -38,8 +39,12 @@ func (s *Links) CreateToken(ctx context.Context, name string, scope tickets.Scop
 func scanToken(row pgx.Row) (tickets.Token, error) {
 	var t tickets.Token
 	var scope string
-	err := row.Scan(&t.Name, &scope, &t.Hash, &t.Created)
+	var used *time.Time
+	err := row.Scan(&t.Name, &scope, &t.Hash, &t.Created, &used)
 	t.Scope, t.Created = tickets.Scope(scope), t.Created.UTC()
+	if used != nil {
+		t.FirstUsed = used.UTC()
+	}
 	return t, err
 }
 
@@ -47,7 +52,7 @@ func scanToken(row pgx.Row) (tickets.Token, error) {
 func (s *Links) Tokens(ctx context.Context) ([]tickets.Token, error) {
 	var out []tickets.Token
 	err := s.db.call(ctx, false, func(ctx context.Context) error {
-		rows, err := s.db.pool.Query(ctx, "SELECT name, scope, hash, created FROM tokens ORDER BY name")
+		rows, err := s.db.pool.Query(ctx, "SELECT name, scope, hash, created, first_used FROM tokens ORDER BY name")
 		if err != nil {
 			return err
 		}
@@ -84,7 +89,7 @@ func (s *Links) Authenticate(ctx context.Context, secret string) (tickets.Token,
 	var t tickets.Token
 	err := s.db.call(ctx, false, func(ctx context.Context) error {
 		var err error
-		t, err = scanToken(s.db.pool.QueryRow(ctx, "SELECT name, scope, hash, created FROM tokens WHERE hash = $1", tickets.HashSecret(secret)))
+		t, err = scanToken(s.db.pool.QueryRow(ctx, "SELECT name, scope, hash, created, first_used FROM tokens WHERE hash = $1", tickets.HashSecret(secret)))
 		return err
 	})
 	switch {

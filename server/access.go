@@ -301,4 +301,5 @@ func (s *Server) cacheControl(cc []string) []string {
 func (s *Server) denied(c *echo.Context, path string) {
 	r := reader(c)
 	s.log.Warn("access denied", "user", r.User, "groups", strings.Join(r.Groups, ","), "path", path, "peer", c.Request().RemoteAddr)
+	s.audit(c, tickets.ActAccessDenied, path, strings.Join(r.Groups, ","))
 }

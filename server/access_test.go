@@ -58,6 +58,12 @@ type accessSite struct {
 // proxy sign-in trusting the given peers.
 func newAccessSite(t *testing.T, trusted ...string) *accessSite {
 	t.Helper()
+	return newAccessSiteWith(t, nil, trusted...)
+}
+
+// newAccessSiteWith is newAccessSite with edit changing the server's Deps.
+func newAccessSiteWith(t *testing.T, edit func(*Deps), trusted ...string) *accessSite {
+	t.Helper()
 	dir := t.TempDir()
 	for p, body := range accessFiles {
 		full := filepath.Join(dir, filepath.FromSlash(p))
@@ -85,7 +91,11 @@ func newAccessSite(t *testing.T, trusted ...string) *accessSite {
 	store := ticketstest.OpenClock(t, steppingClock(testClock()))
 	theme, err := themes.Open("")
 	require.NoError(t, err)
-	srv, err := New(Deps{Library: lib, Theme: theme, Search: idx, Logger: log, Version: "test", Now: testClock, Links: store, Proxy: proxy, Live: true})
+	d := Deps{Library: lib, Theme: theme, Search: idx, Logger: log, Version: "test", Now: testClock, Links: store, Proxy: proxy, Live: true}
+	if edit != nil {
+		edit(&d)
+	}
+	srv, err := New(d)
 	require.NoError(t, err)
 	site := &testSite{lib: lib, srv: srv, dir: dir, logs: logs}
 	site.ts = newHTTPTestServer(t, srv)

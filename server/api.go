@@ -254,6 +254,7 @@ func (s *Server) createLink(c *echo.Context) error {
 	}
 	s.wrote()
 	s.linkVer.bump(a.ID)
+	s.audit(c, tickets.ActLinkWrite, stored.Ticket.System+"/"+stored.Ticket.Key+"/"+stored.ArticleID, "")
 	status := http.StatusOK
 	if created {
 		status = http.StatusCreated
@@ -291,6 +292,7 @@ func (s *Server) deleteLink(c *echo.Context) error {
 	}
 	s.wrote()
 	s.linkVer.bump(id)
+	s.audit(c, tickets.ActLinkDelete, system+"/"+key+"/"+id, "")
 	return c.NoContent(http.StatusNoContent)
 }
 

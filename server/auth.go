@@ -51,10 +51,13 @@ func (s *Server) authenticate(c *echo.Context, write bool) error {
 	case err != nil:
 		return s.storeError(err)
 	case write && !tok.CanWrite():
+		c.Set(tokenKey, tok.Name)
+		s.firstUse(c, tok) // the token is valid, only not for this
 		h.Set("WWW-Authenticate", `Bearer realm="kb", error="insufficient_scope", scope="`+string(tickets.ScopeWrite)+`"`)
 		return echo.NewHTTPError(http.StatusForbidden, "The token "+tok.Name+" may only read; writing needs a token with the links:write scope.")
 	}
 	c.Set(tokenKey, tok.Name)
+	s.firstUse(c, tok)
 	if reader(c).Anonymous() {
 		c.Set(readerKey, access.Reader{User: "token:" + tok.Name, Unlimited: true})
 	}

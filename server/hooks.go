@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v5"
 
 	"kb/content"
+	"kb/tickets"
 	"kb/webhook"
 )
 
@@ -77,6 +78,7 @@ func (s *Server) deliver(c *echo.Context, source string) (webhook.Result, error)
 	if err := webhook.Verify(source, s.webhookSecret(snap, source), header, body); err != nil {
 		if errors.Is(err, webhook.ErrBadSignature) {
 			s.authFails.failed(c.Request())
+			s.audit(c, tickets.ActWebhookBadSig, source, "")
 		}
 		return webhook.Result{}, err
 	}
@@ -87,6 +89,12 @@ func (s *Server) deliver(c *echo.Context, source string) (webhook.Result, error)
 	res, err := webhook.Resolve(c.Request().Context(), d, snapshotArticles{snap}, store)
 	if err != nil {
 		return webhook.Result{}, s.storeError(err)
+	}
+	if !res.Duplicate {
+		for _, l := range res.Links {
+			s.auditEvent(c.Request(), tickets.Event{Who: "webhook:" + source, Action: tickets.ActLinkWrite,
+				Target: l.Ticket.System + "/" + l.Ticket.Key + "/" + l.ArticleID, Detail: "delivery " + res.Delivery})
+		}
 	}
 	return res, nil
 }

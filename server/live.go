@@ -8,6 +8,7 @@ import (
 
 	"github.com/labstack/echo/v5"
 
+	"kb/tickets"
 	"kb/webhook"
 )
 
@@ -120,6 +121,7 @@ func (s *Server) gitHook(c *echo.Context) error {
 	if err := webhook.VerifyPush(secret, c.Request().Header.Get, body); err != nil {
 		s.metrics.hook(webhook.Git, webhook.OutcomeBadSignature)
 		s.authFails.failed(c.Request())
+		s.audit(c, tickets.ActWebhookBadSig, webhook.Git, "")
 		return echo.NewHTTPError(http.StatusUnauthorized, "Bad or missing signature: send X-Hub-Signature-256 (GitHub), X-Gitea-Signature (Gitea), X-Gitlab-Token (GitLab) or X-KB-Secret.").Wrap(err)
 	}
 	s.puller.Push()

@@ -65,8 +65,8 @@ func (s *Server) routes(e *echo.Echo) {
 	// Sign-in (OpenID Connect), when configured.
 	if s.sessions != nil {
 		e.GET("/auth/login", echo.WrapHandler(http.HandlerFunc(s.sessions.Login)))
-		e.GET("/auth/callback", echo.WrapHandler(http.HandlerFunc(s.sessions.Callback)))
-		e.POST("/auth/logout", echo.WrapHandler(http.HandlerFunc(s.sessions.Logout)))
+		e.GET("/auth/callback", echo.WrapHandler(http.HandlerFunc(s.signIn)))
+		e.POST("/auth/logout", echo.WrapHandler(http.HandlerFunc(s.signOut)))
 	}
 
 	// Pages.

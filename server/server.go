@@ -17,6 +17,7 @@ import (
 	"kb/content"
 	"kb/searchlog"
 	"kb/themes"
+	"kb/tickets"
 )
 
 // Deps lists what a Server needs; cmd/kb fills it in.
@@ -65,6 +66,11 @@ type Deps struct {
 	// kb.yaml access: rules then show only what they open to "*".
 	Proxy    *Proxy
 	Sessions Sessions
+	// Audit is the audit trail of writes and administrative acts; nil
+	// records none. AdminGroup is the group whose members read it at
+	// /reports/audit; "" shows it to nobody.
+	Audit      tickets.Audit
+	AdminGroup string
 	// Index says how far the search index is behind the content, for
 	// /metrics; nil: never behind.
 	Index IndexProgress
@@ -106,10 +112,12 @@ type Server struct {
 	apiReadToken   bool
 	apiDoc         *blob // /api/v1/openapi.json
 
-	feedback  FeedbackStore
-	searchLog searchlog.Store
-	backups   BackupStatus
-	xorigin   *http.CrossOriginProtection // refuses cross-site form posts ("this helped")
+	feedback   FeedbackStore
+	searchLog  searchlog.Store
+	backups    BackupStatus
+	auditLog   tickets.Audit
+	adminGroup string
+	xorigin    *http.CrossOriginProtection // refuses cross-site form posts ("this helped")
 }
 
 // errNotLoaded is returned while the library has no snapshot yet.
@@ -165,6 +173,7 @@ func New(d Deps) (*Server, error) {
 	s.apiDoc = newBlob(openAPIDocument, s.hdr.json, s.hdr.noCache)
 	s.feedback, s.xorigin, s.backups = d.Feedback, http.NewCrossOriginProtection(), d.Backups
 	s.searchLog = d.SearchLog
+	s.auditLog, s.adminGroup = d.Audit, d.AdminGroup
 	s.echo = echo.NewWithConfig(echo.Config{
 		Logger:           s.log,
 		HTTPErrorHandler: s.handleError,

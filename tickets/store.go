@@ -29,6 +29,7 @@ const (
 	bucketDeliveries = "webhook_deliveries" // source \x00 delivery id → time it was recorded
 	bucketResolved   = "resolved_tickets"   // system \x00 key → Resolved, tickets resolved as webhooks saw them
 	bucketMentions   = "ticket_mentions"    // system \x00 key → []string, kb references on tickets not resolved yet
+	bucketAudit      = "audit"              // sequence (8 bytes, big-endian) → Event, oldest first
 )
 
 // schemaVersion is the layout of the buckets above; a file written by a newer
@@ -70,6 +71,7 @@ type Store struct {
 	db     *bbolt.DB
 	now    func() time.Time
 	commit groupCommit
+	audit  AuditLimits
 }
 
 // Open checks the database db and prepares this package's buckets. A damaged

@@ -30,6 +30,9 @@ type Token struct {
 	Scope   Scope     `json:"scope"`
 	Hash    []byte    `json:"hash"`
 	Created time.Time `json:"created"`
+	// FirstUsed is when the token first authenticated a request; zero
+	// while it never has.
+	FirstUsed time.Time `json:"first_used,omitzero"`
 }
 
 // CanWrite reports whether the token may write links.
@@ -143,4 +146,36 @@ func (s *Store) Authenticate(ctx context.Context, secret string) (Token, error) 
 		return Token{}, ErrUnauthorized
 	}
 	return found, nil
+}
+
+// MarkUsed records the first use of the token called name at the store's
+// clock; first is true only for the call that recorded it, so the first use
+// is audited once whichever request gets there. An unknown token is no
+// error: it was revoked since it authenticated.
+func (s *Store) MarkUsed(ctx context.Context, name string) (first bool, err error) {
+	if err := ctx.Err(); err != nil {
+		return false, err
+	}
+	now := s.now().UTC()
+	err = s.writeTx(func(tx *bbolt.Tx) error {
+		b := tx.Bucket([]byte(bucketTokens))
+		v := b.Get([]byte(name))
+		if v == nil { // revoked meanwhile: nothing to record
+			return nil
+		}
+		var t Token
+		if err := json.Unmarshal(v, &t); err != nil {
+			return fmt.Errorf("%w: decode token %q: %w", ErrCorrupt, name, err)
+		}
+		if !t.FirstUsed.IsZero() {
+			return nil
+		}
+		t.FirstUsed, first = now, true
+		val, err := json.Marshal(t)
+		if err != nil {
+			return fmt.Errorf("encode token: %w", err)
+		}
+		return b.Put([]byte(name), val)
+	})
+	return first, err
 }

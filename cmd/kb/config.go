@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"kb/content"
+	"kb/tickets"
 )
 
 // config is every setting of kb, from defaults, KB_* environment variables
@@ -61,6 +62,10 @@ type config struct {
 	OIDCScopes        string // comma-separated, beyond openid profile email
 	SessionKey        string // from KB_SESSION_KEY only
 	SessionLifetime   time.Duration
+
+	// kb serve: the audit trail
+	AdminGroup  string // members read /reports/audit; "": kb.yaml admin_group
+	AuditLimits tickets.AuditLimits
 
 	// kb serve: live content
 	Watch        bool          // reload changed files of a content folder at once
@@ -121,6 +126,24 @@ func parseConfig(cmd string, args []string, getenv func(string) string, stderr i
 			cfg.SessionLifetime = d
 		}
 		flags.DurationVar(&cfg.SessionLifetime, "session-lifetime", cfg.SessionLifetime, "oidc sign-in: how long a session lasts (env "+envName("session-lifetime")+")")
+		str(&cfg.AdminGroup, "admin-group", "group whose members read the audit trail at /reports/audit; empty: kb.yaml admin_group, else nobody")
+		cfg.AuditLimits = tickets.AuditLimits{}.WithDefaults()
+		if v := getenv(envName("audit-max-age")); v != "" {
+			d, err := time.ParseDuration(v)
+			if err != nil {
+				return cfg, fmt.Errorf("%s: %w", envName("audit-max-age"), err)
+			}
+			cfg.AuditLimits.MaxAge = d
+		}
+		flags.DurationVar(&cfg.AuditLimits.MaxAge, "audit-max-age", cfg.AuditLimits.MaxAge, "audit entries older than this are pruned (env "+envName("audit-max-age")+")")
+		if v := getenv(envName("audit-max-entries")); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				return cfg, fmt.Errorf("%s: %w", envName("audit-max-entries"), err)
+			}
+			cfg.AuditLimits.MaxEntries = n
+		}
+		flags.IntVar(&cfg.AuditLimits.MaxEntries, "audit-max-entries", cfg.AuditLimits.MaxEntries, "audit entries kept at most; the oldest are pruned (env "+envName("audit-max-entries")+")")
 		memLimit = defaultMemoryLimit
 		if getenv("GOMEMLIMIT") != "" {
 			memLimit = "0" // the Go runtime's own setting wins over kb's default

@@ -76,6 +76,7 @@ type cliStore interface {
 	RevokeToken(ctx context.Context, name string) error
 	Export(ctx context.Context, w io.Writer) error
 	Import(ctx context.Context, r io.Reader) (int, error)
+	tickets.Audit
 }
 
 // openStore opens the links store for a command that needs it: the

@@ -37,6 +37,7 @@ Usage:
   kb index   [--content DIR] [--data DIR]           rebuild the search index
   kb search  [--data DIR] [--server URL] [--json] [--limit N] QUERY...
   kb token   create|list|revoke NAME [--scope links:write|read] [--data DIR | --store URL]
+  kb audit   [--since DUR|TIME] [--limit N] [--format text|json] [--data DIR | --store URL]   the audit trail, newest first
   kb links   export|import [--data DIR | --store URL]
   kb store   copy --from STORE --to STORE | migrate --store URL   move links between bbolt and PostgreSQL
   kb check   [--content DIR] [--format text|json|github] [--strict]   lint content for CI
@@ -73,7 +74,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, now fun
 		}
 		return runSearch(ctx, cfg, stdout)
 	case "token":
-		return runToken(ctx, rest, getenv, stdout, stderr)
+		return runToken(ctx, rest, getenv, now, stdout, stderr)
+	case "audit":
+		return runAudit(ctx, rest, getenv, now, stdout, stderr)
 	case "links":
 		return runLinks(ctx, rest, getenv, stdin, stdout, stderr)
 	case "store":

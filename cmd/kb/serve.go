@@ -70,7 +70,7 @@ func serve(ctx context.Context, cfg config, now func() time.Time, stderr io.Writ
 		// search are served, kb connects when it answers); a schema newer
 		// than this kb's, a bad URL or a refused login are.
 		var err error
-		pg, err = postgres.Open(ctx, cfg.Store, postgres.Options{Logger: log.With("component", "links"), Now: now, OnChange: hooks.changed, OnPull: hooks.pulled})
+		pg, err = postgres.Open(ctx, cfg.Store, postgres.Options{Logger: log.With("component", "links"), Now: now, OnChange: hooks.changed, OnPull: hooks.pulled, AuditLimits: cfg.AuditLimits})
 		if err != nil {
 			return err
 		}
@@ -88,6 +88,7 @@ func serve(ctx context.Context, cfg config, now func() time.Time, stderr io.Writ
 		}
 		defer closeLinks()
 		if store != nil {
+			store.SetAuditLimits(cfg.AuditLimits)
 			links = store
 		}
 		if fb != nil {
@@ -179,7 +180,15 @@ func serve(ctx context.Context, cfg config, now func() time.Time, stderr io.Writ
 	if err != nil {
 		return err
 	}
+	var auditLog tickets.Audit // nil without a store
+	switch {
+	case pg != nil:
+		auditLog = pg.Links()
+	case store != nil && !store.ReadOnly():
+		auditLog = store
+	}
 	srv, err := server.New(server.Deps{
+		Audit: auditLog, AdminGroup: cfg.AdminGroup,
 		Proxy: proxy, Sessions: sessions,
 		Live: watch, Puller: puller,
 		Library: lib, Theme: theme, Search: searcher, Logger: log.With("component", "http"), Version: version,

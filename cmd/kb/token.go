@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"text/tabwriter"
+	"time"
 
 	"kb/tickets"
 )
@@ -18,7 +19,7 @@ const tokenUsage = `usage:
 
 // runToken manages API tokens: the secret is printed once at creation and
 // only its hash is stored.
-func runToken(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+func runToken(ctx context.Context, args []string, getenv func(string) string, now func() time.Time, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprintln(stderr, tokenUsage)
 		return flag.ErrHelp
@@ -57,15 +58,20 @@ func runToken(ctx context.Context, args []string, getenv func(string) string, st
 		}
 		fmt.Fprintf(stdout, "%s\n", secret)
 		fmt.Fprintf(stderr, "token %q (%s) created; it is shown only this once. Use it as: Authorization: Bearer <token>\n", pos[0], scope)
+		auditCLI(ctx, store, getenv, now, stderr, tickets.Event{Action: tickets.ActTokenCreate, Target: pos[0], Detail: "scope " + scope})
 	case "list":
 		list, err := store.Tokens(ctx)
 		if err != nil {
 			return err
 		}
 		w := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(w, "NAME\tSCOPE\tCREATED")
+		fmt.Fprintln(w, "NAME\tSCOPE\tCREATED\tFIRST USED")
 		for _, t := range list {
-			fmt.Fprintf(w, "%s\t%s\t%s\n", t.Name, t.Scope, t.Created.Format("2006-01-02 15:04"))
+			used := "never"
+			if !t.FirstUsed.IsZero() {
+				used = t.FirstUsed.Format("2006-01-02 15:04")
+			}
+			fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", t.Name, t.Scope, t.Created.Format("2006-01-02 15:04"), used)
 		}
 		return w.Flush()
 	case "revoke":
@@ -73,6 +79,7 @@ func runToken(ctx context.Context, args []string, getenv func(string) string, st
 			return err
 		}
 		fmt.Fprintf(stderr, "token %q revoked\n", pos[0])
+		auditCLI(ctx, store, getenv, now, stderr, tickets.Event{Action: tickets.ActTokenRevoke, Target: pos[0]})
 	}
 	return nil
 }
@@ -100,4 +107,17 @@ func envOr(getenv func(string) string, name, def string) string {
 		return v
 	}
 	return def
+}
+
+// auditCLI appends an act of the command line to the audit trail: who is
+// the operating-system user, from "cli". The act is done already, so a
+// failure is reported, not returned.
+func auditCLI(ctx context.Context, store tickets.Audit, getenv func(string) string, now func() time.Time, stderr io.Writer, e tickets.Event) {
+	e.Who, e.From, e.Time = "cli", "cli", now()
+	if u := getenv("USER"); u != "" {
+		e.Who = "cli:" + u
+	}
+	if err := store.Append(ctx, e); err != nil {
+		fmt.Fprintf(stderr, "kb: warning: audit trail not written: %v\n", err)
+	}
 }

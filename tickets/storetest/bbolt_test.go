@@ -20,15 +20,22 @@ import (
 func TestBBolt(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) storetest.Backend {
 		path := filepath.Join(t.TempDir(), "kb.db")
-		return storetest.Backend{Open: func(t *testing.T, now func() time.Time) storetest.Opened {
+		openAudit := func(t *testing.T, now func() time.Time, lim tickets.AuditLimits) storetest.Opened {
 			db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: time.Second})
 			require.NoError(t, err)
 			links, err := tickets.Open(db, now)
 			require.NoError(t, errors.Join(err, closeOnErr(err, db)))
+			links.SetAuditLimits(lim)
 			fb, err := feedback.Open(db)
 			require.NoError(t, errors.Join(err, closeOnErr(err, db)))
 			return storetest.Opened{Links: links, Feedback: fb, Close: db.Close}
-		}}
+		}
+		return storetest.Backend{
+			Open: func(t *testing.T, now func() time.Time) storetest.Opened {
+				return openAudit(t, now, tickets.AuditLimits{})
+			},
+			OpenAudit: openAudit,
+		}
 	})
 }
 

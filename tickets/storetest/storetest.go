@@ -29,6 +29,8 @@ type Store interface {
 	CreateToken(ctx context.Context, name string, scope tickets.Scope) (string, error)
 	RevokeToken(ctx context.Context, name string) error
 	Authenticate(ctx context.Context, secret string) (tickets.Token, error)
+	MarkUsed(ctx context.Context, name string) (bool, error)
+	tickets.Audit
 	tickets.Source
 	tickets.Sink
 }
@@ -55,6 +57,9 @@ type Backend struct {
 	// Shared says two handles may be open at once, as replicas of one
 	// fleet are (PostgreSQL); bbolt is opened by one process at a time.
 	Shared bool
+	// OpenAudit opens the storage as Open does, with the audit trail
+	// bounded by lim.
+	OpenAudit func(t *testing.T, now func() time.Time, lim tickets.AuditLimits) Opened
 }
 
 // writers is the number of concurrent writers of the tests that have them.
@@ -80,6 +85,9 @@ func Run(t *testing.T, newBackend func(t *testing.T) Backend) {
 		{"Feedback", testFeedback},
 		{"RestoreAndTotals", testRestore},
 		{"CanceledContext", testCanceled},
+		{"Audit", testAudit},
+		{"AuditBounds", testAuditBounds},
+		{"TokenFirstUse", testTokenFirstUse},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, newBackend(t)) })
