@@ -162,15 +162,14 @@ await test("the navigation drawer opens on a phone", async () => {
   try {
     const page = await ctx.newPage();
     await page.goto(base + "/runbooks/etcd/high-fsync-durations");
-    const opener = page.locator("[aria-controls][aria-expanded].nav-toggle, button[aria-controls*=nav], button[aria-label*=avigation]").first();
-    if ((await opener.count()) === 0) throw new Skip("no navigation drawer in the page yet (the nav branch adds it)");
-    const target = await opener.getAttribute("aria-controls");
-    await opener.click();
-    await page.waitForFunction((t) => {
-      const el = t && document.getElementById(t);
-      return el && el.getBoundingClientRect().width > 0 && getComputedStyle(el).visibility !== "hidden";
-    }, target, { timeout: 10000 });
-    assert((await opener.getAttribute("aria-expanded")) === "true", "the toggle says the drawer is open");
+    const tree = page.locator("#nav-drawer .nav-tree");
+    assert(!(await tree.isVisible()), "the tree is folded away on a phone until asked for");
+    await page.locator("#nav-drawer > summary").click();
+    await tree.waitFor({ state: "visible", timeout: 10000 });
+    assert((await page.locator("#nav-drawer").getAttribute("open")) !== null, "the drawer is open");
+    const current = page.locator('#nav-drawer a[aria-current="page"]');
+    assert((await current.count()) === 1, "the current page is marked in the tree");
+    assert(await current.isVisible(), "the current page is in view in the open drawer");
   } finally {
     await ctx.close();
   }

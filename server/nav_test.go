@@ -65,7 +65,8 @@ func TestNavTree(t *testing.T) {
 	assert.Less(t, strings.Index(nav, "Alpha short"), strings.Index(nav, "Beta unweighted"))
 	// Other folders are closed, with their counts and the fragment that fills them.
 	assert.Contains(t, nav, `data-nav="/_nav?path=reference"`)
-	assert.Contains(t, nav, `<a href="/reference">Reference</a> <span class="count">3</span>`)
+	assert.Contains(t, nav, `<summary><span class="nav-label">Reference</span> <span class="count">3</span></summary>`)
+	assert.Contains(t, nav, `<a class="nav-index" href="/reference">Reference</a>`, "the folder's page is linked beside its toggle, not inside it")
 	assert.Contains(t, nav, `data-nav="/_nav?path=guides%2Fdeep"`)
 	assert.NotContains(t, nav, "One deep", "closed folders are not sent inline")
 
@@ -99,7 +100,7 @@ func TestFolderPageCrumbsAndNav(t *testing.T) {
 	assert.Contains(t, res.body, `<nav class="crumbs" aria-label="Breadcrumbs">`)
 	assert.Contains(t, res.body, `<li><a href="/guides">The guides</a></li>`)
 	nav := navHTML(t, res.body)
-	assert.Contains(t, nav, `<a href="/guides/deep" aria-current="page">deep</a>`)
+	assert.Contains(t, nav, `<a class="nav-index" href="/guides/deep" aria-current="page">deep</a>`)
 	assert.Contains(t, nav, "One deep", "the folder's own entries are open")
 }
 
