@@ -1,7 +1,6 @@
 package server
 
 import (
-	"bytes"
 	"cmp"
 	"html/template"
 	"net/url"
@@ -420,7 +419,7 @@ func (s *Server) articleView(snap *content.Snapshot, a *content.Article) article
 	}
 	p.Crumbs = crumbs(snap, dir)
 	p.Nav = navFor(snap, a.Folder(), p.Article.URL)
-	p.Diagrams = bytes.Contains(a.Doc.HTML, []byte(`<code class="language-mermaid">`))
+	p.Diagrams = strings.Contains(string(p.Body), `<code class="language-mermaid">`) // the body as served: a render cache keeps it out of a.Doc
 	if !a.IsIndex() {
 		p.Prev, p.Next = neighbours(snap, a)
 	}

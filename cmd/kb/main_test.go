@@ -166,3 +166,16 @@ func TestServeContentFolder(t *testing.T) {
 	assert.Contains(t, body, "Check the members.")
 	assert.True(t, strings.Contains(logs.String(), `"msg":"serving"`), "JSON logs")
 }
+
+// TestServeDiagrams: with the render cache of kb serve, which keeps rendered
+// HTML out of the article, a page with a mermaid block still loads the
+// diagram script, once its body is rendered.
+func TestServeDiagrams(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{"flow.md": "# Flow\n\n```mermaid\ngraph TD\n  A --> B\n```\n"})
+	base, _ := startServe(t, "--content", dir)
+	require.Eventually(t, func() bool {
+		status, body := get(t, base+"/flow")
+		return status == http.StatusOK && strings.Contains(body, `<code class="language-mermaid">`) && strings.Contains(body, "/static/mermaid.min.")
+	}, time.Minute, 50*time.Millisecond, "the page with a diagram loads mermaid")
+}
