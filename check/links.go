@@ -82,7 +82,7 @@ func (c *checker) anchors(a *content.Article) map[string]bool {
 		return ids
 	}
 	ids := map[string]bool{}
-	for _, m := range idRE.FindAllSubmatch(a.Doc.HTML, -1) {
+	for _, m := range idRE.FindAllSubmatch(a.HTML(), -1) {
 		ids[htmlUnescape(string(m[1]))] = true
 	}
 	if c.ids == nil {

@@ -189,7 +189,7 @@ func (s *Server) oldVersion(ctx context.Context, page *historyPage, commit, p st
 	case old.Unrendered != "":
 		page.Unrendered = old.Unrendered
 	default:
-		page.Body = template.HTML(old.Doc.HTML) // #nosec G203 -- render's output is safe HTML by contract
+		page.Body = template.HTML(old.HTML()) // #nosec G203 -- render's output is safe HTML by contract
 	}
 	return nil
 }
