@@ -137,7 +137,7 @@ func TestE2EAlertChain(t *testing.T) {
 	assert.Contains(t, string(page), `title="$NAMESPACE">shop</mark>`)
 	assert.Contains(t, string(page), `title="${NAMESPACE}">shop</mark>`)
 	assert.Contains(t, string(page), `title="{{pod}}">cart-1</mark>`)
-	assert.Contains(t, string(page), "Highlighted values replace the placeholders")
+	assert.Contains(t, string(page), "Highlighted values in the commands are these labels")
 
 	accepted := regexp.MustCompile(`(?m)^kb_webhook_deliveries_total\{result="accepted",source="alertmanager"\} (\d+)$`)
 	t.Cleanup(func() {
