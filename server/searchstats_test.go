@@ -84,6 +84,7 @@ func TestSearchStatistics(t *testing.T) {
 
 	page := s.get(t, "/reports/search")
 	require.Equal(t, http.StatusOK, page.status)
+	assert.Regexp(t, `<link rel="stylesheet" href="/static/tickets\.[0-9a-f]+\.css">`, page.body, "styled as the other reports")
 	zero := section(t, page.body, "zero-h")
 	assert.Contains(t, zero, "vault unseal o&#39;clock")
 	assert.NotContains(t, zero, "etcd leader")
