@@ -11,6 +11,7 @@ import (
 	"github.com/labstack/echo/v5"
 
 	"kb/content"
+	"kb/textdiff"
 	"kb/themes"
 )
 
@@ -26,7 +27,7 @@ type historyPage struct {
 	Selected   *commitView
 	Body       template.HTML // the article rendered as Selected left it
 	Unrendered string
-	Diff       []diffLine
+	Diff       []textdiff.Line
 	Current    string      // URL of the current version
 	From       *commitView // comparing two versions: the older one (Selected is the newer)
 	Head       string      // hash of the newest commit, for "compare with the latest"
@@ -37,13 +38,6 @@ type commitView struct {
 	Date                         time.Time
 	URL                          string // its page: the article as it left it
 	Path                         string // the file's path in that commit, when it differs from today's
-}
-
-// diffLine is one line of a unified diff with its kind for styling:
-// "add", "del", "hunk", "meta" or "" for context.
-type diffLine struct {
-	Kind, Text string
-	Parts      []diffPart // a changed line that replaces another: its words, the changed ones marked
 }
 
 // splitHistory recognises "/{article}/history", "/{article}/history/{commit}"
@@ -157,8 +151,8 @@ func (s *Server) history(c *echo.Context, snap *content.Snapshot, p string) (boo
 		if err := s.oldVersion(ctx, &page, sel.Hash, sel.Path); err != nil {
 			return true, err
 		}
-		page.Diff = compareFiles(string(before), string(after))
-		markWords(page.Diff)
+		page.Diff = textdiff.Files(string(before), string(after))
+		textdiff.MarkWords(page.Diff)
 	case commit != "":
 		page.Selected = findCommit(page.Commits, commit)
 		if page.Selected == nil {
@@ -173,8 +167,8 @@ func (s *Server) history(c *echo.Context, snap *content.Snapshot, p string) (boo
 		if err != nil {
 			return true, err
 		}
-		page.Diff = parseDiff(diff)
-		markWords(page.Diff)
+		page.Diff = textdiff.ParseUnified(diff)
+		textdiff.MarkWords(page.Diff)
 	}
 	c.Response().Header()["Cache-Control"] = s.hdr.noCache
 	return true, s.renderPage(c, http.StatusOK, themes.PageHistory, page)
@@ -201,31 +195,4 @@ func indexOf(cs []commitView, c *commitView) int {
 		}
 	}
 	return 0
-}
-
-// maxDiffLines bounds the diff shown; a huge change is cut with a note.
-const maxDiffLines = 5000
-
-func parseDiff(diff string) []diffLine {
-	var out []diffLine
-	for line := range strings.SplitSeq(strings.TrimRight(diff, "\n"), "\n") {
-		if len(out) == maxDiffLines {
-			out = append(out, diffLine{Kind: "meta", Text: "… the rest of this change is not shown"})
-			break
-		}
-		kind := ""
-		switch {
-		case strings.HasPrefix(line, "+++"), strings.HasPrefix(line, "---"), strings.HasPrefix(line, "diff "), strings.HasPrefix(line, "index "),
-			strings.HasPrefix(line, "similarity "), strings.HasPrefix(line, "rename "), strings.HasPrefix(line, "new file"), strings.HasPrefix(line, "deleted file"):
-			kind = "meta"
-		case strings.HasPrefix(line, "@@"):
-			kind = "hunk"
-		case strings.HasPrefix(line, "+"):
-			kind = "add"
-		case strings.HasPrefix(line, "-"):
-			kind = "del"
-		}
-		out = append(out, diffLine{Kind: kind, Text: line})
-	}
-	return out
 }

@@ -8,7 +8,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -136,52 +135,4 @@ func TestHistoryCompare(t *testing.T) {
 		assert.Equal(t, want, r.status, path)
 		assert.Contains(t, r.header.Get("Content-Type"), "text/html", path)
 	}
-}
-
-func TestCompareFiles(t *testing.T) {
-	a := "one\ntwo\nthree\nfour\nfive\nsix\nseven\neight\nnine\nten\n"
-	b := "one\ntwo\nthree\nfour\nFIVE\nsix\nseven\neight\nnine\nten\neleven\n"
-	got := compareFiles(a, b)
-	var text []string
-	for _, l := range got {
-		text = append(text, l.Text)
-	}
-	assert.Equal(t, []string{"@@ -2,9 +2,10 @@", " two", " three", " four", "-five", "+FIVE", " six", " seven", " eight", " nine", " ten", "+eleven"}, text)
-	assert.Empty(t, compareFiles(a, a), "no change, no hunk")
-
-	far := strings.Repeat("same\n", 20)
-	got = compareFiles("x\n"+far+"y\n", "X\n"+far+"Y\n")
-	hunks := 0
-	for _, l := range got {
-		if l.Kind == "hunk" {
-			hunks++
-		}
-	}
-	assert.Equal(t, 2, hunks, "changes far apart are two hunks")
-}
-
-func TestWordDiff(t *testing.T) {
-	pa, pb := wordDiff("restart the etcd member", "restart every etcd member")
-	assert.Equal(t, []diffPart{{Text: "restart "}, {Text: "the", Changed: true}, {Text: " etcd member"}}, pa)
-	assert.Equal(t, []diffPart{{Text: "restart "}, {Text: "every", Changed: true}, {Text: " etcd member"}}, pb)
-	assert.Equal(t, []string{"a", "\xff", "b1", " ", "ü"}, splitWords("a\xffb1 ü"))
-}
-
-func FuzzWordDiff(f *testing.F) {
-	f.Add("restart the etcd member", "restart every etcd member")
-	f.Add("a\xffb", "")
-	f.Fuzz(func(t *testing.T, a, b string) {
-		pa, pb := wordDiff(a, b)
-		join := func(ps []diffPart) string {
-			var sb strings.Builder
-			for _, p := range ps {
-				sb.WriteString(p.Text)
-			}
-			return sb.String()
-		}
-		if join(pa) != a || join(pb) != b {
-			t.Fatalf("parts do not join to the lines: %q %q", a, b)
-		}
-		_ = compareFiles(a, b)
-	})
 }

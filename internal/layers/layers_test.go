@@ -18,7 +18,7 @@ import (
 // package must say where it sits.
 var allowed = map[string][]string{
 	"kb/cmd/kb":                  {"*"},
-	"kb/server":                  {"kb/access", "kb/alertrules", "kb/content", "kb/feedback", "kb/render", "kb/reports", "kb/scaffold", "kb/search", "kb/searchlog", "kb/themes", "kb/tickets", "kb/webhook", "kb/word"},
+	"kb/server":                  {"kb/access", "kb/alertrules", "kb/content", "kb/feedback", "kb/render", "kb/reports", "kb/scaffold", "kb/search", "kb/searchlog", "kb/textdiff", "kb/themes", "kb/tickets", "kb/webhook", "kb/word"},
 	"kb/search":                  {"kb/access", "kb/content", "kb/render", "kb/word"},
 	"kb/tickets":                 {"kb/content"},
 	"kb/content":                 {"kb/access", "kb/gitrepo", "kb/render", "kb/word"},
@@ -27,6 +27,7 @@ var allowed = map[string][]string{
 	"kb/gitrepo":                 {},
 	"kb/render":                  {},
 	"kb/themes":                  {},
+	"kb/textdiff":                {},
 	"kb/word":                    {},
 	"kb/webhook":                 {"kb/tickets"},
 	"kb/live":                    {"kb/alertrules", "kb/content", "kb/search", "kb/tickets"},

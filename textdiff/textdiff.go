@@ -1,4 +1,7 @@
-package server
+// Package textdiff shows what changed between two versions of a file: a
+// unified diff, line by line with hunks, parsed from git or computed from the
+// two texts, and inside a changed line the words that differ.
+package textdiff
 
 import (
 	"fmt"
@@ -9,24 +12,31 @@ import (
 	"github.com/sergi/go-diff/diffmatchpatch"
 )
 
-// diffPart is a piece of a changed line: Changed marks the words that differ
+// Line is one line of a unified diff with its kind for styling:
+// "add", "del", "hunk", "meta" or "" for context.
+type Line struct {
+	Kind, Text string
+	Parts      []Part // a changed line that replaces another: its words, the changed ones marked
+}
+
+// Part is a piece of a changed line: Changed marks the words that differ
 // from the line it replaced (or replaces).
-type diffPart struct {
+type Part struct {
 	Text    string
 	Changed bool
 }
 
-// diffContext is how many unchanged lines a hunk shows around a change.
-const diffContext = 3
+// contextLines is how many unchanged lines a hunk shows around a change.
+const contextLines = 3
 
 // maxWordDiffLine bounds the lines compared word by word: a minified line
 // of megabytes would make the word diff slow for little use.
 const maxWordDiffLine = 2000
 
-// compareFiles is a unified diff of two versions of a file, line by line,
-// with hunks of diffContext lines around each change; it feeds the same
+// Files is a unified diff of two versions of a file, line by line,
+// with hunks of contextLines lines around each change; it feeds the same
 // page as git's diff of one commit.
-func compareFiles(a, b string) []diffLine {
+func Files(a, b string) []Line {
 	dmp := diffmatchpatch.New()
 	ca, cb, lines := dmp.DiffLinesToRunes(a, b)
 	diffs := dmp.DiffMainRunes(ca, cb, false)
@@ -59,24 +69,24 @@ func compareFiles(a, b string) []diffLine {
 			}
 		}
 	}
-	var out []diffLine
+	var out []Line
 	for i := 0; i < len(all); {
 		if all[i].kind == "" {
 			i++
 			continue
 		}
-		// A hunk: from diffContext lines before this change to diffContext
-		// lines after the last change closer than 2*diffContext to the next.
-		start := max(0, i-diffContext)
+		// A hunk: from contextLines lines before this change to contextLines
+		// lines after the last change closer than 2*contextLines to the next.
+		start := max(0, i-contextLines)
 		end := i
 		for j := i; j < len(all); j++ {
 			if all[j].kind != "" {
 				end = j
-			} else if j-end > 2*diffContext {
+			} else if j-end > 2*contextLines {
 				break
 			}
 		}
-		end = min(len(all), end+diffContext+1)
+		end = min(len(all), end+contextLines+1)
 		ca, cb := 0, 0
 		for _, l := range all[start:end] {
 			if l.kind != "add" {
@@ -86,12 +96,12 @@ func compareFiles(a, b string) []diffLine {
 				cb++
 			}
 		}
-		out = append(out, diffLine{Kind: "hunk", Text: fmt.Sprintf("@@ -%d,%d +%d,%d @@", all[start].na+1, ca, all[start].nb+1, cb)})
+		out = append(out, Line{Kind: "hunk", Text: fmt.Sprintf("@@ -%d,%d +%d,%d @@", all[start].na+1, ca, all[start].nb+1, cb)})
 		for _, l := range all[start:end] {
-			out = append(out, diffLine{Kind: l.kind, Text: l.text})
+			out = append(out, Line{Kind: l.kind, Text: l.text})
 		}
 		if len(out) >= maxDiffLines {
-			out = append(out[:maxDiffLines], diffLine{Kind: "meta", Text: "… the rest of this change is not shown"})
+			out = append(out[:maxDiffLines], Line{Kind: "meta", Text: "… the rest of this change is not shown"})
 			break
 		}
 		i = end
@@ -99,10 +109,10 @@ func compareFiles(a, b string) []diffLine {
 	return out
 }
 
-// markWords gives each changed line that replaces another (a run of
+// MarkWords gives each changed line that replaces another (a run of
 // removed lines followed by a run of added ones, paired in order) the words
 // that differ, so the page highlights them inside the line.
-func markWords(lines []diffLine) {
+func MarkWords(lines []Line) {
 	for i := 0; i < len(lines); {
 		if lines[i].Kind != "del" {
 			i++
@@ -121,18 +131,18 @@ func markWords(lines []diffLine) {
 			if len(del.Text) > maxWordDiffLine || len(add.Text) > maxWordDiffLine {
 				continue
 			}
-			del.Parts, add.Parts = wordDiff(del.Text[1:], add.Text[1:])
-			del.Parts = append([]diffPart{{Text: "-"}}, del.Parts...)
-			add.Parts = append([]diffPart{{Text: "+"}}, add.Parts...)
+			del.Parts, add.Parts = Words(del.Text[1:], add.Text[1:])
+			del.Parts = append([]Part{{Text: "-"}}, del.Parts...)
+			add.Parts = append([]Part{{Text: "+"}}, add.Parts...)
 		}
 		i = a
 	}
 }
 
-// wordDiff compares two lines word by word (a word is a run of letters and
+// Words compares two lines word by word (a word is a run of letters and
 // digits, every other character a token of its own) and returns each line
 // as parts, changed words marked.
-func wordDiff(a, b string) (pa, pb []diffPart) {
+func Words(a, b string) (pa, pb []Part) {
 	words := map[string]rune{}
 	var vocab []string
 	encode := func(s string) []rune {
@@ -152,7 +162,7 @@ func wordDiff(a, b string) (pa, pb []diffPart) {
 	ra, rb := encode(a), encode(b)
 	dmp := diffmatchpatch.New()
 	diffs := dmp.DiffCleanupSemantic(dmp.DiffMainRunes(ra, rb, false))
-	add := func(parts []diffPart, rs string, changed bool) []diffPart {
+	add := func(parts []Part, rs string, changed bool) []Part {
 		var sb strings.Builder
 		for _, r := range rs {
 			sb.WriteString(vocab[r-0xF0000])
@@ -161,7 +171,7 @@ func wordDiff(a, b string) (pa, pb []diffPart) {
 			parts[n-1].Text += sb.String()
 			return parts
 		}
-		return append(parts, diffPart{Text: sb.String(), Changed: changed})
+		return append(parts, Part{Text: sb.String(), Changed: changed})
 	}
 	for _, d := range diffs {
 		switch d.Type {
@@ -199,6 +209,35 @@ func splitWords(s string) []string {
 	}
 	if start >= 0 {
 		out = append(out, s[start:])
+	}
+	return out
+}
+
+// maxDiffLines bounds the diff shown; a huge change is cut with a note.
+const maxDiffLines = 5000
+
+// ParseUnified reads git's unified diff into lines with their kinds, at
+// most maxDiffLines of them.
+func ParseUnified(diff string) []Line {
+	var out []Line
+	for line := range strings.SplitSeq(strings.TrimRight(diff, "\n"), "\n") {
+		if len(out) == maxDiffLines {
+			out = append(out, Line{Kind: "meta", Text: "… the rest of this change is not shown"})
+			break
+		}
+		kind := ""
+		switch {
+		case strings.HasPrefix(line, "+++"), strings.HasPrefix(line, "---"), strings.HasPrefix(line, "diff "), strings.HasPrefix(line, "index "),
+			strings.HasPrefix(line, "similarity "), strings.HasPrefix(line, "rename "), strings.HasPrefix(line, "new file"), strings.HasPrefix(line, "deleted file"):
+			kind = "meta"
+		case strings.HasPrefix(line, "@@"):
+			kind = "hunk"
+		case strings.HasPrefix(line, "+"):
+			kind = "add"
+		case strings.HasPrefix(line, "-"):
+			kind = "del"
+		}
+		out = append(out, Line{Kind: kind, Text: line})
 	}
 	return out
 }
