@@ -56,6 +56,10 @@ var misses = flag.Bool("misses", false, "TestRelevance: log the dev queries kb d
 // best sections of kb's top 3 and of the right answer (within the top 50).
 var explain = flag.Bool("explain", false, "TestRelevance: with -misses, print the scores of the top 3 and of the right answer")
 
+// kindOnly, with -misses, lists every dev query of that kind, ranked first
+// or not, to see how close the right answer's lead is.
+var kindOnly = flag.String("kind", "", "TestRelevance: with -misses, list every dev query of this kind, misses or not")
+
 // corpora are the folders the judged sets refer to, relative to this package.
 func corpora() map[string]string {
 	return map[string]string{
@@ -389,7 +393,7 @@ func TestRelevance(t *testing.T) {
 				}
 				if i == 0 {
 					whole.add(r)
-					if *misses && r != 1 && split == "dev" {
+					if *misses && (r != 1 || *kindOnly == j.kind) && split == "dev" && (*kindOnly == "" || *kindOnly == j.kind) {
 						if *explain {
 							t.Logf("%s dev %s: %q ranks %s at %d:%s", set.name, j.kind, j.query, j.want, r, e.explain(t.Context(), j.query, j.want))
 						} else {

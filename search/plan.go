@@ -482,6 +482,9 @@ func (pl *planner) inFields(tok string, boost float64, fs []weighted) query.Quer
 	case 1:
 		return qs[0]
 	}
+	if pl.off.on(RuleFieldSum) {
+		return &fieldSum{qs: qs}
+	}
 	return query.NewDisjunctionQuery(qs)
 }
 

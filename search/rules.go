@@ -18,11 +18,12 @@ const (
 	RuleBestSection   Rule = "best-section"   // the best-matching section's share of the query
 	RuleRareWords     Rule = "rare-words"     // a section's share of the query weighs each word by its rarity
 	RuleQueryShare    Rule = "query-share"    // the share of a typed query's rarity an article matches
+	RuleFieldSum      Rule = "field-sum"      // a word's field scores add up, not times the share of fields matched
 )
 
 // Rules lists the rules Options.Off may name, in the order doc.go states them.
 func Rules() []Rule {
-	return []Rule{RuleTitleCoverage, RuleLearnedWords, RuleIdentParts, RuleSymptomWords, RulePastedLines, RuleSynonyms, RuleBestSection, RuleRareWords, RuleQueryShare}
+	return []Rule{RuleTitleCoverage, RuleLearnedWords, RuleIdentParts, RuleSymptomWords, RulePastedLines, RuleSynonyms, RuleBestSection, RuleRareWords, RuleQueryShare, RuleFieldSum}
 }
 
 // ruleSet holds the rules switched off.
