@@ -58,8 +58,9 @@
 //  5. [pasted-lines] A query that reads as pasted text (quotes glued to
 //     words, key=value pairs, a long line, noise) has no required phrases;
 //     its noise (numbers past three digits, addresses, hex ids and hashes,
-//     timestamps, pod-name suffixes) is dropped, and the keys of pairs and
-//     log-format words (ts, level, msg, info...) weigh 0.3×. A number of up
+//     timestamps, pod-name suffixes) is dropped, and log-format words (ts,
+//     level, msg, info...) weigh 0.3×; the keys of pairs count as words
+//     (timeout=5s, "reason":...). A number of up
 //     to five digits that the collection's text has (a port: 10249) is a
 //     word, not noise.
 //  6. [synonyms] The acronyms of long CamelCase identifiers are indexed
@@ -69,7 +70,10 @@
 //  7. Articles that match more of the query's words rank higher: each
 //     article's score is scaled by the share of the query's words it matches.
 //  8. A word found in more fields of an article counts more than a word
-//     found in one.
+//     found in one. [field-sum] Its field scores add up (the linear
+//     combination of BM25F); bleve's disjunction would also multiply them
+//     by the share of the fields matched, squaring the lead of a title
+//     word that is also a name part, a joined part and a heading.
 //  9. An identifier matches as written and as its parts joined into one
 //     lower-case word; a title or alert name also matches any run of its
 //     adjacent parts written as one word ("crashlooping").

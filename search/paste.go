@@ -11,12 +11,14 @@ import (
 // an error message as it came: it holds quotes that are not meant as
 // phrases, and noise that no runbook shares (addresses, ports, ids, hashes,
 // timestamps, counters). kb reads such a query as words, drops the noise
-// and lets the keys of key=value pairs weigh little.
+// and lets the words of log formats (ts, level, msg) weigh little. The keys
+// of key=value pairs are words like the others: timeout=5s, reason=...,
+// failed_step=... name what went wrong as often as the values do.
 
 const (
-	pastedWords = 6   // a query of this many words or more may be pasted text
-	longQuery   = 12  // a query of this many words is read as pasted in any case
-	keyWeight   = 0.3 // the key of a key=value pair in pasted text
+	pastedWords   = 6   // a query of this many words or more may be pasted text
+	longQuery     = 12  // a query of this many words is read as pasted in any case
+	logWordWeight = 0.3 // a word of log formats (ts, level, msg) in pasted text
 )
 
 // isPasted reports whether p reads as pasted text rather than typed words:
@@ -99,7 +101,7 @@ func isRandomSuffix(s string) bool {
 
 // isLogWord reports whether w is a word of log formats rather than of the
 // message: the common keys of structured logs and the log levels below
-// error. In pasted text they weigh like keys.
+// error. In pasted text they weigh logWordWeight.
 func isLogWord(w string) bool {
 	switch strings.ToLower(w) {
 	case "ts", "time", "level", "lvl", "caller", "msg", "logger", "component",

@@ -138,7 +138,7 @@ func (pl *planner) build(p parsed, filters []query.Query) plan {
 	var words []string
 	seen := map[string]bool{}
 	var phrases []query.Query
-	keyWords := map[string]bool{} // keys of pasted pairs, not worth marking
+	keyWords := map[string]bool{} // log-format words of pasted text, not worth marking
 	pl.pasted = pl.off.on(RulePastedLines) && isPasted(p)
 	for idx, it := range p.items {
 		if it.phrase && !pl.pasted {
@@ -155,14 +155,14 @@ func (pl *planner) build(p parsed, filters []query.Query) plan {
 			}
 		}
 		var ts []string
-		var keys map[string]bool // keys of key=value pairs in pasted text
+		var keys map[string]bool // log-format words of pasted text
 		for start, end := range word.Spans(it.text) {
 			t := it.text[start:end]
 			if pl.pasted {
 				if isNoise(t) && !pl.namedNumber(t) {
 					continue
 				}
-				if it.key || isLogWord(t) || strings.HasPrefix(it.text[end:], "=") {
+				if isLogWord(t) {
 					if keys == nil {
 						keys = map[string]bool{}
 					}
@@ -188,7 +188,7 @@ func (pl *planner) build(p parsed, filters []query.Query) plan {
 			typing := p.typing && idx == len(p.items)-1 && k == len(ts)-1
 			if c := pl.word(t, typing); c != nil {
 				if keys[t] {
-					c = boosted(c, keyWeight)
+					c = boosted(c, logWordWeight)
 					keyWords[t] = true
 				}
 				clauses = append(clauses, c)
@@ -355,10 +355,25 @@ func (pl *planner) namedNumber(t string) bool {
 	return pl.has(fieldBody, t) || pl.has(fieldCode, t)
 }
 
-// boosted returns q with its boost multiplied by w, where q can carry one.
+// boosted returns q with its boost multiplied by w. bleve's disjunctions
+// and conjunctions ignore a boost of their own, so theirs is passed down to
+// the queries they combine.
 func boosted(q query.Query, w float64) query.Query {
-	if b, ok := q.(query.BoostableQuery); ok {
-		b.SetBoost(b.Boost() * w)
+	switch c := q.(type) {
+	case *query.DisjunctionQuery:
+		for _, d := range c.Disjuncts {
+			boosted(d, w)
+		}
+	case *query.ConjunctionQuery:
+		for _, d := range c.Conjuncts {
+			boosted(d, w)
+		}
+	case *fieldSum:
+		for _, d := range c.qs {
+			boosted(d, w)
+		}
+	case query.BoostableQuery:
+		c.SetBoost(c.Boost() * w)
 	}
 	return q
 }
