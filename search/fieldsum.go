@@ -3,7 +3,6 @@ package search
 import (
 	"context"
 	"math"
-	"sort"
 
 	"github.com/blevesearch/bleve/v2/mapping"
 	bsearch "github.com/blevesearch/bleve/v2/search"
@@ -35,7 +34,6 @@ func (q *fieldSum) Searcher(ctx context.Context, i index.IndexReader, m mapping.
 		}
 		ss = append(ss, s)
 	}
-	sort.Slice(ss, func(a, b int) bool { return ss[a].Count() < ss[b].Count() })
 	s := &sumSearcher{searchers: ss, currs: make([]*bsearch.DocumentMatch, len(ss))}
 	if w := s.Weight(); w > 0 {
 		s.SetQueryNorm(1 / math.Sqrt(w)) // as bleve normalises a disjunction
@@ -49,6 +47,7 @@ type sumSearcher struct {
 	searchers   []bsearch.Searcher
 	currs       []*bsearch.DocumentMatch
 	matching    []int
+	others      []*bsearch.DocumentMatch // the matches added to the first, reused
 	initialized bool
 }
 
@@ -97,13 +96,13 @@ func (s *sumSearcher) Next(ctx *bsearch.SearchContext) (*bsearch.DocumentMatch, 
 		return nil, nil
 	}
 	rv := s.currs[s.matching[0]]
-	others := make([]*bsearch.DocumentMatch, 0, len(s.matching)-1)
+	s.others = s.others[:0]
 	for _, i := range s.matching[1:] {
 		rv.Score += s.currs[i].Score
-		others = append(others, s.currs[i])
+		s.others = append(s.others, s.currs[i])
 	}
-	if len(others) > 0 {
-		rv.FieldTermLocations = bsearch.MergeFieldTermLocations(rv.FieldTermLocations, others)
+	if len(s.others) > 0 {
+		rv.FieldTermLocations = bsearch.MergeFieldTermLocations(rv.FieldTermLocations, s.others)
 	}
 	for k, i := range s.matching {
 		if k > 0 {
