@@ -8,108 +8,30 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/labstack/echo/v5"
 
+	"kb/alertrules"
 	"kb/content"
 	"kb/scaffold"
 	"kb/search"
 	"kb/themes"
 )
 
-// Limits of the labels of an alert link (content.MaxAlertName bounds its name).
-const (
-	maxLabels     = 32  // query parameters taken as labels
-	maxLabelName  = 64  // bytes
-	maxLabelValue = 256 // bytes
-)
-
-// labelParam is one alert label passed in the query string of /alerts/{name}
-// and carried on to the runbook page (namespace=shop).
-type labelParam struct {
-	Name, Value string
-}
-
-// alertLabels returns the labels of a query string: parameters whose name is
-// a Prometheus label name ([A-Za-z_][A-Za-z0-9_]*) and whose value is valid
-// UTF-8 without control characters, at most maxLabels of them, sorted by
-// name. Values are kept as written; they are only ever shown escaped.
-// "mode" and "helped" are kb's own parameters, never labels.
-func alertLabels(q url.Values) []labelParam {
-	var out []labelParam
-	for _, name := range slices.Sorted(func(yield func(string) bool) {
-		for k := range q {
-			if !yield(k) {
-				return
-			}
-		}
-	}) {
-		if len(out) == maxLabels {
-			break
-		}
-		v := q[name]
-		if name == "mode" || name == "helped" || name == highlightParam || !labelName(name) || len(v) == 0 {
-			continue
-		}
-		val := v[0]
-		if len(val) > maxLabelValue || !utf8.ValidString(val) || strings.IndexFunc(val, unicode.IsControl) >= 0 {
-			continue
-		}
-		out = append(out, labelParam{Name: name, Value: val})
-	}
-	return out
-}
-
-// labelName reports whether s is a Prometheus label name.
-func labelName(s string) bool {
-	if s == "" || len(s) > maxLabelName {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || i > 0 && c >= '0' && c <= '9' {
-			continue
-		}
-		return false
-	}
-	return true
+// alertLabels returns the alert labels of a query string; kb's own
+// parameters are never labels.
+func alertLabels(q url.Values) []alertrules.Label {
+	return alertrules.Labels(q, "mode", "helped", highlightParam)
 }
 
 // labelQuery encodes labels (and the mode, when set) as a query string
 // without the "?"; "" when there are none.
-func labelQuery(labels []labelParam, mode string) string {
-	v := url.Values{}
-	for _, l := range labels {
-		v.Set(l.Name, l.Value)
-	}
+func labelQuery(labels []alertrules.Label, mode string) string {
+	v := alertrules.Query(labels)
 	if mode != "" {
 		v.Set("mode", mode)
 	}
 	return v.Encode()
-}
-
-// labelValues maps the names of labels to their values, as
-// render.FillPlaceholders takes them.
-func labelValues(labels []labelParam) map[string]string {
-	values := make(map[string]string, len(labels))
-	for _, l := range labels {
-		values[l.Name] = l.Value
-	}
-	return values
-}
-
-// label returns the value of the first of names found in labels, or "".
-func label(labels []labelParam, names ...string) string {
-	for _, n := range names {
-		for _, l := range labels {
-			if strings.EqualFold(l.Name, n) && l.Value != "" {
-				return l.Value
-			}
-		}
-	}
-	return ""
 }
 
 // badAlertName is the 400 of an alert link whose name content.ParseAlertName
@@ -125,7 +47,7 @@ func badAlertName(err error) error {
 type alertPage struct {
 	layout
 	Alert      string
-	Labels     []labelParam
+	Labels     []alertrules.Label
 	Service    string   // from the service (or job) label
 	Similar    []item   // the closest runbooks and articles
 	Team       []string // who probably owns the alert
@@ -182,7 +104,7 @@ func (s *Server) alert(c *echo.Context) error {
 
 // toRunbook answers an alert link with a 302 to runbook a, the labels (and
 // the mode) carried on in the query string.
-func (s *Server) toRunbook(c *echo.Context, a *content.Article, labels []labelParam, mode string) error {
+func (s *Server) toRunbook(c *echo.Context, a *content.Article, labels []alertrules.Label, mode string) error {
 	loc, ok := articleLocation(a)
 	if !ok {
 		return content.ErrNotFound
@@ -238,14 +160,14 @@ func (s *Server) alertWithoutName(c *echo.Context) error {
 }
 
 // alertView builds the "no runbook yet" page of alert name.
-func (s *Server) alertView(c *echo.Context, snap *content.Snapshot, name string, labels []labelParam) alertPage {
+func (s *Server) alertView(c *echo.Context, snap *content.Snapshot, name string, labels []alertrules.Label) alertPage {
 	p := alertPage{layout: s.layout(snap, "No runbook yet for "+name, "/alerts/"+name), Alert: name, Labels: labels}
 	p.Crumbs = []link{{Text: "Alerts", URL: "/reports/coverage"}}
-	p.Service = label(labels, "service", "app", "job", "component")
+	p.Service = alertrules.Service(labels)
 	words := strings.Join(content.Words(name), " ")
 	p.SearchURL = "/search?" + url.Values{"q": {words}}.Encode()
 	p.Similar = s.closest(c, snap, name, words, p.Service)
-	p.Team, p.TeamSource = owningTeam(snap, labels, p.Service)
+	p.Team, p.TeamSource = alertrules.Owners(snap, labels, p.Service)
 	s.newRunbook(snap, &p)
 	return p
 }
@@ -289,32 +211,6 @@ func (s *Server) closest(c *echo.Context, snap *content.Snapshot, name, words, s
 		}
 	}
 	return toItems(out)
-}
-
-// owningTeam names who probably owns an alert: its team or owner label,
-// else the owners of the runbooks of its service.
-func owningTeam(snap *content.Snapshot, labels []labelParam, service string) ([]string, string) {
-	for _, n := range []string{"team", "owner", "owners", "squad"} {
-		if v := label(labels, n); v != "" {
-			return []string{v}, "the " + n + " label of the alert"
-		}
-	}
-	if service == "" {
-		return nil, ""
-	}
-	var owners []string
-	for _, a := range snap.InService(service) {
-		for _, o := range a.Owners {
-			if !slices.Contains(owners, o) {
-				owners = append(owners, o)
-			}
-		}
-	}
-	if len(owners) == 0 {
-		return nil, ""
-	}
-	slices.Sort(owners)
-	return owners, "owners of the " + service + " runbooks"
 }
 
 // newRunbook fills in the runbook to create for p.Alert: its path

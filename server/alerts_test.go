@@ -97,19 +97,6 @@ func TestAlertTrailingSlash(t *testing.T) {
 	assert.Contains(t, res.body, "No runbook yet for")
 }
 
-func TestAlertLabelsBounded(t *testing.T) {
-	v := url.Values{}
-	for i := range 100 {
-		v.Set("l"+strings.Repeat("x", i%5)+string(rune('a'+i%26))+strings.Repeat("y", i/26), "v")
-	}
-	v.Set("long", strings.Repeat("x", maxLabelValue+1))
-	got := alertLabels(v)
-	assert.Len(t, got, maxLabels)
-	for _, l := range got {
-		assert.NotEqual(t, "long", l.Name)
-	}
-}
-
 // TestAlertsCorpus checks the done-when of issue 6: every alert of
 // alerts.tsv with a runbook redirects to it from /alerts/NAME in any case;
 // the others land on a page.

@@ -12,6 +12,7 @@ import (
 
 	"github.com/labstack/echo/v5"
 
+	"kb/alertrules"
 	"kb/content"
 	"kb/render"
 	"kb/themes"
@@ -93,7 +94,7 @@ func (s *Server) articleQuery(c *echo.Context, snap *content.Snapshot, a *conten
 	if len(labels) == 0 && !helped {
 		return s.serveBlob(c, b)
 	}
-	body, filled := render.FillPlaceholders(b.body, labelValues(labels))
+	body, filled := render.FillPlaceholders(b.body, alertrules.Values(labels))
 	note := &labelsNote{Helped: helped, Labels: labels, Filled: filled, Back: href(a.URL)}
 	if incident {
 		note.Back += "?mode=" + modeIncident

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"kb/alertrules"
 	"kb/content"
 )
 
@@ -124,10 +125,10 @@ type articlePage struct {
 // placeholders were filled in from an alert's labels, or that thanks the
 // reader for "this helped".
 type labelsNote struct {
-	Helped bool         // the reader has just said that the page helped
-	Labels []labelParam // the labels of the alert; none when only Helped
-	Filled int          // placeholders of the page that the labels filled
-	Back   string       // the page without the labels, escaped for href
+	Helped bool               // the reader has just said that the page helped
+	Labels []alertrules.Label // the labels of the alert; none when only Helped
+	Filled int                // placeholders of the page that the labels filled
+	Back   string             // the page without the labels, escaped for href
 }
 
 // tocEntry is one line of the table of contents.

@@ -82,6 +82,7 @@ func Open(db *bbolt.DB, now func() time.Time) (*Store, error) {
 	if now == nil {
 		now = time.Now
 	}
+	now = microseconds(now)
 	if err := check(db); err != nil {
 		return nil, err
 	}
@@ -124,6 +125,12 @@ func Open(db *bbolt.DB, now func() time.Time) (*Store, error) {
 
 // openReadOnly opens a database that bbolt opened read-only: it must hold
 // this kb's schema already, since nothing can be written.
+// microseconds stamps at PostgreSQL's precision, so a store copied to
+// PostgreSQL and back keeps every time exactly.
+func microseconds(now func() time.Time) func() time.Time {
+	return func() time.Time { return now().Truncate(time.Microsecond) }
+}
+
 func openReadOnly(db *bbolt.DB, now func() time.Time) (*Store, error) {
 	err := db.View(func(tx *bbolt.Tx) error {
 		meta := tx.Bucket([]byte(bucketMeta))

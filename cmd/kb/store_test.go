@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -22,7 +23,9 @@ func fillBolt(t *testing.T) string {
 	db, err := openDBFile(path)
 	require.NoError(t, err)
 	defer db.Close()
-	store, err := tickets.Open(db, testClock)
+	// A clock with nanoseconds, as time.Now has: PostgreSQL keeps
+	// microseconds, and the copy back must still be exact.
+	store, err := tickets.Open(db, func() time.Time { return testClock().Add(123456789 * time.Nanosecond) })
 	require.NoError(t, err)
 	fb, err := feedback.Open(db)
 	require.NoError(t, err)
