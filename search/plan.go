@@ -621,11 +621,13 @@ func (pl *planner) completions(prefix string, skip map[string]bool) query.Query 
 			tq.SetBoost(f.weight * prefixWeight)
 			tqs = append(tqs, tq)
 		}
-		switch len(tqs) {
-		case 0:
+		switch {
+		case len(tqs) == 0:
 			qs = append(qs, query.NewMatchNoneQuery())
-		case 1:
+		case len(tqs) == 1:
 			qs = append(qs, tqs[0])
+		case pl.off.on(RuleFieldSum):
+			qs = append(qs, &fieldSum{qs: tqs})
 		default:
 			qs = append(qs, query.NewDisjunctionQuery(tqs))
 		}
