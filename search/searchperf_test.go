@@ -81,6 +81,12 @@ func phraseQueries(q query.Query) int {
 			n += phraseQueries(c)
 		}
 		return n
+	case *fieldSum:
+		n := 0
+		for _, c := range q.qs {
+			n += phraseQueries(c)
+		}
+		return n
 	}
 	return 0
 }
