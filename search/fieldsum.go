@@ -14,14 +14,16 @@ import (
 // sum of its weighted field scores (rule field-sum), the linear combination
 // of BM25F. bleve's disjunction multiplies that sum by the share of the
 // fields matched (its coordination factor), which squares the advantage of
-// a word found in many fields: a title word that is also a name part, a
-// joined part and a heading counted some 30 times what the same word in
-// the body alone did. The share of the query's words matched keeps its
-// coordination factor; only the fields of one word lose it.
+// a word found in many fields: with equal BM25 scores, a word in the title,
+// the name parts, the outline and the body (weights 2+2+2+1) counted 4 × 7
+// = 28 times the same word in the body alone, where its field weights say
+// 7. The share of the query's words matched keeps its coordination factor;
+// only the fields of one word lose it.
 type fieldSum struct {
 	qs []query.Query
 }
 
+// Searcher implements query.Query.
 func (q *fieldSum) Searcher(ctx context.Context, i index.IndexReader, m mapping.IndexMapping, options bsearch.SearcherOptions) (bsearch.Searcher, error) {
 	ss := make([]bsearch.Searcher, 0, len(q.qs))
 	for _, c := range q.qs {
