@@ -33,7 +33,8 @@ func (s *Server) readyz(c *echo.Context) error {
 	c.Response().Header()["Cache-Control"] = s.hdr.noStore
 	snap, loadErr := s.lib.Snapshot(), s.lib.Err()
 	if snap == nil {
-		r := readiness{Status: "not ready", Version: s.version, Error: "content is not loaded yet"}
+		r := readiness{Status: "not ready", Version: s.version, Error: "loading: the content is being read and rendered; pages answer 503 until it is"}
+		c.Response().Header().Set("Retry-After", "1")
 		if loadErr != nil {
 			r.Error = "content failed to load: " + loadErr.Error()
 		}
