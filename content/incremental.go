@@ -78,8 +78,15 @@ func build(ctx context.Context, in buildInput) (*Snapshot, Update, error) {
 		return nil, Update{}, err
 	}
 	articles := make([]*Article, 0, len(srcs))
+	sameGlobs := prev != nil && slices.Equal(prev.Site.Runbooks, site.Runbooks)
 	for _, src := range srcs {
-		articles = append(articles, src.instance(site))
+		var known Type // the same file under the same runbooks: globs keeps its type
+		if sameGlobs && prev.entries[src.base.Path].src == src {
+			if p := prev.byPath[src.base.Path]; p != nil {
+				known = p.Type
+			}
+		}
+		articles = append(articles, src.instance(site, known))
 	}
 
 	s := newSnapshot(site, in.files, attached)
@@ -160,8 +167,8 @@ func build(ctx context.Context, in buildInput) (*Snapshot, Update, error) {
 	s.indexAlerts(articles) // adds warnings, so before the articles are compared
 
 	kept := map[*Article]bool{}
+	swap := map[*Article]*Article{} // built article → the equal one of prev, published instead
 	if prev != nil {
-		swap := map[*Article]*Article{}
 		for i, a := range articles {
 			if p, ok := prev.byPath[a.Path]; ok && outs[i] == prev.entries[a.Path].out && sameArticle(p, a) {
 				swap[a], articles[i], kept[p] = p, p, true
@@ -175,7 +182,16 @@ func build(ctx context.Context, in buildInput) (*Snapshot, Update, error) {
 			}
 		}
 	}
-	s.mapArticles(articles)
+	if prev != nil {
+		// assign's maps already hold every id, URL and alias of these
+		// articles; only the values of the articles published again change.
+		// Rebuilding them was a fifth of a one-file edit's CPU at 10,000.
+		s.Articles = articles
+		s.swapValues(swap)
+		s.mapMoves()
+	} else {
+		s.mapArticles(articles)
+	}
 	s.index(articles)
 	s.classes = s.readClasses()
 	s.orphaned = orphans(prev, s)

@@ -316,7 +316,7 @@ func (l *Library) ArticleAt(ctx context.Context, commit, p string) (*Article, er
 		return nil, err
 	}
 	src := parseArticle(file{path: p, size: int64(len(data))}, data[:min(int64(len(data)), maxSize+1)], nil, maxSize)
-	a := src.instance(s.Site)
+	a := src.instance(s.Site, "")
 	finish(a, renderSource(s.renderer, s, src, src.body, l.opts.NoHighlight))
 	return a, nil
 }
