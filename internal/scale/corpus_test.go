@@ -57,7 +57,7 @@ func TestStartCorpus(t *testing.T) {
 		require.NoError(t, os.MkdirAll(work, 0o755))
 
 		p := startKB(t, kb, content, filepath.Join(work, "data"))
-		healthz := until(t, p.start, "kb /healthz", func() bool { c, _ := get("http://" + p.addr + "/healthz"); return c == 200 })
+		health := until(t, p.start, "kb /healthz", healthz(p.addr))
 		firstPage := until(t, p.start, "kb first page "+page, func() bool { c, _ := get("http://" + p.addr + page); return c == 200 })
 		ready := until(t, p.start, "kb searchable", searchable(p.addr))
 		cpu := p.cpu()
@@ -72,12 +72,12 @@ func TestStartCorpus(t *testing.T) {
 		}
 		bleveCPU, _, bleveWall := runAnchor2(t, self, "bleve", &b, "KB_SCALE_DIR="+content, "KB_SCALE_INDEX="+filepath.Join(work, "bleve"))
 
-		tab.add("cold start → /healthz answers", "s", false, healthz.Seconds(), rnd.RenderS)
+		tab.add("cold start → /healthz answers", "s", false, health.Seconds(), rnd.RenderS)
 		tab.add("cold start → first page (goal ≤ 2 s)", "s", false, firstPage.Seconds(), rnd.RenderS)
 		tab.add("cold start → searchable (goal ≤ 60 s)", "s", false, ready.Seconds(), bleveWall)
 		tab.add("CPU to searchable", "CPU-s", false, cpu, bleveCPU)
 		t.Logf("round %d: healthz %.2fs, first page %.2fs (goldmark %.2fs), searchable %.1fs (bleve %.1fs)",
-			r+1, healthz.Seconds(), firstPage.Seconds(), rnd.RenderS, ready.Seconds(), bleveWall)
+			r+1, health.Seconds(), firstPage.Seconds(), rnd.RenderS, ready.Seconds(), bleveWall)
 	}
 	host, _ := os.Hostname()
 	var out strings.Builder
