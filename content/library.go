@@ -231,6 +231,10 @@ func (l *Library) failed(err error) error {
 		at = prev.at
 	}
 	l.lastErr.Store(&loadError{err: err, at: at})
+	if errors.Is(err, context.Canceled) {
+		l.log.Debug("content load stopped: kb is shutting down", "err", err) // not a failure of the content
+		return fmt.Errorf("load content: %w", err)
+	}
 	l.log.Error("content load failed; serving the last good content", "err", err)
 	return fmt.Errorf("load content: %w", err)
 }
