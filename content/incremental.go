@@ -44,6 +44,8 @@ type buildInput struct {
 	hist    *history  // git metadata of the content; nil without git
 	histErr error     // why hist is missing or old, shown as a warning
 	strict  bool      // a file that cannot be read fails the load (files from git)
+
+	progress *loadProgress // counted for /readyz during a full load; nil: not counted
 }
 
 // build reads, parses and renders what changed since in.prev and returns a
@@ -70,6 +72,7 @@ func build(ctx context.Context, in buildInput) (*Snapshot, Update, error) {
 		}
 	}
 	warns = append(warns, walkWarns...)
+	in.progress.listed(len(files))
 	maxSize := int64(site.MaxSize)
 	rkey := render.Options{UnsafeHTML: site.UnsafeHTML, MaxSize: int(site.MaxSize), IDPrefix: in.opts.IDPrefix, Budget: in.opts.RenderBudget}
 
@@ -119,7 +122,9 @@ func build(ctx context.Context, in buildInput) (*Snapshot, Update, error) {
 		toRender = append(toRender, i)
 	}
 	changed := make([]bool, len(toRender))
+	in.progress.settled(len(articles) - len(toRender))
 	err = parallel(ctx, len(toRender), func(j int) {
+		defer in.progress.settled(1)
 		i := toRender[j]
 		src := srcs[articles[i].Path]
 		if out := in.opts.RenderCache.get(rkey, src, s); out != nil {

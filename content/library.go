@@ -25,10 +25,11 @@ type Library struct {
 	opts Options
 	log  *slog.Logger
 
-	mu      sync.Mutex // serialises loads
-	pullMu  sync.Mutex // serialises fetches, which lock refs in the repository
-	current atomic.Pointer[Snapshot]
-	lastErr atomic.Pointer[loadError]
+	mu       sync.Mutex // serialises loads
+	pullMu   sync.Mutex // serialises fetches, which lock refs in the repository
+	current  atomic.Pointer[Snapshot]
+	lastErr  atomic.Pointer[loadError]
+	progress loadProgress // of the full load that runs (Load)
 	// fetched is when the last fetch succeeded (git mode), in Unix
 	// nanoseconds; at first, when the library was made.
 	fetched atomic.Int64
@@ -78,7 +79,9 @@ func (l *Library) FetchAge() (time.Duration, bool) {
 func (l *Library) Load(ctx context.Context) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	in := buildInput{opts: l.opts, prev: l.current.Load(), full: true}
+	l.progress.running.Store(true)
+	defer l.progress.running.Store(false)
+	in := buildInput{opts: l.opts, prev: l.current.Load(), full: true, progress: &l.progress}
 	if _, err := l.from.read(ctx, &in, nil); err != nil {
 		return l.failed(err)
 	}
