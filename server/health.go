@@ -42,11 +42,11 @@ func (s *Server) readyz(c *echo.Context) error {
 	c.Response().Header()["Cache-Control"] = s.hdr.noStore
 	snap, loadErr := s.lib.Snapshot(), s.lib.Err()
 	if snap == nil {
-		r := readiness{Status: "not ready", Version: s.version, Error: "loading: the content is being read and rendered; pages answer 503 until it is"}
+		r := readiness{Status: "not ready", Version: s.version, Error: "loading: the content is not loaded yet; pages answer 503 until it is"}
 		if p := s.lib.Progress(); p.Loading {
 			r.Loading = &loadStatus{Files: p.Files, Done: p.Done}
 			if p.Files > 0 {
-				r.Error = fmt.Sprintf("loading: %d of %d files read and rendered; pages answer 503 until all are", p.Done, p.Files)
+				r.Error = fmt.Sprintf("loading: the content is not loaded yet (%d of %d files read and rendered); pages answer 503 until it is", p.Done, p.Files)
 			}
 		}
 		c.Response().Header().Set("Retry-After", "1")
