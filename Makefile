@@ -47,6 +47,7 @@ bench:
 	scripts/bench-http.sh
 	scripts/bench-live.sh
 	scripts/bench-store.sh
+	KB_SCALE=1 KB_SCALE_ROUNDS=$${KB_SCALE_ROUNDS:-2} $(GO) test -count=1 -timeout 60m -run '^TestStartCorpus$$' -v ./internal/scale | grep -v '^=== RUN'
 
 ## durability: kill kb with SIGKILL mid-write and check every acknowledged link, KB_DURABILITY_ROUNDS times (default 500)
 .PHONY: durability

@@ -18,6 +18,7 @@ const MaxAlertName = 256
 // KubePodCrashLooping. "" is no alert.
 func AlertKey(name string) string {
 	var b strings.Builder
+	b.Grow(len(name))
 	for _, r := range name {
 		if word.IsRune(r) {
 			b.WriteRune(unicode.ToLower(r))

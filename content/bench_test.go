@@ -124,3 +124,52 @@ func BenchmarkApplyOneFile(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkWarmLoad is kb serve's warm restart at 10,000 articles
+// (internal/gen): a new Library over the same folder and render cache,
+// loaded, against bare reading every Markdown file and every cache file.
+func BenchmarkWarmLoad(b *testing.B) {
+	root := b.TempDir()
+	for p, f := range gen.Files(10000, 16) {
+		full := filepath.Join(root, filepath.FromSlash(p))
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			b.Fatal(err)
+		}
+		if err := os.WriteFile(full, f.Data, 0o644); err != nil {
+			b.Fatal(err)
+		}
+	}
+	cacheDir := filepath.Join(b.TempDir(), "render")
+	rc, err := OpenRenderCache(cacheDir, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	first := NewLibrary(os.DirFS(root), Options{RenderCache: rc}, slog.New(slog.DiscardHandler))
+	if err := first.Load(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("kb", func(b *testing.B) {
+		for b.Loop() {
+			lib := NewLibrary(os.DirFS(root), Options{RenderCache: rc, DeferHighlight: true}, slog.New(slog.DiscardHandler))
+			if err := lib.Load(context.Background()); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("bare", func(b *testing.B) {
+		for b.Loop() {
+			for _, dir := range []string{root, cacheDir} {
+				err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+					if err != nil || d.IsDir() {
+						return err
+					}
+					_, err = os.ReadFile(p)
+					return err
+				})
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+	})
+}

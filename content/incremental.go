@@ -44,6 +44,8 @@ type buildInput struct {
 	hist    *history  // git metadata of the content; nil without git
 	histErr error     // why hist is missing or old, shown as a warning
 	strict  bool      // a file that cannot be read fails the load (files from git)
+
+	progress *loadProgress // counted for /readyz during a full load; nil: not counted
 }
 
 // build reads, parses and renders what changed since in.prev and returns a
@@ -70,6 +72,7 @@ func build(ctx context.Context, in buildInput) (*Snapshot, Update, error) {
 		}
 	}
 	warns = append(warns, walkWarns...)
+	in.progress.listed(len(files))
 	maxSize := int64(site.MaxSize)
 	rkey := render.Options{UnsafeHTML: site.UnsafeHTML, MaxSize: int(site.MaxSize), IDPrefix: in.opts.IDPrefix, Budget: in.opts.RenderBudget}
 
@@ -78,8 +81,15 @@ func build(ctx context.Context, in buildInput) (*Snapshot, Update, error) {
 		return nil, Update{}, err
 	}
 	articles := make([]*Article, 0, len(srcs))
+	sameGlobs := prev != nil && slices.Equal(prev.Site.Runbooks, site.Runbooks)
 	for _, src := range srcs {
-		articles = append(articles, src.instance(site))
+		var known Type // the same file under the same runbooks: globs keeps its type
+		if sameGlobs && prev.entries[src.base.Path].src == src {
+			if p := prev.byPath[src.base.Path]; p != nil {
+				known = p.Type
+			}
+		}
+		articles = append(articles, src.instance(site, known))
 	}
 
 	s := newSnapshot(site, in.files, attached)
@@ -112,7 +122,9 @@ func build(ctx context.Context, in buildInput) (*Snapshot, Update, error) {
 		toRender = append(toRender, i)
 	}
 	changed := make([]bool, len(toRender))
+	in.progress.settled(len(articles) - len(toRender))
 	err = parallel(ctx, len(toRender), func(j int) {
+		defer in.progress.settled(1)
 		i := toRender[j]
 		src := srcs[articles[i].Path]
 		if out := in.opts.RenderCache.get(rkey, src, s); out != nil {
@@ -160,8 +172,8 @@ func build(ctx context.Context, in buildInput) (*Snapshot, Update, error) {
 	s.indexAlerts(articles) // adds warnings, so before the articles are compared
 
 	kept := map[*Article]bool{}
+	swap := map[*Article]*Article{} // built article → the equal one of prev, published instead
 	if prev != nil {
-		swap := map[*Article]*Article{}
 		for i, a := range articles {
 			if p, ok := prev.byPath[a.Path]; ok && outs[i] == prev.entries[a.Path].out && sameArticle(p, a) {
 				swap[a], articles[i], kept[p] = p, p, true
@@ -175,7 +187,16 @@ func build(ctx context.Context, in buildInput) (*Snapshot, Update, error) {
 			}
 		}
 	}
-	s.mapArticles(articles)
+	if prev != nil {
+		// assign's maps already hold every id, URL and alias of these
+		// articles; only the values of the articles published again change.
+		// Rebuilding them was a fifth of a one-file edit's CPU at 10,000.
+		s.Articles = articles
+		s.swapValues(swap)
+		s.mapMoves()
+	} else {
+		s.mapArticles(articles)
+	}
 	s.index(articles)
 	s.classes = s.readClasses()
 	s.orphaned = orphans(prev, s)

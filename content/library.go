@@ -25,10 +25,11 @@ type Library struct {
 	opts Options
 	log  *slog.Logger
 
-	mu      sync.Mutex // serialises loads
-	pullMu  sync.Mutex // serialises fetches, which lock refs in the repository
-	current atomic.Pointer[Snapshot]
-	lastErr atomic.Pointer[loadError]
+	mu       sync.Mutex // serialises loads
+	pullMu   sync.Mutex // serialises fetches, which lock refs in the repository
+	current  atomic.Pointer[Snapshot]
+	lastErr  atomic.Pointer[loadError]
+	progress loadProgress // of the full load that runs (Load)
 	// fetched is when the last fetch succeeded (git mode), in Unix
 	// nanoseconds; at first, when the library was made.
 	fetched atomic.Int64
@@ -78,7 +79,9 @@ func (l *Library) FetchAge() (time.Duration, bool) {
 func (l *Library) Load(ctx context.Context) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	in := buildInput{opts: l.opts, prev: l.current.Load(), full: true}
+	l.progress.running.Store(true)
+	defer l.progress.running.Store(false)
+	in := buildInput{opts: l.opts, prev: l.current.Load(), full: true, progress: &l.progress}
 	if _, err := l.from.read(ctx, &in, nil); err != nil {
 		return l.failed(err)
 	}
@@ -231,6 +234,10 @@ func (l *Library) failed(err error) error {
 		at = prev.at
 	}
 	l.lastErr.Store(&loadError{err: err, at: at})
+	if errors.Is(err, context.Canceled) {
+		l.log.Debug("content load stopped: kb is shutting down", "err", err) // not a failure of the content
+		return fmt.Errorf("load content: %w", err)
+	}
 	l.log.Error("content load failed; serving the last good content", "err", err)
 	return fmt.Errorf("load content: %w", err)
 }
@@ -316,7 +323,7 @@ func (l *Library) ArticleAt(ctx context.Context, commit, p string) (*Article, er
 		return nil, err
 	}
 	src := parseArticle(file{path: p, size: int64(len(data))}, data[:min(int64(len(data)), maxSize+1)], nil, maxSize)
-	a := src.instance(s.Site)
+	a := src.instance(s.Site, "")
 	finish(a, renderSource(s.renderer, s, src, src.body, l.opts.NoHighlight))
 	return a, nil
 }

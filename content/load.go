@@ -244,9 +244,15 @@ func (src *source) markdown(fsys fs.FS, maxSize int64) ([]byte, bool) {
 
 // instance returns a copy of the parsed article for one snapshot of site,
 // whose build may then settle its id, URL and aliases and add warnings.
-func (src *source) instance(site Site) *Article {
+// known, when set, is the type the same source had under the same runbooks:
+// globs, which saves matching them again for every file of every load.
+func (src *source) instance(site Site, known Type) *Article {
 	a := *src.base
-	a.setDefaultType(site)
+	if known != "" && !a.typeSet {
+		a.Type = known
+	} else {
+		a.setDefaultType(site)
+	}
 	a.Warnings = slices.Clip(a.Warnings)
 	a.Aliases = slices.Clone(a.Aliases)
 	return &a

@@ -176,6 +176,24 @@ func (s *Snapshot) mapArticles(articles []*Article) {
 	s.mapMoves()
 }
 
+// swapValues points assign's lookups at the articles of prev published
+// again instead of the equal ones built (swap: built → published). An
+// article of swap has the same id, URL and aliases as the one it replaces
+// (sameArticle), so the keys stay as assign settled them and the maps end
+// as mapArticles would make them.
+func (s *Snapshot) swapValues(swap map[*Article]*Article) {
+	if len(swap) == 0 {
+		return
+	}
+	for _, m := range []map[string]*Article{s.byPath, s.byFoldedPath, s.byID, s.byURL, s.byFoldedURL, s.aliases} {
+		for k, a := range m {
+			if p, ok := swap[a]; ok {
+				m[k] = p
+			}
+		}
+	}
+}
+
 // mapMoves gives the URL of every old path of a renamed file to the article
 // it became, unless an article or an alias has that URL now.
 func (s *Snapshot) mapMoves() {
@@ -206,8 +224,10 @@ func (s *Snapshot) index(articles []*Article) {
 	s.backlinks = map[string][]*Article{}
 	s.folders = map[string]*Folder{"": {Path: ""}}
 	h := sha256.New()
+	var line []byte // what fmt.Fprintf(h, "%s\x00%s\x00", path, hash) wrote, without its cost at every edit
 	for _, a := range articles {
-		fmt.Fprintf(h, "%s\x00%s\x00", a.Path, a.Hash)
+		line = append(append(append(append(line[:0], a.Path...), 0), a.Hash...), 0)
+		h.Write(line)
 		for _, t := range a.Tags {
 			s.tags[t] = append(s.tags[t], a)
 		}

@@ -165,7 +165,17 @@ func (c *Content) Push() {
 
 // watch reloads the files that change in the watched folder until ctx ends.
 func (c *Content) watch(ctx context.Context) {
-	err := content.Watch(ctx, c.watchDir, content.WatchOptions{Debounce: watchDebounce, Ready: c.watchReady}, func(paths []string) {
+	ready := func() {
+		// A file saved after the load read it and before the folder was
+		// watched sent no event: look at every file's size and time once.
+		if upd, err := c.lib.Apply(ctx, nil); err == nil {
+			c.reindex(ctx, upd)
+		}
+		if c.watchReady != nil {
+			c.watchReady()
+		}
+	}
+	err := content.Watch(ctx, c.watchDir, content.WatchOptions{Debounce: watchDebounce, Ready: ready}, func(paths []string) {
 		upd, err := c.lib.Apply(ctx, paths)
 		if err != nil {
 			return // logged by the library, which keeps the last good content

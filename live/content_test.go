@@ -249,3 +249,29 @@ func TestIndexLag(t *testing.T) {
 	assert.Zero(t, c.IndexLag(), "caught up")
 	assert.Zero(t, New(Deps{Library: lib}).IndexLag(), "no index, no lag")
 }
+
+// TestRunCatchesEditsBeforeTheWatch: a file saved after the first load read
+// it but before the folder was watched (kb serve's start-up, when the
+// watcher starts after the load) is taken in once the watch begins, not
+// left out until the file changes again.
+func TestRunCatchesEditsBeforeTheWatch(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, "runbooks/disk-full.md", diskRunbook)
+	lib := folderLibrary(t, dir)
+	write(t, dir, "runbooks/disk-full.md", "# Disk full\n\nMove the logs to the archive volume.\n")
+	write(t, dir, "runbooks/dns.md", "# DNS fails\n\nRestart the resolver daemon.\n")
+	idx := openIndex(t)
+	ready := make(chan struct{})
+	start(t, New(Deps{Library: lib, Index: idx, WatchDir: dir, WatchReady: func() { close(ready) }}))
+	select {
+	case <-ready:
+	case <-time.After(deadline):
+		t.Fatal("the folder was never watched")
+	}
+	a, ok := lib.Snapshot().ByURL("/runbooks/disk-full")
+	require.True(t, ok)
+	assert.Contains(t, a.Doc.Text, "archive volume", "the edit made before the watch is served once it is ready")
+	_, ok = lib.Snapshot().ByURL("/runbooks/dns")
+	assert.True(t, ok, "and the file added then")
+	require.Eventually(t, finds(idx, "archive", "runbooks-disk-full"), deadline, 20*time.Millisecond, "and searchable")
+}

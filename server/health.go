@@ -1,6 +1,7 @@
 package server
 
 import (
+	"fmt"
 	"net/http"
 
 	"github.com/labstack/echo/v5"
@@ -20,9 +21,17 @@ type readiness struct {
 	Version        string        `json:"version"`                   // kb's version
 	ContentVersion string        `json:"content_version,omitempty"` // digest of the content served
 	Error          string        `json:"error,omitempty"`           // why not ready, or why degraded
+	Loading        *loadStatus   `json:"loading,omitempty"`         // the first load, while it runs
 	Search         *searchStatus `json:"search,omitempty"`          // the index; pages are served while it builds
 	Links          *linksStatus  `json:"links,omitempty"`           // the ticket links store
 	Backup         *backupStatus `json:"backup,omitempty"`          // hot backups of the links store (kb serve --backup-interval)
+}
+
+// loadStatus is how far the first load has come: files listed (0 while
+// the folder is listed) and how many are read and rendered.
+type loadStatus struct {
+	Files int `json:"files"`
+	Done  int `json:"done"`
 }
 
 // readyz serves GET /readyz. It is 200 "ready" when content is loaded and
@@ -33,7 +42,14 @@ func (s *Server) readyz(c *echo.Context) error {
 	c.Response().Header()["Cache-Control"] = s.hdr.noStore
 	snap, loadErr := s.lib.Snapshot(), s.lib.Err()
 	if snap == nil {
-		r := readiness{Status: "not ready", Version: s.version, Error: "content is not loaded yet"}
+		r := readiness{Status: "not ready", Version: s.version, Error: "loading: the content is not loaded yet; pages answer 503 until it is"}
+		if p := s.lib.Progress(); p.Loading {
+			r.Loading = &loadStatus{Files: p.Files, Done: p.Done}
+			if p.Files > 0 {
+				r.Error = fmt.Sprintf("loading: the content is not loaded yet (%d of %d files read and rendered); pages answer 503 until it is", p.Done, p.Files)
+			}
+		}
+		c.Response().Header().Set("Retry-After", "1")
 		if loadErr != nil {
 			r.Error = "content failed to load: " + loadErr.Error()
 		}

@@ -235,7 +235,9 @@ func (s *Server) handleError(c *echo.Context, err error) {
 	case msg == "":
 		msg = http.StatusText(status)
 	}
-	if after := retryAfter(err); after != "" {
+	if errors.Is(err, errNotLoaded) {
+		c.Response().Header().Set("Retry-After", "1") // the first load is running
+	} else if after := retryAfter(err); after != "" {
 		c.Response().Header().Set("Retry-After", after)
 	}
 	s.respond(c, status, msg)

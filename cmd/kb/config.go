@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -31,6 +32,10 @@ type config struct {
 	// RenderBudget bounds one file's render (kb serve, kb index); 0: none.
 	RenderBudget time.Duration
 	MaxFiles     int // files a load takes at most; 0: content.DefaultMaxFiles
+
+	// beforeLoad, when set, runs after kb serve's listener opens and before
+	// the first load; tests hold the load there. No flag sets it.
+	beforeLoad func(context.Context)
 
 	// MemoryLimit is kb serve's soft limit on Go's memory
 	// (debug.SetMemoryLimit); 0 leaves the runtime's (GOMEMLIMIT);

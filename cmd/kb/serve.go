@@ -128,9 +128,6 @@ func serve(ctx context.Context, cfg config, now func() time.Time, stderr io.Writ
 	}
 	defer src.close()
 	lib, source := src.lib, src.name
-	if err := lib.Load(ctx); err != nil {
-		return err
-	}
 	// The index is a cache: pages are served at once while it is built or
 	// brought up to date in the background; search answers from titles until then.
 	var searcher server.Searcher
@@ -169,7 +166,6 @@ func serve(ctx context.Context, cfg config, now func() time.Time, stderr io.Writ
 			puller = fp
 		}
 	}
-	wg.Go(func() { lc.Run(bg) })
 	var bk server.BackupStatus // nil: no backups taken (--backup-interval 0, or no usable store)
 	if store != nil && !store.ReadOnly() && cfg.BackupInterval > 0 {
 		b := &backups{db: db, dir: filepath.Join(cfg.Data, backupDir), interval: cfg.BackupInterval, keep: cfg.BackupKeep, now: now, log: log.With("component", "backup")}
@@ -198,13 +194,10 @@ func serve(ctx context.Context, cfg config, now func() time.Time, stderr io.Writ
 	if err != nil {
 		return err
 	}
-	if pg != nil {
-		hooks.srv, hooks.pop = srv, pop
-		if src.git {
-			hooks.pull = lc
-		}
-		wg.Go(func() { pg.Run(bg) })
-	}
+	// The listener opens before the content is read: /healthz answers at
+	// once, /readyz says the content is loading, and pages answer 503 with
+	// Retry-After until the first snapshot is published, instead of a
+	// refused connection for as long as a large load takes.
 	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
@@ -219,14 +212,40 @@ func serve(ctx context.Context, cfg config, now func() time.Time, stderr io.Writ
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	base := "http://" + ln.Addr().String()
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	stop := func() error { // the listener goes before an error return
+		sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+		defer cancel()
+		return hs.Shutdown(sctx)
+	}
+	log.Info("listening; loading the content", "url", base, "content", source)
+	if cfg.beforeLoad != nil {
+		cfg.beforeLoad(ctx)
+	}
+	if err := lib.Load(ctx); err != nil {
+		if serr := stop(); serr != nil {
+			log.Warn("shutdown", "err", serr)
+		}
+		if ctx.Err() != nil {
+			return nil // stopped while loading
+		}
+		return err
+	}
+	wg.Go(func() { lc.Run(bg) })
+	if pg != nil {
+		hooks.srv, hooks.pop = srv, pop
+		if src.git {
+			hooks.pull = lc
+		}
+		wg.Go(func() { pg.Run(bg) })
+	}
 	log.Info("serving", "addr", base, "content", source, "version", version)
 	urlFile := filepath.Join(cfg.Data, serverURLFile)
 	if err := os.WriteFile(urlFile, []byte(base+"\n"), 0o600); err != nil {
 		log.Warn("cannot record the server URL for kb search", "err", err)
 	}
 	defer os.Remove(urlFile)
-	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
 	select {
 	case err := <-errc:
 		return fmt.Errorf("serve: %w", err)

@@ -314,6 +314,10 @@ func until(t *testing.T, start time.Time, what string, ok func() bool) time.Dura
 	return 0
 }
 
+func healthz(addr string) func() bool {
+	return func() bool { c, _ := get("http://" + addr + "/healthz"); return c == 200 }
+}
+
 func searchable(addr string) func() bool {
 	return func() bool {
 		_, body := get("http://" + addr + "/readyz")
@@ -335,6 +339,7 @@ func scaleRound(t *testing.T, tab *table, kb, self, content, page, work string, 
 
 	// A: kb cold, then edits, then wrk, then a warm restart.
 	p := startKB(t, kb, content, data)
+	coldHealth := until(t, p.start, "kb /healthz", healthz(p.addr))
 	firstPage := until(t, p.start, "kb first page", func() bool { c, _ := get("http://" + p.addr + page); return c == 200 })
 	ready := until(t, p.start, "kb searchable", searchable(p.addr))
 	coldCPU := p.cpu()
@@ -384,6 +389,7 @@ func scaleRound(t *testing.T, tab *table, kb, self, content, page, work string, 
 	bare.stop(t)
 
 	p = startKB(t, kb, content, data)
+	warmHealth := until(t, p.start, "kb warm /healthz", healthz(p.addr))
 	warmPage := until(t, p.start, "kb warm first page", func() bool { c, _ := get("http://" + p.addr + page); return c == 200 })
 	warmReady := until(t, p.start, "kb warm searchable", searchable(p.addr))
 	p.stop(t)
@@ -411,10 +417,12 @@ func scaleRound(t *testing.T, tab *table, kb, self, content, page, work string, 
 	anchorRSS := w.status("VmRSS")
 	w.stop(t)
 
+	tab.add("cold start → /healthz (listener open)", "s", false, coldHealth.Seconds(), rnd.RenderS)
 	tab.add("cold start → first page", "s", false, firstPage.Seconds(), rnd.RenderS)
 	tab.add("cold start → searchable", "s", false, ready.Seconds(), bleveWall)
 	tab.add("cold start CPU to searchable", "CPU-s", false, coldCPU, bleveCPU)
 	tab.add("peak RSS (cold start; anchor: bleve build)", "MB", false, max(coldPeak, peak), bleveRSS)
+	tab.add("warm restart → /healthz (listener open)", "s", false, warmHealth.Seconds(), anchorWarm.Seconds())
 	tab.add("warm restart → first page", "s", false, warmPage.Seconds(), anchorWarm.Seconds())
 	tab.add("warm restart → searchable", "s", false, warmReady.Seconds(), anchorWarm.Seconds())
 	tab.add("cached page, wrk -c64: req/s (goal kb/anchor ≥ 0.8)", "req/s", true, kbRPS, bareRPS)
