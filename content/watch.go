@@ -23,10 +23,18 @@ const gitDirChange = ".git"
 // at most this many debounce periods after the first event.
 const maxWaitFactor = 10
 
+// settleDivisor sets the short wait for the first event after a quiet
+// spell: an editor's save is a handful of events within a millisecond or
+// two (create, write, rename), so Debounce/settleDivisor still sees them as
+// one change, while a lone edit need not wait the whole Debounce.
+const settleDivisor = 10
+
 // WatchOptions configures Watch.
 type WatchOptions struct {
 	// Debounce is how long a burst of events must be quiet before it is
-	// reported.
+	// reported. The first event after a quiet spell of Debounce is reported
+	// after Debounce/settleDivisor only, so a single save is served at once;
+	// the events that follow within Debounce are gathered as before.
 	Debounce time.Duration
 	// Ready, if set, is called once, when every folder is watched: any change
 	// made after it was called is reported. Callers that must not miss a
@@ -130,6 +138,7 @@ func (wt *watcher) run(ctx context.Context, debounce time.Duration, fn func([]st
 	timer.Stop()
 	done := make(chan struct{})
 	busy := false
+	var lastDone time.Time // when the last call returned; zero before the first
 	flush := func() {
 		if busy || len(wt.pending) == 0 {
 			return
@@ -150,6 +159,11 @@ func (wt *watcher) run(ctx context.Context, debounce time.Duration, fn func([]st
 	}
 	schedule := func() {
 		wait := debounce
+		if !busy && time.Since(lastDone) >= debounce && time.Since(wt.first) < debounce/settleDivisor {
+			// A burst starting after a quiet spell: act almost at once
+			// (a single edit), and gather what follows with the full wait.
+			wait = debounce/settleDivisor - time.Since(wt.first)
+		}
 		if late := time.Until(wt.first.Add(maxWaitFactor * debounce)); late < wait {
 			wait = max(late, 0)
 		}
@@ -187,6 +201,7 @@ func (wt *watcher) run(ctx context.Context, debounce time.Duration, fn func([]st
 			flush()
 		case <-done:
 			busy = false
+			lastDone = time.Now()
 			if len(wt.pending) > 0 {
 				schedule()
 			}

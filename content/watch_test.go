@@ -137,8 +137,36 @@ func TestWatchDebouncesBursts(t *testing.T) {
 			t.Fatalf("%d of %d files reported in %d calls", len(seen), n, calls)
 		}
 	}
-	assert.LessOrEqual(t, calls, 2, "a burst is one call (two when it straddles the timer)")
+	assert.LessOrEqual(t, calls, 2, "a burst is one call (two: its start after a tenth of the debounce, the rest after the debounce)")
 	assert.Len(t, seen, n)
+}
+
+// TestWatchLoneEditAtOnce checks that an edit after a quiet spell is
+// reported after a tenth of the debounce, not the whole of it, and that an
+// edit right after a call waits the whole debounce again (a burst is
+// gathered). The debounce is long, so a loaded machine cannot blur them.
+func TestWatchLoneEditAtOnce(t *testing.T) {
+	dir := writeTree(t, map[string]string{"a.md": "# A\n"})
+	const debounce = 4 * time.Second
+	batches := watching(t, dir, debounce)
+	start := time.Now()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "a.md"), []byte("# A edited\n"), 0o644))
+	select {
+	case b := <-batches:
+		assert.Contains(t, b, "a.md")
+		assert.Less(t, time.Since(start), debounce/2, "a lone edit waits a tenth of the debounce")
+	case <-time.After(debounce + waitLimit):
+		t.Fatal("the edit was never reported")
+	}
+	start = time.Now()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "b.md"), []byte("# B\n"), 0o644))
+	select {
+	case b := <-batches:
+		assert.Contains(t, b, "b.md")
+		assert.GreaterOrEqual(t, time.Since(start), debounce*9/10, "an edit right after a call is gathered for the whole debounce")
+	case <-time.After(debounce + waitLimit):
+		t.Fatal("the second edit was never reported")
+	}
 }
 
 func TestWatchGitDir(t *testing.T) {
