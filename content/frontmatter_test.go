@@ -145,7 +145,7 @@ func FuzzFrontMatterPosition(f *testing.F) {
 	f.Add([]byte("---\n- a\n---\n"))
 	f.Add([]byte("---\ntitle: [\n"))
 	f.Fuzz(func(t *testing.T, src []byte) {
-		a := parseArticle(file{path: "f.md"}, src, nil, DefaultMaxSize).base
+		a := parseArticle(file{path: "f.md"}, src, nil, DefaultMaxSize, nil).base
 		lines := bytes.Count(src, []byte("\n")) + bytes.Count(src, []byte("\r")) + 1 // CR alone ends a line too
 		assert.GreaterOrEqual(t, a.BodyLine, 1)
 		assert.LessOrEqual(t, a.BodyLine, lines+1)

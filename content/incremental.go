@@ -258,7 +258,7 @@ func readSources(ctx context.Context, in buildInput, files []file, maxSize int64
 	gone := make([]bool, len(files))
 	err := parallel(ctx, len(toRead), func(j int) {
 		i := toRead[j]
-		srcs[i], gone[i] = readArticle(in.files, files[i], maxSize)
+		srcs[i], gone[i] = readArticle(in.files, files[i], maxSize, in.opts.RenderCache.frontMatter())
 	})
 	if err != nil {
 		return nil, err

@@ -182,10 +182,29 @@ func (l *Library) pruneCache() {
 			keep[e.out.html.file] = true
 		}
 	}
+	l.saveFrontMatter(s)
 	if n, err := l.opts.RenderCache.prune(keep); err != nil {
 		l.log.Warn("render cache not pruned", "err", err)
 	} else if n > 0 {
 		l.log.Debug("render cache pruned", "removed", n)
+	}
+}
+
+// saveFrontMatter writes the front-matter cache with the front matter of s,
+// for the next start. It must be called with l.mu held.
+func (l *Library) saveFrontMatter(s *Snapshot) {
+	fmc := l.opts.RenderCache.frontMatter()
+	if fmc == nil || s == nil {
+		return
+	}
+	use := make(map[[32]byte]bool, len(s.entries))
+	for _, e := range s.entries {
+		if e.src.fmKey != ([32]byte{}) {
+			use[e.src.fmKey] = true
+		}
+	}
+	if err := fmc.save(use); err != nil {
+		l.log.Warn("front-matter cache not stored", "err", err)
 	}
 }
 
@@ -211,6 +230,7 @@ func (l *Library) publish(ctx context.Context, in buildInput) (Update, error) {
 	}
 	l.current.Store(s)
 	if in.prev == nil || in.full {
+		l.saveFrontMatter(s)
 		l.logWarnings(s)
 		l.log.Info("content loaded", "count", len(s.Articles), "warnings", s.WarningCount(), "dur", s.LoadTime.Round(time.Millisecond), "version", s.Version, "commit", gitrepo.Short(s.Commit))
 	} else if len(upd.Restyled) > 0 && len(upd.Updated)+len(upd.Deleted)+len(upd.Renamed) == 0 {
@@ -322,7 +342,7 @@ func (l *Library) ArticleAt(ctx context.Context, commit, p string) (*Article, er
 	if err != nil {
 		return nil, err
 	}
-	src := parseArticle(file{path: p, size: int64(len(data))}, data[:min(int64(len(data)), maxSize+1)], nil, maxSize)
+	src := parseArticle(file{path: p, size: int64(len(data))}, data[:min(int64(len(data)), maxSize+1)], nil, maxSize, nil)
 	a := src.instance(s.Site, "")
 	finish(a, renderSource(s.renderer, s, src, src.body, l.opts.NoHighlight))
 	return a, nil

@@ -216,6 +216,7 @@ type source struct {
 	body    []byte   // Markdown after the front matter; nil when not rendered, and once rendered (dropped)
 	dropped bool     // body was let go once rendered: markdown reads the file again
 	readErr error    // why the file could not be read, nil when it was
+	fmKey   [32]byte // the front-matter cache's key of its YAML; zero: none
 }
 
 // drop lets the body go once it is rendered: the Markdown of every article
@@ -235,7 +236,7 @@ func (src *source) markdown(fsys fs.FS, maxSize int64) ([]byte, bool) {
 	if !src.dropped {
 		return src.body, true
 	}
-	fresh, gone := readArticle(fsys, src.file, maxSize)
+	fresh, gone := readArticle(fsys, src.file, maxSize, nil)
 	if gone || fresh.base.Hash != src.base.Hash || fresh.readErr != nil {
 		return nil, false
 	}
@@ -261,17 +262,17 @@ func (src *source) instance(site Site, known Type) *Article {
 // readArticle reads and parses one file. It never fails: what goes wrong is
 // recorded on the article, which is still served. gone is true for a file
 // removed since it was listed, which the load leaves out.
-func readArticle(fsys fs.FS, f file, maxSize int64) (src *source, gone bool) {
+func readArticle(fsys fs.FS, f file, maxSize int64, fmc *fmCache) (src *source, gone bool) {
 	data, err := readHead(fsys, f.path, maxSize+1)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, true
 	}
-	return parseArticle(f, data, err, maxSize), false
+	return parseArticle(f, data, err, maxSize, fmc), false
 }
 
 // parseArticle parses the first bytes of a file (at most maxSize+1 of them),
 // or records readErr.
-func parseArticle(f file, src []byte, readErr error, maxSize int64) *source {
+func parseArticle(f file, src []byte, readErr error, maxSize int64, fmc *fmCache) *source {
 	a := &Article{Path: f.path, Size: f.size, Updated: f.modTime}
 	warn := func(line int, kind WarningKind, format string, args ...any) {
 		a.Warnings = append(a.Warnings, Warning{Path: f.path, Line: line, Kind: kind, Message: fmt.Sprintf(format, args...)})
@@ -307,7 +308,7 @@ func parseArticle(f file, src []byte, readErr error, maxSize int64) *source {
 	for _, line := range conflictMarkers(src) {
 		warn(line, WarnMergeConflict, "unresolved merge conflict: <<<<<<<, ======= and >>>>>>> lines from a merge are still in the file")
 	}
-	fm, body, err := parseFrontMatter(f.path, src)
+	fm, body, err, fmKey := fmc.parse(f.path, src)
 	var fe *FrontMatterError
 	for _, e := range joined(err) {
 		if errors.As(e, &fe) {
@@ -323,7 +324,7 @@ func parseArticle(f file, src []byte, readErr error, maxSize int64) *source {
 		fm.Access = []string{} // front matter kb could not read names readers: fail closed
 	}
 	a.applyFrontMatter(fm, warn)
-	return &source{file: f, base: a, body: body, readErr: readErr}
+	return &source{file: f, base: a, body: body, readErr: readErr, fmKey: fmKey}
 }
 
 // accessKey finds an access: key in front matter that failed to parse.

@@ -28,6 +28,7 @@ type RenderCache struct {
 	dir     string
 	version string
 	log     *slog.Logger
+	fm      *fmCache // decoded front matter, so a restart skips the YAML parser
 }
 
 // OpenRenderCache uses dir (made when missing) for rendered documents.
@@ -38,7 +39,15 @@ func OpenRenderCache(dir string, log *slog.Logger) (*RenderCache, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &RenderCache{dir: dir, version: rendererVersion(), log: log}, nil
+	return &RenderCache{dir: dir, version: rendererVersion(), log: log, fm: newFMCache(dir)}, nil
+}
+
+// frontMatter returns the cache of decoded front matter, nil without a cache.
+func (c *RenderCache) frontMatter() *fmCache {
+	if c == nil {
+		return nil
+	}
+	return c.fm
 }
 
 // rendererVersion names the code that renders: render.Version and the
@@ -203,7 +212,7 @@ func writeAtomically(name string, b []byte) error {
 func (c *RenderCache) prune(keep map[string]bool) (int, error) {
 	removed := 0
 	err := filepath.WalkDir(c.dir, func(p string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() || keep[p] {
+		if err != nil || d.IsDir() || keep[p] || p == c.fm.file {
 			return err
 		}
 		if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {

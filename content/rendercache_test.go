@@ -100,7 +100,7 @@ func FuzzRenderCacheEntry(f *testing.F) {
 	dir := f.TempDir()
 	rc, err := OpenRenderCache(dir, nil)
 	require.NoError(f, err)
-	src := parseArticle(file{path: "a.md"}, []byte("# A\n"), nil, 1<<20)
+	src := parseArticle(file{path: "a.md"}, []byte("# A\n"), nil, 1<<20, nil)
 	f.Fuzz(func(t *testing.T, b []byte) {
 		// Whatever bytes sit in a cache file, get answers a render or nothing, never a panic.
 		name := rc.file(rc.key(render.Options{}, src))
