@@ -1,0 +1,175 @@
+package content
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"kb/internal/gen"
+)
+
+// snapshotView is what a snapshot derives, as text lines: every article
+// (articleView), the snapshot's warnings and version, the tag, service,
+// folder, backlink, alert, id, URL and alias lookups.
+func snapshotView(s *Snapshot) []string {
+	var out []string
+	add := func(format string, args ...any) { out = append(out, fmt.Sprintf(format, args...)) }
+	paths := func(as []*Article) []string {
+		var p []string
+		for _, a := range as {
+			p = append(p, a.Path)
+		}
+		return p
+	}
+	add("version %s", s.Version)
+	add("warnings %v", s.Warnings)
+	add("tags %v", s.Tags())
+	add("services %v", s.Services())
+	for _, t := range s.Tags() {
+		add("tagged %s %v", t.Name, paths(s.Tagged(t.Name)))
+	}
+	for _, t := range s.Services() {
+		add("service %s %v", t.Name, paths(s.InService(t.Name)))
+	}
+	for _, a := range s.Articles {
+		add("article %s", articleView(a))
+		add("backlinks %s %v", a.Path, paths(s.Backlinks(a)))
+		for _, name := range a.Alerts {
+			r, ok := s.ByAlert(name)
+			add("alert %s %v %v", name, ok, r != nil && ok && r.Path != "")
+			if ok {
+				add("alert %s → %s", name, r.Path)
+			}
+		}
+		if b, ok := s.ByID(a.ID); ok {
+			add("id %s → %s", a.ID, b.Path)
+		}
+		if b, ok := s.ByURL(a.URL); ok {
+			add("url %s → %s", a.URL, b.Path)
+		}
+		for _, al := range a.Aliases {
+			if b, ok := s.ByAlias(al); ok {
+				add("alias %s → %s", al, b.Path)
+			}
+		}
+		dir := a.Folder()
+		if f, ok := s.Folder(dir); !ok {
+			add("folder %s missing", dir)
+		} else {
+			var sub []string
+			for _, c := range f.Folders {
+				sub = append(sub, c.Path)
+			}
+			add("folder %s %v %v %d", dir, paths(f.Articles), sub, f.Count())
+		}
+	}
+	return out
+}
+
+// TestIncrementalMatchesFullLoad is a property test: a generated collection
+// takes rounds of random edits (bodies, titles, tags, ids and aliases that
+// collide, alerts, links), deletes, additions and renames, each brought in
+// with Apply of the paths changed; after every round the snapshot equals a
+// fresh full load of the same files in every derived lookup. Links only
+// point at files that are never renamed away: a link to a renamed file's old
+// path resolves only for the library that saw the rename.
+func TestIncrementalMatchesFullLoad(t *testing.T) {
+	root := t.TempDir()
+	files := map[string][]byte{}
+	for p, f := range gen.Files(150, 7) {
+		files[p] = f.Data
+	}
+	writeFiles(t, root, files)
+	lib := NewLibrary(rootFS(t, root), Options{}, discardLogger())
+	require.NoError(t, lib.Load(context.Background()))
+
+	rng := rand.New(rand.NewPCG(16, 1))
+	linked := map[string]bool{} // targets of links: never renamed away
+	pick := func() string {
+		ps := slices.Sorted(func(yield func(string) bool) {
+			for p := range files {
+				if !yield(p) {
+					return
+				}
+			}
+		})
+		return ps[rng.IntN(len(ps))]
+	}
+	write := func(p string, b []byte) {
+		files[p] = b
+		full := filepath.Join(root, filepath.FromSlash(p))
+		require.NoError(t, os.MkdirAll(filepath.Dir(full), 0o755))
+		require.NoError(t, os.WriteFile(full, b, 0o644))
+	}
+	remove := func(p string) {
+		delete(files, p)
+		require.NoError(t, os.Remove(filepath.Join(root, filepath.FromSlash(p))))
+	}
+	ids := []string{"shared-id", "other-id", "x"}
+	tags := []string{"alpha", "Beta", "gamma", "cpu"}
+	added := 0
+	for round := range 25 {
+		var changed []string
+		for range 1 + rng.IntN(4) {
+			switch op := rng.IntN(10); {
+			case op < 6: // edit front matter and body
+				p := pick()
+				target := pick()
+				linked[target] = true
+				rel, err := filepath.Rel(filepath.Dir(p), target)
+				require.NoError(t, err)
+				fm := fmt.Sprintf("title: Edited %d\ntags: [%s, %s]\n", round, tags[rng.IntN(len(tags))], tags[rng.IntN(len(tags))])
+				if rng.IntN(3) == 0 {
+					fm += "id: " + ids[rng.IntN(len(ids))] + "\n"
+				}
+				if rng.IntN(3) == 0 {
+					fm += fmt.Sprintf("aliases: [/old/%d]\n", rng.IntN(3))
+				}
+				if rng.IntN(3) == 0 {
+					fm += fmt.Sprintf("type: runbook\nalerts: [Alert%d]\nservice: svc%d\n", rng.IntN(3), rng.IntN(2))
+				}
+				body := fmt.Sprintf("# Heading %d\n\nSee [that](%s) and [gone](nowhere-%d.md).\n\n%s", round, filepath.ToSlash(rel), rng.IntN(3), strings.Repeat("word ", 1+rng.IntN(20)))
+				write(p, []byte("---\n"+fm+"---\n"+body))
+				changed = append(changed, p)
+			case op < 7 && len(files) > 20: // delete
+				p := pick()
+				remove(p)
+				changed = append(changed, p)
+			case op < 9: // add, sometimes in a new folder
+				added++
+				p := fmt.Sprintf("new/f%d/added-%d.md", added%3, added)
+				write(p, []byte(fmt.Sprintf("---\ntitle: Added %d\ntags: [%s]\n---\n# Added\n\nText %d.\n", added, tags[rng.IntN(len(tags))], added)))
+				changed = append(changed, p)
+			default: // rename a file nothing links to
+				p := pick()
+				if linked[p] {
+					continue
+				}
+				added++
+				to := fmt.Sprintf("moved/m%d/%s", added%2, filepath.Base(p))
+				if _, taken := files[to]; taken {
+					continue
+				}
+				b := files[p]
+				remove(p)
+				write(to, b)
+				changed = append(changed, p, to)
+			}
+		}
+		_, err := lib.Apply(context.Background(), changed)
+		require.NoError(t, err)
+		fresh := NewLibrary(rootFS(t, root), Options{}, discardLogger())
+		require.NoError(t, fresh.Load(context.Background()))
+		want, got := snapshotView(fresh.Snapshot()), snapshotView(lib.Snapshot())
+		assert.Greater(t, len(want), 4*len(fresh.Snapshot().Articles))
+		require.Equal(t, strings.Join(want, "\n"), strings.Join(got, "\n"), "round %d, changed %v", round, changed)
+	}
+}
