@@ -122,6 +122,7 @@ type Index struct {
 	synonyms map[string][]string // Options.Synonyms, normalised
 
 	sem     chan struct{} // bounds concurrent searches
+	prio    priority      // foreground requests searches give way to
 	heavy   chan struct{} // bounds concurrent long searches (half the slots)
 	waiting atomic.Int64  // searches waiting for a slot (Options.MaxQueue)
 	stats   counters

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"runtime"
 	"slices"
 	"strings"
 	"unicode"
@@ -98,6 +97,7 @@ type planner struct {
 	pasted   bool                // the query reads as pasted text (rule 5)
 	prefixes *prefixCache        // completions of typed prefixes; nil: none cached
 	man      *manifest           // the state of the index prefixes are cached under
+	prio     *priority           // foreground work searches give way to; nil: none
 }
 
 // marks are what snippets highlight: analysed terms, and raw prefixes of a
@@ -243,9 +243,9 @@ func (pl *planner) build(p parsed, filters []query.Query) plan {
 // analysed, an identifier's whole and split forms, a completion of the word
 // being typed, or corrections of a word found nowhere in the index.
 func (pl *planner) word(raw string, typing bool) query.Query {
-	// a word can cost dictionary scans and automata: pages waiting for a
-	// core go first (see yieldEvery)
-	runtime.Gosched()
+	// a word can cost dictionary scans and automata: pages go first
+	// (priority.go)
+	pl.yield()
 	var alts []query.Query
 	seen := map[string]bool{}
 	addSeq := func(toks []string, boost float64) {

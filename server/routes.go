@@ -16,7 +16,7 @@ const maxBody = 1 << 20
 func (s *Server) routes(e *echo.Echo) {
 	// observe is outermost: it sets the security headers, turns errors into
 	// responses (so that it can log and count the final status) and times the request.
-	e.Use(s.observe, middleware.Recover(), middleware.BodyLimit(maxBody))
+	e.Use(s.foreground, s.observe, middleware.Recover(), middleware.BodyLimit(maxBody))
 	e.Use(s.identify, s.apiGate)
 
 	// Operations.
