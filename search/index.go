@@ -123,6 +123,7 @@ type Index struct {
 
 	sem     chan struct{} // bounds concurrent searches
 	prio    priority      // foreground requests searches give way to
+	workers *workers      // the threads searches run on
 	heavy   chan struct{} // bounds concurrent long searches (half the slots)
 	waiting atomic.Int64  // searches waiting for a slot (Options.MaxQueue)
 	stats   counters
@@ -270,6 +271,7 @@ func newIndex(dir string, opts Options) (*Index, error) {
 		closing:  make(chan struct{}),
 		sem:      make(chan struct{}, opts.MaxConcurrent),
 		heavy:    make(chan struct{}, max(1, opts.MaxConcurrent/2)),
+		workers:  newWorkers(opts.MaxConcurrent, opts.Logger),
 		synonyms: normaliseSynonyms(opts.Synonyms),
 	}, nil
 }
@@ -488,6 +490,7 @@ func (x *Index) Close() error {
 		return nil
 	}
 	x.closed = true
+	x.workers.stop() // no search runs: they hold mu shared
 	var err error
 	if x.cur != nil {
 		err = x.cur.idx.Close()

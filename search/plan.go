@@ -431,22 +431,35 @@ func (pl *planner) alertCorrections(key string) query.Query {
 	if n < 8 || n > maxAlertFuzzyLen {
 		return nil
 	}
-	fr, ok := pl.r.(index.IndexReaderFuzzy)
-	if !ok {
-		return nil
-	}
-	d, _, err := fr.FieldDictFuzzyAutomaton(fieldAlert, key, 2, "")
-	if err != nil {
-		return nil
-	}
-	defer closeDict(d)
-	var qs []query.Query
-	for len(qs) < maxFuzzyTerms {
-		e, err := d.Next()
-		if err != nil || e == nil {
-			break
+	var terms []string
+	if es, ok, err := fuzzyTerms(pl.r, fieldAlert, key, 2, maxFuzzyTerms); ok {
+		if err != nil {
+			return nil
 		}
-		tq := query.NewTermQuery(e.Term)
+		for _, e := range es {
+			terms = append(terms, e.term)
+		}
+	} else {
+		fr, ok := pl.r.(index.IndexReaderFuzzy)
+		if !ok {
+			return nil
+		}
+		d, _, err := fr.FieldDictFuzzyAutomaton(fieldAlert, key, 2, "")
+		if err != nil {
+			return nil
+		}
+		defer closeDict(d)
+		for len(terms) < maxFuzzyTerms {
+			e, err := d.Next()
+			if err != nil || e == nil {
+				break
+			}
+			terms = append(terms, e.Term)
+		}
+	}
+	var qs []query.Query
+	for _, t := range terms {
+		tq := query.NewTermQuery(t)
 		tq.SetField(fieldAlert)
 		tq.SetBoost(alertWeight * fuzzyWeight2)
 		qs = append(qs, tq)
@@ -751,6 +764,23 @@ func (pl *planner) fuzzyIn(fields []string, tok string, runes int) []candidate {
 	}
 	best := map[string]candidate{}
 	for _, f := range fields {
+		if es, ok, err := fuzzyTerms(pl.r, f, tok, uint8(edits), 1024); ok {
+			if err != nil {
+				continue
+			}
+			for _, e := range es {
+				if e.term == tok {
+					continue
+				}
+				c := best[e.term]
+				c.term, c.count, c.dist = e.term, c.count+e.count, uint8(edits)
+				if e.dist > 0 {
+					c.dist = e.dist
+				}
+				best[e.term] = c
+			}
+			continue
+		}
 		d, fa, err := fr.FieldDictFuzzyAutomaton(f, tok, edits, "")
 		if err != nil {
 			continue

@@ -145,7 +145,7 @@ func (x *Index) Search(ctx context.Context, q Query) (res Results, err error) {
 	if f.restricted {
 		acc = f.access()
 	}
-	res, err = x.run(sctx, g, q.words, f.queries(), acc, q.PerPage(), q.Offset)
+	x.workers.do(func() { res, err = x.run(sctx, g, q.words, f.queries(), acc, q.PerPage(), q.Offset) })
 	if err != nil && sctx.Err() != nil {
 		if ctx.Err() != nil {
 			return Results{}, ctx.Err() // the caller gave up
