@@ -119,7 +119,7 @@ type Index struct {
 	building  atomic.Bool
 	lastErr   atomic.Pointer[errBox]
 
-	synonyms map[string][]string // Options.Synonyms, normalised
+	synonyms synonymTable // kb's synonyms and Options.Synonyms
 
 	sem     chan struct{} // bounds concurrent searches
 	heavy   chan struct{} // bounds concurrent long searches (half the slots)
@@ -269,7 +269,7 @@ func newIndex(dir string, opts Options) (*Index, error) {
 		closing:  make(chan struct{}),
 		sem:      make(chan struct{}, opts.MaxConcurrent),
 		heavy:    make(chan struct{}, max(1, opts.MaxConcurrent/2)),
-		synonyms: normaliseSynonyms(opts.Synonyms),
+		synonyms: newSynonymTable(normaliseSynonyms(opts.Synonyms), proseTerms(m.AnalyzerNamed(proseAnalyzer))),
 	}, nil
 }
 

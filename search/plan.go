@@ -94,7 +94,7 @@ type planner struct {
 	unknown  []string            // words found nowhere in the index
 	off      ruleSet             // rules switched off (Options.Off)
 	learned  splitter            // keeps the collection's learned words whole (rule 2)
-	synonyms map[string][]string // kb.yaml's synonyms (rule 6), normalised
+	synonyms synonymTable        // the defaults and kb.yaml's synonyms (rule 6)
 	pasted   bool                // the query reads as pasted text (rule 5)
 	prefixes *prefixCache        // completions of typed prefixes; nil: none cached
 	man      *manifest           // the state of the index prefixes are cached under
@@ -310,8 +310,17 @@ func (pl *planner) word(raw string, typing bool) query.Query {
 	if q := pl.alert(content.AlertKey(raw), alertWeight); q != nil {
 		alts = append(alts, q)
 	}
+	if pl.off.on(RuleWordForms) && len(prose) == 1 {
+		if f := derivedForm(prose[0]); f != "" && !seen[f] && pl.exists(f) {
+			addSeq([]string{f}, synonymWeight)
+		}
+	}
 	if pl.off.on(RuleSynonyms) {
-		for _, syn := range synonymsOf(strings.ToLower(raw), pl.synonyms) {
+		stem := ""
+		if len(prose) == 1 {
+			stem = prose[0]
+		}
+		for _, syn := range pl.synonyms.of(strings.ToLower(raw), stem) {
 			toks := pl.analyze(syn)
 			if len(toks) > 0 && !slices.ContainsFunc(toks, func(t string) bool { return !pl.exists(t) }) {
 				addSeq(toks, synonymWeight)
