@@ -91,13 +91,13 @@ type planner struct {
 	r        index.IndexReader
 	analyzer analysis.Analyzer
 	marks    marks
-	unknown  []string            // words found nowhere in the index
-	off      ruleSet             // rules switched off (Options.Off)
-	learned  splitter            // keeps the collection's learned words whole (rule 2)
-	synonyms synonymTable        // the defaults and kb.yaml's synonyms (rule 6)
-	pasted   bool                // the query reads as pasted text (rule 5)
-	prefixes *prefixCache        // completions of typed prefixes; nil: none cached
-	man      *manifest           // the state of the index prefixes are cached under
+	unknown  []string     // words found nowhere in the index
+	off      ruleSet      // rules switched off (Options.Off)
+	learned  splitter     // keeps the collection's learned words whole (rule 2)
+	synonyms synonymTable // the defaults and kb.yaml's synonyms (rule 6)
+	pasted   bool         // the query reads as pasted text (rule 5)
+	prefixes *prefixCache // completions of typed prefixes; nil: none cached
+	man      *manifest    // the state of the index prefixes are cached under
 }
 
 // marks are what snippets highlight: analysed terms, and raw prefixes of a
@@ -309,11 +309,6 @@ func (pl *planner) word(raw string, typing bool) query.Query {
 	}
 	if q := pl.alert(content.AlertKey(raw), alertWeight); q != nil {
 		alts = append(alts, q)
-	}
-	if pl.off.on(RuleWordForms) && len(prose) == 1 {
-		if f := derivedForm(prose[0]); f != "" && !seen[f] && pl.exists(f) {
-			addSeq([]string{f}, synonymWeight)
-		}
 	}
 	if pl.off.on(RuleSynonyms) {
 		stem := ""

@@ -61,27 +61,6 @@ func defaultSynonyms() map[string][]string {
 	}
 }
 
-// minDerivedStem is the length from which a stem and the same stem with a
-// final i are taken for forms of one word: notif and notifi, health and
-// healthi, but not read and readi.
-const minDerivedStem = 5
-
-// derivedForm returns the other form of a stem (rule word-forms). English
-// stemming leaves a word ending in -y and the words derived from it apart:
-// notify is notifi but notification notif, healthy is healthi but health
-// health. The one letter is the whole difference, so each form also
-// matches the other (at the synonyms' weight) when the index has it.
-func derivedForm(stem string) string {
-	base, ok := strings.CutSuffix(stem, "i")
-	switch {
-	case ok && len(base) >= minDerivedStem:
-		return base
-	case !ok && len(stem) >= minDerivedStem:
-		return stem + "i"
-	}
-	return ""
-}
-
 // synonymTable is every synonym kb knows, the defaults and kb.yaml's
 // (normalised) together, by the lower-case word and by its stem: a
 // synonym listed for flip also serves flipping and flips.
