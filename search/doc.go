@@ -96,7 +96,9 @@
 //     without changing scores.
 //  15. [best-section] The best 40 hits of a query of two words or more are
 //     scaled by 1 + the share of the query's words that one section of the
-//     article (its heading and text), or one solved ticket, holds. Every
+//     article (its heading and text), or one solved ticket, holds (1 + 3 ×
+//     that share for pasted text: a log line's message is in one section,
+//     its context words such as caller, pool and component anywhere). Every
 //     hit names that section (Hit.Section). Sections are found from the last
 //     heading back, and a table of contents at the top (three heading lines
 //     or more before the first heading) is never the best section.
