@@ -25,6 +25,7 @@ type config struct {
 	Content   string // content folder; "" serves the embedded example
 	Data      string // derived index and the links database
 	Addr      string
+	DebugAddr string // Go's profiles (net/http/pprof); empty: none
 	Theme     string // folder overriding the default theme file by file
 	LogFormat string
 	LogLevel  string
@@ -102,6 +103,7 @@ func parseConfig(cmd string, args []string, getenv func(string) string, stderr i
 	switch cmd {
 	case "serve":
 		str(&cfg.Addr, "addr", "address to listen on")
+		str(&cfg.DebugAddr, "debug-addr", "address to serve Go's profiles on (/debug/pprof/), e.g. 127.0.0.1:6060; empty: none")
 		str(&cfg.Theme, "theme", "folder whose files override the default theme")
 		str(&cfg.Store, "store", "PostgreSQL database for links, tokens and feedback shared by a fleet of replicas, postgres://user@host:5432/kb; empty: the bbolt file kb.db in --data")
 		readToken, err := envBool(getenv, envName("api-read-token"))

@@ -202,6 +202,14 @@ func serve(ctx context.Context, cfg config, now func() time.Time, stderr io.Writ
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
+	if cfg.DebugAddr != "" {
+		_, stopDebug, err := serveDebug(ctx, cfg.DebugAddr, log.With("component", "debug"))
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		defer stopDebug()
+	}
 	hs := &http.Server{
 		Handler:           srv.Handler(),
 		ReadHeaderTimeout: readHeaderTimeout,
