@@ -119,7 +119,7 @@ type Index struct {
 	building  atomic.Bool
 	lastErr   atomic.Pointer[errBox]
 
-	synonyms map[string][]string // Options.Synonyms, normalised
+	synonyms synonymTable // kb's synonyms and Options.Synonyms
 
 	sem     chan struct{} // bounds concurrent searches
 	prio    priority      // foreground requests searches give way to
@@ -272,7 +272,7 @@ func newIndex(dir string, opts Options) (*Index, error) {
 		sem:      make(chan struct{}, opts.MaxConcurrent),
 		heavy:    make(chan struct{}, max(1, opts.MaxConcurrent/2)),
 		workers:  newWorkers(opts.MaxConcurrent, opts.Logger),
-		synonyms: normaliseSynonyms(opts.Synonyms),
+		synonyms: newSynonymTable(normaliseSynonyms(opts.Synonyms), proseTerms(m.AnalyzerNamed(proseAnalyzer))),
 	}, nil
 }
 

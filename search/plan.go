@@ -90,14 +90,14 @@ type planner struct {
 	r        index.IndexReader
 	analyzer analysis.Analyzer
 	marks    marks
-	unknown  []string            // words found nowhere in the index
-	off      ruleSet             // rules switched off (Options.Off)
-	learned  splitter            // keeps the collection's learned words whole (rule 2)
-	synonyms map[string][]string // kb.yaml's synonyms (rule 6), normalised
-	pasted   bool                // the query reads as pasted text (rule 5)
-	prefixes *prefixCache        // completions of typed prefixes; nil: none cached
-	man      *manifest           // the state of the index prefixes are cached under
-	prio     *priority           // foreground work searches give way to; nil: none
+	unknown  []string     // words found nowhere in the index
+	off      ruleSet      // rules switched off (Options.Off)
+	learned  splitter     // keeps the collection's learned words whole (rule 2)
+	synonyms synonymTable // the defaults and kb.yaml's synonyms (rule 6)
+	pasted   bool         // the query reads as pasted text (rule 5)
+	prefixes *prefixCache // completions of typed prefixes; nil: none cached
+	man      *manifest    // the state of the index prefixes are cached under
+	prio     *priority    // foreground work searches give way to; nil: none
 }
 
 // marks are what snippets highlight: analysed terms, and raw prefixes of a
@@ -311,7 +311,11 @@ func (pl *planner) word(raw string, typing bool) query.Query {
 		alts = append(alts, q)
 	}
 	if pl.off.on(RuleSynonyms) {
-		for _, syn := range synonymsOf(strings.ToLower(raw), pl.synonyms) {
+		stem := ""
+		if len(prose) == 1 {
+			stem = prose[0]
+		}
+		for _, syn := range pl.synonyms.of(strings.ToLower(raw), stem) {
 			toks := pl.analyze(syn)
 			if len(toks) > 0 && !slices.ContainsFunc(toks, func(t string) bool { return !pl.exists(t) }) {
 				addSeq(toks, synonymWeight)
