@@ -3,14 +3,20 @@ package server
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"kb/content"
+	"kb/themes"
 	"kb/tickets"
+	"kb/tickets/ticketstest"
 )
 
 // TestAuditReport: /reports/audit shows the trail to the admin group only,
@@ -65,4 +71,40 @@ func TestAuditReport(t *testing.T) {
 		r = s.get(t, "/reports/audit"+bad, asSRE...)
 		assert.Equal(t, http.StatusBadRequest, r.status, bad)
 	}
+}
+
+// TestAuditGitPushBadSignature: a git push webhook with a bad signature or
+// a wrong secret is in the audit trail, with the client's address; a good
+// one is not.
+func TestAuditGitPushBadSignature(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "a.md"), []byte("# A\n"), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "kb.yaml"), []byte("webhook_secrets: {git: s3cret}\n"), 0o644))
+	root, err := os.OpenRoot(dir)
+	require.NoError(t, err)
+	t.Cleanup(func() { root.Close() })
+	lib := content.NewLibrary(root.FS(), content.Options{}, slog.New(slog.DiscardHandler))
+	require.NoError(t, lib.Load(context.Background()))
+	theme, err := themes.Open("")
+	require.NoError(t, err)
+	store := ticketstest.OpenClock(t, steppingClock(testClock()))
+	var pushes pushCounter
+	srv, err := New(Deps{Library: lib, Theme: theme, Logger: slog.New(slog.DiscardHandler), Live: true, Puller: &pushes, Audit: store})
+	require.NoError(t, err)
+	s := &testSite{lib: lib, srv: srv, ts: newHTTPTestServer(t, srv)}
+
+	body := `{"ref":"refs/heads/main"}`
+	r := s.do(t, http.MethodPost, "/api/v1/hooks/git", strings.NewReader(body), "X-Hub-Signature-256", "sha256="+strings.Repeat("0", 64))
+	assert.Equal(t, http.StatusUnauthorized, r.status)
+	r = s.do(t, http.MethodPost, "/api/v1/hooks/git", strings.NewReader(body), "X-Gitlab-Token", "nope")
+	assert.Equal(t, http.StatusUnauthorized, r.status)
+	r = s.do(t, http.MethodPost, "/api/v1/hooks/git", strings.NewReader(body), "X-KB-Secret", "s3cret")
+	assert.Equal(t, http.StatusAccepted, r.status, r.body)
+
+	events := trail(t, store)
+	assert.Equal(t, []string{"webhook.bad_signature anonymous git", "webhook.bad_signature anonymous git"}, actions(events), "the good push is no administrative act")
+	for _, e := range events {
+		assert.Contains(t, e.From, "127.0.0.1", "from the client's address")
+	}
+	assert.Equal(t, int32(1), pushes.Load(), "only the verified push fetches")
 }
