@@ -183,7 +183,14 @@ func (f filters) access() query.Query {
 		tq.SetField(fieldAccess)
 		any = append(any, tq)
 	}
-	return query.NewDisjunctionQuery(any)
+	classes := query.NewDisjunctionQuery(any)
+	if f.only == nil {
+		return classes
+	}
+	if len(f.only) == 0 {
+		return query.NewMatchNoneQuery()
+	}
+	return query.NewConjunctionQuery([]query.Query{classes, query.NewDocIDQuery(f.only)})
 }
 
 // acquire takes a slot of sem, waiting at most QueueWait behind at most

@@ -59,6 +59,7 @@ func (s *Server) routes(e *echo.Echo) {
 	e.GET("/reports/review", s.reportReview)     // articles past their review date, the most used first
 	e.GET("/reports/coverage", s.reportCoverage) // alert rules of kb.yaml rules: against the runbooks
 	e.GET("/reports/search", s.reportSearch)     // what people searched for and did not find
+	e.GET("/reports/audit", s.reportAudit)       // the audit trail, for the admin group; 404 to anyone else
 	e.GET("/embed/:id", s.embed)
 	e.GET("/oembed", s.oembed)
 

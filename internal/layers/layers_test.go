@@ -20,7 +20,7 @@ var allowed = map[string][]string{
 	"kb/cmd/kb":                  {"*"},
 	"kb/server":                  {"kb/access", "kb/alertrules", "kb/content", "kb/feedback", "kb/render", "kb/reports", "kb/scaffold", "kb/search", "kb/searchlog", "kb/textdiff", "kb/themes", "kb/tickets", "kb/webhook", "kb/word"},
 	"kb/search":                  {"kb/access", "kb/content", "kb/render", "kb/word"},
-	"kb/tickets":                 {"kb/content"},
+	"kb/tickets":                 {"kb/access", "kb/content"},
 	"kb/content":                 {"kb/access", "kb/gitrepo", "kb/render", "kb/word"},
 	"kb/access":                  {},
 	"kb/signin":                  {"kb/access"},
