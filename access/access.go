@@ -63,22 +63,9 @@ func NewPolicy(rules []Rule) (Policy, error) {
 }
 
 func checkRule(r Rule) (Rule, error) {
-	p := strings.TrimSpace(r.Path)
-	switch {
-	case p == "":
-		return r, errors.New("path is empty; use \"**\" for everything")
-	case strings.HasPrefix(p, "/"):
-		return r, errors.New("path starts with /; paths are relative to the content root (security/**)")
-	case strings.Contains(p, "\\"):
-		return r, errors.New("path has a backslash; use / between folders")
-	}
-	for seg := range strings.SplitSeq(p, "/") {
-		if seg == ".." {
-			return r, ErrDotDot
-		}
-	}
-	if !doublestar.ValidatePattern(p) {
-		return r, errors.New("path is not a valid glob")
+	p, err := CheckPath(r.Path)
+	if err != nil {
+		return r, err
 	}
 	if len(r.Groups) == 0 {
 		return r, errors.New("groups is empty; name at least one group (\"*\" for anyone)")
@@ -92,6 +79,30 @@ func checkRule(r Rule) (Rule, error) {
 		groups = append(groups, g)
 	}
 	return Rule{Path: p, Groups: groups}, nil
+}
+
+// CheckPath returns the path glob p trimmed, or why it is refused: empty,
+// absolute, with a backslash or "..", or not a valid glob. Rules and a
+// token's read scopes take the same globs.
+func CheckPath(p string) (string, error) {
+	p = strings.TrimSpace(p)
+	switch {
+	case p == "":
+		return p, errors.New("path is empty; use \"**\" for everything")
+	case strings.HasPrefix(p, "/"):
+		return p, errors.New("path starts with /; paths are relative to the content root (security/**)")
+	case strings.Contains(p, "\\"):
+		return p, errors.New("path has a backslash; use / between folders")
+	}
+	for seg := range strings.SplitSeq(p, "/") {
+		if seg == ".." {
+			return p, ErrDotDot
+		}
+	}
+	if !doublestar.ValidatePattern(p) {
+		return p, errors.New("path is not a valid glob")
+	}
+	return p, nil
 }
 
 // Enabled reports whether the policy restricts anything: rules are set, or

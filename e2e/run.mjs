@@ -35,7 +35,11 @@ git(...gitEnv, "commit", "-q", "-am", "etcd fsync: say which step comes first");
 const head = git("rev-parse", "HEAD");
 
 // ---- kb serve on 127.0.0.1:0; the address comes from its "serving" log line ----
-const kb = spawn(kbBin, ["serve", "--content", contentDir, "--data", join(tmp, "data"), "--addr", "127.0.0.1:0", "--log-format", "json"], {
+const kb = spawn(kbBin, ["serve", "--content", contentDir, "--data", join(tmp, "data"), "--addr", "127.0.0.1:0", "--log-format", "json",
+  // Proxy sign-in from loopback, so that the axe pass can read /reports/audit
+  // as a member of the admin group; the example has no read rules, so every
+  // other page reads as before.
+  "--auth", "proxy", "--auth-proxy-trusted", "127.0.0.1/32,::1/128", "--admin-group", "kb-admins"], {
   stdio: ["ignore", "ignore", "pipe"],
 });
 let kbLog = "";
@@ -214,6 +218,7 @@ const axePages = [
   ["report", "/reports/coverage"],
   ["reports", "/reports"],
   ["search report", "/reports/search"],
+  ["audit trail", "/reports/audit"],
   ["history", "/runbooks/etcd/high-fsync-durations/history"],
   ["history diff", "/runbooks/etcd/high-fsync-durations/history/" + head],
   ["404", "/no-such-page"],
@@ -224,12 +229,15 @@ for (const [scheme, size] of [["light", desktop], ["dark", desktop], ["light", p
   await test(`axe: ${scheme} at ${w} px`, async () => {
     // axe is injected as an inline script, which kb's CSP rightly refuses.
     const ctx = await browser.newContext({ ...size, colorScheme: scheme, bypassCSP: true });
+    // As an admin behind the proxy, for /reports/audit (404 to anyone else).
+    await ctx.setExtraHTTPHeaders({ "X-Forwarded-User": "e2e-admin", "X-Forwarded-Groups": "kb-admins" });
     const problems = [];
     try {
       const page = await ctx.newPage();
       for (const [name, p] of axePages) {
         const resp = await page.goto(base + p);
         if (name === "search report" && resp.status() === 404) continue; // not on this branch yet
+        assert(resp.status() === (name === "404" ? 404 : 200), `${p} answers ${resp.status()}`);
         await page.addScriptTag({ content: axeSource });
         const res = await page.evaluate(() => window.axe.run(document, { resultTypes: ["violations"] }));
         for (const v of res.violations) {

@@ -57,8 +57,9 @@ func (s *Links) List(ctx context.Context, q tickets.AuditQuery) ([]tickets.Event
 	var out []tickets.Event
 	err := s.db.call(ctx, false, func(ctx context.Context) error {
 		rows, err := s.db.pool.Query(ctx, `SELECT at, who, action, target, client, detail FROM audit
-			WHERE $1::timestamptz IS NULL OR at >= $1 ORDER BY id DESC OFFSET $2 LIMIT $3`,
-			sinceArg(q), q.Offset, q.Limit)
+			WHERE ($1::timestamptz IS NULL OR at >= $1) AND ($4 = '' OR who = $4) AND ($5 = '' OR action = $5)
+			ORDER BY id DESC OFFSET $2 LIMIT $3`,
+			sinceArg(q), q.Offset, q.Limit, q.Who, q.Action)
 		if err != nil {
 			return err
 		}

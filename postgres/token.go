@@ -14,14 +14,14 @@ import (
 // CreateToken stores a new token called name and returns its secret, which
 // is shown once and never stored. The name's primary key refuses a second
 // token of the same name, whichever replica makes it.
-func (s *Links) CreateToken(ctx context.Context, name string, scope tickets.Scope) (string, error) {
-	t, secret, err := tickets.NewToken(name, scope, s.db.now())
+func (s *Links) CreateToken(ctx context.Context, name string, scope tickets.Scope, readPaths ...string) (string, error) {
+	t, secret, err := tickets.NewToken(name, scope, s.db.now(), readPaths...)
 	if err != nil {
 		return "", err
 	}
 	err = s.db.tx(ctx, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, "INSERT INTO tokens (name, scope, hash, created) VALUES ($1, $2, $3, $4) ON CONFLICT (name) DO NOTHING",
-			t.Name, string(t.Scope), t.Hash, t.Created)
+		tag, err := tx.Exec(ctx, "INSERT INTO tokens (name, scope, hash, created, read_paths) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (name) DO NOTHING",
+			t.Name, string(t.Scope), t.Hash, t.Created, t.ReadPaths)
 		if err != nil {
 			return err
 		}
@@ -40,7 +40,7 @@ func scanToken(row pgx.Row) (tickets.Token, error) {
 	var t tickets.Token
 	var scope string
 	var used *time.Time
-	err := row.Scan(&t.Name, &scope, &t.Hash, &t.Created, &used)
+	err := row.Scan(&t.Name, &scope, &t.Hash, &t.Created, &used, &t.ReadPaths)
 	t.Scope, t.Created = tickets.Scope(scope), t.Created.UTC()
 	if used != nil {
 		t.FirstUsed = used.UTC()
@@ -52,7 +52,7 @@ func scanToken(row pgx.Row) (tickets.Token, error) {
 func (s *Links) Tokens(ctx context.Context) ([]tickets.Token, error) {
 	var out []tickets.Token
 	err := s.db.call(ctx, false, func(ctx context.Context) error {
-		rows, err := s.db.pool.Query(ctx, "SELECT name, scope, hash, created, first_used FROM tokens ORDER BY name")
+		rows, err := s.db.pool.Query(ctx, "SELECT name, scope, hash, created, first_used, read_paths FROM tokens ORDER BY name")
 		if err != nil {
 			return err
 		}
@@ -89,7 +89,7 @@ func (s *Links) Authenticate(ctx context.Context, secret string) (tickets.Token,
 	var t tickets.Token
 	err := s.db.call(ctx, false, func(ctx context.Context) error {
 		var err error
-		t, err = scanToken(s.db.pool.QueryRow(ctx, "SELECT name, scope, hash, created, first_used FROM tokens WHERE hash = $1", tickets.HashSecret(secret)))
+		t, err = scanToken(s.db.pool.QueryRow(ctx, "SELECT name, scope, hash, created, first_used, read_paths FROM tokens WHERE hash = $1", tickets.HashSecret(secret)))
 		return err
 	})
 	switch {

@@ -7,6 +7,7 @@
 	group = substr(name, 1, length(name) - length(variant) - 1)
 	for (i = 3; i <= NF; i++) if ($(i) == "ns/op") { sum[group, variant] += $(i-1); cnt[group, variant]++ }
 	groups[group] = 1
+	for (i = 3; i <= NF; i++) if ($(i) == "ratio") { own[name] = own[name] " " $(i-1) }
 }
 { print }
 END {
@@ -18,4 +19,6 @@ END {
 			printf "  %-50s kb %12.0f ns  bare %12.0f ns  ratio %.2fx\n", g, kb, bare, kb / bare
 		}
 	}
+	# benchmarks that measure their own ratio (BenchmarkPagesUnderSearchAbuse: abused / idle page p99)
+	for (b in own) printf "  %-50s ratio per run:%s\n", b, own[b]
 }

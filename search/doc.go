@@ -65,8 +65,10 @@
 //     word, not noise.
 //  6. [synonyms] The acronyms of long CamelCase identifiers are indexed
 //     with the text (PersistentVolumeClaim is pvc), and a short list of
-//     operations synonyms (oom, cert, k8s, db, pg...), extended by kb.yaml
-//     through Options.Synonyms, matches at 0.8×.
+//     operations synonyms (oom, cert, k8s, db, pg, max, flip...), extended
+//     by kb.yaml through Options.Synonyms, matches at 0.8×. A listed word
+//     is looked up by its stem too, so it serves every form of itself
+//     (flip: flipping, flips).
 //  7. Articles that match more of the query's words rank higher: each
 //     article's score is scaled by the share of the query's words it matches.
 //  8. A word found in more fields of an article counts more than a word
@@ -96,7 +98,9 @@
 //     without changing scores.
 //  15. [best-section] The best 40 hits of a query of two words or more are
 //     scaled by 1 + the share of the query's words that one section of the
-//     article (its heading and text), or one solved ticket, holds. Every
+//     article (its heading and text), or one solved ticket, holds (1 + 3 ×
+//     that share for pasted text: a log line's message is in one section,
+//     its context words such as caller, pool and component anywhere). Every
 //     hit names that section (Hit.Section). Sections are found from the last
 //     heading back, and a table of contents at the top (three heading lines
 //     or more before the first heading) is never the best section.

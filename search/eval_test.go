@@ -97,8 +97,9 @@ func minRecallAt3() map[string]float64 {
 		// 0.867 before the rules of issue 11, 0.858 after its first round,
 		// 0.875 after its second (query share, rare words; word pairs
 		// were dropped: they gained on dev only, never on a test half),
-		// 0.892 after field-sum
-		"prometheus-heldout": 0.89,
+		// 0.892 after field-sum, 0.908 after stemmed synonyms and the
+		// pasted section weight
+		"prometheus-heldout": 0.90,
 		// 0.917 after the second round of issue 11, 0.924 after field-sum
 		"gitlab": 0.92,
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
-	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -127,6 +126,8 @@ func buildFacetTable(r index.IndexReader) (*facetTable, error) {
 
 // facetCounter counts the hits of each facet set during one search.
 type facetCounter struct {
+	ctx    context.Context // the search's, for its pauses
+	prio   *priority       // nil: the search never pauses
 	tables *facetTables
 	table  *facetTable
 	counts []int
@@ -181,18 +182,17 @@ type countingSearcher struct {
 	hits int
 }
 
-// yieldEvery is how many hits a search collects before it lets waiting
-// goroutines run: searches hold every core when they run one per core, and
-// a page request waiting behind them is served within one such step
-// instead of at the scheduler's next preemption (10 ms).
-const yieldEvery = 256
+// yieldEvery is how many hits a search collects between its yield points
+// (priority.go): a page request arriving meanwhile waits at most one such
+// step, not the whole search.
+const yieldEvery = 32
 
 func (s *countingSearcher) count(m *bsearch.DocumentMatch) {
 	if m == nil {
 		return
 	}
-	if s.hits++; s.hits%yieldEvery == 0 {
-		runtime.Gosched()
+	if s.hits++; s.hits%yieldEvery == 0 && s.c.prio != nil {
+		s.c.prio.yield(s.c.ctx)
 	}
 	if i := s.c.table.setOf(m.IndexInternalID); i >= 0 {
 		s.c.counts[i]++

@@ -119,9 +119,11 @@ type Index struct {
 	building  atomic.Bool
 	lastErr   atomic.Pointer[errBox]
 
-	synonyms map[string][]string // Options.Synonyms, normalised
+	synonyms synonymTable // kb's synonyms and Options.Synonyms
 
 	sem     chan struct{} // bounds concurrent searches
+	prio    priority      // foreground requests searches give way to
+	workers *workers      // the threads searches run on
 	heavy   chan struct{} // bounds concurrent long searches (half the slots)
 	waiting atomic.Int64  // searches waiting for a slot (Options.MaxQueue)
 	stats   counters
@@ -269,7 +271,8 @@ func newIndex(dir string, opts Options) (*Index, error) {
 		closing:  make(chan struct{}),
 		sem:      make(chan struct{}, opts.MaxConcurrent),
 		heavy:    make(chan struct{}, max(1, opts.MaxConcurrent/2)),
-		synonyms: normaliseSynonyms(opts.Synonyms),
+		workers:  newWorkers(opts.MaxConcurrent, opts.Logger),
+		synonyms: newSynonymTable(normaliseSynonyms(opts.Synonyms), proseTerms(m.AnalyzerNamed(proseAnalyzer))),
 	}, nil
 }
 
@@ -487,6 +490,7 @@ func (x *Index) Close() error {
 		return nil
 	}
 	x.closed = true
+	x.workers.stop() // no search runs: they hold mu shared
 	var err error
 	if x.cur != nil {
 		err = x.cur.idx.Close()

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"runtime"
 	"slices"
 	"strings"
 	"unicode"
@@ -91,13 +90,14 @@ type planner struct {
 	r        index.IndexReader
 	analyzer analysis.Analyzer
 	marks    marks
-	unknown  []string            // words found nowhere in the index
-	off      ruleSet             // rules switched off (Options.Off)
-	learned  splitter            // keeps the collection's learned words whole (rule 2)
-	synonyms map[string][]string // kb.yaml's synonyms (rule 6), normalised
-	pasted   bool                // the query reads as pasted text (rule 5)
-	prefixes *prefixCache        // completions of typed prefixes; nil: none cached
-	man      *manifest           // the state of the index prefixes are cached under
+	unknown  []string     // words found nowhere in the index
+	off      ruleSet      // rules switched off (Options.Off)
+	learned  splitter     // keeps the collection's learned words whole (rule 2)
+	synonyms synonymTable // the defaults and kb.yaml's synonyms (rule 6)
+	pasted   bool         // the query reads as pasted text (rule 5)
+	prefixes *prefixCache // completions of typed prefixes; nil: none cached
+	man      *manifest    // the state of the index prefixes are cached under
+	prio     *priority    // foreground work searches give way to; nil: none
 }
 
 // marks are what snippets highlight: analysed terms, and raw prefixes of a
@@ -243,9 +243,9 @@ func (pl *planner) build(p parsed, filters []query.Query) plan {
 // analysed, an identifier's whole and split forms, a completion of the word
 // being typed, or corrections of a word found nowhere in the index.
 func (pl *planner) word(raw string, typing bool) query.Query {
-	// a word can cost dictionary scans and automata: pages waiting for a
-	// core go first (see yieldEvery)
-	runtime.Gosched()
+	// a word can cost dictionary scans and automata: pages go first
+	// (priority.go)
+	pl.yield()
 	var alts []query.Query
 	seen := map[string]bool{}
 	addSeq := func(toks []string, boost float64) {
@@ -311,7 +311,11 @@ func (pl *planner) word(raw string, typing bool) query.Query {
 		alts = append(alts, q)
 	}
 	if pl.off.on(RuleSynonyms) {
-		for _, syn := range synonymsOf(strings.ToLower(raw), pl.synonyms) {
+		stem := ""
+		if len(prose) == 1 {
+			stem = prose[0]
+		}
+		for _, syn := range pl.synonyms.of(strings.ToLower(raw), stem) {
 			toks := pl.analyze(syn)
 			if len(toks) > 0 && !slices.ContainsFunc(toks, func(t string) bool { return !pl.exists(t) }) {
 				addSeq(toks, synonymWeight)
@@ -431,22 +435,35 @@ func (pl *planner) alertCorrections(key string) query.Query {
 	if n < 8 || n > maxAlertFuzzyLen {
 		return nil
 	}
-	fr, ok := pl.r.(index.IndexReaderFuzzy)
-	if !ok {
-		return nil
-	}
-	d, _, err := fr.FieldDictFuzzyAutomaton(fieldAlert, key, 2, "")
-	if err != nil {
-		return nil
-	}
-	defer closeDict(d)
-	var qs []query.Query
-	for len(qs) < maxFuzzyTerms {
-		e, err := d.Next()
-		if err != nil || e == nil {
-			break
+	var terms []string
+	if es, ok, err := fuzzyTerms(pl.r, fieldAlert, key, 2, maxFuzzyTerms); ok {
+		if err != nil {
+			return nil
 		}
-		tq := query.NewTermQuery(e.Term)
+		for _, e := range es {
+			terms = append(terms, e.term)
+		}
+	} else {
+		fr, ok := pl.r.(index.IndexReaderFuzzy)
+		if !ok {
+			return nil
+		}
+		d, _, err := fr.FieldDictFuzzyAutomaton(fieldAlert, key, 2, "")
+		if err != nil {
+			return nil
+		}
+		defer closeDict(d)
+		for len(terms) < maxFuzzyTerms {
+			e, err := d.Next()
+			if err != nil || e == nil {
+				break
+			}
+			terms = append(terms, e.Term)
+		}
+	}
+	var qs []query.Query
+	for _, t := range terms {
+		tq := query.NewTermQuery(t)
 		tq.SetField(fieldAlert)
 		tq.SetBoost(alertWeight * fuzzyWeight2)
 		qs = append(qs, tq)
@@ -751,6 +768,23 @@ func (pl *planner) fuzzyIn(fields []string, tok string, runes int) []candidate {
 	}
 	best := map[string]candidate{}
 	for _, f := range fields {
+		if es, ok, err := fuzzyTerms(pl.r, f, tok, uint8(edits), 1024); ok {
+			if err != nil {
+				continue
+			}
+			for _, e := range es {
+				if e.term == tok {
+					continue
+				}
+				c := best[e.term]
+				c.term, c.count, c.dist = e.term, c.count+e.count, uint8(edits)
+				if e.dist > 0 {
+					c.dist = e.dist
+				}
+				best[e.term] = c
+			}
+			continue
+		}
 		d, fa, err := fr.FieldDictFuzzyAutomaton(f, tok, edits, "")
 		if err != nil {
 			continue

@@ -60,8 +60,12 @@ type Query struct {
 	// articles are neither hits nor counted in totals, facets or suggestions.
 	Readable   []access.Class
 	Restricted bool
-	Limit      int // hits per page; 0 means DefaultLimit, past MaxLimit is MaxLimit
-	Offset     int // hits to skip, at most MaxOffset
+	// Only, when not nil and Restricted, further limits the hits to the
+	// articles of these IDs: a token whose read scopes name paths sees those
+	// articles only, and they alone are counted.
+	Only   []string
+	Limit  int // hits per page; 0 means DefaultLimit, past MaxLimit is MaxLimit
+	Offset int // hits to skip, at most MaxOffset
 
 	words    parsed // the words and phrases of Text, inline filters taken out
 	isParsed bool   // words holds Text parsed
@@ -125,7 +129,7 @@ func (q Query) ready() (Query, error) {
 		return Query{}, err
 	}
 	p.Limit, p.Offset = q.Limit, q.Offset
-	p.Readable, p.Restricted = q.Readable, q.Restricted
+	p.Readable, p.Restricted, p.Only = q.Readable, q.Restricted, q.Only
 	return p, nil
 }
 
@@ -147,6 +151,7 @@ type filters struct {
 	typ, service, tag, path string
 	readable                string // the classes of Query.Readable as indexed, one a line
 	restricted              bool
+	only                    []string // Query.Only; nil: no such limit
 }
 
 // check refuses a parsed query that Search cannot run, and returns its
@@ -169,9 +174,9 @@ func (q Query) check() (filters, error) {
 		for i, c := range q.Readable {
 			terms[i] = classTerm(c)
 		}
-		f.readable, f.restricted = strings.Join(terms, "\n"), true
+		f.readable, f.restricted, f.only = strings.Join(terms, "\n"), true, q.Only
 	}
-	if (filters{typ: f.typ, service: f.service, tag: f.tag, path: f.path}) == (filters{}) && !q.words.hasWords() {
+	if f.typ == "" && f.service == "" && f.tag == "" && f.path == "" && !q.words.hasWords() {
 		return filters{}, &QueryError{Msg: "the query has no words to search for; type a symptom, an error message or an alert name"}
 	}
 	return f, nil

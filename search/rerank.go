@@ -24,6 +24,7 @@ const (
 	rerankDepth     = 40  // best hits looked at again
 	coverageWeight  = 1.0 // score × (1 + share of the title covered)
 	sectionWeight   = 1.0 // score × (1 + 1.0 × share of the query in the best section)
+	pastedSection   = 3.0 // the same for pasted text, whose message one section usually holds
 	minSectionWords = 2   // queries of fewer words rank nothing by sections
 	queryWeight     = 2.0 // score × (1 + 2 × share of the query's rarity matched), typed queries
 )
@@ -90,7 +91,13 @@ func (x *Index) rerank(ctx context.Context, g *generation, pl *planner, pln plan
 		d.ticket, tshare = matchedTicket(m, stringField(m, fieldTicketK), pln, wts)
 		if pl.off.on(RuleBestSection) && pln.words >= minSectionWords {
 			// a solved ticket that holds the query counts like a section
-			factor *= 1 + sectionWeight*max(share, tshare)
+			// a pasted line's message is in one section, where its
+			// context words (caller, pool, component) are everywhere
+			sw := sectionWeight
+			if pl.pasted {
+				sw = pastedSection
+			}
+			factor *= 1 + sw*max(share, tshare)
 		}
 		if pl.off.on(RuleQueryShare) && pln.words >= minSectionWords && !pl.pasted {
 			factor *= 1 + queryWeight*matchedShare(m, pln, wts)

@@ -145,7 +145,7 @@ func (x *Index) Search(ctx context.Context, q Query) (res Results, err error) {
 	if f.restricted {
 		acc = f.access()
 	}
-	res, err = x.run(sctx, g, q.words, f.queries(), acc, q.PerPage(), q.Offset)
+	x.workers.do(func() { res, err = x.run(sctx, g, q.words, f.queries(), acc, q.PerPage(), q.Offset) })
 	if err != nil && sctx.Err() != nil {
 		if ctx.Err() != nil {
 			return Results{}, ctx.Err() // the caller gave up
@@ -183,7 +183,14 @@ func (f filters) access() query.Query {
 		tq.SetField(fieldAccess)
 		any = append(any, tq)
 	}
-	return query.NewDisjunctionQuery(any)
+	classes := query.NewDisjunctionQuery(any)
+	if f.only == nil {
+		return classes
+	}
+	if len(f.only) == 0 {
+		return query.NewMatchNoneQuery()
+	}
+	return query.NewConjunctionQuery([]query.Query{classes, query.NewDocIDQuery(f.only)})
 }
 
 // acquire takes a slot of sem, waiting at most QueueWait behind at most
@@ -246,7 +253,7 @@ func (x *Index) run(ctx context.Context, g *generation, p parsed, filters []quer
 			err = fmt.Errorf("search: %w", cerr)
 		}
 	}()
-	pl := planner{ctx: ctx, r: r, analyzer: x.mapping.AnalyzerNamed(proseAnalyzer), off: x.opts.Off, learned: g.learned.splitter(x.opts.Off), synonyms: x.synonyms, prefixes: &g.prefixes, man: g.manifest.Load()}
+	pl := planner{ctx: ctx, r: r, analyzer: x.mapping.AnalyzerNamed(proseAnalyzer), off: x.opts.Off, learned: g.learned.splitter(x.opts.Off), synonyms: x.synonyms, prefixes: &g.prefixes, man: g.manifest.Load(), prio: &x.prio}
 	plan := pl.build(p, filters)
 	res.IgnoredWords = plan.ignored
 	res.Highlight = plan.highlight
@@ -256,9 +263,9 @@ func (x *Index) run(ctx context.Context, g *generation, p parsed, filters []quer
 
 	// Only the hits the second look and this page need are completed; the
 	// facet sets of every hit are counted on the way (facets.go).
-	fc := &facetCounter{tables: &g.facets}
+	fc := &facetCounter{tables: &g.facets, ctx: ctx, prio: &x.prio}
 	newRequest := func(q query.Query) *bleve.SearchRequest {
-		*fc = facetCounter{tables: &g.facets}
+		*fc = facetCounter{tables: &g.facets, ctx: ctx, prio: &x.prio}
 		return bleve.NewSearchRequestOptions(countingQuery{q: q, c: fc}, max(offset+limit, rerankDepth), 0, false)
 	}
 	sr, err := g.idx.SearchInContext(ctx, newRequest(plan.q))
@@ -269,7 +276,7 @@ func (x *Index) run(ctx context.Context, g *generation, p parsed, filters []quer
 		// Nothing has the phrases as written (a pasted line often quotes
 		// text that differs in the runbook): search for their words.
 		p = p.withoutPhrases()
-		pl = planner{ctx: ctx, r: r, analyzer: pl.analyzer, off: pl.off, learned: pl.learned, synonyms: pl.synonyms, prefixes: pl.prefixes, man: pl.man}
+		pl = planner{ctx: ctx, r: r, analyzer: pl.analyzer, off: pl.off, learned: pl.learned, synonyms: pl.synonyms, prefixes: pl.prefixes, man: pl.man, prio: pl.prio}
 		plan = pl.build(p, filters)
 		if sr, err = g.idx.SearchInContext(ctx, newRequest(plan.q)); err != nil {
 			return res, fmt.Errorf("search: %w", err)
@@ -278,6 +285,7 @@ func (x *Index) run(ctx context.Context, g *generation, p parsed, filters []quer
 		res.Highlight = plan.highlight
 	}
 	res.Total = int(sr.Total)
+	pl.yield()
 	details, err := x.rerank(ctx, g, &pl, plan, sr.Hits, offset+limit)
 	if err != nil {
 		return res, err
@@ -285,6 +293,7 @@ func (x *Index) run(ctx context.Context, g *generation, p parsed, filters []quer
 	boostPopular(sr.Hits, x.opts.Popularity)
 	res.Facets = facetsOf(fc, int(sr.Total))
 	hl := highlighter{marks: plan.marks, analyzer: pl.analyzer}
+	pl.yield()
 	for _, h := range sr.Hits[min(offset, len(sr.Hits)):min(offset+limit, len(sr.Hits))] {
 		fields, err := storedFields(r, h.ID)
 		if err != nil {

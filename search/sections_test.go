@@ -6,6 +6,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"kb/content"
 	"kb/render"
 )
 
@@ -40,4 +41,35 @@ func TestSectionsAfterTableOfContents(t *testing.T) {
 	require.NotEmpty(t, res.Hits)
 	require.NotNil(t, res.Hits[0].Section)
 	assert.Equal(t, "shard-allocation-failure", res.Hits[0].Section.ID)
+}
+
+// A pasted log line's message is held by one section of the right runbook,
+// while its context words (component, pool, caller) name other runbooks'
+// titles: the section's share of the query weighs 3× for pasted text.
+func TestPastedMessageInOneSection(t *testing.T) {
+	sectioned := func(p, title, text string, heads ...render.Heading) *content.Article {
+		a := art(p, "# "+title+"\n"+text)
+		a.Doc.Text = text
+		a.Doc.Headings = append([]render.Heading{{Level: 1, Text: title}}, heads...)
+		return a
+	}
+	text := "Overview\nSamples reach the database late.\n" +
+		"Symptoms\nIngesting samples fails with different values but the same timestamp, duplicate timestamps.\n"
+	right := sectioned("docs/out-of-order.md", "Out of order samples", text,
+		render.Heading{Level: 2, ID: "overview", Text: "Overview"}, render.Heading{Level: 2, ID: "symptoms", Text: "Symptoms"})
+	other := art("docs/scrape.md", "# Scrape errors\n\nSee the dashboards.")
+	line := `level=warn caller=scrape.go:1492 component="scrape manager" scrape_pool=web target=http://10.0.0.1:9229/metrics msg="Error on ingesting samples with different value but same timestamp"`
+	x := openSynced(t, Options{}, right, other)
+	res, err := x.Search(t.Context(), Query{Text: line})
+	require.NoError(t, err)
+	require.NotEmpty(t, res.Hits)
+	assert.Equal(t, right.ID, res.Hits[0].ID, "hits: %v", ids(res))
+	require.NotNil(t, res.Hits[0].Section)
+	assert.Equal(t, "symptoms", res.Hits[0].Section.ID)
+
+	off := openSynced(t, Options{Off: []Rule{RuleBestSection}}, right, other)
+	res, err = off.Search(t.Context(), Query{Text: line})
+	require.NoError(t, err)
+	require.NotEmpty(t, res.Hits)
+	assert.Equal(t, other.ID, res.Hits[0].ID, "without section evidence the title word wins: %v", ids(res))
 }

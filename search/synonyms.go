@@ -1,6 +1,11 @@
 package search
 
-import "strings"
+import (
+	"slices"
+	"strings"
+
+	"github.com/blevesearch/bleve/v2/analysis"
+)
 
 // Synonyms (ranking rule 6). Operations people shorten what runbooks spell
 // out (oom, cert, k8s, db) and the other way round. kb ships a short list
@@ -15,45 +20,87 @@ const synonymWeight = 0.8
 // meaning is one or more words, all of which must match.
 func defaultSynonyms() map[string][]string {
 	return map[string][]string{
-		"oom":        {"out of memory", "oomkilled"},
-		"oomkilled":  {"out of memory", "oom"},
-		"cert":       {"certificate"},
-		"certs":      {"certificates"},
-		"k8s":        {"kubernetes"},
-		"db":         {"database"},
-		"pg":         {"postgres", "postgresql"},
-		"postgres":   {"postgresql"},
-		"postgresql": {"postgres"},
-		"auth":       {"authentication"},
-		"authn":      {"authentication"},
-		"authz":      {"authorization"},
-		"config":     {"configuration"},
-		"conf":       {"configuration"},
-		"repo":       {"repository"},
-		"repos":      {"repositories"},
-		"ns":         {"namespace"},
-		"env":        {"environment"},
-		"mem":        {"memory"},
-		"perms":      {"permissions"},
-		"creds":      {"credentials"},
-		"deps":       {"dependencies"},
-		"svc":        {"service"},
-		"ssl":        {"tls"},
-		"tls":        {"ssl"},
-		"tmp":        {"temporary"},
-		"dir":        {"directory"},
-		"vm":         {"virtual machine"},
-		"lb":         {"load balancer"},
-		"crashloop":  {"crashloopbackoff", "crash loop"},
+		"oom":              {"out of memory", "oomkilled"},
+		"oomkilled":        {"out of memory", "oom"},
+		"cert":             {"certificate"},
+		"certs":            {"certificates"},
+		"k8s":              {"kubernetes"},
+		"db":               {"database"},
+		"pg":               {"postgres", "postgresql"},
+		"postgres":         {"postgresql"},
+		"postgresql":       {"postgres"},
+		"auth":             {"authentication"},
+		"authn":            {"authentication"},
+		"authz":            {"authorization"},
+		"config":           {"configuration"},
+		"conf":             {"configuration"},
+		"repo":             {"repository"},
+		"repos":            {"repositories"},
+		"ns":               {"namespace"},
+		"env":              {"environment"},
+		"mem":              {"memory"},
+		"perms":            {"permissions"},
+		"creds":            {"credentials"},
+		"deps":             {"dependencies"},
+		"svc":              {"service"},
+		"ssl":              {"tls"},
+		"tls":              {"ssl"},
+		"tmp":              {"temporary"},
+		"dir":              {"directory"},
+		"vm":               {"virtual machine"},
+		"lb":               {"load balancer"},
+		"crashloop":        {"crashloopbackoff", "crash loop"},
+		"crashloopbackoff": {"crashloop", "crash loop"},
+		"max":              {"maximum"},
+		"maximum":          {"max"},
+		"min":              {"minimum"},
+		"minimum":          {"min"},
+		"flip":             {"flap"},
+		"dup":              {"duplicate"},
+		"dupe":             {"duplicate"},
+		"same":             {"duplicate"},
 	}
 }
 
-// synonymsOf returns the meanings of the lower-case word w: the defaults
-// and extra (kb.yaml) together.
-func synonymsOf(w string, extra map[string][]string) []string {
-	out := defaultSynonyms()[w]
-	if e := extra[w]; len(e) > 0 {
-		out = append(append([]string{}, out...), e...)
+// synonymTable is every synonym kb knows, the defaults and kb.yaml's
+// (normalised) together, by the lower-case word and by its stem: a
+// synonym listed for flip also serves flipping and flips.
+type synonymTable map[string][]string
+
+// stemKey is the key of a stem in a synonymTable; no word starts with NUL.
+func stemKey(stem string) string { return "\x00" + stem }
+
+// newSynonymTable builds the table of the defaults and extra, stemming
+// each listed word with analyze.
+func newSynonymTable(extra map[string][]string, analyze func(string) []string) synonymTable {
+	t := synonymTable{}
+	add := func(m map[string][]string) {
+		for k, vs := range m {
+			t[k] = append(t[k], vs...)
+			if st := analyze(k); len(st) == 1 && st[0] != k {
+				t[stemKey(st[0])] = append(t[stemKey(st[0])], vs...)
+			}
+		}
+	}
+	add(defaultSynonyms())
+	add(extra)
+	return t
+}
+
+// of returns the meanings of the lower-case word w, whose stem is stem
+// ("" when it has none): those listed for it, for its stem and for any
+// word of the same stem, each once.
+func (t synonymTable) of(w, stem string) []string {
+	out := t[w]
+	if stem == "" {
+		return out
+	}
+	for _, vs := range [][]string{t[stem], t[stemKey(stem)]} {
+		for _, v := range vs {
+			if !slices.Contains(out, v) {
+				out = append(out[:len(out):len(out)], v)
+			}
+		}
 	}
 	return out
 }
@@ -76,4 +123,15 @@ func normaliseSynonyms(in map[string][]string) map[string][]string {
 		}
 	}
 	return out
+}
+
+// proseTerms returns a function giving the terms a makes of a word.
+func proseTerms(a analysis.Analyzer) func(string) []string {
+	return func(w string) []string {
+		var out []string
+		for _, t := range a.Analyze([]byte(w)) {
+			out = append(out, string(t.Term))
+		}
+		return out
+	}
 }

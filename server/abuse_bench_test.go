@@ -99,6 +99,7 @@ func BenchmarkPagesUnderSearchAbuse(b *testing.B) {
 	}
 
 	var idle, abused []float64
+	var gcAbused, mbAbused float64
 	var started, searches, refused atomic.Int64
 	worst := worstQueries(64)
 	for b.Loop() {
@@ -129,7 +130,13 @@ func BenchmarkPagesUnderSearchAbuse(b *testing.B) {
 		for started.Load() < from+16 { // every client has sent a search
 			runtime.Gosched()
 		}
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		gcs, alloc := ms.NumGC, ms.TotalAlloc
 		abused = append(abused, p99())
+		runtime.ReadMemStats(&ms)
+		gcAbused += float64(ms.NumGC - gcs)
+		mbAbused += float64(ms.TotalAlloc-alloc) / (1 << 20)
 		close(stop)
 		wg.Wait()
 	}
@@ -138,5 +145,7 @@ func BenchmarkPagesUnderSearchAbuse(b *testing.B) {
 	b.ReportMetric(med(abused), "abused-p99-ms")
 	b.ReportMetric(med(abused)/med(idle), "ratio")
 	b.ReportMetric(float64(searches.Load())/float64(b.N), "searches/op")
+	b.ReportMetric(gcAbused/float64(b.N), "abused-gc/op")
+	b.ReportMetric(mbAbused/float64(b.N), "abused-MB/op")
 	b.ReportMetric(float64(refused.Load())/float64(b.N), "refused/op")
 }

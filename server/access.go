@@ -46,7 +46,10 @@ type views struct {
 type readerView struct {
 	snap     *content.Snapshot
 	readable []access.Class
-	pages    *pageSet
+	// only holds the IDs of the view's articles when the reader's paths
+	// limit it (a token's read scopes): the search index filters on them.
+	only  []string
+	pages *pageSet
 }
 
 func newViews(base *content.Snapshot) *views {
@@ -112,6 +115,12 @@ func (s *Server) readerView(snap *content.Snapshot, r access.Reader) *readerView
 		func(p string) bool { return keep(snap.Access.Class(p, nil), p) },
 	)
 	rv := &readerView{snap: view, readable: readable, pages: &pageSet{snap: view, seenAt: s.now()}}
+	if r.Paths != nil {
+		rv.only = make([]string, 0, len(view.Articles))
+		for _, a := range view.Articles {
+			rv.only = append(rv.only, a.ID)
+		}
+	}
 	if len(vs.byKey) < maxViews {
 		vs.byKey[key] = rv
 		vs.bySnap[view] = rv.pages
@@ -152,7 +161,7 @@ func (s *Server) restrict(c *echo.Context, q search.Query) search.Query {
 	if rv.snap == snap {
 		return q
 	}
-	q.Restricted, q.Readable = true, rv.readable
+	q.Restricted, q.Readable, q.Only = true, rv.readable, rv.only
 	return q
 }
 

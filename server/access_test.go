@@ -296,3 +296,58 @@ func TestAccessLiveStream(t *testing.T) {
 	assert.NotEqual(t, emp, sre)
 	assert.Equal(t, emp, first(asEmployee...))
 }
+
+// TestAccessTokenReadPaths: a token whose read scopes name paths reads only
+// those, through the API and the pages, and search neither finds nor counts
+// anything else; within its paths it reads what anonymous visitors may not.
+func TestAccessTokenReadPaths(t *testing.T) {
+	s := newAccessSite(t)
+	ctx := context.Background()
+	etcdOnly, err := s.store.CreateToken(ctx, "etcd-tool", tickets.ScopeRead, "runbooks/**")
+	require.NoError(t, err)
+	sec, err := s.store.CreateToken(ctx, "sec-tool", tickets.ScopeRead, "security/**")
+	require.NoError(t, err)
+	_, err = s.store.CreateToken(ctx, "bad", tickets.ScopeRead, "../etc/**")
+	require.Error(t, err, "a read path with .. is refused")
+
+	asEtcd := []string{"Authorization", "Bearer " + etcdOnly}
+	for _, p := range []string{
+		"/api/v1/articles/" + hiddenID, "/security/vault-unseal", "/a/" + hiddenID, "/security/diagram.svg",
+		"/api/v1/articles/public-welcome", "/public/welcome",
+	} {
+		r := s.get(t, p, asEtcd...)
+		assert.Equal(t, http.StatusNotFound, r.status, p)
+		assertNoLeak(t, r, p)
+	}
+	for _, p := range []string{"/api/v1/search?q=" + hiddenWord, "/api/v1/search?q=vault", "/api/v1/suggest?q=vault", "/search?q=vault", "/api/v1/articles", "/sitemap.xml", "/"} {
+		r := s.get(t, p, asEtcd...)
+		assertNoLeak(t, r, p)
+	}
+	r := s.get(t, "/api/v1/articles/runbooks-etcd-disk", asEtcd...)
+	assert.Equal(t, http.StatusOK, r.status, r.body)
+	r = s.get(t, "/api/v1/search?q=etcd", asEtcd...)
+	assert.Equal(t, http.StatusOK, r.status, r.body)
+	assert.Contains(t, r.body, "runbooks-etcd-disk")
+	assert.NotContains(t, r.body, `"welcome"`)
+	assert.Contains(t, r.body, `"value":"etcd"`, "facets count what the token may read")
+
+	asSec := []string{"Authorization", "Bearer " + sec}
+	r = s.get(t, "/api/v1/articles/"+hiddenID, asSec...)
+	assert.Equal(t, http.StatusOK, r.status, r.body)
+	r = s.get(t, "/security/vault-unseal", asSec...)
+	assert.Equal(t, http.StatusOK, r.status)
+	assert.Contains(t, r.body, hiddenWord)
+	r = s.get(t, "/api/v1/search?q="+hiddenWord, asSec...)
+	assert.Contains(t, r.body, hiddenID)
+	// etcd's runbook is outside the token's paths: no hit, and its service
+	// and tag are not counted in the facets.
+	r = s.get(t, "/api/v1/search?q=etcd", asSec...)
+	assert.Equal(t, http.StatusOK, r.status, r.body)
+	assert.NotContains(t, r.body, "runbooks-etcd-disk")
+	assert.NotContains(t, r.body, `"value":"etcd"`)
+	r = s.get(t, "/runbooks/etcd/disk", asSec...)
+	assert.Equal(t, http.StatusNotFound, r.status)
+
+	r = s.get(t, "/security/vault-unseal", "Authorization", "Bearer nope")
+	assert.Equal(t, http.StatusUnauthorized, r.status, "a bad token on a page is refused, not read as anonymous")
+}

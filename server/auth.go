@@ -59,7 +59,7 @@ func (s *Server) authenticate(c *echo.Context, write bool) error {
 	c.Set(tokenKey, tok.Name)
 	s.firstUse(c, tok)
 	if reader(c).Anonymous() {
-		c.Set(readerKey, access.Reader{User: "token:" + tok.Name, Unlimited: true})
+		c.Set(readerKey, access.Reader{User: "token:" + tok.Name, Unlimited: true, Paths: tok.ReadPaths})
 	}
 	return nil
 }
@@ -83,10 +83,17 @@ func (s *Server) requireWrite(next echo.HandlerFunc) echo.HandlerFunc {
 func (s *Server) apiGate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c *echo.Context) error {
 		req := c.Request()
+		read := req.Method == http.MethodGet || req.Method == http.MethodHead
 		if !strings.HasPrefix(req.URL.Path, "/api/") {
+			// A tool may read pages with its token too, where kb.yaml
+			// restricts reading; its read paths limit what it sees.
+			if read && s.accessOn() && req.Header.Get("Authorization") != "" {
+				if err := s.authenticate(c, false); err != nil {
+					return err
+				}
+			}
 			return next(c)
 		}
-		read := req.Method == http.MethodGet || req.Method == http.MethodHead
 		if strings.HasPrefix(req.URL.Path, "/api/v1/") {
 			if req.Method == http.MethodOptions && req.Header.Get("Access-Control-Request-Method") != "" {
 				return s.preflight(c)

@@ -92,6 +92,9 @@ func (s *Server) reportsIndex(c *echo.Context) error {
 		{"Coverage", "/reports/coverage", "Alerting rules against the runbooks: alerts without a runbook, runbooks for alerts that are gone."},
 		{"Searches", "/reports/search", "What people searched for and did not find: top queries, queries without results, results nobody opened."},
 	}}
+	if s.isAdmin(c) {
+		p.Reports = append(p.Reports, reportEntry{"Audit trail", "/reports/audit", "Writes and administrative acts: links, tokens, webhook secret failures, sign-ins, refused reads."})
+	}
 	p.Description = "Reports on the health of the knowledge base."
 	c.Response().Header()["Cache-Control"] = s.hdr.noStore
 	return s.renderPage(c, http.StatusOK, themes.PageReports, p)

@@ -16,7 +16,7 @@ const maxBody = 1 << 20
 func (s *Server) routes(e *echo.Echo) {
 	// observe is outermost: it sets the security headers, turns errors into
 	// responses (so that it can log and count the final status) and times the request.
-	e.Use(s.observe, middleware.Recover(), middleware.BodyLimit(maxBody))
+	e.Use(s.foreground, s.observe, middleware.Recover(), middleware.BodyLimit(maxBody))
 	e.Use(s.identify, s.apiGate)
 
 	// Operations.
@@ -59,6 +59,7 @@ func (s *Server) routes(e *echo.Echo) {
 	e.GET("/reports/review", s.reportReview)     // articles past their review date, the most used first
 	e.GET("/reports/coverage", s.reportCoverage) // alert rules of kb.yaml rules: against the runbooks
 	e.GET("/reports/search", s.reportSearch)     // what people searched for and did not find
+	e.GET("/reports/audit", s.reportAudit)       // the audit trail, for the admin group; 404 to anyone else
 	e.GET("/embed/:id", s.embed)
 	e.GET("/oembed", s.oembed)
 

@@ -181,6 +181,7 @@ func (s *Server) runSearch(c *echo.Context, q search.Query) (search.Results, err
 	if s.search == nil {
 		return search.Results{}, errSearchOff
 	}
+	background(c)
 	res, err := s.search.Search(c.Request().Context(), s.restrict(c, q))
 	if err == nil && s.restricted(c) {
 		if view, verr := s.view(c); verr == nil {

@@ -158,7 +158,11 @@ func (o *OIDC) cookie(name, value string, maxAge int) *http.Cookie {
 
 // Login starts the authorization code flow: GET /auth/login?next=/path.
 func (o *OIDC) Login(w http.ResponseWriter, r *http.Request) {
-	p := pending{State: random(), Nonce: random(), Verifier: oauth2.GenerateVerifier(), Next: SafeNext(r.URL.Query().Get("next")), Expires: o.cfg.Now().Add(loginWindow)}
+	next := r.URL.Query().Get("next")
+	p := pending{State: random(), Nonce: random(), Verifier: oauth2.GenerateVerifier(), Next: SafeNext(next), Expires: o.cfg.Now().Add(loginWindow)}
+	if next != "" && p.Next != next {
+		o.log.Warn("sign-in refused an off-site next; back to / after it", "next", clip(next), "peer", r.RemoteAddr)
+	}
 	v, err := o.seal.seal(loginCookie, p)
 	if err != nil {
 		o.log.Error("sign-in cannot start", "err", err)

@@ -42,11 +42,12 @@ const (
 	PageCoverage = "coverage" // /reports/coverage: alert rules against runbooks
 	PageReports  = "reports"  // /reports: every report
 	PageSearches = "searches" // /reports/search: search statistics
+	PageAudit    = "audit"    // /reports/audit: the audit trail, for the admin group
 	PageNav      = "nav"      // /_nav: one folder's entries of the navigation tree; it defines its own "layout"
 )
 
 func pageNames() []string {
-	return []string{PageEmbed, PageReport, PageHome, PageArticle, PageFolder, PageTerms, PageList, PageError, PageSearch, PageHistory, PageAlert, PageReview, PageCoverage, PageReports, PageSearches, PageNav}
+	return []string{PageEmbed, PageReport, PageHome, PageArticle, PageFolder, PageTerms, PageList, PageError, PageSearch, PageHistory, PageAlert, PageReview, PageCoverage, PageReports, PageSearches, PageAudit, PageNav}
 }
 
 // PartLabels is the part of the article page that kb renders on its own:

@@ -65,6 +65,8 @@ func clip(s string) string {
 // AuditQuery selects entries of the trail, newest first.
 type AuditQuery struct {
 	Since  time.Time // zero: from the oldest kept
+	Who    string    // "": anyone; else only this actor's entries
+	Action string    // "": every action; else only this one
 	Offset int
 	Limit  int // <= 0: DefaultAuditLimit
 }
@@ -201,6 +203,9 @@ func (s *Store) List(ctx context.Context, q AuditQuery) ([]Event, error) {
 			}
 			if !q.Since.IsZero() && e.Time.Before(q.Since) {
 				return nil
+			}
+			if q.Who != "" && e.Who != q.Who || q.Action != "" && e.Action != q.Action {
+				continue
 			}
 			if skipped < q.Offset {
 				skipped++

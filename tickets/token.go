@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"go.etcd.io/bbolt"
+
+	"kb/access"
 )
 
 // Scope is what a token may do.
@@ -33,6 +35,10 @@ type Token struct {
 	// FirstUsed is when the token first authenticated a request; zero
 	// while it never has.
 	FirstUsed time.Time `json:"first_used,omitzero"`
+	// ReadPaths limits what the token reads to the paths matching one of
+	// these globs (security/**), within what kb.yaml's rules let it read;
+	// nil: every path the rules let tokens read.
+	ReadPaths []string `json:"read_paths,omitempty"`
 }
 
 // CanWrite reports whether the token may write links.
@@ -46,19 +52,28 @@ var ErrUnauthorized = errors.New("unknown or revoked token")
 // NewToken checks name and scope and returns a new token called name and
 // its secret, which is shown once and never stored: every links store keeps
 // tokens made here.
-func NewToken(name string, scope Scope, now time.Time) (Token, string, error) {
+// readPaths limit what it reads (access.CheckPath refuses bad globs).
+func NewToken(name string, scope Scope, now time.Time, readPaths ...string) (Token, string, error) {
 	if !tokenNameRE.MatchString(name) {
 		return Token{}, "", &ValidationError{"name", "lowercase letters, digits, '.', '_' and '-', at most 64"}
 	}
 	if scope != ScopeWrite && scope != ScopeRead {
 		return Token{}, "", &ValidationError{"scope", "links:write or read"}
 	}
+	var paths []string
+	for _, p := range readPaths {
+		p, err := access.CheckPath(p)
+		if err != nil {
+			return Token{}, "", &ValidationError{"read_path", fmt.Sprintf("%q: %v", p, err)}
+		}
+		paths = append(paths, p)
+	}
 	raw := make([]byte, 32)
 	if _, err := rand.Read(raw); err != nil {
 		return Token{}, "", fmt.Errorf("create token: %w", err)
 	}
 	secret := "kb_" + base64.RawURLEncoding.EncodeToString(raw)
-	return Token{Name: name, Scope: scope, Hash: HashSecret(secret), Created: now}, secret, nil
+	return Token{Name: name, Scope: scope, Hash: HashSecret(secret), Created: now, ReadPaths: paths}, secret, nil
 }
 
 // HashSecret is what a store keeps of a token's secret.
@@ -68,9 +83,9 @@ func HashSecret(secret string) []byte {
 }
 
 // CreateToken stores a new token called name and returns its secret, which is
-// shown once and never stored.
-func (s *Store) CreateToken(ctx context.Context, name string, scope Scope) (string, error) {
-	t, secret, err := NewToken(name, scope, s.now().UTC())
+// shown once and never stored; readPaths limit what it reads.
+func (s *Store) CreateToken(ctx context.Context, name string, scope Scope, readPaths ...string) (string, error) {
+	t, secret, err := NewToken(name, scope, s.now().UTC(), readPaths...)
 	if err != nil {
 		return "", err
 	}

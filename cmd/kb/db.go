@@ -71,7 +71,7 @@ func openDBFile(path string) (db *bbolt.DB, err error) {
 // cliStore is what kb token and kb links use of a links store; the bbolt
 // store and the PostgreSQL one implement it.
 type cliStore interface {
-	CreateToken(ctx context.Context, name string, scope tickets.Scope) (string, error)
+	CreateToken(ctx context.Context, name string, scope tickets.Scope, readPaths ...string) (string, error)
 	Tokens(ctx context.Context) ([]tickets.Token, error)
 	RevokeToken(ctx context.Context, name string) error
 	Export(ctx context.Context, w io.Writer) error

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -13,7 +14,7 @@ import (
 )
 
 const tokenUsage = `usage:
-  kb token create NAME [--scope links:write|read] [--data DIR | --store postgres://...]
+  kb token create NAME [--scope links:write|read] [--read-path GLOB]... [--data DIR | --store postgres://...]
   kb token list [--data DIR | --store postgres://...]
   kb token revoke NAME [--data DIR | --store postgres://...]`
 
@@ -32,8 +33,10 @@ func runToken(ctx context.Context, args []string, getenv func(string) string, no
 	storeURL := envOr(getenv, "store", "")
 	flags.StringVar(&storeURL, "store", storeURL, "the PostgreSQL database of a fleet, postgres://...; empty: the bbolt file in --data (env KB_STORE)")
 	scope := string(tickets.ScopeWrite)
+	var readPaths repeated
 	if verb == "create" {
 		flags.StringVar(&scope, "scope", scope, "links:write (write links, and read) or read")
+		flags.Var(&readPaths, "read-path", "limit what the token reads to the paths matching this glob (security/**); repeatable")
 	}
 	pos, err := parseInterleaved(flags, args[1:])
 	if err != nil {
@@ -52,26 +55,34 @@ func runToken(ctx context.Context, args []string, getenv func(string) string, no
 	defer closeStore()
 	switch verb {
 	case "create":
-		secret, err := store.CreateToken(ctx, pos[0], tickets.Scope(scope))
+		secret, err := store.CreateToken(ctx, pos[0], tickets.Scope(scope), readPaths...)
 		if err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "%s\n", secret)
 		fmt.Fprintf(stderr, "token %q (%s) created; it is shown only this once. Use it as: Authorization: Bearer <token>\n", pos[0], scope)
-		auditCLI(ctx, store, getenv, now, stderr, tickets.Event{Action: tickets.ActTokenCreate, Target: pos[0], Detail: "scope " + scope})
+		detail := "scope " + scope
+		if len(readPaths) > 0 {
+			detail += ", read paths " + strings.Join(readPaths, " ")
+		}
+		auditCLI(ctx, store, getenv, now, stderr, tickets.Event{Action: tickets.ActTokenCreate, Target: pos[0], Detail: detail})
 	case "list":
 		list, err := store.Tokens(ctx)
 		if err != nil {
 			return err
 		}
 		w := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(w, "NAME\tSCOPE\tCREATED\tFIRST USED")
+		fmt.Fprintln(w, "NAME\tSCOPE\tREAD PATHS\tCREATED\tFIRST USED")
 		for _, t := range list {
 			used := "never"
 			if !t.FirstUsed.IsZero() {
 				used = t.FirstUsed.Format("2006-01-02 15:04")
 			}
-			fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", t.Name, t.Scope, t.Created.Format("2006-01-02 15:04"), used)
+			paths := "all"
+			if t.ReadPaths != nil {
+				paths = strings.Join(t.ReadPaths, " ")
+			}
+			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", t.Name, t.Scope, paths, t.Created.Format("2006-01-02 15:04"), used)
 		}
 		return w.Flush()
 	case "revoke":
@@ -120,4 +131,15 @@ func auditCLI(ctx context.Context, store tickets.Audit, getenv func(string) stri
 	if err := store.Append(ctx, e); err != nil {
 		fmt.Fprintf(stderr, "kb: warning: audit trail not written: %v\n", err)
 	}
+}
+
+// repeated is a flag that may be given more than once (--read-path A
+// --read-path B).
+type repeated []string
+
+func (r *repeated) String() string { return strings.Join(*r, " ") }
+
+func (r *repeated) Set(v string) error {
+	*r = append(*r, v)
+	return nil
 }

@@ -92,3 +92,17 @@ func TestLinksExportImport(t *testing.T) {
 	_, _, err = kb(t, "", "links", "import", "--data", data)
 	assert.Error(t, err, "import needs a file")
 }
+
+// TestTokenReadPaths: --read-path is repeatable, listed, and a path with
+// ".." is refused.
+func TestTokenReadPaths(t *testing.T) {
+	data := t.TempDir()
+	_, _, err := kb(t, "", "token", "create", "sec", "--scope", "read", "--read-path", "security/**", "--read-path", "runbooks/db/*", "--data", data)
+	require.NoError(t, err)
+	out, _, err := kb(t, "", "token", "list", "--data", data)
+	require.NoError(t, err)
+	assert.Contains(t, out, "security/** runbooks/db/*")
+	_, _, err = kb(t, "", "token", "create", "bad", "--read-path", "../etc/**", "--data", data)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "..")
+}

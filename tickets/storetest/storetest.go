@@ -26,7 +26,7 @@ type Store interface {
 	Record(ctx context.Context, d tickets.Delivery) ([]tickets.Link, bool, error)
 	Mentions(ctx context.Context, system, key string) ([]string, error)
 	ResolvedTicket(ctx context.Context, system, key string) (tickets.Resolved, bool, error)
-	CreateToken(ctx context.Context, name string, scope tickets.Scope) (string, error)
+	CreateToken(ctx context.Context, name string, scope tickets.Scope, readPaths ...string) (string, error)
 	RevokeToken(ctx context.Context, name string) error
 	Authenticate(ctx context.Context, secret string) (tickets.Token, error)
 	MarkUsed(ctx context.Context, name string) (bool, error)
@@ -363,6 +363,17 @@ func testTokens(t *testing.T, b Backend) {
 	tok, err = other.Authenticate(ctx, readSecret)
 	require.NoError(t, err)
 	assert.False(t, tok.CanWrite())
+	assert.Nil(t, tok.ReadPaths, "a token without read paths reads every path")
+	scopedSecret, err := a.CreateToken(ctx, "sec-reader", tickets.ScopeRead, "security/**", " runbooks/db/* ")
+	require.NoError(t, err)
+	tok, err = other.Authenticate(ctx, scopedSecret)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"security/**", "runbooks/db/*"}, tok.ReadPaths, "read paths are kept, trimmed")
+	require.NoError(t, a.RevokeToken(ctx, "sec-reader"))
+	for _, bad := range []string{"../x/**", "/abs/**", "a\\b", "[", " "} {
+		_, err = a.CreateToken(ctx, "scoped-bad", tickets.ScopeRead, bad)
+		assert.ErrorAs(t, err, new(*tickets.ValidationError), bad)
+	}
 	_, err = other.Authenticate(ctx, secret+"x")
 	assert.ErrorIs(t, err, tickets.ErrUnauthorized)
 	_, err = other.Authenticate(ctx, "")

@@ -1,0 +1,8 @@
+//go:build !linux
+
+package search
+
+// threadPriorities says whether searches can run on threads of lower priority here.
+const threadPriorities = false
+
+func lowerThreadPriority() error { return nil }
