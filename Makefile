@@ -41,6 +41,13 @@ fmt-check:
 e2e-browser: build
 	cd e2e && { [ -d node_modules/playwright-core ] && [ -d node_modules/axe-core ] || npm ci --no-audit --no-fund; } && node run.mjs ../$(BIN)
 
+## e2e-auth: sign-in through a real Dex (static passwords with groups) and a real oauth2-proxy on loopback,
+## in headless chromium (e2e/auth.mjs): read rules hold for an sre and an employees user in both --auth modes.
+## Builds Dex and installs oauth2-proxy into ~/.cache/kb-e2e-auth on the first run; not part of make test.
+.PHONY: e2e-auth
+e2e-auth:
+	scripts/e2e-auth.sh
+
 ## bench: benchmarks, each a ratio to a baseline measured in the same run
 bench:
 	$(GO) test -run='^$$' -bench=. -benchmem -count=5 ./... | awk -f scripts/benchratio.awk
