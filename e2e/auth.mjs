@@ -138,7 +138,9 @@ start("oauth2-proxy", proxyBin, ["--http-address", `127.0.0.1:${proxyPort}`, "--
   "--provider", "oidc", "--oidc-issuer-url", issuer, "--client-id", "kb", "--client-secret", clientSecret,
   "--cookie-secret", randomBytes(16).toString("hex"), "--cookie-secure=false", "--email-domain", "*",
   "--scope", "openid email profile groups", "--oidc-groups-claim", "groups",
-  "--pass-user-headers", "--skip-provider-button",
+  // approval-prompt defaults to "force", which makes Dex show its approval
+  // screen despite skipApprovalScreen.
+  "--pass-user-headers", "--skip-provider-button", "--approval-prompt", "auto",
   "--redirect-url", `http://127.0.0.1:${proxyPort}/oauth2/callback`]);
 
 // Search is ready once the index holds both articles (readyz answers 200).

@@ -22,16 +22,20 @@ fi
 
 # `go install github.com/dexidp/dex/cmd/dex@...` is refused: Dex's go.mod has
 # a replace directive (its api/v2 module, which the module zip leaves out).
-# Build from a writable copy of the module with that replace dropped, so the
-# published api/v2 is used.
+# Build from a writable copy of the module with that replace dropped and the
+# api/v2 module of the same commit required instead.
 if [ ! -x "$cache/dex" ]; then
 	echo "e2e-auth: building Dex $dex_version into $cache"
-	dir=$(go mod download -json "github.com/dexidp/dex@$dex_version" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
-	[ -n "$dir" ] || skip "go mod download github.com/dexidp/dex@$dex_version failed"
+	info=$(go mod download -json "github.com/dexidp/dex@$dex_version") || skip "go mod download github.com/dexidp/dex@$dex_version failed"
+	dir=$(sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p' <<<"$info")
+	rev=$(sed -n 's/^[[:space:]]*"Version": ".*-\([0-9a-f]\{12\}\)",$/\1/p' <<<"$info")
+	# the api/v2 module of the same commit (the last release of it lacks what master uses)
+	api=$(go mod download -json "github.com/dexidp/dex/api/v2@${rev:-$dex_version}" | sed -n 's/^[[:space:]]*"Version": "\(.*\)",$/\1/p')
+	[ -n "$dir" ] && [ -n "$api" ] || skip "go mod download of Dex $dex_version or its api/v2 failed"
 	src=$(mktemp -d)
 	trap 'rm -rf "$src"' EXIT
 	cp -r "$dir/." "$src" && chmod -R u+w "$src"
-	(cd "$src" && go mod edit -dropreplace github.com/dexidp/dex/api/v2 &&
+	(cd "$src" && go mod edit -dropreplace github.com/dexidp/dex/api/v2 -require "github.com/dexidp/dex/api/v2@$api" &&
 		GOFLAGS=-mod=mod go build -o "$cache/dex" ./cmd/dex) ||
 		skip "building Dex $dex_version from $dir failed"
 fi
