@@ -61,9 +61,20 @@ type Options struct {
 	// synonyms:): each word also matches the words listed for it, and each
 	// single listed word that word.
 	Synonyms map[string][]string
+	// ThreadNice is the nice value (1–19) of the threads searches run on,
+	// so that the kernel runs a page request before a search (kb serve:
+	// --search-nice, DefaultThreadNice). 0 runs searches on the caller's
+	// thread at its priority: a library user, kb search and tests are not
+	// made to wait behind every other process of their session.
+	ThreadNice int
 }
 
+// DefaultThreadNice is kb serve's nice value of search threads (see
+// workers.go for why 19).
+const DefaultThreadNice = 19
+
 func (o Options) withDefaults() Options {
+	o.ThreadNice = min(max(o.ThreadNice, 0), 19)
 	if o.LockTimeout <= 0 {
 		o.LockTimeout = 2 * time.Second
 	}
@@ -271,7 +282,7 @@ func newIndex(dir string, opts Options) (*Index, error) {
 		closing:  make(chan struct{}),
 		sem:      make(chan struct{}, opts.MaxConcurrent),
 		heavy:    make(chan struct{}, max(1, opts.MaxConcurrent/2)),
-		workers:  newWorkers(opts.MaxConcurrent, opts.Logger),
+		workers:  newWorkers(opts.MaxConcurrent, opts.ThreadNice, opts.Logger),
 		synonyms: newSynonymTable(normaliseSynonyms(opts.Synonyms), proseTerms(m.AnalyzerNamed(proseAnalyzer))),
 	}, nil
 }

@@ -16,15 +16,18 @@ import (
 // thread for its whole life, and the thread ends with it, so no other
 // goroutine ever runs at the lowered priority.
 
-// searchNice is the nice value of search threads (0 is normal, 19 the
-// lowest priority). At 10 a page still waited behind a search in one run
-// of three; the kernel weighs threads within a process's group (autogroup),
-// so at 19 searches still get every cycle kb's other threads leave.
-const searchNice = 19
+// kb serve uses nice 19 (DefaultThreadNice): at 10 a page still waited
+// behind a search in one run of three. The kernel weighs threads against
+// the others of their scheduling group (a session's autogroup, a systemd
+// unit's cgroup), so at 19 searches still get every cycle kb's other
+// threads leave; but a CPU-bound process in the same group (a build in
+// the same shell) takes nearly all of it from them, which is why it is a
+// setting (--search-nice 0 keeps searches at normal priority).
 
 // workers run searches, at most one per search slot.
 type workers struct {
 	n      int
+	nice   int // 0: searches run on the caller's thread
 	log    *slog.Logger
 	once   sync.Once
 	warned sync.Once
@@ -32,14 +35,14 @@ type workers struct {
 	wg     sync.WaitGroup
 }
 
-func newWorkers(n int, log *slog.Logger) *workers {
-	return &workers{n: n, log: log, jobs: make(chan func())}
+func newWorkers(n, nice int, log *slog.Logger) *workers {
+	return &workers{n: n, nice: nice, log: log, jobs: make(chan func())}
 }
 
 // do runs fn on a worker and returns when it is done. The caller holds a
 // search slot, so a worker is free or about to be.
 func (w *workers) do(fn func()) {
-	if !threadPriorities {
+	if !threadPriorities || w.nice == 0 {
 		fn()
 		return
 	}
@@ -58,7 +61,7 @@ func (w *workers) do(fn func()) {
 
 func (w *workers) loop() {
 	runtime.LockOSThread() // never unlocked: the thread ends with the worker
-	if err := lowerThreadPriority(); err != nil {
+	if err := lowerThreadPriority(w.nice); err != nil {
 		w.warned.Do(func() {
 			w.log.Warn("searches run at normal priority: pages may wait behind them", "err", err)
 		})

@@ -2,6 +2,7 @@ package search
 
 import (
 	"log/slog"
+	"runtime"
 	"syscall"
 	"testing"
 
@@ -10,9 +11,9 @@ import (
 )
 
 // TestSearchThreadsRunAtLowPriority: a search runs on a thread of nice
-// searchNice, and the caller's thread keeps its priority.
+// DefaultThreadNice, and the caller's thread keeps its priority.
 func TestSearchThreadsRunAtLowPriority(t *testing.T) {
-	w := newWorkers(2, slog.New(slog.DiscardHandler))
+	w := newWorkers(2, DefaultThreadNice, slog.New(slog.DiscardHandler))
 	t.Cleanup(w.stop)
 	nice := func() int {
 		// the raw syscall returns 20 - nice
@@ -22,6 +23,19 @@ func TestSearchThreadsRunAtLowPriority(t *testing.T) {
 	}
 	var inside int
 	w.do(func() { inside = nice() })
-	assert.Equal(t, searchNice, inside)
-	assert.Less(t, nice(), searchNice, "the caller's thread is untouched")
+	assert.Equal(t, DefaultThreadNice, inside)
+	assert.Less(t, nice(), DefaultThreadNice, "the caller's thread is untouched")
+}
+
+// TestSearchThreadsNiceZero: without a nice value a search runs on the
+// caller's thread, at its priority.
+func TestSearchThreadsNiceZero(t *testing.T) {
+	w := newWorkers(2, 0, slog.New(slog.DiscardHandler))
+	t.Cleanup(w.stop)
+	runtime.LockOSThread() // the test's goroutine stays on its thread
+	defer runtime.UnlockOSThread()
+	caller := syscall.Gettid()
+	var inside int
+	w.do(func() { inside = syscall.Gettid() })
+	assert.Equal(t, caller, inside)
 }

@@ -5,4 +5,4 @@ package search
 // threadPriorities says whether searches can run on threads of lower priority here.
 const threadPriorities = false
 
-func lowerThreadPriority() error { return nil }
+func lowerThreadPriority(int) error { return nil }

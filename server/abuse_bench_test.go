@@ -53,7 +53,7 @@ func BenchmarkPagesUnderSearchAbuse(b *testing.B) {
 	ctx := context.Background()
 	lib := content.NewLibrary(gen.Files(10_000, 1), content.Options{NoHighlight: true}, slog.New(slog.DiscardHandler))
 	require.NoError(b, lib.Load(ctx))
-	idx, err := search.Open(b.TempDir(), search.Options{})
+	idx, err := search.Open(b.TempDir(), search.Options{ThreadNice: search.DefaultThreadNice})
 	require.NoError(b, err)
 	b.Cleanup(func() { idx.Close() })
 	require.NoError(b, idx.Sync(ctx, lib.Snapshot()))

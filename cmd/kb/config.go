@@ -16,20 +16,22 @@ import (
 	"time"
 
 	"kb/content"
+	"kb/search"
 	"kb/tickets"
 )
 
 // config is every setting of kb, from defaults, KB_* environment variables
 // and flags, in that order of precedence (flags win).
 type config struct {
-	Content   string // content folder; "" serves the embedded example
-	Data      string // derived index and the links database
-	Addr      string
-	DebugAddr string // Go's profiles (net/http/pprof); empty: none
-	Theme     string // folder overriding the default theme file by file
-	LogFormat string
-	LogLevel  string
-	MaxSize   int64 // overrides kb.yaml max_size when positive
+	Content    string // content folder; "" serves the embedded example
+	Data       string // derived index and the links database
+	Addr       string
+	DebugAddr  string // Go's profiles (net/http/pprof); empty: none
+	SearchNice int    // nice value of search threads; 0: normal priority
+	Theme      string // folder overriding the default theme file by file
+	LogFormat  string
+	LogLevel   string
+	MaxSize    int64 // overrides kb.yaml max_size when positive
 	// RenderBudget bounds one file's render (kb serve, kb index); 0: none.
 	RenderBudget time.Duration
 	MaxFiles     int // files a load takes at most; 0: content.DefaultMaxFiles
@@ -151,6 +153,15 @@ func parseConfig(cmd string, args []string, getenv func(string) string, stderr i
 			cfg.AuditLimits.MaxEntries = n
 		}
 		flags.IntVar(&cfg.AuditLimits.MaxEntries, "audit-max-entries", cfg.AuditLimits.MaxEntries, "audit entries kept at most; the oldest are pruned (env "+envName("audit-max-entries")+")")
+		cfg.SearchNice = search.DefaultThreadNice
+		if v := getenv(envName("search-nice")); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				return cfg, fmt.Errorf("%s: %w", envName("search-nice"), err)
+			}
+			cfg.SearchNice = n
+		}
+		flags.IntVar(&cfg.SearchNice, "search-nice", cfg.SearchNice, "nice value (1-19) of the threads searches run on, so pages go first; 0: searches at normal priority, for a kb sharing its scheduling group with busy work (env "+envName("search-nice")+")")
 		memLimit = defaultMemoryLimit
 		if getenv("GOMEMLIMIT") != "" {
 			memLimit = "0" // the Go runtime's own setting wins over kb's default

@@ -136,7 +136,10 @@ func serve(ctx context.Context, cfg config, now func() time.Time, stderr io.Writ
 	if readOnly {
 		log.Warn("the data folder is on a read-only volume: search answers from the index found there (not updated), link writes answer 503", "path", cfg.Data)
 	}
-	idx, err := search.Open(indexDir(cfg.Data), search.Options{Logger: log.With("component", "search"), Popularity: pop.Of, ReadOnly: readOnly, Evidence: ev.Of})
+	if cfg.SearchNice < 0 || cfg.SearchNice > 19 {
+		return fmt.Errorf("--search-nice %d: want 0 (normal priority) to 19", cfg.SearchNice)
+	}
+	idx, err := search.Open(indexDir(cfg.Data), search.Options{Logger: log.With("component", "search"), Popularity: pop.Of, ReadOnly: readOnly, Evidence: ev.Of, ThreadNice: cfg.SearchNice})
 	switch {
 	case errors.Is(err, search.ErrLocked):
 		return fmt.Errorf("the search index in %s is in use by another kb: stop it, or give this one another --data", cfg.Data)
