@@ -11,6 +11,7 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"kb/render"
@@ -44,7 +45,7 @@ type edited struct {
 func applyEdit(ctx context.Context, in buildInput) (_ *Snapshot, _ Update, ok bool, _ error) {
 	start := time.Now()
 	prev := in.prev
-	if prev == nil || in.full || len(in.hints) == 0 || len(in.hints) > maxEditFiles || in.commit != "" || prev.Commit != "" ||
+	if prev == nil || in.full || in.opts.wholeBuilds || len(in.hints) == 0 || len(in.hints) > maxEditFiles || in.commit != "" || prev.Commit != "" ||
 		!prev.relistable || in.renames != nil || in.hist != prev.hist || in.histErr != nil || prev.renderer == nil {
 		return nil, Update{}, false, nil
 	}
@@ -325,21 +326,23 @@ func (s *Snapshot) nearLosers(old, a *Article) bool {
 	if len(s.losers) == 0 {
 		return false
 	}
-	keys := map[string]bool{}
+	d := s.disputed
+	d.once.Do(func() {
+		d.keys = map[string]bool{}
+		for _, l := range s.losers {
+			e, _ := s.entry(l.Path) // a loser is never edited, so its entry is the full build's
+			for k := range claims(e.src.base) {
+				d.keys[k] = true
+			}
+			d.derived = append(d.derived, DeriveID(l.Path))
+		}
+	})
 	for k := range claims(old) {
-		keys[k] = true
-	}
-	for _, l := range s.losers {
-		e, ok := s.entry(l.Path)
-		if !ok {
+		if d.keys[k] {
 			return true
 		}
-		for k := range claims(e.src.base) {
-			if keys[k] {
-				return true
-			}
-		}
-		derived := DeriveID(l.Path)
+	}
+	for _, derived := range d.derived {
 		for _, x := range []*Article{old, a} {
 			if x.ID == derived || strings.HasPrefix(x.ID, derived+"-") {
 				return true
@@ -347,6 +350,15 @@ func (s *Snapshot) nearLosers(old, a *Article) bool {
 		}
 	}
 	return false
+}
+
+// disputes is what the articles that lost a claim (Snapshot.losers) claim:
+// worked out once for a full build and shared by the snapshots edits make
+// from it, which leave those articles as they are.
+type disputes struct {
+	once    sync.Once
+	keys    map[string]bool
+	derived []string // the ids derived from their paths, which assign's replacement ids start with
 }
 
 // claims yields the keys an article claims: its id, its URL and aliases

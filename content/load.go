@@ -53,6 +53,8 @@ type Options struct {
 	// a folder with more fails to load, and a Library keeps serving what it
 	// had. 0 means DefaultMaxFiles.
 	MaxFiles int
+
+	wholeBuilds bool // every load builds everything (applyEdit never applies): the baseline of benchmarks
 }
 
 // DefaultMaxFiles is Options.MaxFiles when it is 0: well above the largest

@@ -64,6 +64,7 @@ type Snapshot struct {
 	sum        digest           // the articles' part of Version, kept for an edit to update
 	fileSum    [32]byte         // the attachments' part of Version
 	losers     []*Article       // articles that lost an id, URL, alias or alert to another: an edit near them loads everything
+	disputed   *disputes        // what losers claim, worked out at the first edit
 	plainLeft  int              // articles whose code is not highlighted yet: the next load highlights them all
 	edited     bool             // made by applyEdit from its predecessor, not by a whole build
 	hist       *history         // git metadata, nil without git
@@ -228,7 +229,7 @@ func (s *Snapshot) index(articles []*Article) {
 	s.services = map[string][]*Article{}
 	s.backlinks = map[string][]*Article{}
 	s.folders = map[string]*Folder{"": {Path: ""}}
-	s.sum, s.losers, s.plainLeft = digest{}, nil, 0
+	s.sum, s.losers, s.plainLeft, s.disputed = digest{}, nil, 0, &disputes{}
 	for _, a := range articles {
 		s.sum.add(a)
 		if a.Doc.Unhighlighted {
