@@ -98,7 +98,7 @@ func applyEdit(ctx context.Context, in buildInput) (_ *Snapshot, _ Update, ok bo
 
 	s := *prev
 	s.files, s.Site, s.top, s.edited = in.files, site, prev.top.clone(), true
-	s.Articles, s.listed = slices.Clone(prev.Articles), slices.Clone(prev.listed)
+	s.Articles = slices.Clone(prev.Articles)
 	s.folders, s.tags, s.services = maps.Clone(prev.folders), maps.Clone(prev.tags), maps.Clone(prev.services)
 	byPathIndex := func(p string) int {
 		i, _ := slices.BinarySearchFunc(s.Articles, p, func(a *Article, p string) int { return strings.Compare(a.Path, p) })
@@ -119,7 +119,10 @@ func applyEdit(ctx context.Context, in buildInput) (_ *Snapshot, _ Update, ok bo
 			return nil, Update{}, false, nil
 		}
 		set(&s.top.entries, a.Path, entry{src: e.src, out: e.out})
-		s.listed[e.i] = e.f
+		if s.top.listed == nil {
+			s.top.listed = map[int]file{}
+		}
+		s.top.listed[e.i] = e.f
 		if e.out == prev.mustEntry(a.Path).out && sameArticle(e.old, a) {
 			e.a, e.kept = e.old, true
 			continue // its lookups stay; the entry above still records the file as listed now

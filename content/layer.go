@@ -3,6 +3,7 @@ package content
 import (
 	"iter"
 	"maps"
+	"slices"
 )
 
 // A one-file edit must not copy the snapshot's lookups, which hold every
@@ -72,12 +73,13 @@ type layers struct {
 	byPath, byFoldedPath, byID, byURL, byFoldedURL, aliases, alerts, alertNames layer[*Article]
 	backlinks                                                                   layer[[]*Article]
 	entries                                                                     layer[entry]
+	listed                                                                      map[int]file // index in Snapshot.listed → the file as listed now
 }
 
 // size is the number of keys the layers hold.
 func (l *layers) size() int {
 	return len(l.byPath) + len(l.byFoldedPath) + len(l.byID) + len(l.byURL) + len(l.byFoldedURL) +
-		len(l.aliases) + len(l.alerts) + len(l.alertNames) + len(l.backlinks) + len(l.entries)
+		len(l.aliases) + len(l.alerts) + len(l.alertNames) + len(l.backlinks) + len(l.entries) + len(l.listed)
 }
 
 // clone returns a copy of l that an edit may write to.
@@ -86,7 +88,7 @@ func (l *layers) clone() layers {
 		byPath: maps.Clone(l.byPath), byFoldedPath: maps.Clone(l.byFoldedPath), byID: maps.Clone(l.byID),
 		byURL: maps.Clone(l.byURL), byFoldedURL: maps.Clone(l.byFoldedURL), aliases: maps.Clone(l.aliases),
 		alerts: maps.Clone(l.alerts), alertNames: maps.Clone(l.alertNames),
-		backlinks: maps.Clone(l.backlinks), entries: maps.Clone(l.entries),
+		backlinks: maps.Clone(l.backlinks), entries: maps.Clone(l.entries), listed: maps.Clone(l.listed),
 	}
 }
 
@@ -119,6 +121,12 @@ func (s *Snapshot) flat() *Snapshot {
 	f.byURL, f.byFoldedURL, f.aliases = fold(s.byURL, t.byURL), fold(s.byFoldedURL, t.byFoldedURL), fold(s.aliases, t.aliases)
 	f.alerts, f.alertNames = fold(s.alerts, t.alerts), fold(s.alertNames, t.alertNames)
 	f.backlinks, f.entries = fold(s.backlinks, t.backlinks), fold(s.entries, t.entries)
+	if len(t.listed) > 0 {
+		f.listed = slices.Clone(s.listed)
+		for i, file := range t.listed {
+			f.listed[i] = file
+		}
+	}
 	f.top = layers{}
 	return &f
 }

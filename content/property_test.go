@@ -283,6 +283,7 @@ func TestEditsMatchFullLoad(t *testing.T) {
 		require.NoError(t, fresh.Load(context.Background()))
 		want, got := snapshotView(fresh.Snapshot()), snapshotView(lib.Snapshot())
 		require.Equal(t, strings.Join(want, "\n"), strings.Join(got, "\n"), "round %d, changed %v", round, changed)
+		require.Equal(t, fresh.Snapshot().listed, lib.Snapshot().flat().listed, "round %d: the listing the next load starts from", round)
 	}
 	t.Logf("%d of %d rounds took the edit path", fast, rounds)
 	assert.Greater(t, fast, rounds/3, "rounds of plain edits")

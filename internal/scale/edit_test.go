@@ -22,7 +22,7 @@ import (
 // the index build), then KB_SCALE_EDITS single-file edits (default 30), each
 // timed until the search API finds its new word and its page shows it. With
 // KB_SCALE_PROFILE=FILE a CPU profile of kb serve over the edits is written
-// to FILE. Run with KB_SCALE_EDIT=1 (make bench-edit).
+// to FILE, with KB_SCALE_ALLOCS=FILE what it allocated meanwhile. Run with KB_SCALE_EDIT=1 (make bench-edit).
 func TestScaleEdit(t *testing.T) {
 	if os.Getenv("KB_SCALE_EDIT") == "" {
 		t.Skip("make bench-edit runs this (KB_SCALE_EDIT=1)")
@@ -55,23 +55,26 @@ func TestScaleEdit(t *testing.T) {
 	idle := until(t, p.start, "kb idle", quiet(p))
 	t.Logf("%d articles: searchable after %.1f s, idle after %.1f s", n, ready.Seconds(), idle.Seconds())
 
-	var profile chan []byte
-	if out := os.Getenv("KB_SCALE_PROFILE"); out != "" {
-		profile = make(chan []byte, 1)
+	for _, prof := range []struct{ env, kind string }{{"KB_SCALE_PROFILE", "profile"}, {"KB_SCALE_ALLOCS", "allocs"}} {
+		out := os.Getenv(prof.env)
+		if out == "" {
+			continue
+		}
+		got := make(chan []byte, 1)
 		secs := max(5, count/2)
 		go func() {
-			resp, err := http.Get(fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", debug, secs))
+			resp, err := http.Get(fmt.Sprintf("http://%s/debug/pprof/%s?seconds=%d", debug, prof.kind, secs))
 			if err != nil {
-				profile <- nil
+				got <- nil
 				return
 			}
 			defer resp.Body.Close()
 			b, _ := io.ReadAll(resp.Body)
-			profile <- b
+			got <- b
 		}()
 		defer func() {
-			b := <-profile
-			require.NotEmpty(t, b, "CPU profile")
+			b := <-got
+			require.NotEmpty(t, b, prof.kind)
 			require.NoError(t, os.WriteFile(out, b, 0o644))
 		}()
 	}
