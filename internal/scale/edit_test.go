@@ -22,7 +22,9 @@ import (
 // the index build), then KB_SCALE_EDITS single-file edits (default 30), each
 // timed until the search API finds its new word and its page shows it. With
 // KB_SCALE_PROFILE=FILE a CPU profile of kb serve over the edits is written
-// to FILE, with KB_SCALE_ALLOCS=FILE what it allocated meanwhile. Run with KB_SCALE_EDIT=1 (make bench-edit).
+// to FILE, with KB_SCALE_ALLOCS=FILE what it allocated meanwhile.
+// KB_SCALE_BIN runs that kb binary instead of building this one (another
+// commit's, for a before and after in the same hour). Run with KB_SCALE_EDIT=1 (make bench-edit).
 func TestScaleEdit(t *testing.T) {
 	if os.Getenv("KB_SCALE_EDIT") == "" {
 		t.Skip("make bench-edit runs this (KB_SCALE_EDIT=1)")
@@ -40,10 +42,13 @@ func TestScaleEdit(t *testing.T) {
 		require.NoError(t, err, "KB_SCALE_EDITS")
 	}
 	tmp := t.TempDir()
-	kb := filepath.Join(tmp, "kb")
-	build := exec.Command("go", "build", "-o", kb, "../../cmd/kb")
-	build.Stderr = os.Stderr
-	require.NoError(t, build.Run(), "building kb")
+	kb := os.Getenv("KB_SCALE_BIN")
+	if kb == "" {
+		kb = filepath.Join(tmp, "kb")
+		build := exec.Command("go", "build", "-o", kb, "../../cmd/kb")
+		build.Stderr = os.Stderr
+		require.NoError(t, build.Run(), "building kb")
+	}
 	dir := filepath.Join(tmp, "content")
 	writeCollection(t, dir, n)
 
