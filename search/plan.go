@@ -323,6 +323,14 @@ func (pl *planner) word(raw string, typing bool) query.Query {
 		}
 	}
 
+	if pl.off.on(RuleWordFamily) && len(prose) == 1 {
+		for _, t := range family(prose[0]) {
+			if pl.exists(t) {
+				addSeq([]string{t}, familyWeight)
+			}
+		}
+	}
+
 	if typing && !known { // a whole word of the index is taken as typed
 		if q := pl.completions(strings.ToLower(raw), seen); q != nil {
 			alts = append(alts, q)
