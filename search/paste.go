@@ -1,7 +1,6 @@
 package search
 
 import (
-	"regexp"
 	"strings"
 	"unicode"
 
@@ -110,30 +109,4 @@ func isLogWord(w string) bool {
 		return true
 	}
 	return false
-}
-
-// messageValue finds the values that hold a structured log line's message
-// rather than its context: those of the keys msg, message, err, error,
-// reason and cause (msg="...", "error":"...", err=timeout), and the quoted
-// message klog writes after its header (kubelet.go:2373] "Skipping pod
-// synchronization" err=...). Quoted values may hold escaped quotes; an
-// unquoted value counts after = only (error: in prose is no key).
-var messageValue = regexp.MustCompile(`(?i)(?:(?:^|[^\pL\pN_])"?(?:msg|message|err|error|reason|cause)"?\s*(?:[=:]\s*"((?:[^"\\]|\\.)*)"|=([^\s,}"]+))|\]\s+"((?:[^"\\]|\\.)*)")`)
-
-// messageWords returns the lower-cased words of the message values of
-// pasted text (rule message-words): what the line says went wrong, where
-// its other values (the pool, the target, the file, the caller) say where
-// it happened, which no runbook of the collection shares. nil when the
-// text has no such value.
-func messageWords(text string) map[string]bool {
-	var out map[string]bool
-	for _, m := range messageValue.FindAllStringSubmatch(text, -1) {
-		for _, t := range word.Tokens(m[1] + " " + m[2] + " " + m[3]) {
-			if out == nil {
-				out = map[string]bool{}
-			}
-			out[strings.ToLower(t)] = true
-		}
-	}
-	return out
 }

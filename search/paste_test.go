@@ -1,14 +1,9 @@
 package search
 
 import (
-	"context"
-	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
-
-	"kb/content"
 )
 
 func TestIsNoise(t *testing.T) {
@@ -59,59 +54,4 @@ func FuzzPastedQuery(f *testing.F) {
 			assert.ErrorIs(t, err, ErrBadQuery)
 		}
 	})
-}
-
-func TestMessageWords(t *testing.T) {
-	tests := []struct {
-		name, in string
-		want     []string
-	}{
-		{name: "logfmt", in: `level=warn caller=scrape.go:1 msg="Creating target failed" err="no address" pool=a/b`,
-			want: []string{"address", "creating", "failed", "no", "target"}},
-		{name: "json", in: `{"level":"warn","msg":"alarm raised","alarm":"NOSPACE"}`, want: []string{"alarm", "raised"}},
-		{name: "escaped quotes", in: `err="parse \"/var/x.prom\": bad value"`, want: []string{"bad", "parse", "value", "var/x.prom"}}, // words as queries split them
-		{name: "klog", in: `E0312 08:15:32.441907 2231 kubelet.go:2373] "Skipping pod sync" err="PLEG is not healthy"`,
-			want: []string{"healthy", "is", "not", "pleg", "pod", "skipping", "sync"}},
-		{name: "unquoted", in: `err=timeout target=x`, want: []string{"timeout"}},
-		{name: "key inside a word", in: `num_errors=3 transmsg=x`, want: nil},
-		{name: "no message", in: `dial tcp 10.0.0.1:80: connect: connection refused`, want: nil},
-		{name: "error: in prose", in: `remote: error: object file is empty`, want: nil},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			var got []string
-			for w := range messageWords(tt.in) {
-				got = append(got, w)
-			}
-			slices.Sort(got)
-			assert.Equal(t, tt.want, got)
-		})
-	}
-}
-
-func TestMessageWordsPickTheSectionOfTheMessage(t *testing.T) {
-	// Both runbooks hold the words of the line; one section of the first
-	// holds its context (a log line of the same component), one section of
-	// the second its message.
-	arts := []*content.Article{
-		art("runbooks/scrape-logs.md", "# Reading scrape logs\n\n## Logs\n\nEach line names the scrape manager component, the scrape pool, the target and the caller.\n\n## Other\n\nSamples of one target are ingested in order."),
-		art("runbooks/out-of-order.md", "# Samples out of order\n\n## Meaning\n\nThe target exposes samples out of order, and ingesting them fails.\n\n## Logs\n\nSee the scrape logs."),
-	}
-	line := `level=warn caller=scrape.go:1738 component="scrape manager" scrape_pool=payments/api/0 target=http://10.2.14.9:8080/metrics msg="Error on ingesting out-of-order samples" num_dropped=42`
-	for _, tt := range []struct {
-		name string
-		off  []Rule
-		want string
-	}{
-		{name: "on", want: "runbooks-out-of-order"},
-		{name: "off", off: []Rule{RuleMessageWords}, want: "runbooks-scrape-logs"},
-	} {
-		t.Run(tt.name, func(t *testing.T) {
-			x := openSynced(t, Options{Off: tt.off}, arts...)
-			res, err := x.Search(context.Background(), Query{Text: line})
-			require.NoError(t, err)
-			require.NotEmpty(t, res.Hits)
-			assert.Equal(t, tt.want, res.Hits[0].ID, "top hits: %v", ids(res))
-		})
-	}
 }

@@ -125,7 +125,6 @@ type plan struct {
 	q         query.Query
 	marks     marks
 	words     int      // distinct query words planned
-	context   []bool   // by query word: pasted text's context, not its message (rule message-words)
 	highlight []string // words to mark in the opened page (Results.Highlight)
 	ignored   int      // words past MaxTerms
 	unknown   []string // words found nowhere, for suggestions
@@ -141,10 +140,6 @@ func (pl *planner) build(p parsed, filters []query.Query) plan {
 	var phrases []query.Query
 	keyWords := map[string]bool{} // log-format words of pasted text, not worth marking
 	pl.pasted = pl.off.on(RulePastedLines) && isPasted(p)
-	var message map[string]bool // the words of a pasted line's message values
-	if pl.pasted && pl.off.on(RuleMessageWords) {
-		message = messageWords(p.text)
-	}
 	for idx, it := range p.items {
 		if it.phrase && !pl.pasted {
 			if q := pl.phrase(it.text); q != nil {
@@ -189,9 +184,6 @@ func (pl *planner) build(p parsed, filters []query.Query) plan {
 			}
 			seen[key] = true
 			words = append(words, t)
-			if message != nil {
-				out.context = append(out.context, !message[key])
-			}
 			pl.marks.cur = len(words) - 1
 			typing := p.typing && idx == len(p.items)-1 && k == len(ts)-1
 			if c := pl.word(t, typing); c != nil {
@@ -743,30 +735,14 @@ func (pl *planner) corrections(tok, raw string) query.Query {
 	if len(cands) == 0 {
 		return nil
 	}
-	qs := make([]query.Query, 0, len(cands))
-	seen := map[string]bool{}
-	for _, c := range cands {
-		seen[c.term] = true
-	}
-	for _, c := range cands {
+	qs := make([]query.Query, len(cands))
+	for i, c := range cands {
 		pl.marks.add(c.term)
 		w := fuzzyWeight1
 		if c.dist > 1 {
 			w = fuzzyWeight2
 		}
-		qs = append(qs, pl.anyField(c.term, w))
-		if !pl.off.on(RuleWordFamily) {
-			continue
-		}
-		// a correction is a word like the others: faild is fail, and
-		// fail's family is failure
-		for _, t := range family(c.term) {
-			if !seen[t] && pl.exists(t) {
-				seen[t] = true
-				pl.marks.add(t)
-				qs = append(qs, pl.anyField(t, w*familyWeight))
-			}
-		}
+		qs[i] = pl.anyField(c.term, w)
 	}
 	if len(qs) == 1 {
 		return qs[0]

@@ -184,7 +184,6 @@ func (q Query) check() (filters, error) {
 
 // parsed are the words and phrases of a query text.
 type parsed struct {
-	text   string // the text as lexed (valid UTF-8, no control characters)
 	items  []item
 	typing bool // the text ends inside the last word, which may be unfinished
 	glued  bool // a quote touches a word outside it (msg="...", "x":), as in pasted text
@@ -231,7 +230,6 @@ func filterKey(key string) string {
 func lex(s string) lexed {
 	s = sanitize(s)
 	var p lexed
-	p.text = s
 	i := 0
 	for i < len(s) {
 		r, size := utf8.DecodeRuneInString(s[i:])

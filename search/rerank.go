@@ -27,7 +27,6 @@ const (
 	pastedSection   = 3.0 // the same for pasted text, whose message one section usually holds
 	minSectionWords = 2   // queries of fewer words rank nothing by sections
 	queryWeight     = 2.0 // score × (1 + 2 × share of the query's rarity matched), typed queries
-	contextWeight   = 0.1 // a pasted line's context word in the best section's share, beside its message
 )
 
 // Section is the part of an article a hit matched best: the heading it is
@@ -72,7 +71,6 @@ func (x *Index) rerank(ctx context.Context, g *generation, pl *planner, pln plan
 		tc.docs = float64(dc)
 	}
 	wts := tc.wordWeights(pln)
-	swts := sectionWeights(pln, wts)
 	out := make(map[string]detail, n)
 	for _, h := range hits[:n] {
 		m := byID[h.ID]
@@ -85,7 +83,7 @@ func (x *Index) rerank(ctx context.Context, g *generation, pl *planner, pln plan
 			factor *= 1 + coverageWeight*tc.coverage(m)
 		}
 		secs := decodeSections(stringField(m, fieldSecs))
-		best, share := bestSection(secs, m, pln, swts)
+		best, share := bestSection(secs, m, pln, wts)
 		if best > 0 {
 			d.section = &Section{ID: secs[best].id, Title: secs[best].title}
 		}
@@ -116,23 +114,6 @@ func (x *Index) rerank(ctx context.Context, g *generation, pl *planner, pln plan
 	}
 	slices.SortStableFunc(hits[:n], func(a, b *bsearch.DocumentMatch) int { return cmp.Compare(b.Score, a.Score) })
 	return out, nil
-}
-
-// sectionWeights returns the weights of the query words in the share of
-// the query one section holds: wts, with the context words of a pasted
-// line that has a message (rule message-words) at contextWeight, so that
-// the best section is the one that holds the message.
-func sectionWeights(pln plan, wts []float64) []float64 {
-	if len(pln.context) != len(wts) || !slices.Contains(pln.context, false) {
-		return wts
-	}
-	out := slices.Clone(wts)
-	for i, c := range pln.context {
-		if c {
-			out[i] *= contextWeight
-		}
-	}
-	return out
 }
 
 // stringField returns a stored field loaded with a hit.

@@ -20,12 +20,11 @@ const (
 	RuleQueryShare    Rule = "query-share"    // the share of a typed query's rarity an article matches
 	RuleFieldSum      Rule = "field-sum"      // a word's field scores add up, not times the share of fields matched
 	RuleWordFamily    Rule = "word-family"    // a stem matches the stems of its derived words the stemmer leaves apart (fail, failure)
-	RuleMessageWords  Rule = "message-words"  // a pasted log line's best section is the one holding its message (msg=, err=)
 )
 
 // Rules lists the rules Options.Off may name, in the order doc.go states them.
 func Rules() []Rule {
-	return []Rule{RuleTitleCoverage, RuleLearnedWords, RuleIdentParts, RuleSymptomWords, RulePastedLines, RuleSynonyms, RuleBestSection, RuleRareWords, RuleQueryShare, RuleFieldSum, RuleWordFamily, RuleMessageWords}
+	return []Rule{RuleTitleCoverage, RuleLearnedWords, RuleIdentParts, RuleSymptomWords, RulePastedLines, RuleSynonyms, RuleBestSection, RuleRareWords, RuleQueryShare, RuleFieldSum, RuleWordFamily}
 }
 
 // ruleSet holds the rules switched off.
