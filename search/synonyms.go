@@ -85,18 +85,6 @@ func defaultSynonyms() map[string][]string {
 		// a symptom and the figure that measures it
 		"slow":    {"latency"},
 		"latency": {"slow"},
-		"p99":     {"latency"}, "p95": {"latency"}, "p90": {"latency"}, "p50": {"latency"},
-		// what an error message's words name
-		"x509":             {"certificate"},
-		"deadline":         {"timeout"},
-		"timeout":          {"deadline exceeded", "timed out"},
-		"enospc":           {"no space"},
-		"nxdomain":         {"dns"},
-		"imagepullbackoff": {"image pull"},
-		"errimagepull":     {"image pull"},
-		"unauthorized":     {"authentication"},
-		"forbidden":        {"permission"},
-		"ram":              {"memory"},
 	}
 }
 
