@@ -25,14 +25,7 @@ const (
 // quotes glued to the words around them (msg="...", -n "ns": ...), a long
 // query, or one of pastedWords words or more with noise or key=value pairs.
 func isPasted(p parsed) bool {
-	n, machine := pastedMarks(p)
-	return p.glued && n >= 3 || n >= longQuery || n >= pastedWords && machine
-}
-
-// pastedMarks returns the number of words of p and whether it holds what
-// people do not type: noise or key=value pairs.
-func pastedMarks(p parsed) (n int, machine bool) {
-	noisy, structured := false, false
+	n, noisy, structured := 0, false, false
 	for _, it := range p.items {
 		if !it.phrase && strings.Contains(it.text, "=") {
 			structured = true
@@ -44,15 +37,7 @@ func pastedMarks(p parsed) (n int, machine bool) {
 			}
 		}
 	}
-	return n, noisy || structured
-}
-
-// isCopied reports whether pasted text p was surely copied, not typed: it
-// has quotes glued to words, noise or key=value pairs, where a long query
-// alone may be a long question typed with typos.
-func isCopied(p parsed) bool {
-	_, machine := pastedMarks(p)
-	return p.glued || machine
+	return p.glued && n >= 3 || n >= longQuery || n >= pastedWords && (noisy || structured)
 }
 
 // isNoise reports whether a token of pasted text is noise: a number longer

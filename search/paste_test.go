@@ -1,14 +1,9 @@
 package search
 
 import (
-	"context"
-	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
-
-	"kb/content"
 )
 
 func TestIsNoise(t *testing.T) {
@@ -59,30 +54,4 @@ func FuzzPastedQuery(f *testing.F) {
 			assert.ErrorIs(t, err, ErrBadQuery)
 		}
 	})
-}
-
-func TestPastedWordsAreNotCorrected(t *testing.T) {
-	arts := []*content.Article{
-		art("runbooks/payments.md", "# Payment gateway\n\nThe gateway takes payments."),
-		art("runbooks/scrape.md", "# Scrape failed\n\nThe scrape of a target failed."),
-	}
-	// paymants is the reader's own pool, not a misspelt payment
-	line := `level=error caller=scrape.go:1301 component="scrape manager" scrape_pool=paymants msg="Scrape failed" err="no address"`
-	for _, tt := range []struct {
-		name     string
-		off      []Rule
-		corrects bool
-	}{
-		{name: "on"},
-		{name: "off", off: []Rule{RulePastedVerbatim}, corrects: true},
-	} {
-		t.Run(tt.name, func(t *testing.T) {
-			x := openSynced(t, Options{Off: tt.off}, arts...)
-			res, err := x.Search(context.Background(), Query{Text: line})
-			require.NoError(t, err)
-			require.NotEmpty(t, res.Hits)
-			assert.Equal(t, "runbooks-scrape", res.Hits[0].ID)
-			assert.Equal(t, tt.corrects, slices.Contains(ids(res), "runbooks-payments"), "hits: %v", ids(res))
-		})
-	}
 }

@@ -95,7 +95,6 @@ type planner struct {
 	learned  splitter     // keeps the collection's learned words whole (rule 2)
 	synonyms synonymTable // the defaults and kb.yaml's synonyms (rule 6)
 	pasted   bool         // the query reads as pasted text (rule 5)
-	copied   bool         // and was surely copied: its words are never corrected (rule pasted-verbatim)
 	prefixes *prefixCache // completions of typed prefixes; nil: none cached
 	man      *manifest    // the state of the index prefixes are cached under
 	prio     *priority    // foreground work searches give way to; nil: none
@@ -141,7 +140,6 @@ func (pl *planner) build(p parsed, filters []query.Query) plan {
 	var phrases []query.Query
 	keyWords := map[string]bool{} // log-format words of pasted text, not worth marking
 	pl.pasted = pl.off.on(RulePastedLines) && isPasted(p)
-	pl.copied = pl.pasted && pl.off.on(RulePastedVerbatim) && isCopied(p)
 	for idx, it := range p.items {
 		if it.phrase && !pl.pasted {
 			if q := pl.phrase(it.text); q != nil {
@@ -292,7 +290,7 @@ func (pl *planner) word(raw string, typing bool) query.Query {
 					seen[t] = true
 					pl.marks.add(t)
 					parts = append(parts, pl.inFields(t, 1, pl.partFields()))
-				case pl.off.on(RuleIdentParts) && !pl.exists(t) && !pl.verbatim():
+				case pl.off.on(RuleIdentParts) && !pl.exists(t):
 					// a misspelt part of a kebab word: kube-apiservr
 					seen[t] = true
 					if q := pl.corrections(t, strings.ToLower(part)); q != nil {
@@ -338,42 +336,24 @@ func (pl *planner) word(raw string, typing bool) query.Query {
 			alts = append(alts, q)
 		}
 	}
-	if !known && pl.off.on(RuleSymptomWords) && !pl.verbatim() {
+	if !known && pl.off.on(RuleSymptomWords) {
 		if q := pl.alertCorrections(content.AlertKey(raw)); q != nil {
 			alts = append(alts, q)
 		}
 	}
 	if !known {
 		pl.unknown = append(pl.unknown, raw)
-		if pl.verbatim() {
-			return orNil(alts)
-		}
 		if q := pl.corrections(prose[0], strings.ToLower(raw)); q != nil {
 			alts = append(alts, q)
 		}
 	}
-	return orNil(alts)
-}
-
-// orNil returns the disjunction of alts, nil for none (stop words only).
-func orNil(alts []query.Query) query.Query {
 	switch len(alts) {
 	case 0:
-		return nil
+		return nil // stop words only
 	case 1:
 		return alts[0]
 	}
 	return query.NewDisjunctionQuery(alts)
-}
-
-// verbatim reports whether the words of the query are taken as written,
-// never corrected (rule pasted-verbatim): text copied from a log or a
-// terminal has no typos, so a word of it found nowhere in the collection is
-// a name of the reader's own systems (a namespace, a pool, a host), which a
-// correction would turn into some word of the collection the line never
-// said.
-func (pl *planner) verbatim() bool {
-	return pl.copied
 }
 
 // namedNumber reports whether t, a number of pasted text, is one the
