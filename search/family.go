@@ -4,9 +4,10 @@ import "strings"
 
 // Word families (rule word-family). The Porter stemmer folds the
 // inflections of a word (failed, failing, fails: fail) but leaves some
-// derived words apart: failure is failur, configuration configur. So "rule failing" missed the runbook titled "Rule
-// Failures" for the one titled "Missing Rule Evaluations". A stem also
-// matches the other stems of its family, at familyWeight.
+// derived words apart: failure is failur, configuration configur. So
+// "rule failing" missed the runbook titled "Rule Failures" for the one
+// titled "Missing Rule Evaluations". A stem also matches the other stems
+// of its family, at familyWeight.
 
 // familyWeight is the weight of a word matched through its family.
 const familyWeight = 0.8

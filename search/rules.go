@@ -24,7 +24,7 @@ const (
 
 // Rules lists the rules Options.Off may name, in the order doc.go states them.
 func Rules() []Rule {
-	return []Rule{RuleTitleCoverage, RuleLearnedWords, RuleIdentParts, RuleSymptomWords, RulePastedLines, RuleSynonyms, RuleBestSection, RuleRareWords, RuleQueryShare, RuleFieldSum, RuleWordFamily}
+	return []Rule{RuleTitleCoverage, RuleLearnedWords, RuleIdentParts, RuleSymptomWords, RulePastedLines, RuleSynonyms, RuleWordFamily, RuleBestSection, RuleRareWords, RuleQueryShare, RuleFieldSum}
 }
 
 // ruleSet holds the rules switched off.
