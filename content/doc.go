@@ -6,7 +6,9 @@
 // Library.Apply reloads just those) or from the commits of a git ref
 // (NewGitLibrary; Library.Pull and Sync move to a new commit, reading blobs,
 // never a working tree). Either way a reload builds a complete new snapshot,
-// reusing what did not change, and publishes it with one atomic swap. Git is
+// reusing what did not change, and publishes it with one atomic swap; an
+// edit of a few existing files makes it from the last one, changing only
+// their entries (applyEdit, layers over the shared maps). Git is
 // read through package gitrepo (OpenGit), which runs the git command: trees,
 // blobs, history, diffs, fetches.
 //

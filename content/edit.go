@@ -40,8 +40,8 @@ type edited struct {
 // It applies when Watch's hints name files of in.prev that are still
 // there, nothing else changed (kb.yaml, git history, attachments, the set
 // of files) and no id, URL, alias or alert of theirs is disputed; ok is
-// false otherwise, and build does the whole load. TestIncrementalMatchesFullLoad
-// holds both to the same outcome.
+// false otherwise, and build does the whole load. TestEditsMatchFullLoad
+// holds the two to the same outcome.
 func applyEdit(ctx context.Context, in buildInput) (_ *Snapshot, _ Update, ok bool, _ error) {
 	start := time.Now()
 	prev := in.prev
