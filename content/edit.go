@@ -320,11 +320,13 @@ func (s *Snapshot) claimAlerts(a, old *Article) bool {
 	return true
 }
 
-// nearLosers reports whether old has an id, URL, alias or alert that an
-// article which lost one to another (s.losers) claims, or old or a has an
-// id that assign may have chosen for such an article: giving it up or
-// taking it would change who wins. (a claiming what a loser claims is
-// another's claim too, which claim and claimAlerts refuse, or old's.)
+// nearLosers reports whether old has an id, URL, alias or alert that a
+// does not and that an article which lost one to another (s.losers)
+// claims, or whether the id changes and old's or a's is one that assign
+// may have chosen for such an article: giving it up or taking it would
+// change who wins. (A claim a keeps is won by a as it was by old, whose
+// path is a's; a claiming what a loser claims is another's claim too,
+// which claim and claimAlerts refuse.)
 func (s *Snapshot) nearLosers(old, a *Article) bool {
 	if len(s.losers) == 0 {
 		return false
@@ -340,10 +342,17 @@ func (s *Snapshot) nearLosers(old, a *Article) bool {
 			d.derived = append(d.derived, DeriveID(l.Path))
 		}
 	})
+	kept := map[string]bool{}
+	for k := range claims(a) {
+		kept[k] = true
+	}
 	for k := range claims(old) {
-		if d.keys[k] {
+		if d.keys[k] && !kept[k] {
 			return true
 		}
+	}
+	if old.ID == a.ID {
+		return false
 	}
 	for _, derived := range d.derived {
 		for _, x := range []*Article{old, a} {

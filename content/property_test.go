@@ -288,3 +288,34 @@ func TestEditsMatchFullLoad(t *testing.T) {
 	t.Logf("%d of %d rounds took the edit path", fast, rounds)
 	assert.Greater(t, fast, rounds/3, "rounds of plain edits")
 }
+
+// TestEditBesideADispute: an article that won an alert, an id and an alias
+// from another is edited in place keeping them (the edit path), then
+// gives them up (a whole load: the other file wins them); both equal a
+// fresh load.
+func TestEditBesideADispute(t *testing.T) {
+	root := t.TempDir()
+	writeFiles(t, root, map[string][]byte{
+		"one.md": []byte("---\nid: same\nalerts: [DiskFull]\naliases: [/old]\n---\n# A\n\nBody.\n"),
+		"two.md": []byte("---\nid: same\nalerts: [DiskFull]\naliases: [/old]\n---\n# B\n"),
+		"three.md": []byte("# C\n"),
+	})
+	lib := NewLibrary(rootFS(t, root), Options{}, discardLogger())
+	require.NoError(t, lib.Load(context.Background()))
+	check := func(file, body string, edited bool) {
+		t.Helper()
+		writeFiles(t, root, map[string][]byte{file: []byte(body)})
+		_, err := lib.Apply(context.Background(), []string{file})
+		require.NoError(t, err)
+		assert.Equal(t, edited, lib.Snapshot().edited, "edit path")
+		fresh := NewLibrary(rootFS(t, root), Options{}, discardLogger())
+		require.NoError(t, fresh.Load(context.Background()))
+		require.Equal(t, strings.Join(snapshotView(fresh.Snapshot()), "\n"), strings.Join(snapshotView(lib.Snapshot()), "\n"))
+	}
+	check("one.md", "---\nid: same\nalerts: [DiskFull]\naliases: [/old]\n---\n# A\n\nBody, edited.\n", true)
+	check("three.md", "# C\n\nSee [one](one.md).\n", true)
+	check("one.md", "---\nalerts: [Other]\n---\n# A\n\nBody.\n", false)
+	r, ok := lib.Snapshot().ByAlert("DiskFull")
+	require.True(t, ok)
+	assert.Equal(t, "two.md", r.Path)
+}
