@@ -296,8 +296,8 @@ func TestEditsMatchFullLoad(t *testing.T) {
 func TestEditBesideADispute(t *testing.T) {
 	root := t.TempDir()
 	writeFiles(t, root, map[string][]byte{
-		"one.md": []byte("---\nid: same\nalerts: [DiskFull]\naliases: [/old]\n---\n# A\n\nBody.\n"),
-		"two.md": []byte("---\nid: same\nalerts: [DiskFull]\naliases: [/old]\n---\n# B\n"),
+		"one.md":   []byte("---\nid: same\nalerts: [DiskFull]\naliases: [/old]\n---\n# A\n\nBody.\n"),
+		"two.md":   []byte("---\nid: same\nalerts: [DiskFull]\naliases: [/old]\n---\n# B\n"),
 		"three.md": []byte("# C\n"),
 	})
 	lib := NewLibrary(rootFS(t, root), Options{}, discardLogger())
