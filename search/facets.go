@@ -27,8 +27,24 @@ type facetTable struct {
 	snap  index.IndexReader // the snapshot it describes (compared by identity)
 	byNum []int32           // 8-byte internal id (a document number) → index into sets, -1: none
 	doc   map[string]int32  // other internal ids → index into sets
-	sets  [][]int32         // distinct sets of facet values (indexes into values)
-	names []string          // the facet values
+	// The distinct sets of facet values (indexes into names), set i at
+	// values[start[i]:start[i+1]]: one array read in the order of
+	// documents, where a slice per set cost a cache miss a hit.
+	values []int32
+	start  []int32
+	names  []string // the facet values
+	// counts holds zeroed arrays of a count per set for the searches of
+	// this snapshot: nearly every document has a set of its own, so one
+	// is as long as the index, too long to allocate and clear per search.
+	counts sync.Pool
+}
+
+// takeCounts returns a zeroed count per set.
+func (t *facetTable) takeCounts() []int {
+	if c, ok := t.counts.Get().(*[]int); ok {
+		return *c
+	}
+	return make([]int, t.sets())
 }
 
 // setOf returns the facet set of the document with internal id id, -1 if
@@ -44,6 +60,12 @@ func (t *facetTable) setOf(id index.IndexInternalID) int32 {
 	}
 	return -1
 }
+
+// sets is the number of distinct sets.
+func (t *facetTable) sets() int { return len(t.start) - 1 }
+
+// set returns the facet values of set i.
+func (t *facetTable) set(i int32) []int32 { return t.values[t.start[i]:t.start[i+1]] }
 
 // facetTables keeps the table of the latest snapshot searched.
 type facetTables struct {
@@ -76,7 +98,7 @@ func buildFacetTable(r index.IndexReader) (*facetTable, error) {
 	if err != nil {
 		return nil, fmt.Errorf("search: facet table: %w", err)
 	}
-	t := &facetTable{snap: r, doc: map[string]int32{}}
+	t := &facetTable{snap: r, doc: map[string]int32{}, start: []int32{0}}
 	bySet := map[string]int32{}
 	byName := map[string]int32{}
 	var vals []string
@@ -97,19 +119,18 @@ func buildFacetTable(r index.IndexReader) (*facetTable, error) {
 		key := strings.Join(vals, "\x00")
 		s, ok := bySet[key]
 		if !ok {
-			s = int32(len(t.sets))
+			s = int32(t.sets())
 			bySet[key] = s
-			set := make([]int32, len(vals))
-			for i, v := range vals {
+			for _, v := range vals {
 				n, ok := byName[v]
 				if !ok {
 					n = int32(len(t.names))
 					byName[v] = n
 					t.names = append(t.names, v)
 				}
-				set[i] = n
+				t.values = append(t.values, n)
 			}
-			t.sets = append(t.sets, set)
+			t.start = append(t.start, int32(len(t.values)))
 		}
 		if len(id) == 8 && binary.BigEndian.Uint64(id) < 1<<31 {
 			n := int(binary.BigEndian.Uint64(id))
@@ -131,6 +152,7 @@ type facetCounter struct {
 	tables *facetTables
 	table  *facetTable
 	counts []int
+	seen   []int32 // the sets counted, each once: most of counts stays 0
 	err    error
 }
 
@@ -140,11 +162,10 @@ func (c *facetCounter) values(fn func(v string, n int)) {
 		return
 	}
 	per := make([]int, len(c.table.names))
-	for s, n := range c.counts {
-		if n > 0 {
-			for _, v := range c.table.sets[s] {
-				per[v] += n
-			}
+	for _, s := range c.seen {
+		n := c.counts[s]
+		for _, v := range c.table.set(s) {
+			per[v] += n
 		}
 	}
 	for v, n := range per {
@@ -152,6 +173,20 @@ func (c *facetCounter) values(fn func(v string, n int)) {
 			fn(c.table.names[v], n)
 		}
 	}
+}
+
+// release gives c's counts back to its table, zeroed; c counts nothing
+// after it.
+func (c *facetCounter) release() {
+	if c.table == nil || c.counts == nil {
+		return
+	}
+	for _, s := range c.seen {
+		c.counts[s] = 0
+	}
+	counts := c.counts
+	c.table.counts.Put(&counts)
+	c.counts, c.seen = nil, nil
 }
 
 // countingQuery runs q and counts the facet sets of its hits.
@@ -170,7 +205,8 @@ func (cq countingQuery) Searcher(ctx context.Context, r index.IndexReader, m map
 		_ = s.Close()
 		return nil, err
 	}
-	cq.c.table, cq.c.counts = t, make([]int, len(t.sets))
+	cq.c.release() // a search of the same request again (phrases as words)
+	cq.c.table, cq.c.counts, cq.c.seen = t, t.takeCounts(), nil
 	return &countingSearcher{Searcher: s, c: cq.c}, nil
 }
 
@@ -195,6 +231,9 @@ func (s *countingSearcher) count(m *bsearch.DocumentMatch) {
 		s.c.prio.yield(s.c.ctx)
 	}
 	if i := s.c.table.setOf(m.IndexInternalID); i >= 0 {
+		if s.c.counts[i] == 0 {
+			s.c.seen = append(s.c.seen, i)
+		}
 		s.c.counts[i]++
 	}
 }

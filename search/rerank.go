@@ -11,6 +11,7 @@ import (
 	"github.com/blevesearch/bleve/v2"
 	bsearch "github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
+	index "github.com/blevesearch/bleve_index_api"
 )
 
 // The second look at the best hits (ranking rules 1 and 15). BM25 scores
@@ -40,6 +41,7 @@ type Section struct {
 type detail struct {
 	section *Section
 	ticket  *Ticket
+	doc     index.Document // its stored fields; nil if it was deleted meanwhile
 }
 
 // rerank looks again at the best n hits of sr (at least the page asked
@@ -57,14 +59,31 @@ func (x *Index) rerank(ctx context.Context, g *generation, pl *planner, pln plan
 	q := query.NewConjunctionQuery([]query.Query{query.NewDocIDQuery(ids), pln.q})
 	req := bleve.NewSearchRequestOptions(q, n, 0, false)
 	req.IncludeLocations = true
-	req.Fields = []string{fieldNameKey, fieldSecs, fieldTicketK}
 	sr, err := g.idx.SearchInContext(ctx, req)
 	if err != nil {
 		return nil, fmt.Errorf("search: %w", err)
 	}
+	// The stored fields are loaded here rather than by bleve (req.Fields):
+	// loading one field decodes the whole stored document, and the hits of
+	// the page, all among these, need the rest of it for their titles and
+	// snippets.
 	byID := make(map[string]*bsearch.DocumentMatch, len(sr.Hits))
+	docs := make(map[string]index.Document, len(sr.Hits))
 	for _, h := range sr.Hits {
 		byID[h.ID] = h
+		doc, err := pl.r.Document(h.ID)
+		if err != nil {
+			return nil, fmt.Errorf("search: load %s: %w", h.ID, err)
+		}
+		if doc == nil {
+			continue // deleted since the search ran: an empty hit beats an error
+		}
+		docs[h.ID] = doc
+		doc.VisitFields(func(f index.Field) {
+			if tf, ok := f.(index.TextField); ok && (f.Name() == fieldNameKey || f.Name() == fieldSecs || f.Name() == fieldTicketK) {
+				h.AddFieldValue(f.Name(), tf.Text())
+			}
+		})
 	}
 	tc := titleTerms{pl: pl, terms: map[string][]string{}, idf: map[string]float64{}}
 	if dc, err := g.idx.DocCount(); err == nil {
@@ -77,7 +96,7 @@ func (x *Index) rerank(ctx context.Context, g *generation, pl *planner, pln plan
 		if m == nil {
 			continue
 		}
-		var d detail
+		d := detail{doc: docs[h.ID]}
 		factor := 1.0
 		if pl.off.on(RuleTitleCoverage) {
 			factor *= 1 + coverageWeight*tc.coverage(m)

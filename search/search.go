@@ -264,7 +264,9 @@ func (x *Index) run(ctx context.Context, g *generation, p parsed, filters []quer
 	// Only the hits the second look and this page need are completed; the
 	// facet sets of every hit are counted on the way (facets.go).
 	fc := &facetCounter{tables: &g.facets, ctx: ctx, prio: &x.prio}
+	defer func() { fc.release() }()
 	newRequest := func(q query.Query) *bleve.SearchRequest {
+		fc.release()
 		*fc = facetCounter{tables: &g.facets, ctx: ctx, prio: &x.prio}
 		return bleve.NewSearchRequestOptions(countingQuery{q: q, c: fc}, max(offset+limit, rerankDepth), 0, false)
 	}
@@ -295,12 +297,14 @@ func (x *Index) run(ctx context.Context, g *generation, p parsed, filters []quer
 	hl := highlighter{marks: plan.marks, analyzer: pl.analyzer}
 	pl.yield()
 	for _, h := range sr.Hits[min(offset, len(sr.Hits)):min(offset+limit, len(sr.Hits))] {
-		fields, err := storedFields(r, h.ID)
-		if err != nil {
+		d, ok := details[h.ID]
+		var fields map[string]string
+		if ok { // loaded by the second look
+			fields = fieldsOf(d.doc)
+		} else if fields, err = storedFields(r, h.ID); err != nil {
 			return res, err
 		}
 		hit := hitOf(h.ID, h.Score, fields, &hl)
-		d := details[h.ID]
 		hit.Section, hit.Ticket = d.section, d.ticket
 		res.Hits = append(res.Hits, hit)
 	}
@@ -316,13 +320,18 @@ func storedFields(r index.IndexReader, id string) (map[string]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("search: load %s: %w", id, err)
 	}
+	return fieldsOf(doc), nil // nil: deleted since the search ran, and an empty hit beats an error
+}
+
+// fieldsOf returns the stored fields of doc by name; none for nil.
+func fieldsOf(doc index.Document) map[string]string {
 	fields := map[string]string{}
-	if doc != nil { // deleted since the search ran: an empty hit beats an error
+	if doc != nil {
 		doc.VisitFields(func(f index.Field) {
 			fields[f.Name()] = string(f.Value())
 		})
 	}
-	return fields, nil
+	return fields
 }
 
 func hitOf(id string, score float64, fields map[string]string, hl *highlighter) Hit {

@@ -195,13 +195,14 @@ func anchorWarm(dir, index, addr string) error {
 
 // anchorQuery is the bare way to search text: a quoted text as a phrase,
 // otherwise its words (any of them); while typing (prefix), the last word
-// also matches the words it starts.
+// also matches the words it starts, from three letters on as in kb (a
+// prefix query of one letter expands to thousands of terms).
 func anchorQuery(text string, prefix bool) query.Query {
 	if t := strings.TrimSpace(text); len(t) > 1 && strings.HasPrefix(t, `"`) && strings.HasSuffix(t, `"`) {
 		return bleve.NewMatchPhraseQuery(strings.Trim(t, `"`))
 	}
 	words := strings.Fields(text)
-	if !prefix || len(words) == 0 {
+	if !prefix || len(words) == 0 || len(words[len(words)-1]) < 3 {
 		return bleve.NewMatchQuery(text)
 	}
 	return bleve.NewDisjunctionQuery(bleve.NewMatchQuery(text), bleve.NewPrefixQuery(strings.ToLower(words[len(words)-1])))
