@@ -164,6 +164,7 @@ type generation struct {
 
 	prefixes prefixCache // completions of typed prefixes, per manifest
 	facets   facetTables // facet sets of the documents, per snapshot
+	looks    lookCache   // what the second look reads of each hit, per snapshot
 }
 
 // manifest maps an article id to the fingerprint of its indexed form

@@ -297,9 +297,9 @@ func (x *Index) run(ctx context.Context, g *generation, p parsed, filters []quer
 	hl := highlighter{marks: plan.marks, analyzer: pl.analyzer}
 	pl.yield()
 	for _, h := range sr.Hits[min(offset, len(sr.Hits)):min(offset+limit, len(sr.Hits))] {
-		d, ok := details[h.ID]
+		d := details[h.ID]
 		var fields map[string]string
-		if ok { // loaded by the second look
+		if d.doc != nil { // loaded by the second look
 			fields = fieldsOf(d.doc)
 		} else if fields, err = storedFields(r, h.ID); err != nil {
 			return res, err
