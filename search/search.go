@@ -114,6 +114,16 @@ func (x *Index) Search(ctx context.Context, q Query) (res Results, err error) {
 	if err != nil {
 		return Results{}, err
 	}
+	key, keep := resultKey(q, f)
+	var man *manifest // the state of the index the answer is kept under
+	if keep {
+		if g := x.current(); g != nil {
+			man = g.manifest.Load()
+			if res, ok := g.results.get(man, key, x.opts.Now()); ok {
+				return res, nil
+			}
+		}
+	}
 	if q.words.heavy() {
 		// long queries (pasted text, a flood of the costliest allowed ones)
 		// take a slot of their own first: at most half the cores run them,
@@ -151,6 +161,9 @@ func (x *Index) Search(ctx context.Context, q Query) (res Results, err error) {
 			return Results{}, ctx.Err() // the caller gave up
 		}
 		return Results{}, fmt.Errorf("%w (deadline %s)", ErrTimeout, x.opts.Timeout)
+	}
+	if err == nil && keep && man != nil && sctx.Err() == nil { // whole, and of the state it is kept under
+		g.results.put(man, key, res, x.opts.Now())
 	}
 	return res, err
 }
