@@ -18,10 +18,13 @@ import (
 //
 // resultTTL bounds what a search cannot see from the index: the popularity
 // boost (Options.Popularity) follows ticket links, which change without a
-// write to the index.
+// write to the index, and a small capped boost may well wait seconds. Ten
+// seconds covers a crowd of 64 typing the same hundred queries (each prefix
+// comes back every ~5 s); 2,048 answers of a page of hits and facets are
+// ~10 MB.
 const (
-	maxCachedResults = 1024
-	resultTTL        = 2 * time.Second
+	maxCachedResults = 2048
+	resultTTL        = 10 * time.Second
 )
 
 type resultCache struct {
