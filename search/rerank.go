@@ -139,7 +139,7 @@ func (x *Index) rerank(ctx context.Context, g *generation, pl *planner, pln plan
 
 // The second look reads three small stored fields of each of its hits,
 // and reading one field of a document decodes all of it (its text for
-// snippets, 10-15 KB): most of the look's cost at 40 hits a search. The
+// snippets, up to 16 KB): a third of the look's cost at 40 hits a search. The
 // same hits come back query after query, above all while a word is typed,
 // so the three fields are kept per state of the index (a reader snapshot,
 // compared by identity as facetTables does), for at most maxCachedLooks
