@@ -245,9 +245,10 @@ func body(b []byte) []byte {
 
 // proc is a running child with its start time.
 type proc struct {
-	cmd   *exec.Cmd
-	start time.Time
-	addr  string
+	cmd     *exec.Cmd
+	start   time.Time
+	addr    string
+	stopped bool
 }
 
 func freeAddr(t *testing.T) string {
@@ -266,6 +267,7 @@ func startKB(t *testing.T, kb, content, data string) *proc {
 	cmd.Stderr = os.Stderr
 	p := &proc{cmd: cmd, addr: addr, start: time.Now()}
 	require.NoError(t, cmd.Start())
+	t.Cleanup(func() { p.stop(t) }) // a failed run leaves no kb holding its --data
 	return p
 }
 
@@ -276,11 +278,17 @@ func startAnchor(t *testing.T, self, mode string, env ...string) *proc {
 	cmd.Stderr = os.Stderr
 	p := &proc{cmd: cmd, addr: addr, start: time.Now()}
 	require.NoError(t, cmd.Start())
+	t.Cleanup(func() { p.stop(t) })
 	return p
 }
 
-// stop ends p with SIGTERM (as systemd does) and waits for it.
+// stop ends p with SIGTERM (as systemd does) and waits for it; once
+// stopped, it does nothing.
 func (p *proc) stop(t *testing.T) {
+	if p.stopped {
+		return
+	}
+	p.stopped = true
 	_ = p.cmd.Process.Signal(syscall.SIGTERM)
 	done := make(chan struct{})
 	go func() { _ = p.cmd.Wait(); close(done) }()
