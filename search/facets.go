@@ -27,12 +27,8 @@ type facetTable struct {
 	snap  index.IndexReader // the snapshot it describes (compared by identity)
 	byNum []int32           // 8-byte internal id (a document number) → index into sets, -1: none
 	doc   map[string]int32  // other internal ids → index into sets
-	// The distinct sets of facet values (indexes into names), set i at
-	// values[start[i]:start[i+1]]: one array read in the order of
-	// documents, where a slice per set cost a cache miss a hit.
-	values []int32
-	start  []int32
-	names  []string // the facet values
+	sets  [][]int32         // distinct sets of facet values (indexes into values)
+	names []string          // the facet values
 	// counts holds zeroed arrays of a count per set for the searches of
 	// this snapshot: nearly every document has a set of its own, so one
 	// is as long as the index, too long to allocate and clear per search.
@@ -44,7 +40,7 @@ func (t *facetTable) takeCounts() []int {
 	if c, ok := t.counts.Get().(*[]int); ok {
 		return *c
 	}
-	return make([]int, t.sets())
+	return make([]int, len(t.sets))
 }
 
 // setOf returns the facet set of the document with internal id id, -1 if
@@ -60,12 +56,6 @@ func (t *facetTable) setOf(id index.IndexInternalID) int32 {
 	}
 	return -1
 }
-
-// sets is the number of distinct sets.
-func (t *facetTable) sets() int { return len(t.start) - 1 }
-
-// set returns the facet values of set i.
-func (t *facetTable) set(i int32) []int32 { return t.values[t.start[i]:t.start[i+1]] }
 
 // facetTables keeps the table of the latest snapshot searched.
 type facetTables struct {
@@ -98,7 +88,7 @@ func buildFacetTable(r index.IndexReader) (*facetTable, error) {
 	if err != nil {
 		return nil, fmt.Errorf("search: facet table: %w", err)
 	}
-	t := &facetTable{snap: r, doc: map[string]int32{}, start: []int32{0}}
+	t := &facetTable{snap: r, doc: map[string]int32{}}
 	bySet := map[string]int32{}
 	byName := map[string]int32{}
 	var vals []string
@@ -119,18 +109,19 @@ func buildFacetTable(r index.IndexReader) (*facetTable, error) {
 		key := strings.Join(vals, "\x00")
 		s, ok := bySet[key]
 		if !ok {
-			s = int32(t.sets())
+			s = int32(len(t.sets))
 			bySet[key] = s
-			for _, v := range vals {
+			set := make([]int32, len(vals))
+			for i, v := range vals {
 				n, ok := byName[v]
 				if !ok {
 					n = int32(len(t.names))
 					byName[v] = n
 					t.names = append(t.names, v)
 				}
-				t.values = append(t.values, n)
+				set[i] = n
 			}
-			t.start = append(t.start, int32(len(t.values)))
+			t.sets = append(t.sets, set)
 		}
 		if len(id) == 8 && binary.BigEndian.Uint64(id) < 1<<31 {
 			n := int(binary.BigEndian.Uint64(id))
@@ -164,7 +155,7 @@ func (c *facetCounter) values(fn func(v string, n int)) {
 	per := make([]int, len(c.table.names))
 	for _, s := range c.seen {
 		n := c.counts[s]
-		for _, v := range c.table.set(s) {
+		for _, v := range c.table.sets[s] {
 			per[v] += n
 		}
 	}
