@@ -107,6 +107,9 @@ func (l *lazyRenders) article(ctx context.Context, s *Snapshot, a *Article) (*Ar
 	if !ok {
 		return a, nil // not an article of this load
 	}
+	if err := ctx.Err(); err != nil {
+		return nil, err // the request is gone: render nothing for it
+	}
 	for {
 		l.mu.Lock()
 		f, running := l.flights[a.Path]

@@ -3,6 +3,7 @@ package content
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -193,4 +194,45 @@ func TestEarlySnapshotFailedLoad(t *testing.T) {
 	assert.True(t, errors.Is(err, context.Canceled), err)
 	assert.Nil(t, lib.Snapshot())
 	assert.Nil(t, lib.Early())
+}
+
+// TestEarlyRendersDuringLoad: articles rendered on request while the load
+// renders the same ones (not held, run under -race) are the ones it
+// publishes.
+func TestEarlyRendersDuringLoad(t *testing.T) {
+	files := map[string]string{}
+	for i := range 200 {
+		files[fmt.Sprintf("f/a%03d.md", i)] = fmt.Sprintf("# A %d\n\nSee [next](a%03d.md) and [x](x.png).\n\n```go\nx := %d\n```\n", i, i+1, i)
+	}
+	files["f/x.png"] = "png"
+	dir := writeTree(t, files)
+	rc, err := OpenRenderCache(filepath.Join(t.TempDir(), "render"), discardLogger())
+	require.NoError(t, err)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	got := map[string]*Article{}
+	opts := Options{DeferHighlight: true, RenderCache: rc, Early: func(e *Snapshot) {
+		for w := range 4 {
+			wg.Go(func() {
+				for i := w; i < len(e.Articles); i += 2 { // every article asked twice, by two of the four
+					r, err := e.Rendered(context.Background(), e.Articles[i])
+					assert.NoError(t, err)
+					mu.Lock()
+					got[r.Path] = r
+					mu.Unlock()
+				}
+			})
+		}
+	}}
+	lib := NewLibrary(rootFS(t, dir), opts, discardLogger())
+	require.NoError(t, lib.Load(context.Background()))
+	wg.Wait()
+	want := lib.Snapshot()
+	require.Len(t, got, len(want.Articles))
+	for _, a := range want.Articles {
+		assertSameArticle(t, a, got[a.Path])
+	}
+	_, err = lib.Highlight(context.Background())
+	require.NoError(t, err)
+	assert.Contains(t, string(mustArticle(t, lib.Snapshot(), "f/a007.md").HTML()), `<span class="`, "code rendered on request is highlighted later like the rest")
 }
