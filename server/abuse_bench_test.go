@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"runtime"
+	rtmetrics "runtime/metrics"
 	"slices"
 	"strings"
 	"sync"
@@ -107,25 +108,29 @@ func BenchmarkPagesUnderSearchAbuse(b *testing.B) {
 		slices.Sort(lat)
 		return float64(lat[len(lat)*99/100].Microseconds()) / 1000
 	}
-	// collections counts the collections and MiB allocated while fn runs.
-	collections := func(fn func()) (gcs, mb float64) {
+	// collections counts the collections and MiB allocated while fn runs,
+	// and adds to waits how long goroutines waited for a thread meanwhile.
+	collections := func(waits *schedWaits, fn func()) (gcs, mb float64) {
 		var ms runtime.MemStats
 		runtime.ReadMemStats(&ms)
 		n, alloc := ms.NumGC, ms.TotalAlloc
+		before := readSchedWaits()
 		fn()
+		waits.add(before, readSchedWaits())
 		runtime.ReadMemStats(&ms)
 		return float64(ms.NumGC - n), float64(ms.TotalAlloc-alloc) / (1 << 20)
 	}
 
 	const windows = 10 // of each kind per round
-	var idle, abused []float64
+	var idle, abused, idleSched, abusedSched []float64
 	var gcIdle, gcAbused, mbAbused float64
 	var started, searches, refused atomic.Int64
 	worst := worstQueries(64)
 	for b.Loop() {
 		var idleLat, abusedLat []time.Duration
+		var idleWaits, abusedWaits schedWaits
 		for range windows {
-			g, _ := collections(func() { fetch(&idleLat) })
+			g, _ := collections(&idleWaits, func() { fetch(&idleLat) })
 			gcIdle += g
 			stop := make(chan struct{})
 			from := started.Load()
@@ -153,21 +158,73 @@ func BenchmarkPagesUnderSearchAbuse(b *testing.B) {
 			for started.Load() < from+16 { // every client has sent a search
 				runtime.Gosched()
 			}
-			g, mb := collections(func() { fetch(&abusedLat) })
+			g, mb := collections(&abusedWaits, func() { fetch(&abusedLat) })
 			gcAbused, mbAbused = gcAbused+g, mbAbused+mb
 			close(stop)
 			wg.Wait() // every client has its answer: no search runs in the next idle window
 		}
 		idle = append(idle, p99(idleLat))
 		abused = append(abused, p99(abusedLat))
+		idleSched, abusedSched = append(idleSched, idleWaits.p99()), append(abusedSched, abusedWaits.p99())
 	}
 	med := func(v []float64) float64 { v = slices.Sorted(slices.Values(v)); return v[len(v)/2] }
 	b.ReportMetric(med(idle), "idle-p99-ms")
 	b.ReportMetric(med(abused), "abused-p99-ms")
 	b.ReportMetric(med(abused)/med(idle), "ratio")
+	b.ReportMetric(med(idleSched), "idle-sched-p99-ms")
+	b.ReportMetric(med(abusedSched), "abused-sched-p99-ms")
 	b.ReportMetric(float64(searches.Load())/float64(b.N), "searches/op")
 	b.ReportMetric(gcIdle/float64(b.N), "idle-gc/op")
 	b.ReportMetric(gcAbused/float64(b.N), "abused-gc/op")
 	b.ReportMetric(mbAbused/float64(b.N), "abused-MB/op")
 	b.ReportMetric(float64(refused.Load())/float64(b.N), "refused/op")
+}
+
+// schedWaits is a histogram of how long goroutines waited to run (the
+// runtime's /sched/latencies:seconds) gathered over windows: where page
+// latency comes from waiting for a thread (a search's thread holding one of
+// the two, a collector worker on the other) rather than from work.
+type schedWaits struct {
+	counts  []uint64
+	buckets []float64
+}
+
+func readSchedWaits() *rtmetrics.Float64Histogram {
+	s := []rtmetrics.Sample{{Name: "/sched/latencies:seconds"}}
+	rtmetrics.Read(s)
+	if s[0].Value.Kind() != rtmetrics.KindFloat64Histogram {
+		return nil
+	}
+	return s[0].Value.Float64Histogram()
+}
+
+// add counts the waits between two readings.
+func (w *schedWaits) add(before, after *rtmetrics.Float64Histogram) {
+	if before == nil || after == nil {
+		return
+	}
+	if w.counts == nil {
+		w.counts, w.buckets = make([]uint64, len(after.Counts)), after.Buckets
+	}
+	for i := range after.Counts {
+		w.counts[i] += after.Counts[i] - before.Counts[i]
+	}
+}
+
+// p99 returns the upper bound of the bucket holding the 99th percentile wait, in ms.
+func (w *schedWaits) p99() float64 {
+	var total uint64
+	for _, c := range w.counts {
+		total += c
+	}
+	if total == 0 {
+		return 0
+	}
+	var seen uint64
+	for i, c := range w.counts {
+		if seen += c; seen*100 >= total*99 {
+			return w.buckets[i+1] * 1000
+		}
+	}
+	return 0
 }
