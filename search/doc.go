@@ -65,10 +65,14 @@
 //     word, not noise.
 //  6. [synonyms] The acronyms of long CamelCase identifiers are indexed
 //     with the text (PersistentVolumeClaim is pvc), and a short list of
-//     operations synonyms (oom, cert, k8s, db, pg, max, flip...), extended
-//     by kb.yaml through Options.Synonyms, matches at 0.8×. A listed word
-//     is looked up by its stem too, so it serves every form of itself
-//     (flip: flipping, flips).
+//     operations synonyms (oom, cert, k8s, db, pg, max, flip, kubectl's
+//     short names hpa, sts, ds..., an HTTP status and its class 503 and
+//     5xx, slow and latency), extended by kb.yaml through
+//     Options.Synonyms, matches at 0.8×. A listed word is looked up by its
+//     stem too, so it serves every form of itself (flip: flipping, flips).
+//     [word-family] A stem also matches, at 0.8×, the stems of its derived
+//     words that the Porter stemmer leaves apart: fail and failur
+//     (failing, failures), config and configur.
 //  7. Articles that match more of the query's words rank higher: each
 //     article's score is scaled by the share of the query's words it matches.
 //  8. A word found in more fields of an article counts more than a word

@@ -323,6 +323,12 @@ func (pl *planner) word(raw string, typing bool) query.Query {
 		}
 	}
 
+	if pl.off.on(RuleWordFamily) && len(prose) == 1 {
+		for _, t := range pl.family(prose[0]) {
+			addSeq([]string{t}, familyWeight)
+		}
+	}
+
 	if typing && !known { // a whole word of the index is taken as typed
 		if q := pl.completions(strings.ToLower(raw), seen); q != nil {
 			alts = append(alts, q)
@@ -565,6 +571,42 @@ func dictFields() []string {
 // automaton.
 func fuzzyFields() []string {
 	return []string{fieldName, fieldBody}
+}
+
+// familyFields are the fields a word family's stem is looked for in
+// (rule word-family): names and the body, which hold nearly every word.
+func familyFields() []weighted {
+	return []weighted{{fieldName, nameWeight}, {fieldBody, 1}}
+}
+
+// family returns the stems of stem's word family that the index has, from
+// the cache when the index has not changed since: each costs a dictionary
+// lookup per field, and most stems have none.
+func (pl *planner) family(stem string) []string {
+	key := "\x01" + stem // no prefix starts with a control character
+	if pl.prefixes != nil {
+		if v, ok := pl.prefixes.get(pl.man, key); ok {
+			out := make([]string, len(v))
+			for i, c := range v {
+				out[i] = c.term
+			}
+			return out
+		}
+	}
+	var out []string
+	for _, t := range family(stem) {
+		if pl.hasAny(t, familyFields()) {
+			out = append(out, t)
+		}
+	}
+	if pl.prefixes != nil && pl.ctx.Err() == nil {
+		v := make([]completion, len(out))
+		for i, t := range out {
+			v[i].term = t
+		}
+		pl.prefixes.put(pl.man, key, v)
+	}
+	return out
 }
 
 // exists reports whether an analysed token is in any text field.

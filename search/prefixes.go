@@ -6,7 +6,8 @@ import "sync"
 // four dictionaries, up to maxPrefixScan entries each, and every kept
 // completion in five fields: most of an as-you-type search's planning.
 // Corrections of a word found nowhere cost a Levenshtein automaton per
-// dictionary; they are cached beside the completions (keys starting with NUL).
+// dictionary; they are cached beside the completions (keys starting with NUL),
+// and so are the word families found for a stem (keys starting with 0x01).
 // A person typing sends the same prefixes again and again, and so do many
 // people typing the same alert name, so the expansions are cached per
 // state of the index: an entry is valid while the manifest it was computed

@@ -59,6 +59,32 @@ func defaultSynonyms() map[string][]string {
 		"dup":              {"duplicate"},
 		"dupe":             {"duplicate"},
 		"same":             {"duplicate"},
+		// Kubernetes' short names, as kubectl takes them
+		"hpa":  {"horizontal pod autoscaler", "horizontalpodautoscaler"},
+		"pv":   {"persistent volume", "persistentvolume"},
+		"pvc":  {"persistent volume claim", "persistentvolumeclaim"},
+		"sts":  {"statefulset"},
+		"ds":   {"daemonset"},
+		"rs":   {"replicaset"},
+		"cm":   {"configmap"},
+		"crd":  {"custom resource definition", "customresourcedefinition"},
+		"sa":   {"service account", "serviceaccount"},
+		"fd":   {"file descriptor"},
+		"fds":  {"file descriptors"},
+		"fs":   {"filesystem"},
+		"gc":   {"garbage collection"},
+		"wal":  {"write ahead log"},
+		"conn": {"connection"},
+		"req":  {"request"},
+		"reqs": {"requests"},
+		// an HTTP status and its class, as runbooks and dashboards write it
+		"400": {"4xx"}, "401": {"4xx", "unauthorized"}, "403": {"4xx", "forbidden"},
+		"404": {"4xx"}, "429": {"4xx", "rate limit"},
+		"500": {"5xx"}, "502": {"5xx", "bad gateway"}, "503": {"5xx", "unavailable"},
+		"504": {"5xx", "gateway timeout"},
+		// a symptom and the figure that measures it
+		"slow":    {"latency"},
+		"latency": {"slow"},
 	}
 }
 
