@@ -25,7 +25,10 @@ import (
 
 // worstQueries are the costliest queries kb accepts: MaxTerms words, each
 // misspelt (every one costs two-edit automata over the dictionaries) and
-// the last one being typed (its completions are looked up).
+// the last one being typed (its completions are looked up). Each ends in a
+// word of its own, so that no two are the same: kb answers a query asked
+// again within seconds from its cache, and a flood of them would cost it
+// nothing.
 func worstQueries(n int) []string {
 	var words []string
 	for _, q := range gen.Queries(400, 11) {
@@ -41,6 +44,7 @@ func worstQueries(n int) []string {
 		for k := range search.MaxTerms {
 			q = append(q, words[(i*search.MaxTerms+k)%len(words)])
 		}
+		q[len(q)-1] += string(rune('a'+i%26)) + string(rune('a'+i/26%26)) + string(rune('a'+i/676%26))
 		out[i] = strings.Join(q, " ")
 	}
 	return out
@@ -125,7 +129,7 @@ func BenchmarkPagesUnderSearchAbuse(b *testing.B) {
 	var idle, abused, idleSched, abusedSched []float64
 	var gcIdle, gcAbused, mbAbused float64
 	var started, searches, refused atomic.Int64
-	worst := worstQueries(64)
+	worst := worstQueries(16 * 1024) // none asked twice in a run of ~16 answers a second
 	for b.Loop() {
 		var idleLat, abusedLat []time.Duration
 		var idleWaits, abusedWaits schedWaits
@@ -135,16 +139,16 @@ func BenchmarkPagesUnderSearchAbuse(b *testing.B) {
 			stop := make(chan struct{})
 			from := started.Load()
 			var wg sync.WaitGroup
-			for c := range 16 {
+			for range 16 {
 				wg.Go(func() {
-					for i := c; ; i++ {
+					for {
 						select {
 						case <-stop:
 							return
 						default:
 						}
-						started.Add(1)
-						code, err := get(ctx, "/api/v1/search?q="+url.QueryEscape(worst[i%len(worst)]))
+						n := started.Add(1) // each search another query, over every window and round
+						code, err := get(ctx, "/api/v1/search?q="+url.QueryEscape(worst[n%int64(len(worst))]))
 						if err != nil {
 							continue
 						}
