@@ -8,7 +8,10 @@
 // never a working tree). Either way a reload builds a complete new snapshot,
 // reusing what did not change, and publishes it with one atomic swap; an
 // edit of a few existing files makes it from the last one, changing only
-// their entries (applyEdit, layers over the shared maps). Git is
+// their entries (applyEdit, layers over the shared maps). The first load
+// also publishes an early snapshot (Library.Early) once every file is
+// read, whose articles are rendered on request (Snapshot.Rendered) until
+// the complete one replaces it. Git is
 // read through package gitrepo (OpenGit), which runs the git command: trees,
 // blobs, history, diffs, fetches.
 //

@@ -46,7 +46,7 @@ func applyEdit(ctx context.Context, in buildInput) (_ *Snapshot, _ Update, ok bo
 	start := time.Now()
 	prev := in.prev
 	if prev == nil || in.full || in.opts.wholeBuilds || len(in.hints) == 0 || len(in.hints) > maxEditFiles || in.commit != "" || prev.Commit != "" ||
-		!prev.relistable || in.renames != nil || in.hist != prev.hist || in.histErr != nil || prev.renderer == nil {
+		!prev.relistable || prev.lazy != nil || in.renames != nil || in.hist != prev.hist || in.histErr != nil || prev.renderer == nil {
 		return nil, Update{}, false, nil
 	}
 	site, warns := loadSite(in.files)

@@ -46,6 +46,9 @@ type buildInput struct {
 	strict  bool      // a file that cannot be read fails the load (files from git)
 
 	progress *loadProgress // counted for /readyz during a full load; nil: not counted
+	// early, when set, receives the early snapshot of a first load (prev
+	// nil) before its articles are rendered (see earlySnapshot)
+	early func(*Snapshot)
 }
 
 // build reads, parses and renders what changed since in.prev and returns a
@@ -111,6 +114,12 @@ func build(ctx context.Context, in buildInput) (*Snapshot, Update, error) {
 		s.renderer = render.New(rkey)
 	}
 	plain := in.opts.NoHighlight || in.opts.DeferHighlight && prev == nil
+	var lazy *lazyRenders // the early snapshot's renders, which the load takes over
+	if prev == nil && in.early != nil {
+		e := s.earlySnapshot(articles, srcs, warns, plain, in.opts.RenderCache)
+		lazy = e.lazy
+		in.early(e)
+	}
 	affected := affectedPaths(prev, s)
 	outs := make([]*rendered, len(articles))
 	var toRender []int
@@ -131,6 +140,10 @@ func build(ctx context.Context, in buildInput) (*Snapshot, Update, error) {
 		defer in.progress.settled(1)
 		i := toRender[j]
 		src := srcs[articles[i].Path]
+		if out := lazy.finished(src.base.Path); out != nil {
+			outs[i] = out
+			return
+		}
 		if out := in.opts.RenderCache.get(rkey, src, s); out != nil {
 			outs[i] = out
 			return

@@ -28,6 +28,7 @@ type Library struct {
 	mu       sync.Mutex // serialises loads
 	pullMu   sync.Mutex // serialises fetches, which lock refs in the repository
 	current  atomic.Pointer[Snapshot]
+	early    atomic.Pointer[Snapshot] // of the first load while it renders; nil otherwise
 	lastErr  atomic.Pointer[loadError]
 	progress loadProgress // of the full load that runs (Load)
 	// fetched is when the last fetch succeeded (git mode), in Unix
@@ -82,11 +83,36 @@ func (l *Library) Load(ctx context.Context) error {
 	l.progress.running.Store(true)
 	defer l.progress.running.Store(false)
 	in := buildInput{opts: l.opts, prev: l.current.Load(), full: true, progress: &l.progress}
+	if in.prev == nil {
+		in.early = l.publishEarly
+		defer l.early.Store(nil) // published whole, or failed: nothing is served from it any more
+	}
 	if _, err := l.from.read(ctx, &in, nil); err != nil {
 		return l.failed(err)
 	}
 	_, err := l.publish(ctx, in)
 	return err
+}
+
+// publishEarly makes e the early snapshot of the first load.
+func (l *Library) publishEarly(e *Snapshot) {
+	l.early.Store(e)
+	l.log.Info("articles served while the content renders", "count", len(e.Articles))
+	if l.opts.Early != nil {
+		l.opts.Early(e)
+	}
+}
+
+// Early returns the early snapshot of the first load while it renders
+// (see Snapshot.Partial): every file listed and read, ids and URLs settled,
+// articles rendered on request (Snapshot.Rendered). It is nil before the
+// files are read and once the first snapshot is published (Snapshot), which
+// replaces it.
+func (l *Library) Early() *Snapshot {
+	if l.current.Load() != nil {
+		return nil
+	}
+	return l.early.Load()
 }
 
 // Apply brings the snapshot up to date after files changed in the folder:
@@ -229,6 +255,7 @@ func (l *Library) publish(ctx context.Context, in buildInput) (Update, error) {
 		return upd, nil
 	}
 	l.current.Store(s)
+	l.early.Store(nil)
 	if in.prev == nil || in.full {
 		l.saveFrontMatter(s)
 		l.logWarnings(s)

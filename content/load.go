@@ -53,6 +53,11 @@ type Options struct {
 	// a folder with more fails to load, and a Library keeps serving what it
 	// had. 0 means DefaultMaxFiles.
 	MaxFiles int
+	// Early, when set, is called with the early snapshot of a Library's
+	// first load (Library.Early) as soon as it is published, before any
+	// article is rendered; the load goes on when it returns. kb serve
+	// leaves it nil; tests hold a load there.
+	Early func(*Snapshot)
 
 	wholeBuilds bool // every load builds everything (applyEdit never applies): the baseline of benchmarks
 }

@@ -71,6 +71,8 @@ type Snapshot struct {
 	renderer   *render.Renderer // kept while the render options stay the same
 	rkey       render.Options   // options of renderer
 	siteKey    string           // kb.yaml as parsed, to notice a change
+
+	lazy *lazyRenders // renders on request in an early snapshot; nil in a complete one
 }
 
 // entry is one article's source and render outcome in a snapshot.

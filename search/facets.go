@@ -32,6 +32,18 @@ type facetTable struct {
 	doc   map[string]int32  // other internal ids → index into sets
 	sets  [][]int32         // distinct sets of facet values (indexes into values)
 	names []string          // the facet values
+	// counts holds zeroed arrays of a count per set for the searches of
+	// this snapshot: nearly every document has a set of its own, so one
+	// is as long as the index, too long to allocate and clear per search.
+	counts sync.Pool
+}
+
+// takeCounts returns a zeroed count per set.
+func (t *facetTable) takeCounts() []int {
+	if c, ok := t.counts.Get().(*[]int); ok {
+		return *c
+	}
+	return make([]int, len(t.sets))
 }
 
 // setOf returns the facet set of the document with internal id id, -1 if
@@ -251,6 +263,7 @@ type facetCounter struct {
 	tables *facetTables
 	table  *facetTable
 	counts []int
+	seen   []int32 // the sets counted, each once: most of counts stays 0
 	err    error
 }
 
@@ -260,11 +273,10 @@ func (c *facetCounter) values(fn func(v string, n int)) {
 		return
 	}
 	per := make([]int, len(c.table.names))
-	for s, n := range c.counts {
-		if n > 0 {
-			for _, v := range c.table.sets[s] {
-				per[v] += n
-			}
+	for _, s := range c.seen {
+		n := c.counts[s]
+		for _, v := range c.table.sets[s] {
+			per[v] += n
 		}
 	}
 	for v, n := range per {
@@ -272,6 +284,20 @@ func (c *facetCounter) values(fn func(v string, n int)) {
 			fn(c.table.names[v], n)
 		}
 	}
+}
+
+// release gives c's counts back to its table, zeroed; c counts nothing
+// after it.
+func (c *facetCounter) release() {
+	if c.table == nil || c.counts == nil {
+		return
+	}
+	for _, s := range c.seen {
+		c.counts[s] = 0
+	}
+	counts := c.counts
+	c.table.counts.Put(&counts)
+	c.counts, c.seen = nil, nil
 }
 
 // countingQuery runs q and counts the facet sets of its hits.
@@ -290,7 +316,8 @@ func (cq countingQuery) Searcher(ctx context.Context, r index.IndexReader, m map
 		_ = s.Close()
 		return nil, err
 	}
-	cq.c.table, cq.c.counts = t, make([]int, len(t.sets))
+	cq.c.release() // a search of the same request again (phrases as words)
+	cq.c.table, cq.c.counts, cq.c.seen = t, t.takeCounts(), nil
 	return &countingSearcher{Searcher: s, c: cq.c}, nil
 }
 
@@ -315,6 +342,9 @@ func (s *countingSearcher) count(m *bsearch.DocumentMatch) {
 		s.c.prio.yield(s.c.ctx)
 	}
 	if i := s.c.table.setOf(m.IndexInternalID); i >= 0 {
+		if s.c.counts[i] == 0 {
+			s.c.seen = append(s.c.seen, i)
+		}
 		s.c.counts[i]++
 	}
 }

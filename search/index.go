@@ -61,6 +61,8 @@ type Options struct {
 	// synonyms:): each word also matches the words listed for it, and each
 	// single listed word that word.
 	Synonyms map[string][]string
+	// Now is the clock recent answers are kept by (default time.Now).
+	Now func() time.Time
 	// ThreadNice is the nice value (1–19) of the threads searches run on,
 	// so that the kernel runs a page request before a search (kb serve:
 	// --search-nice, DefaultThreadNice). 0 runs searches on the caller's
@@ -95,6 +97,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
 	}
 	return o
 }
@@ -163,7 +168,9 @@ type generation struct {
 	pending manifest
 
 	prefixes prefixCache // completions of typed prefixes, per manifest
+	results  resultCache // answers of recent searches, per manifest
 	facets   facetTables // facet sets of the documents, per snapshot
+	looks    lookCache   // what the second look reads of each hit, per snapshot
 }
 
 // manifest maps an article id to the fingerprint of its indexed form

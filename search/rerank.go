@@ -7,10 +7,12 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/blevesearch/bleve/v2"
 	bsearch "github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
+	index "github.com/blevesearch/bleve_index_api"
 )
 
 // The second look at the best hits (ranking rules 1 and 15). BM25 scores
@@ -40,6 +42,7 @@ type Section struct {
 type detail struct {
 	section *Section
 	ticket  *Ticket
+	doc     index.Document // its stored fields, when the look loaded them
 }
 
 // rerank looks again at the best n hits of sr (at least the page asked
@@ -57,14 +60,32 @@ func (x *Index) rerank(ctx context.Context, g *generation, pl *planner, pln plan
 	q := query.NewConjunctionQuery([]query.Query{query.NewDocIDQuery(ids), pln.q})
 	req := bleve.NewSearchRequestOptions(q, n, 0, false)
 	req.IncludeLocations = true
-	req.Fields = []string{fieldNameKey, fieldSecs, fieldTicketK}
 	sr, err := g.idx.SearchInContext(ctx, req)
 	if err != nil {
 		return nil, fmt.Errorf("search: %w", err)
 	}
+	// The stored fields are loaded here rather than by bleve (req.Fields):
+	// loading one field decodes the whole stored document, and the hits of
+	// the page, all among these, need the rest of it for their titles and
+	// snippets.
 	byID := make(map[string]*bsearch.DocumentMatch, len(sr.Hits))
+	docs := make(map[string]index.Document, len(sr.Hits))
 	for _, h := range sr.Hits {
 		byID[h.ID] = h
+		lf, ok := g.looks.get(pl.r, h.ID)
+		if !ok {
+			doc, err := pl.r.Document(h.ID)
+			if err != nil {
+				return nil, fmt.Errorf("search: load %s: %w", h.ID, err)
+			}
+			if doc == nil {
+				continue // deleted since the search ran: an empty hit beats an error
+			}
+			docs[h.ID] = doc
+			lf = lookFieldsOf(doc)
+			g.looks.put(pl.r, h.ID, lf)
+		}
+		lf.addTo(h)
 	}
 	tc := titleTerms{pl: pl, terms: map[string][]string{}, idf: map[string]float64{}}
 	if dc, err := g.idx.DocCount(); err == nil {
@@ -77,7 +98,7 @@ func (x *Index) rerank(ctx context.Context, g *generation, pl *planner, pln plan
 		if m == nil {
 			continue
 		}
-		var d detail
+		d := detail{doc: docs[h.ID]}
 		factor := 1.0
 		if pl.off.on(RuleTitleCoverage) {
 			factor *= 1 + coverageWeight*tc.coverage(m)
@@ -114,6 +135,78 @@ func (x *Index) rerank(ctx context.Context, g *generation, pl *planner, pln plan
 	}
 	slices.SortStableFunc(hits[:n], func(a, b *bsearch.DocumentMatch) int { return cmp.Compare(b.Score, a.Score) })
 	return out, nil
+}
+
+// The second look reads three small stored fields of each of its hits,
+// and reading one field of a document decodes all of it (its text for
+// snippets, up to 16 KB): a third of the look's cost at 40 hits a search. The
+// same hits come back query after query, above all while a word is typed,
+// so the three fields are kept per state of the index (a reader snapshot,
+// compared by identity as facetTables does), for at most maxCachedLooks
+// documents; the cache starts over when full.
+const maxCachedLooks = 8192
+
+// lookFields are the stored fields the second look reads.
+type lookFields struct {
+	nameKey, secs, ticketK string
+	has                    uint8 // which are stored: 1 nameKey, 2 secs, 4 ticketK
+}
+
+func lookFieldsOf(doc index.Document) lookFields {
+	var lf lookFields
+	doc.VisitFields(func(f index.Field) {
+		tf, ok := f.(index.TextField)
+		if !ok {
+			return
+		}
+		switch f.Name() {
+		case fieldNameKey:
+			lf.nameKey, lf.has = tf.Text(), lf.has|1
+		case fieldSecs:
+			lf.secs, lf.has = tf.Text(), lf.has|2
+		case fieldTicketK:
+			lf.ticketK, lf.has = tf.Text(), lf.has|4
+		}
+	})
+	return lf
+}
+
+// addTo sets the fields on h as bleve would have loaded them (req.Fields).
+func (lf lookFields) addTo(h *bsearch.DocumentMatch) {
+	if lf.has&1 != 0 {
+		h.AddFieldValue(fieldNameKey, lf.nameKey)
+	}
+	if lf.has&2 != 0 {
+		h.AddFieldValue(fieldSecs, lf.secs)
+	}
+	if lf.has&4 != 0 {
+		h.AddFieldValue(fieldTicketK, lf.ticketK)
+	}
+}
+
+type lookCache struct {
+	mu   sync.Mutex
+	snap index.IndexReader // the state of the index the entries describe
+	m    map[string]lookFields
+}
+
+func (c *lookCache) get(snap index.IndexReader, id string) (lookFields, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.snap != snap {
+		return lookFields{}, false
+	}
+	lf, ok := c.m[id]
+	return lf, ok
+}
+
+func (c *lookCache) put(snap index.IndexReader, id string, lf lookFields) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.snap != snap || len(c.m) >= maxCachedLooks {
+		c.snap, c.m = snap, make(map[string]lookFields)
+	}
+	c.m[id] = lf
 }
 
 // stringField returns a stored field loaded with a hit.

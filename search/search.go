@@ -114,6 +114,16 @@ func (x *Index) Search(ctx context.Context, q Query) (res Results, err error) {
 	if err != nil {
 		return Results{}, err
 	}
+	key, keep := resultKey(q, f)
+	var man *manifest // the state of the index the answer is kept under
+	if keep {
+		if g := x.current(); g != nil {
+			man = g.manifest.Load()
+			if res, ok := g.results.get(man, key, x.opts.Now()); ok {
+				return res, nil
+			}
+		}
+	}
 	if q.words.heavy() {
 		// long queries (pasted text, a flood of the costliest allowed ones)
 		// take a slot of their own first: at most half the cores run them,
@@ -151,6 +161,9 @@ func (x *Index) Search(ctx context.Context, q Query) (res Results, err error) {
 			return Results{}, ctx.Err() // the caller gave up
 		}
 		return Results{}, fmt.Errorf("%w (deadline %s)", ErrTimeout, x.opts.Timeout)
+	}
+	if err == nil && keep && man != nil && sctx.Err() == nil { // whole, and of the state it is kept under
+		g.results.put(man, key, res, x.opts.Now())
 	}
 	return res, err
 }
@@ -264,7 +277,9 @@ func (x *Index) run(ctx context.Context, g *generation, p parsed, filters []quer
 	// Only the hits the second look and this page need are completed; the
 	// facet sets of every hit are counted on the way (facets.go).
 	fc := &facetCounter{tables: &g.facets, ctx: ctx, prio: &x.prio}
+	defer func() { fc.release() }()
 	newRequest := func(q query.Query) *bleve.SearchRequest {
+		fc.release()
 		*fc = facetCounter{tables: &g.facets, ctx: ctx, prio: &x.prio}
 		return bleve.NewSearchRequestOptions(countingQuery{q: q, c: fc}, max(offset+limit, rerankDepth), 0, false)
 	}
@@ -295,12 +310,14 @@ func (x *Index) run(ctx context.Context, g *generation, p parsed, filters []quer
 	hl := highlighter{marks: plan.marks, analyzer: pl.analyzer}
 	pl.yield()
 	for _, h := range sr.Hits[min(offset, len(sr.Hits)):min(offset+limit, len(sr.Hits))] {
-		fields, err := storedFields(r, h.ID)
-		if err != nil {
+		d := details[h.ID]
+		var fields map[string]string
+		if d.doc != nil { // loaded by the second look
+			fields = fieldsOf(d.doc)
+		} else if fields, err = storedFields(r, h.ID); err != nil {
 			return res, err
 		}
 		hit := hitOf(h.ID, h.Score, fields, &hl)
-		d := details[h.ID]
 		hit.Section, hit.Ticket = d.section, d.ticket
 		res.Hits = append(res.Hits, hit)
 	}
@@ -316,13 +333,18 @@ func storedFields(r index.IndexReader, id string) (map[string]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("search: load %s: %w", id, err)
 	}
+	return fieldsOf(doc), nil // nil: deleted since the search ran, and an empty hit beats an error
+}
+
+// fieldsOf returns the stored fields of doc by name; none for nil.
+func fieldsOf(doc index.Document) map[string]string {
 	fields := map[string]string{}
-	if doc != nil { // deleted since the search ran: an empty hit beats an error
+	if doc != nil {
 		doc.VisitFields(func(f index.Field) {
 			fields[f.Name()] = string(f.Value())
 		})
 	}
-	return fields, nil
+	return fields
 }
 
 func hitOf(id string, score float64, fields map[string]string, hl *highlighter) Hit {

@@ -73,3 +73,33 @@ func TestPastedMessageInOneSection(t *testing.T) {
 	require.NotEmpty(t, res.Hits)
 	assert.Equal(t, other.ID, res.Hits[0].ID, "without section evidence the title word wins: %v", ids(res))
 }
+
+// The second look keeps what it reads of a hit per state of the index: an
+// edit that moves the words to another section is seen by the next search.
+func TestSectionAfterEditNotFromCache(t *testing.T) {
+	page := func(first, second string) *content.Article {
+		text := "Overview\n" + first + "\nRecovery\n" + second
+		a := art("runbooks/db/replica.md", "# Replica lag\n"+text)
+		a.Doc.Text = text
+		a.Doc.Headings = []render.Heading{{Level: 1, Text: "Replica lag"}, {Level: 2, ID: "overview", Text: "Overview"}, {Level: 2, ID: "recovery", Text: "Recovery"}}
+		return a
+	}
+	x := openSynced(t, Options{}, page("The replica falls behind the primary.", "Rebuild the standby from a fresh base backup."),
+		art("docs/other.md", "# Backups\nBackups run nightly."))
+	search := func() *Section {
+		res, err := x.Search(t.Context(), Query{Text: "fresh base backup standby"})
+		require.NoError(t, err)
+		require.NotEmpty(t, res.Hits)
+		require.Equal(t, "runbooks-db-replica", res.Hits[0].ID)
+		assert.Equal(t, "Replica lag", res.Hits[0].Title)
+		assert.Contains(t, string(res.Hits[0].Snippet), "<mark>")
+		return res.Hits[0].Section
+	}
+	require.NotNil(t, search())
+	require.Equal(t, "recovery", search().ID, "twice: the second from the cache")
+
+	require.NoError(t, x.Update(t.Context(), []*content.Article{page("Rebuild the standby from a fresh base backup.", "The replica falls behind the primary.")}))
+	sec := search()
+	require.NotNil(t, sec)
+	assert.Equal(t, "overview", sec.ID)
+}

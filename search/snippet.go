@@ -20,6 +20,11 @@ type highlighter struct {
 	marks    marks
 	analyzer analysis.Analyzer
 	heads    map[string]bool // first two bytes of every marked term, to skip stemming most words
+	// ascii has a bit for every head of ASCII bytes (asciiHead) of a
+	// marked term or prefix, for cannotMatch; short is set when a marked
+	// prefix is shorter than a head, and cannotMatch then decides nothing.
+	ascii [128 * 128 / 64]uint64
+	short bool
 }
 
 type span struct {
@@ -116,15 +121,63 @@ func (h *highlighter) find(text string) []span {
 		h.heads = map[string]bool{}
 		for t := range h.marks.terms {
 			h.heads[head(t)] = true
+			if i, ok := asciiHead(t); ok {
+				h.ascii[i/64] |= 1 << (i % 64)
+			}
+		}
+		for _, p := range h.marks.prefixes {
+			if i, ok := asciiHead(p); ok {
+				h.ascii[i/64] |= 1 << (i % 64)
+			}
+			h.short = h.short || len(p) < 2 // starts no head of its own (completions start at three letters)
 		}
 	}
 	var out []span
 	for start, end := range word.Spans(text) {
-		if key, ok := h.match(text[start:end]); ok {
+		w := text[start:end]
+		if h.cannotMatch(w) {
+			continue
+		}
+		if key, ok := h.match(w); ok {
 			out = append(out, span{start: start, end: end, key: key})
 		}
 	}
 	return out
+}
+
+// cannotMatch reports, without lower-casing or analysing w, that match
+// would find nothing in it: a word of one part matches a term, a prefix
+// or, once stemmed, a term only when its first two bytes lower-cased begin
+// one (head), and most words of a snippet's text begin none. Only words
+// starting with two ASCII bytes are decided here; the rest go to match.
+// Snippets scan the whole stored text of every hit on the page, so this
+// is most of their cost.
+func (h *highlighter) cannotMatch(w string) bool {
+	if h.short {
+		return false
+	}
+	i, ok := asciiHead(w)
+	return ok && h.ascii[i/64]&(1<<(i%64)) == 0 && !word.MayHaveParts(w)
+}
+
+// asciiHead numbers head(strings.ToLower(w)) when w starts with two ASCII
+// bytes (or is one), which lower-casing leaves two (one) bytes long.
+func asciiHead(w string) (uint, bool) {
+	lower := func(c byte) uint {
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		return uint(c)
+	}
+	switch {
+	case len(w) == 0 || w[0] >= utf8.RuneSelf:
+		return 0, false
+	case len(w) == 1:
+		return lower(w[0]) * 128, true // no word holds a NUL: no two-byte head is numbered so
+	case w[1] >= utf8.RuneSelf:
+		return 0, false
+	}
+	return lower(w[0])*128 + lower(w[1]), true
 }
 
 // match reports whether the word w (an identifier or a plain word) is one

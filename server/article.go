@@ -23,12 +23,15 @@ func (s *Server) content(c *echo.Context) error {
 	if content.IsReserved(p) {
 		return content.ErrNotFound // kb's own names win over content
 	}
-	snap, err := s.view(c)
+	snap, err := s.pageView(c)
 	if err != nil {
 		return err
 	}
 	if a, ok := snap.ByURL(p); ok {
 		return s.article(c, snap, a)
+	}
+	if snap.Partial() {
+		return s.earlyContent(c, snap, p)
 	}
 	if handled, err := s.history(c, snap, p); handled {
 		return err
@@ -65,9 +68,56 @@ func (s *Server) content(c *echo.Context) error {
 	return content.ErrNotFound
 }
 
+// earlyContent serves GET /* from an early snapshot (content.Library.Early)
+// for what is not an article: an attachment, or a redirect to an article.
+// Folder listings, history and everything else wait for the complete
+// snapshot (503 with Retry-After), as do the pages of other routes.
+func (s *Server) earlyContent(c *echo.Context, snap *content.Snapshot, p string) error {
+	rel := p[1:]
+	if strings.HasSuffix(strings.ToLower(p), ".md") {
+		if a, ok := snap.ByPath(rel); ok {
+			return s.redirect(c, a.URL)
+		}
+		if a, ok := snap.ByURL(p[:len(p)-len(".md")]); ok {
+			return s.redirect(c, a.URL)
+		}
+	}
+	if snap.Attachment(rel) {
+		return s.attachment(c, snap, rel)
+	}
+	if a, ok := snap.ByAlias(p); ok {
+		return s.redirect(c, a.URL)
+	}
+	if a, ok := snap.ByFoldedURL(p); ok {
+		return s.redirect(c, a.URL)
+	}
+	return errNotLoaded
+}
+
+// pageView is view for the routes that serve articles, attachments and
+// permalinks: before the first snapshot is published, they are served from
+// the first load's early snapshot.
+func (s *Server) pageView(c *echo.Context) (*content.Snapshot, error) {
+	snap := s.lib.Snapshot()
+	if snap == nil {
+		snap = s.lib.Early()
+	}
+	if snap == nil {
+		return nil, errNotLoaded
+	}
+	return s.readerView(snap, reader(c)).snap, nil
+}
+
 // article serves the page of a. An index article (runbooks/_index.md) is its
-// folder's page and lists the folder too.
+// folder's page and lists the folder too. From an early snapshot, a is
+// rendered first (once, however many requests ask).
 func (s *Server) article(c *echo.Context, snap *content.Snapshot, a *content.Article) error {
+	if snap.Partial() {
+		var err error
+		if a, err = snap.Rendered(c.Request().Context(), a); err != nil {
+			return err
+		}
+	}
 	if c.Request().URL.RawQuery != "" {
 		return s.articleQuery(c, snap, a) // incident view, alert labels
 	}
@@ -86,7 +136,7 @@ func (s *Server) folder(c *echo.Context, snap *content.Snapshot, f *content.Fold
 // survives renames. An article whose URL one of kb's routes owns is served
 // here, its only address.
 func (s *Server) permalink(c *echo.Context) error {
-	snap, err := s.view(c)
+	snap, err := s.pageView(c)
 	if err != nil {
 		return err
 	}

@@ -140,7 +140,11 @@ func (s *Server) pagesFor(snap *content.Snapshot) *pageSet {
 		if ps != nil && ps.snap == snap {
 			return ps
 		}
-		if cur := s.lib.Snapshot(); cur != nil && cur != snap {
+		cur := s.lib.Snapshot()
+		if cur == nil {
+			cur = s.lib.Early() // the first load's, while it renders
+		}
+		if cur != nil && cur != snap {
 			// a reader's view (each has its own pages: no reader is served
 			// another's), or an older snapshot a slow request still holds
 			if vp := s.viewPages(snap); vp != nil {

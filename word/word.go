@@ -10,8 +10,25 @@ import (
 // IsRune reports whether r belongs to a word: a letter or a digit of any
 // script.
 func IsRune(r rune) bool {
-	return unicode.IsLetter(r) || unicode.IsDigit(r)
+	// ASCII, most of any text, from two masks: small enough to inline
+	if uint32(r) < utf8.RuneSelf {
+		return isASCIIRune(r)
+	}
+	return isOtherRune(r)
 }
+
+// isASCIIRune is IsRune for r below utf8.RuneSelf, false for any other.
+func isASCIIRune(r rune) bool {
+	u := uint32(r)
+	return (asciiDigits>>u|asciiLetters>>(u-64))&1 != 0 // a shift of 64 or more is 0
+}
+
+const (
+	asciiDigits  = 0x03FF_0000_0000_0000 // 0-9: bits 48-57
+	asciiLetters = 0x07FF_FFFE_07FF_FFFE // A-Z, a-z: bits 65-90 and 97-122, less 64
+)
+
+func isOtherRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
 
 // isConnector reports whether r joins the parts of one identifier
 // (snake_case, kebab-case, dotted.names, paths/like/this).
@@ -28,7 +45,7 @@ func Spans(text string) iter.Seq2[int, int] {
 		start, lastWord := -1, -1 // lastWord: end of the last letter or digit of the current word
 		for i, r := range text {
 			switch {
-			case IsRune(r):
+			case isASCIIRune(r) || r >= utf8.RuneSelf && isOtherRune(r): // IsRune, inlined
 				if start < 0 {
 					start = i
 				}
@@ -120,6 +137,9 @@ func Parts(tok string) []string {
 // tok into two or more parts: it is true for every such tok, and for a few
 // that Parts leaves whole.
 func MayHaveParts(tok string) bool {
+	if parts, ok := asciiMayHaveParts(tok); ok {
+		return parts
+	}
 	var prev rune
 	for i, r := range tok {
 		if i > 0 {
@@ -137,4 +157,44 @@ func MayHaveParts(tok string) bool {
 		prev = r
 	}
 	return false
+}
+
+// asciiMayHaveParts is MayHaveParts for a token of ASCII bytes, the
+// common case, by bytes; ok is false for any other token.
+func asciiMayHaveParts(tok string) (parts, ok bool) {
+	const other, digit, upper, lower = 0, 1, 2, 3
+	class := func(c byte) int {
+		switch {
+		case '0' <= c && c <= '9':
+			return digit
+		case 'A' <= c && c <= 'Z':
+			return upper
+		case 'a' <= c && c <= 'z':
+			return lower
+		}
+		return other
+	}
+	if len(tok) == 0 || tok[0] >= utf8.RuneSelf {
+		return false, len(tok) == 0
+	}
+	prev := class(tok[0])
+	for i := 1; i < len(tok); i++ {
+		c := tok[i]
+		if c >= utf8.RuneSelf {
+			return false, false
+		}
+		cl := class(c)
+		switch {
+		case cl == other:
+			return true, true
+		case (cl == digit) != (prev == digit):
+			return true, true
+		case cl == upper && prev == lower:
+			return true, true
+		case cl == lower && prev == upper && i > 1:
+			return true, true
+		}
+		prev = cl
+	}
+	return false, true
 }

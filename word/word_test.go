@@ -3,6 +3,7 @@ package word
 import (
 	"strings"
 	"testing"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
@@ -116,4 +117,51 @@ func FuzzWords(f *testing.F) {
 			assert.False(t, strings.ContainsFunc(w, func(r rune) bool { return !IsRune(r) }), w)
 		}
 	})
+}
+
+func TestIsRuneASCIIAsUnicode(t *testing.T) {
+	for r := rune(0); r < utf8.RuneSelf; r++ {
+		assert.Equal(t, unicode.IsLetter(r) || unicode.IsDigit(r), IsRune(r), "%q", r)
+	}
+}
+
+func TestMayHavePartsASCIIAsRunes(t *testing.T) {
+	// every pair and triple of a few kinds of bytes, through the byte path
+	// and the rune path (a non-ASCII letter in front sends it there)
+	alphabet := "aZ9_-./ ?"
+	var toks []string
+	for _, a := range alphabet {
+		for _, b := range alphabet {
+			toks = append(toks, string(a)+string(b))
+			for _, c := range alphabet {
+				toks = append(toks, string(a)+string(b)+string(c))
+			}
+		}
+	}
+	toks = append(toks, "kubeAPIServer", "etcd3", "HTTPServer", "x509", "nf_conntrack", "IOError", "Ab", "aB", "ABc")
+	for _, tok := range toks {
+		want := mayHavePartsByRune(tok)
+		assert.Equal(t, want, MayHaveParts(tok), "%q", tok)
+	}
+}
+
+// mayHavePartsByRune is MayHaveParts without its ASCII path.
+func mayHavePartsByRune(tok string) bool {
+	var prev rune
+	for i, r := range tok {
+		if i > 0 {
+			switch {
+			case !IsRune(r):
+				return true
+			case unicode.IsDigit(r) != unicode.IsDigit(prev):
+				return true
+			case unicode.IsUpper(r) && unicode.IsLower(prev):
+				return true
+			case unicode.IsLower(r) && unicode.IsUpper(prev) && i > 1:
+				return true
+			}
+		}
+		prev = r
+	}
+	return false
 }

@@ -9,11 +9,13 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/analysis/lang/en"
+	"github.com/blevesearch/bleve/v2/search/query"
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/extension"
 )
@@ -23,7 +25,8 @@ import (
 //	bleve   build an index of KB_SCALE_DIR in KB_SCALE_INDEX, batches of 1,000,
 //	        English analyser; then time edits+searches of one document
 //	render  render every file with goldmark (GFM)
-//	warm    open KB_SCALE_INDEX and serve pages rendered on demand and search
+//	warm    open KB_SCALE_INDEX and serve pages rendered on demand and
+//	        /search?q=&limit=&prefix= (anchorQuery)
 //	http    serve the bytes of KB_SCALE_FILE for every request
 func runAnchor(mode string) error {
 	switch mode {
@@ -164,7 +167,14 @@ func anchorWarm(dir, index, addr string) error {
 	defer idx.Close()
 	mux := http.NewServeMux()
 	mux.HandleFunc("/search", func(w http.ResponseWriter, r *http.Request) {
-		res, err := idx.Search(bleve.NewSearchRequest(bleve.NewMatchQuery(r.URL.Query().Get("q"))))
+		v := r.URL.Query()
+		size, err := strconv.Atoi(v.Get("limit"))
+		if err != nil || size <= 0 {
+			size = 10
+		}
+		req := bleve.NewSearchRequestOptions(anchorQuery(v.Get("q"), v.Get("prefix") != ""), size, 0, false)
+		req.Fields = []string{"title"} // a result list shows titles
+		res, err := idx.Search(req)
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusServiceUnavailable)
 			return
@@ -181,4 +191,19 @@ func anchorWarm(dir, index, addr string) error {
 		md.Convert(b, w) //nolint:errcheck // a baseline
 	})
 	return listen(addr, mux)
+}
+
+// anchorQuery is the bare way to search text: a quoted text as a phrase,
+// otherwise its words (any of them); while typing (prefix), the last word
+// also matches the words it starts, from three letters on as in kb (a
+// prefix query of one letter expands to thousands of terms).
+func anchorQuery(text string, prefix bool) query.Query {
+	if t := strings.TrimSpace(text); len(t) > 1 && strings.HasPrefix(t, `"`) && strings.HasSuffix(t, `"`) {
+		return bleve.NewMatchPhraseQuery(strings.Trim(t, `"`))
+	}
+	words := strings.Fields(text)
+	if !prefix || len(words) == 0 || len(words[len(words)-1]) < 3 {
+		return bleve.NewMatchQuery(text)
+	}
+	return bleve.NewDisjunctionQuery(bleve.NewMatchQuery(text), bleve.NewPrefixQuery(strings.ToLower(words[len(words)-1])))
 }

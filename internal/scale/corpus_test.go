@@ -22,7 +22,9 @@ const corpusDir = "../../../shared/corpus/powershell-docs"
 // and to searchable, next to a bare goldmark render of the same files and
 // a bare bleve build of them, alternating kb and the anchors round by
 // round (KB_SCALE_ROUNDS, default 3), then a restart on the same --data.
-// Behind KB_SCALE=1; skipped without the corpus.
+// KB_SCALE_BASE names another kb binary (main's) started cold first in
+// every round, for a comparison in the same run. Behind KB_SCALE=1; skipped
+// without the corpus.
 func TestStartCorpus(t *testing.T) {
 	if os.Getenv("KB_SCALE") == "" {
 		t.Skip("make bench runs this (KB_SCALE=1)")
@@ -56,6 +58,15 @@ func TestStartCorpus(t *testing.T) {
 		work := filepath.Join(tmp, fmt.Sprintf("r%d", r))
 		require.NoError(t, os.MkdirAll(work, 0o755))
 
+		var base struct{ firstPage, ready time.Duration }
+		if other := os.Getenv("KB_SCALE_BASE"); other != "" {
+			// another kb binary (main's, say) cold on its own --data, in the same round
+			p := startKB(t, other, content, filepath.Join(work, "base-data"))
+			base.firstPage = until(t, p.start, "base kb first page "+page, func() bool { c, _ := get("http://" + p.addr + page); return c == 200 })
+			base.ready = until(t, p.start, "base kb searchable", searchable(p.addr))
+			p.stop(t)
+		}
+
 		p := startKB(t, kb, content, filepath.Join(work, "data"))
 		health := until(t, p.start, "kb /healthz", healthz(p.addr))
 		firstPage := until(t, p.start, "kb first page "+page, func() bool { c, _ := get("http://" + p.addr + page); return c == 200 })
@@ -81,6 +92,11 @@ func TestStartCorpus(t *testing.T) {
 		tab.add("cold start → first page (goal ≤ 2 s)", "s", false, firstPage.Seconds(), rnd.RenderS)
 		tab.add("cold start → searchable (goal ≤ 60 s)", "s", false, ready.Seconds(), bleveWall)
 		tab.add("CPU to searchable", "CPU-s", false, cpu, bleveCPU)
+		if base.firstPage > 0 {
+			tab.add("KB_SCALE_BASE's kb: cold start → first page", "s", false, base.firstPage.Seconds(), rnd.RenderS)
+			tab.add("KB_SCALE_BASE's kb: cold start → searchable", "s", false, base.ready.Seconds(), bleveWall)
+			t.Logf("round %d: KB_SCALE_BASE's kb: first page %.2fs, searchable %.1fs", r+1, base.firstPage.Seconds(), base.ready.Seconds())
+		}
 		tab.add("restart, index and renders kept → first page", "s", false, warmPage.Seconds(), rnd.RenderS)
 		tab.add("restart, index and renders kept → searchable", "s", false, warmReady.Seconds(), bleveWall)
 		t.Logf("round %d: healthz %.2fs, first page %.2fs (goldmark %.2fs), searchable %.1fs (bleve %.1fs), restart: page %.2fs, searchable %.2fs",

@@ -111,7 +111,11 @@ func num(x float64) string {
 }
 
 // TestScale is make bench-scale. KB_SCALE_SIZES (default 10000,50000) and
-// KB_SCALE_ROUNDS (default 3) shorten it; KB_SCALE_FLAGS adds flags to kb serve.
+// KB_SCALE_ROUNDS (default 3) shorten it; KB_SCALE_FLAGS adds flags to kb
+// serve. KB_SCALE_ROWS=search runs the search rows alone, on one kb index
+// and one bleve index kept for every round. KB_SCALE_WORK names a folder
+// to work in instead of a temporary one: the collections, query files and
+// the search rows' indexes in it are kept and used again by the next run.
 func TestScale(t *testing.T) {
 	if os.Getenv("KB_SCALE") == "" {
 		t.Skip("make bench-scale runs this (KB_SCALE=1)")
@@ -134,7 +138,14 @@ func TestScale(t *testing.T) {
 		rounds, err = strconv.Atoi(s)
 		require.NoError(t, err, "KB_SCALE_ROUNDS")
 	}
-	tmp := t.TempDir()
+	rows := os.Getenv("KB_SCALE_ROWS")
+	if rows != "" && rows != "all" && rows != "search" {
+		t.Fatalf("KB_SCALE_ROWS=%q: want all or search", rows)
+	}
+	tmp := os.Getenv("KB_SCALE_WORK")
+	if tmp == "" {
+		tmp = t.TempDir()
+	}
 	kb := filepath.Join(tmp, "kb")
 	build := exec.Command("go", "build", "-o", kb, "../../cmd/kb")
 	build.Stderr = os.Stderr
@@ -145,11 +156,18 @@ func TestScale(t *testing.T) {
 	var out strings.Builder
 	for _, n := range sizes {
 		dir := filepath.Join(tmp, fmt.Sprintf("content-%d", n))
-		page := writeCollection(t, dir, n)
+		page := collection(t, dir, n)
+		qf := writeQueryFile(t, filepath.Join(tmp, fmt.Sprintf("queries-%d.tsv", n)))
 		var tab table
 		for r := range rounds {
 			t.Logf("%d articles, round %d of %d", n, r+1, rounds)
-			scaleRound(t, &tab, kb, self, dir, page, filepath.Join(tmp, fmt.Sprintf("r%d-%d", n, r)), r)
+			if rows == "search" {
+				searchRound(t, &tab, kb, self, dir, filepath.Join(tmp, fmt.Sprintf("search-%d", n)), qf, r)
+				continue
+			}
+			work := filepath.Join(tmp, fmt.Sprintf("r%d-%d", n, r))
+			require.NoError(t, os.RemoveAll(work)) // a kept folder's last run: start cold
+			scaleRound(t, &tab, kb, self, dir, page, work, qf, r)
 		}
 		tab.print(&out, fmt.Sprintf("%d articles, %d rounds, %s, %d cores, %s", n, rounds, host, nproc(), time.Now().UTC().Format("2006-01-02")))
 		fmt.Print(out.String()) // each size as soon as it is done: 50k takes long
@@ -163,6 +181,20 @@ func nproc() int {
 		return 0
 	}
 	return bytes.Count(b, []byte("\nprocessor")) + 1
+}
+
+// collection writes the collection of n articles under dir, unless a
+// previous run in the same KB_SCALE_WORK wrote it whole, and returns the
+// URL path of one article page.
+func collection(t *testing.T, dir string, n int) string {
+	done := dir + ".page"
+	if b, err := os.ReadFile(done); err == nil {
+		return string(b)
+	}
+	require.NoError(t, os.RemoveAll(dir))
+	page := writeCollection(t, dir, n)
+	require.NoError(t, os.WriteFile(done, []byte(page), 0o644))
+	return page
 }
 
 // writeCollection writes n articles under dir and returns the URL path of
@@ -213,9 +245,10 @@ func body(b []byte) []byte {
 
 // proc is a running child with its start time.
 type proc struct {
-	cmd   *exec.Cmd
-	start time.Time
-	addr  string
+	cmd     *exec.Cmd
+	start   time.Time
+	addr    string
+	stopped bool
 }
 
 func freeAddr(t *testing.T) string {
@@ -234,6 +267,7 @@ func startKB(t *testing.T, kb, content, data string) *proc {
 	cmd.Stderr = os.Stderr
 	p := &proc{cmd: cmd, addr: addr, start: time.Now()}
 	require.NoError(t, cmd.Start())
+	t.Cleanup(func() { p.stop(t) }) // a failed run leaves no kb holding its --data
 	return p
 }
 
@@ -244,11 +278,17 @@ func startAnchor(t *testing.T, self, mode string, env ...string) *proc {
 	cmd.Stderr = os.Stderr
 	p := &proc{cmd: cmd, addr: addr, start: time.Now()}
 	require.NoError(t, cmd.Start())
+	t.Cleanup(func() { p.stop(t) })
 	return p
 }
 
-// stop ends p with SIGTERM (as systemd does) and waits for it.
+// stop ends p with SIGTERM (as systemd does) and waits for it; once
+// stopped, it does nothing.
 func (p *proc) stop(t *testing.T) {
+	if p.stopped {
+		return
+	}
+	p.stopped = true
 	_ = p.cmd.Process.Signal(syscall.SIGTERM)
 	done := make(chan struct{})
 	go func() { _ = p.cmd.Wait(); close(done) }()
@@ -333,7 +373,7 @@ func found(addr, word string) func() bool {
 	}
 }
 
-func scaleRound(t *testing.T, tab *table, kb, self, content, page, work string, round int) {
+func scaleRound(t *testing.T, tab *table, kb, self, content, page, work string, qf queryFile, round int) {
 	require.NoError(t, os.MkdirAll(work, 0o755))
 	data := filepath.Join(work, "data")
 
@@ -392,6 +432,7 @@ func scaleRound(t *testing.T, tab *table, kb, self, content, page, work string, 
 	warmHealth := until(t, p.start, "kb warm /healthz", healthz(p.addr))
 	warmPage := until(t, p.start, "kb warm first page", func() bool { c, _ := get("http://" + p.addr + page); return c == 200 })
 	warmReady := until(t, p.start, "kb warm searchable", searchable(p.addr))
+	kbSearch := measureSearch(t, searchTarget{base: "http://" + p.addr, kb: true}, qf)
 	p.stop(t)
 	for f, b := range originals {
 		require.NoError(t, os.WriteFile(f, b, 0o644))
@@ -415,6 +456,7 @@ func scaleRound(t *testing.T, tab *table, kb, self, content, page, work string, 
 		get("http://" + w.addr + "/search?q=etcd")
 	}
 	anchorRSS := w.status("VmRSS")
+	anchorSearch := measureSearch(t, searchTarget{base: "http://" + w.addr}, qf)
 	w.stop(t)
 
 	tab.add("cold start → /healthz (listener open)", "s", false, coldHealth.Seconds(), rnd.RenderS)
@@ -431,8 +473,10 @@ func scaleRound(t *testing.T, tab *table, kb, self, content, page, work string, 
 	tab.add("edit one file → searchable, max", "ms", false, slices.Max(editSearch), slices.Max(b.UpdateMS))
 	tab.add("edit one file → page shows it, p50", "ms", false, median(editPage), median(b.UpdateMS))
 	tab.add("steady RSS while serving", "MB", false, steady, anchorRSS)
+	searchRows(tab, kbSearch, anchorSearch)
 	t.Logf("round %d: first page %.1fs, searchable %.1fs (bleve %.1fs), warm %.2fs, wrk %.0f vs %.0f req/s, edit p50 %.0f ms, RSS %.0f MB (peak %.0f)",
 		round+1, firstPage.Seconds(), ready.Seconds(), bleveWall, warmPage.Seconds(), kbRPS, bareRPS, median(editSearch), steady, peak)
+	logSearch(t, round, kbSearch, anchorSearch)
 }
 
 // editWord is a word found nowhere else and far from every other edit's
