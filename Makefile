@@ -111,6 +111,12 @@ clean:
 bench-scale:
 	KB_SCALE=1 $(GO) test -count=1 -timeout 600m -run '^TestScale$$' -v ./internal/scale | grep -v '^=== RUN'
 
+## bench-edit: bench-scale's edit row alone (KB_SCALE_SIZES, default 10000; KB_SCALE_EDITS, default 30), after
+## kb serve is searchable and idle; KB_SCALE_PROFILE=FILE writes a CPU profile of kb serve over the edits.
+.PHONY: bench-edit
+bench-edit:
+	KB_SCALE_EDIT=1 $(GO) test -count=1 -timeout 60m -run '^TestScaleEdit$$' -v ./internal/scale | grep -v '^=== RUN'
+
 ## e2e: Prometheus and Alertmanager (Debian's prometheus and prometheus-alertmanager packages) on loopback
 ## in front of kb: the README's alert rule fires and resolves; the runbook_url lands on the runbook with the
 ## labels filled and the resolution becomes a link. Not part of make test; skips when a tool is missing.

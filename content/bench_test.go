@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -71,11 +72,17 @@ func BenchmarkLoadCorpus(b *testing.B) {
 
 // BenchmarkApplyOneFile is an edit of one file in a folder of 10,000
 // articles (internal/gen) brought into a new snapshot, against reading and
-// rendering that one file with bare goldmark.
+// rendering that one file with bare goldmark ("bare"), and against the
+// same edit through the whole build that every load took before applyEdit
+// ("kb-whole"). KB_BENCH_ARTICLES sets the size (50000 for issue 16's other one).
 func BenchmarkApplyOneFile(b *testing.B) {
 	root := b.TempDir()
 	var paths []string
-	for p, f := range gen.Files(10000, 16) {
+	n := 10000
+	if v, err := strconv.Atoi(os.Getenv("KB_BENCH_ARTICLES")); err == nil && v > 0 {
+		n = v
+	}
+	for p, f := range gen.Files(n, 16) {
 		full := filepath.Join(root, filepath.FromSlash(p))
 		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
 			b.Fatal(err)
@@ -92,23 +99,31 @@ func BenchmarkApplyOneFile(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.Run("kb", func(b *testing.B) {
-		lib := NewLibrary(os.DirFS(root), Options{}, slog.New(slog.DiscardHandler))
-		if err := lib.Load(context.Background()); err != nil {
-			b.Fatal(err)
-		}
-		n := 0
-		for b.Loop() {
-			n++
-			if err := os.WriteFile(full, fmt.Appendf(slices.Clone(orig), "\nedit %d\n", n), 0o644); err != nil {
+	for _, mode := range []struct {
+		name string
+		opts Options
+	}{{"kb", Options{}}, {"kb-whole", Options{wholeBuilds: true}}} {
+		b.Run(mode.name, func(b *testing.B) {
+			lib := NewLibrary(os.DirFS(root), mode.opts, slog.New(slog.DiscardHandler))
+			if err := lib.Load(context.Background()); err != nil {
 				b.Fatal(err)
 			}
-			upd, err := lib.Apply(context.Background(), []string{edited})
-			if err != nil || len(upd.Updated) != 1 {
-				b.Fatalf("%v, %d updated", err, len(upd.Updated))
+			n := 0
+			for b.Loop() {
+				n++
+				if err := os.WriteFile(full, fmt.Appendf(slices.Clone(orig), "\nedit %d\n", n), 0o644); err != nil {
+					b.Fatal(err)
+				}
+				upd, err := lib.Apply(context.Background(), []string{edited})
+				if err != nil || len(upd.Updated) != 1 {
+					b.Fatalf("%v, %d updated", err, len(upd.Updated))
+				}
 			}
-		}
-	})
+			if s := lib.Snapshot(); s.edited == mode.opts.wholeBuilds {
+				b.Fatalf("%s: the last snapshot was made by applyEdit: %v", mode.name, s.edited)
+			}
+		})
+	}
 	b.Run("bare", func(b *testing.B) {
 		md := goldmark.New()
 		var out bytes.Buffer

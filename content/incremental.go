@@ -57,6 +57,10 @@ type buildInput struct {
 // files their links point at, are unchanged reuse their rendering, and
 // articles equal in every field are the very *Article of in.prev.
 func build(ctx context.Context, in buildInput) (*Snapshot, Update, error) {
+	if s, upd, ok, err := applyEdit(ctx, in); ok {
+		return s, upd, err
+	}
+	in.prev = in.prev.flat() // the steps below read its maps directly
 	start := time.Now()
 	prev := in.prev
 	site, warns := loadSite(in.files)
@@ -471,10 +475,10 @@ func (s *Snapshot) movedLinkWarnings(a *Article) []Warning {
 		if l.Kind != render.LinkArticle || l.Target == "" || l.Broken {
 			continue
 		}
-		if _, ok := s.byPath[l.Target]; ok {
+		if _, ok := s.pathArticle(l.Target); ok {
 			continue
 		}
-		if _, ok := s.byFoldedPath[strings.ToLower(l.Target)]; ok {
+		if _, ok := s.foldedPathArticle(strings.ToLower(l.Target)); ok {
 			continue
 		}
 		if to, ok := s.moved(l.Target); ok {

@@ -522,7 +522,7 @@ func TestNoMixedSnapshotsHighlight(t *testing.T) {
 func TestRerenderReadsTheFileAgain(t *testing.T) {
 	dir := writeTree(t, map[string]string{"a.md": "# A\n\nSee [b](b.md), version 1.\n"})
 	lib := folderLibrary(t, dir)
-	for _, e := range lib.Snapshot().entries {
+	for _, e := range lib.Snapshot().allEntries() {
 		assert.Nil(t, e.src.body, "%s: Markdown kept after rendering", e.src.file.path)
 	}
 	assert.True(t, mustArticle(t, lib.Snapshot(), "a.md").Doc.Links[0].Broken)

@@ -203,7 +203,7 @@ func (l *Library) pruneCache() {
 		return
 	}
 	keep := make(map[string]bool, len(s.entries))
-	for _, e := range s.entries {
+	for _, e := range s.allEntries() {
 		if e.out != nil && e.out.html != nil {
 			keep[e.out.html.file] = true
 		}
@@ -224,7 +224,7 @@ func (l *Library) saveFrontMatter(s *Snapshot) {
 		return
 	}
 	use := make(map[[32]byte]bool, len(s.entries))
-	for _, e := range s.entries {
+	for _, e := range s.allEntries() {
 		if e.src.fmKey != ([32]byte{}) {
 			use[e.src.fmKey] = true
 		}

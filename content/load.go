@@ -58,6 +58,8 @@ type Options struct {
 	// article is rendered; the load goes on when it returns. kb serve
 	// leaves it nil; tests hold a load there.
 	Early func(*Snapshot)
+
+	wholeBuilds bool // every load builds everything (applyEdit never applies): the baseline of benchmarks
 }
 
 // DefaultMaxFiles is Options.MaxFiles when it is 0: well above the largest

@@ -3,12 +3,15 @@ package content
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -60,6 +63,11 @@ func snapshotView(s *Snapshot) []string {
 				add("alias %s → %s", al, b.Path)
 			}
 		}
+		for _, name := range []string{path.Base(a.URL), a.Title} {
+			if r, ok := s.ByAlert(name); ok {
+				add("alert name %q → %s", name, r.Path)
+			}
+		}
 		dir := a.Folder()
 		if f, ok := s.Folder(dir); !ok {
 			add("folder %s missing", dir)
@@ -70,6 +78,21 @@ func snapshotView(s *Snapshot) []string {
 			}
 			add("folder %s %v %v %d", dir, paths(f.Articles), sub, f.Count())
 		}
+	}
+	add("classes %v", s.Classes())
+	var tree func(f *Folder)
+	tree = func(f *Folder) {
+		var sub []string
+		for _, c := range f.Folders {
+			sub = append(sub, c.Path)
+		}
+		add("tree %q %v %v %d", f.Path, paths(f.Articles), sub, f.Count())
+		for _, c := range f.Folders {
+			tree(c)
+		}
+	}
+	if root, ok := s.Folder(""); ok {
+		tree(root)
 	}
 	return out
 }
@@ -172,4 +195,127 @@ func TestIncrementalMatchesFullLoad(t *testing.T) {
 		assert.Greater(t, len(want), 4*len(fresh.Snapshot().Articles))
 		require.Equal(t, strings.Join(want, "\n"), strings.Join(got, "\n"), "round %d, changed %v", round, changed)
 	}
+}
+
+// TestEditsMatchFullLoad is the property test of the edit path (applyEdit):
+// rounds of edits of existing files (bodies, titles that name alerts,
+// types, tags, services, front-matter alerts, ids and aliases that
+// sometimes collide, links, files saved again unchanged), now and then a
+// file added or deleted, each brought in with Apply of the paths changed;
+// after every round the snapshot equals a fresh full load in every derived
+// lookup. Collisions send a round to the full build, so a third of the
+// rounds at least must take the edit path.
+func TestEditsMatchFullLoad(t *testing.T) {
+	root := t.TempDir()
+	files := map[string][]byte{}
+	for p, f := range gen.Files(200, 11) {
+		files[p] = f.Data
+	}
+	writeFiles(t, root, files)
+	lib := NewLibrary(rootFS(t, root), Options{}, discardLogger())
+	require.NoError(t, lib.Load(context.Background()))
+
+	rng := rand.New(rand.NewPCG(16, 2))
+	pick := func() string {
+		ps := slices.Sorted(maps.Keys(files))
+		return ps[rng.IntN(len(ps))]
+	}
+	write := func(p string, b []byte) {
+		files[p] = b
+		full := filepath.Join(root, filepath.FromSlash(p))
+		require.NoError(t, os.MkdirAll(filepath.Dir(full), 0o755))
+		require.NoError(t, os.WriteFile(full, b, 0o644))
+	}
+	one := func(list ...string) string { return list[rng.IntN(len(list))] }
+	const rounds = 120
+	fast, added := 0, 0
+	for round := range rounds {
+		var changed []string
+		for range 1 + rng.IntN(3) {
+			p := pick()
+			switch op := rng.IntN(20); {
+			case op == 0 && len(files) > 150: // delete
+				delete(files, p)
+				require.NoError(t, os.Remove(filepath.Join(root, filepath.FromSlash(p))))
+			case op == 1: // add
+				added++
+				p = fmt.Sprintf("extra/added-%d.md", added)
+				write(p, []byte(fmt.Sprintf("# Added %d\n\nText.\n", added)))
+			case op == 2: // saved again unchanged, with a new time
+				at := time.Date(2026, 2, 1, 0, 0, round, 0, time.UTC)
+				require.NoError(t, os.Chtimes(filepath.Join(root, filepath.FromSlash(p)), at, at))
+			default: // edit
+				fm := "title: " + one("Edited", "DiskFull", "EtcdNoLeader", "Disk full", fmt.Sprintf("Round %d", round)) + "\n"
+				if rng.IntN(2) == 0 {
+					fm += "type: " + one("runbook", "article") + "\n"
+				}
+				fm += fmt.Sprintf("tags: [%s, %s]\n", one("alpha", "beta", "gamma", "cpu"), one("alpha", "disk", "net"))
+				if rng.IntN(2) == 0 {
+					fm += "service: " + one("etcd", "kafka", "dns") + "\n"
+				}
+				if rng.IntN(3) == 0 {
+					fm += "alerts: [" + one("DiskFull", fmt.Sprintf("Alert%d", round), fmt.Sprintf("Other%d", round), "Alert1") + "]\n"
+				}
+				if rng.IntN(6) == 0 {
+					fm += "id: " + one("shared-id", fmt.Sprintf("fresh-%d", round), fmt.Sprintf("new-%d", round)) + "\n"
+				}
+				if rng.IntN(6) == 0 {
+					fm += "aliases: [" + one("/old/a", fmt.Sprintf("/old/r%d", round), fmt.Sprintf("/old/s%d", round)) + "]\n"
+				}
+				body := fmt.Sprintf("# Heading %d\n\n", round)
+				for range rng.IntN(3) {
+					target := pick()
+					rel, err := filepath.Rel(filepath.Dir(p), target)
+					require.NoError(t, err)
+					body += fmt.Sprintf("See [that](%s).\n\n", filepath.ToSlash(rel))
+				}
+				body += "```sh\necho " + fmt.Sprint(round) + "\n```\n"
+				write(p, []byte("---\n"+fm+"---\n"+body))
+			}
+			changed = append(changed, p)
+		}
+		_, err := lib.Apply(context.Background(), changed)
+		require.NoError(t, err)
+		if lib.Snapshot().edited {
+			fast++
+		}
+		fresh := NewLibrary(rootFS(t, root), Options{}, discardLogger())
+		require.NoError(t, fresh.Load(context.Background()))
+		want, got := snapshotView(fresh.Snapshot()), snapshotView(lib.Snapshot())
+		require.Equal(t, strings.Join(want, "\n"), strings.Join(got, "\n"), "round %d, changed %v", round, changed)
+		require.Equal(t, fresh.Snapshot().listed, lib.Snapshot().flat().listed, "round %d: the listing the next load starts from", round)
+	}
+	t.Logf("%d of %d rounds took the edit path", fast, rounds)
+	assert.Greater(t, fast, rounds/3, "rounds of plain edits")
+}
+
+// TestEditBesideADispute: an article that won an alert, an id and an alias
+// from another is edited in place keeping them (the edit path), then
+// gives them up (a whole load: the other file wins them); both equal a
+// fresh load.
+func TestEditBesideADispute(t *testing.T) {
+	root := t.TempDir()
+	writeFiles(t, root, map[string][]byte{
+		"one.md":   []byte("---\nid: same\nalerts: [DiskFull]\naliases: [/old]\n---\n# A\n\nBody.\n"),
+		"two.md":   []byte("---\nid: same\nalerts: [DiskFull]\naliases: [/old]\n---\n# B\n"),
+		"three.md": []byte("# C\n"),
+	})
+	lib := NewLibrary(rootFS(t, root), Options{}, discardLogger())
+	require.NoError(t, lib.Load(context.Background()))
+	check := func(file, body string, edited bool) {
+		t.Helper()
+		writeFiles(t, root, map[string][]byte{file: []byte(body)})
+		_, err := lib.Apply(context.Background(), []string{file})
+		require.NoError(t, err)
+		assert.Equal(t, edited, lib.Snapshot().edited, "edit path")
+		fresh := NewLibrary(rootFS(t, root), Options{}, discardLogger())
+		require.NoError(t, fresh.Load(context.Background()))
+		require.Equal(t, strings.Join(snapshotView(fresh.Snapshot()), "\n"), strings.Join(snapshotView(lib.Snapshot()), "\n"))
+	}
+	check("one.md", "---\nid: same\nalerts: [DiskFull]\naliases: [/old]\n---\n# A\n\nBody, edited.\n", true)
+	check("three.md", "# C\n\nSee [one](one.md).\n", true)
+	check("one.md", "---\nalerts: [Other]\n---\n# A\n\nBody.\n", false)
+	r, ok := lib.Snapshot().ByAlert("DiskFull")
+	require.True(t, ok)
+	assert.Equal(t, "two.md", r.Path)
 }

@@ -27,7 +27,7 @@ func (s *Snapshot) Resolve(ref string) (a *Article, anchor string, ok bool) {
 		return a, anchor, true
 	}
 	if !strings.HasPrefix(ref, "/") {
-		if a, ok := s.byPath[path.Clean(ref)]; ok {
+		if a, ok := s.pathArticle(path.Clean(ref)); ok {
 			return a, anchor, true
 		}
 		ref = "/" + ref
@@ -65,11 +65,10 @@ func (s *Snapshot) ByAlert(name string) (*Article, bool) {
 	if k == "" {
 		return nil, false
 	}
-	if a, ok := s.alerts[k]; ok {
+	if a, ok := s.alertArticle(k); ok {
 		return a, true
 	}
-	a, ok := s.alertNames[k]
-	return a, ok
+	return s.alertNameArticle(k)
 }
 
 // indexAlerts fills the alert maps; the article whose path sorts first wins a

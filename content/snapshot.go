@@ -3,7 +3,6 @@ package content
 import (
 	"cmp"
 	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -61,6 +60,13 @@ type Snapshot struct {
 	// relistable: the next load may take listed and attached, with the
 	// changed paths looked at again, for a walk (relist)
 	relistable bool
+	top        layers           // keys changed by edits on top of the maps above (layer.go)
+	sum        digest           // the articles' part of Version, kept for an edit to update
+	fileSum    [32]byte         // the attachments' part of Version
+	losers     []*Article       // articles that lost an id, URL, alias or alert to another: an edit near them loads everything
+	disputed   *disputes        // what losers claim, worked out at the first edit
+	plainLeft  int              // articles whose code is not highlighted yet: the next load highlights them all
+	edited     bool             // made by applyEdit from its predecessor, not by a whole build
 	hist       *history         // git metadata, nil without git
 	renderer   *render.Renderer // kept while the render options stay the same
 	rkey       render.Options   // options of renderer
@@ -202,15 +208,15 @@ func (s *Snapshot) mapMoves() {
 	s.movedURLs = map[string]*Article{}
 	old := slices.Sorted(maps.Keys(s.moves.to))
 	for _, p := range old {
-		a, ok := s.byPath[s.moves.to[p]]
+		a, ok := s.pathArticle(s.moves.to[p])
 		if !ok {
 			continue
 		}
 		u := URLFor(p)
-		if _, taken := s.byURL[u]; taken {
+		if _, taken := s.urlArticle(u); taken {
 			continue
 		}
-		if _, taken := s.aliases[u]; taken {
+		if _, taken := s.aliasArticle(u); taken {
 			continue
 		}
 		if _, taken := s.movedURLs[u]; !taken {
@@ -225,11 +231,15 @@ func (s *Snapshot) index(articles []*Article) {
 	s.services = map[string][]*Article{}
 	s.backlinks = map[string][]*Article{}
 	s.folders = map[string]*Folder{"": {Path: ""}}
-	h := sha256.New()
-	var line []byte // what fmt.Fprintf(h, "%s\x00%s\x00", path, hash) wrote, without its cost at every edit
+	s.sum, s.losers, s.plainLeft, s.disputed = digest{}, nil, 0, &disputes{}
 	for _, a := range articles {
-		line = append(append(append(append(line[:0], a.Path...), 0), a.Hash...), 0)
-		h.Write(line)
+		s.sum.add(a)
+		if a.Doc.Unhighlighted {
+			s.plainLeft++
+		}
+		if lost(a) {
+			s.losers = append(s.losers, a)
+		}
 		for _, t := range a.Tags {
 			s.tags[t] = append(s.tags[t], a)
 		}
@@ -249,10 +259,12 @@ func (s *Snapshot) index(articles []*Article) {
 		}
 		s.folder(a.Folder()).Articles = append(s.folder(a.Folder()).Articles, a)
 	}
+	h := sha256.New()
 	for _, f := range s.attached {
 		fmt.Fprintf(h, "%s\x00%d\x00%d\x00%s\x00", f.path, f.size, f.modTime.UnixNano(), f.oid)
 	}
-	s.Version = hex.EncodeToString(h.Sum(nil)[:16])
+	h.Sum(s.fileSum[:0])
+	s.Version = s.version()
 }
 
 // folder returns the Folder at dir, creating it and its parents.
@@ -301,10 +313,10 @@ func (s *Snapshot) Article(p string) (string, bool) {
 // find returns the article a link to source path p means: the file at p,
 // else the file at p in other letter case, else the file p was renamed to.
 func (s *Snapshot) find(p string) (*Article, bool) {
-	if a, ok := s.byPath[p]; ok {
+	if a, ok := s.pathArticle(p); ok {
 		return a, true
 	}
-	if a, ok := s.byFoldedPath[strings.ToLower(p)]; ok {
+	if a, ok := s.foldedPathArticle(strings.ToLower(p)); ok {
 		return a, true
 	}
 	return s.moved(p)
@@ -313,8 +325,7 @@ func (s *Snapshot) find(p string) (*Article, bool) {
 // moved returns the article that the file once at source path p became.
 func (s *Snapshot) moved(p string) (*Article, bool) {
 	if now, ok := s.moves.path(p); ok {
-		a, ok := s.byPath[now]
-		return a, ok
+		return s.pathArticle(now)
 	}
 	return nil, false
 }
@@ -327,8 +338,7 @@ func (s *Snapshot) Attachment(p string) bool {
 
 // ByPath returns the article whose source file is at root-relative path p.
 func (s *Snapshot) ByPath(p string) (*Article, bool) {
-	a, ok := s.byPath[p]
-	return a, ok
+	return s.pathArticle(p)
 }
 
 // ByID returns the article with id, ignoring case. An id that vanished when
@@ -336,7 +346,7 @@ func (s *Snapshot) ByPath(p string) (*Article, bool) {
 // the file became, whose ID then differs from id.
 func (s *Snapshot) ByID(id string) (*Article, bool) {
 	id = strings.ToLower(id)
-	if a, ok := s.byID[id]; ok {
+	if a, ok := s.idArticle(id); ok {
 		return a, true
 	}
 	if old, ok := s.moves.idPath(id); ok {
@@ -356,15 +366,13 @@ func (s *Snapshot) OrphanedIDs() []string {
 
 // ByURL returns the article served at the unescaped URL path p ("/runbooks/etcd/no-leader").
 func (s *Snapshot) ByURL(p string) (*Article, bool) {
-	a, ok := s.byURL[trimSlash(p)]
-	return a, ok
+	return s.urlArticle(trimSlash(p))
 }
 
 // ByFoldedURL returns the article whose URL equals p ignoring letter case, for
 // links written by tools that lower-case paths.
 func (s *Snapshot) ByFoldedURL(p string) (*Article, bool) {
-	a, ok := s.byFoldedURL[strings.ToLower(trimSlash(p))]
-	return a, ok
+	return s.foldedURLArticle(strings.ToLower(trimSlash(p)))
 }
 
 // ByAlias returns the article that lists the URL path p among its aliases,
@@ -372,7 +380,7 @@ func (s *Snapshot) ByFoldedURL(p string) (*Article, bool) {
 // old URLs keep working after a rename.
 func (s *Snapshot) ByAlias(p string) (*Article, bool) {
 	p = trimSlash(p)
-	if a, ok := s.aliases[p]; ok {
+	if a, ok := s.aliasArticle(p); ok {
 		return a, true
 	}
 	if a, ok := s.movedURLs[p]; ok {
@@ -399,7 +407,8 @@ func (s *Snapshot) Folder(dir string) (*Folder, bool) {
 
 // Backlinks returns the articles that link to a, in path order.
 func (s *Snapshot) Backlinks(a *Article) []*Article {
-	return s.backlinks[a.Path]
+	l, _ := look(s.backlinks, s.top.backlinks, a.Path)
+	return l
 }
 
 // Term is a tag or service with the number of articles that carry it.

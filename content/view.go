@@ -13,6 +13,7 @@ import (
 // those, so a page built from it cannot name what the reader may not read.
 // The articles are shared with s; s is not changed.
 func (s *Snapshot) View(keep func(*Article) bool, keepFile func(path string) bool) *Snapshot {
+	s = s.flat()
 	v := *s
 	articles := make([]*Article, 0, len(s.Articles))
 	for _, a := range s.Articles {

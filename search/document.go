@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+	"unsafe"
 
 	"kb/access"
 	"kb/content"
@@ -47,8 +48,12 @@ func fingerprint(a *content.Article, ev Evidence) string {
 	return hex.EncodeToString(h.Sum(nil)[:8])
 }
 
+// hashValue writes s and a separator to h. It hands h the bytes of s
+// itself (an io.Writer never modifies what it is given) where
+// h.Write([]byte(s)) copied them: at 10,000 articles a sync copied the text
+// of every article (~140 MB) for nothing.
 func hashValue(h hash.Hash, s string) {
-	h.Write([]byte(s))
+	h.Write(unsafe.Slice(unsafe.StringData(s), len(s)))
 	h.Write([]byte{0})
 }
 

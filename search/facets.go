@@ -4,14 +4,17 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
 
+	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/mapping"
 	bsearch "github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
 	index "github.com/blevesearch/bleve_index_api"
+	segment "github.com/blevesearch/scorch_segment_api/v2"
 )
 
 // Facets are counted by the collector over every hit. Asking bleve for a
@@ -57,10 +60,51 @@ func (t *facetTable) setOf(id index.IndexInternalID) int32 {
 	return -1
 }
 
-// facetTables keeps the table of the latest snapshot searched.
+// facetTables keeps the table of the latest snapshot searched, and, for a
+// scorch index, the sets of each of its segments: an update adds a small
+// segment (and merges later replace a few), so the table of the next
+// snapshot reads the doc values of the new segments alone. Reading every
+// document's again was a sixth of the CPU of a one-file edit at 10,000.
 type facetTables struct {
-	mu  sync.Mutex
-	cur *facetTable
+	mu       sync.Mutex
+	cur      *facetTable
+	segments map[segment.Segment][]int32 // local document number → set, per segment of the last table
+	dict     facetDict                   // the sets and values every table of this index indexes into
+}
+
+// facetDict numbers the distinct facet sets and values. It only grows:
+// tables share its slices, each reading the part that existed when it was
+// made.
+type facetDict struct {
+	bySet  map[string]int32
+	byName map[string]int32
+	sets   [][]int32
+	names  []string
+}
+
+// set returns the number of the set of vals (sorted, without repeats).
+func (d *facetDict) set(vals []string) int32 {
+	if d.bySet == nil {
+		d.bySet, d.byName = map[string]int32{}, map[string]int32{}
+	}
+	key := strings.Join(vals, "\x00")
+	if s, ok := d.bySet[key]; ok {
+		return s
+	}
+	s := int32(len(d.sets))
+	d.bySet[key] = s
+	set := make([]int32, len(vals))
+	for i, v := range vals {
+		n, ok := d.byName[v]
+		if !ok {
+			n = int32(len(d.names))
+			d.byName[v] = n
+			d.names = append(d.names, v)
+		}
+		set[i] = n
+	}
+	d.sets = append(d.sets, set)
+	return s
 }
 
 // of returns the table of snapshot r, building it if r is new.
@@ -70,12 +114,88 @@ func (ft *facetTables) of(r index.IndexReader) (*facetTable, error) {
 	if ft.cur != nil && ft.cur.snap == r {
 		return ft.cur, nil
 	}
-	t, err := buildFacetTable(r)
+	var t *facetTable
+	var err error
+	if snap, ok := r.(*scorch.IndexSnapshot); ok && bySegmentWorks(snap) {
+		t, err = ft.bySegment(snap)
+	} else {
+		t, err = buildFacetTable(r)
+	}
 	if err != nil {
 		return nil, err
 	}
 	ft.cur = t
 	return t, nil
+}
+
+// bySegment makes the table of a scorch snapshot from the sets of its
+// segments, reading the doc values of the segments it has not seen. A
+// document number is its segment's offset (the documents of the segments
+// before it, deleted ones too) plus its number in the segment; deleted
+// documents keep a set, which no hit ever asks for.
+func (ft *facetTables) bySegment(snap *scorch.IndexSnapshot) (*facetTable, error) {
+	segs := snap.Segments()
+	seen := make(map[segment.Segment][]int32, len(segs))
+	total := 0
+	for _, ss := range segs {
+		seg := ss.Segment()
+		local, ok := ft.segments[seg]
+		if !ok {
+			var err error
+			if local, err = ft.dict.segmentSets(seg); err != nil {
+				return nil, err
+			}
+		}
+		seen[seg] = local
+		total += len(local)
+	}
+	t := &facetTable{snap: snap, byNum: make([]int32, 0, total)}
+	for _, ss := range segs {
+		t.byNum = append(t.byNum, seen[ss.Segment()]...)
+	}
+	t.sets, t.names = ft.dict.sets, ft.dict.names
+	ft.segments = seen
+	return t, nil
+}
+
+// bySegmentWorks reports whether every segment of snap has doc values to
+// visit and is a pointer (a map key that stays the same object).
+func bySegmentWorks(snap *scorch.IndexSnapshot) bool {
+	for _, ss := range snap.Segments() {
+		seg := ss.Segment()
+		if _, ok := seg.(segment.DocValueVisitable); !ok || reflect.TypeOf(seg).Kind() != reflect.Pointer {
+			return false
+		}
+	}
+	return true
+}
+
+// segmentSets returns the set of each document of seg, by number.
+func (d *facetDict) segmentSets(seg segment.Segment) ([]int32, error) {
+	dv, ok := seg.(segment.DocValueVisitable)
+	if !ok {
+		return nil, fmt.Errorf("search: facet table: segment %T has no doc values", seg)
+	}
+	n := seg.Count()
+	out := make([]int32, n)
+	var vals []string
+	var state segment.DocVisitState
+	fields := []string{fieldFacets}
+	for num := range n {
+		vals = vals[:0]
+		var err error
+		state, err = dv.VisitDocValues(num, fields, func(_ string, term []byte) { vals = append(vals, string(term)) }, state)
+		if err != nil {
+			return nil, fmt.Errorf("search: facet table: %w", err)
+		}
+		if len(vals) == 0 {
+			out[num] = -1
+			continue
+		}
+		slices.Sort(vals)
+		out[num] = d.set(slices.Compact(vals))
+	}
+	return out, nil
 }
 
 func buildFacetTable(r index.IndexReader) (*facetTable, error) {

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/search/query"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -198,4 +199,64 @@ func TestHeavySearchesTakeHalfTheSlots(t *testing.T) {
 	<-x.heavy
 	_, err = x.Search(context.Background(), Query{Text: "etcd leader election lost disk slow fsync"})
 	assert.NoError(t, err)
+}
+
+// TestFacetTableBySegment: through updates, deletes and the merges they
+// cause, the facet table made from the sets of each segment gives every
+// live document the facet values that reading all of them again gives.
+func TestFacetTableBySegment(t *testing.T) {
+	var arts []*content.Article
+	for i := range 200 {
+		arts = append(arts, art(fmt.Sprintf("guides/g%d/widget-%03d.md", i%7, i), fmt.Sprintf("# Widget %d\nThe widget gauge %d.", i, i), withFront("", "etcd", nil, []string{"disk"})))
+	}
+	x := openSynced(t, Options{}, arts...)
+	ctx := context.Background()
+	var ft facetTables
+	services, tags := []string{"etcd", "postgres", "kafka", ""}, []string{"disk", "net", "cpu", "backup"}
+	for round := range 40 {
+		for j := range 1 + round%3 {
+			a := *arts[(round*7+j*13)%len(arts)]
+			a.Service, a.Tags = services[(round+j)%len(services)], []string{tags[round%len(tags)], tags[(round+j+1)%len(tags)]}
+			require.NoError(t, x.Update(ctx, []*content.Article{&a}))
+		}
+		if round%9 == 8 {
+			require.NoError(t, x.Delete(ctx, []string{arts[round].ID}))
+		}
+		r, err := x.current().idx.Advanced()
+		require.NoError(t, err)
+		reader, err := r.Reader()
+		require.NoError(t, err)
+		snap, ok := reader.(*scorch.IndexSnapshot)
+		require.True(t, ok)
+		require.True(t, bySegmentWorks(snap))
+		got, err := ft.bySegment(snap)
+		require.NoError(t, err)
+		require.Len(t, ft.segments, len(snap.Segments()), "only the segments of the last table are kept")
+		want, err := buildFacetTable(reader)
+		require.NoError(t, err)
+		ids, err := reader.DocIDReaderAll()
+		require.NoError(t, err)
+		n := 0
+		for {
+			id, err := ids.Next()
+			require.NoError(t, err)
+			if id == nil {
+				break
+			}
+			n++
+			names := func(tab *facetTable) []string {
+				var out []string
+				if s := tab.setOf(id); s >= 0 {
+					for _, v := range tab.sets[s] {
+						out = append(out, tab.names[v])
+					}
+				}
+				return out
+			}
+			require.Equal(t, names(want), names(got), "round %d", round)
+		}
+		require.NoError(t, ids.Close())
+		assert.Positive(t, n)
+		require.NoError(t, reader.Close())
+	}
 }

@@ -320,7 +320,7 @@ func (s *Server) renderBlob(page string, data any) (*blob, error) {
 	if err := s.theme.Render(&buf, page, data); err != nil {
 		return nil, err
 	}
-	return newBlob(buf.Bytes(), s.hdr.html, s.hdr.noCache), nil
+	return newBlob(buf.Bytes(), s.hdr.html, s.hdr.noCache, &s.gz), nil
 }
 
 // linksStatus is the part of /readyz about the links store.

@@ -203,7 +203,7 @@ type blob struct {
 	linkVersion uint64 // of an article page: the version of its links it shows (see linkVersions)
 }
 
-func newBlob(body []byte, contentType, cacheControl []string) *blob {
+func newBlob(body []byte, contentType, cacheControl []string, gz *gzipPool) *blob {
 	sum := sha256.Sum256(body)
 	tag := hex.EncodeToString(sum[:12])
 	b := &blob{
@@ -213,7 +213,7 @@ func newBlob(body []byte, contentType, cacheControl []string) *blob {
 		etag:         []string{`"` + tag + `"`},
 		length:       []string{strconv.Itoa(len(body))},
 	}
-	if gz := gzipBytes(body); gz != nil && len(gz) < len(body) {
+	if gz := gz.compress(body); gz != nil && len(gz) < len(body) {
 		b.gz = gz
 		b.gzETag = []string{`"` + tag + `-gzip"`}
 		b.gzLength = []string{strconv.Itoa(len(gz))}
@@ -221,9 +221,20 @@ func newBlob(body []byte, contentType, cacheControl []string) *blob {
 	return b
 }
 
-func gzipBytes(data []byte) []byte {
+// gzipPool keeps gzip writers for newBlob: a new one allocates its ~1 MB
+// of compressor state, which every page rendered after an edit paid.
+type gzipPool struct{ p sync.Pool }
+
+// compress returns data gzip-compressed, nil when it cannot be.
+func (g *gzipPool) compress(data []byte) []byte {
 	var buf bytes.Buffer
-	zw := gzip.NewWriter(&buf)
+	zw, _ := g.p.Get().(*gzip.Writer)
+	if zw == nil {
+		zw = gzip.NewWriter(&buf)
+	} else {
+		zw.Reset(&buf)
+	}
+	defer g.p.Put(zw)
 	if _, err := zw.Write(data); err != nil {
 		return nil // a bytes.Buffer never fails; nil means "send it uncompressed"
 	}

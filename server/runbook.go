@@ -103,7 +103,7 @@ func (s *Server) articleQuery(c *echo.Context, snap *content.Snapshot, a *conten
 	if err != nil {
 		return fmt.Errorf("labels note of %s: %w", a.Path, err)
 	}
-	return s.serveBlob(c, newBlob(body, s.hdr.html, s.hdr.noStore))
+	return s.serveBlob(c, newBlob(body, s.hdr.html, s.hdr.noStore, &s.gz))
 }
 
 // fillLabelsSlot returns page with the theme's empty slot for the labels

@@ -84,6 +84,7 @@ type IndexProgress interface {
 
 // Server serves kb's pages, attachments and operational endpoints.
 type Server struct {
+	gz      gzipPool // writers for the gzip form of pages
 	lib     *content.Library
 	theme   *themes.Theme // the given theme plus the generated syntax stylesheets
 	log     *slog.Logger
@@ -170,7 +171,7 @@ func New(d Deps) (*Server, error) {
 		s.fault.Store(&storeFault{state: storeReadOnly, err: "the data volume was read-only when kb started", since: s.now()})
 	}
 	s.webhookSecrets, s.apiReadToken = maps.Clone(d.WebhookSecrets), d.APIReadToken
-	s.apiDoc = newBlob(openAPIDocument, s.hdr.json, s.hdr.noCache)
+	s.apiDoc = newBlob(openAPIDocument, s.hdr.json, s.hdr.noCache, &s.gz)
 	s.feedback, s.xorigin, s.backups = d.Feedback, http.NewCrossOriginProtection(), d.Backups
 	s.searchLog = d.SearchLog
 	s.auditLog, s.adminGroup = d.Audit, d.AdminGroup

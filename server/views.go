@@ -419,10 +419,11 @@ func (s *Server) articleView(snap *content.Snapshot, a *content.Article) article
 		dir = parentDir(dir)
 	}
 	p.Crumbs = crumbs(snap, dir)
-	p.Nav = navFor(snap, a.Folder(), p.Article.URL)
+	memo := navMemo{}
+	p.Nav = navFor(snap, a.Folder(), p.Article.URL, memo)
 	p.Diagrams = strings.Contains(string(p.Body), `<code class="language-mermaid">`) // the body as served: a render cache keeps it out of a.Doc
 	if !a.IsIndex() {
-		p.Prev, p.Next = neighbours(snap, a)
+		p.Prev, p.Next = neighbours(snap, a, memo)
 	}
 	for _, h := range a.Doc.Headings {
 		if h.Level == 2 || h.Level == 3 {
@@ -438,7 +439,7 @@ func (s *Server) articleView(snap *content.Snapshot, a *content.Article) article
 func (s *Server) folderView(snap *content.Snapshot, f *content.Folder) folderPage {
 	p := folderPage{layout: s.layout(snap, folderTitle(snap, f.Path), "/"+f.Path), Count: f.Count(), Listing: listFolder(snap, f)}
 	p.Crumbs = crumbs(snap, parentDir(f.Path))
-	p.Nav = navFor(snap, f.Path, folderURL(f.Path))
+	p.Nav = navFor(snap, f.Path, folderURL(f.Path), nil)
 	return p
 }
 
