@@ -105,6 +105,15 @@ await test("typing a search shows results and opens one at its section", async (
   await page.locator("#q").pressSequentially("fsync", { delay: 30 });
   const first = page.locator("#live-results .live-item a").first();
   await first.waitFor({ timeout: 15000 });
+  // On a loaded machine keys can come further apart than the dropdown's
+  // 120 ms pause, so it may show the answer to "f" or "fs" first: wait for
+  // the answer to the whole word, whose best hit names a section.
+  await page
+    .waitForFunction(() => {
+      const a = document.querySelector("#live-results .live-item a");
+      return a && a.getAttribute("href").includes("#");
+    }, null, { timeout: 15000 })
+    .catch(() => {});
   const href = await first.getAttribute("href");
   assert(href.includes("#"), "the first result links to a section: " + href);
   await first.click();
