@@ -36,21 +36,10 @@ func (s *Server) content(c *echo.Context) error {
 	if handled, err := s.history(c, snap, p); handled {
 		return err
 	}
+	if handled, err := s.fileOrAlias(c, snap, p); handled {
+		return err
+	}
 	rel := p[1:]
-	if strings.HasSuffix(strings.ToLower(p), ".md") {
-		if a, ok := snap.ByPath(rel); ok {
-			return s.redirect(c, a.URL)
-		}
-		if a, ok := snap.ByURL(p[:len(p)-len(".md")]); ok {
-			return s.redirect(c, a.URL)
-		}
-	}
-	if snap.Attachment(rel) {
-		return s.attachment(c, snap, rel)
-	}
-	if a, ok := snap.ByAlias(p); ok {
-		return s.redirect(c, a.URL)
-	}
 	if f, ok := snap.Folder(rel); ok {
 		return s.folder(c, snap, f)
 	}
@@ -68,25 +57,34 @@ func (s *Server) content(c *echo.Context) error {
 	return content.ErrNotFound
 }
 
+// fileOrAlias answers p when it names an article's file (p.md, redirected
+// to the article), an attachment, or an alias; handled is false otherwise.
+func (s *Server) fileOrAlias(c *echo.Context, snap *content.Snapshot, p string) (handled bool, err error) {
+	rel := p[1:]
+	if strings.HasSuffix(strings.ToLower(p), ".md") {
+		if a, ok := snap.ByPath(rel); ok {
+			return true, s.redirect(c, a.URL)
+		}
+		if a, ok := snap.ByURL(p[:len(p)-len(".md")]); ok {
+			return true, s.redirect(c, a.URL)
+		}
+	}
+	if snap.Attachment(rel) {
+		return true, s.attachment(c, snap, rel)
+	}
+	if a, ok := snap.ByAlias(p); ok {
+		return true, s.redirect(c, a.URL)
+	}
+	return false, nil
+}
+
 // earlyContent serves GET /* from an early snapshot (content.Library.Early)
 // for what is not an article: an attachment, or a redirect to an article.
 // Folder listings, history and everything else wait for the complete
 // snapshot (503 with Retry-After), as do the pages of other routes.
 func (s *Server) earlyContent(c *echo.Context, snap *content.Snapshot, p string) error {
-	rel := p[1:]
-	if strings.HasSuffix(strings.ToLower(p), ".md") {
-		if a, ok := snap.ByPath(rel); ok {
-			return s.redirect(c, a.URL)
-		}
-		if a, ok := snap.ByURL(p[:len(p)-len(".md")]); ok {
-			return s.redirect(c, a.URL)
-		}
-	}
-	if snap.Attachment(rel) {
-		return s.attachment(c, snap, rel)
-	}
-	if a, ok := snap.ByAlias(p); ok {
-		return s.redirect(c, a.URL)
+	if handled, err := s.fileOrAlias(c, snap, p); handled {
+		return err
 	}
 	if a, ok := snap.ByFoldedURL(p); ok {
 		return s.redirect(c, a.URL)
