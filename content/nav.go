@@ -45,11 +45,18 @@ func (a *Article) NavTitle() string {
 // lighter first, then by label without regard to letter case. Both articles
 // and folders (by their index article's weight) sort with it.
 func CompareNav(aw int, aHas bool, aLabel string, bw int, bHas bool, bLabel string) int {
+	return CompareNavFolded(aw, aHas, aLabel, strings.ToLower(aLabel), bw, bHas, bLabel, strings.ToLower(bLabel))
+}
+
+// CompareNavFolded is CompareNav for entries whose labels were lowered
+// beforehand (aFolded, bFolded), so a sort lowers each label once rather
+// than at every comparison.
+func CompareNavFolded(aw int, aHas bool, aLabel, aFolded string, bw int, bHas bool, bLabel, bFolded string) int {
 	switch {
 	case aHas && !bHas:
 		return -1
 	case !aHas && bHas:
 		return 1
 	}
-	return cmp.Or(cmp.Compare(aw, bw), strings.Compare(strings.ToLower(aLabel), strings.ToLower(bLabel)), strings.Compare(aLabel, bLabel))
+	return cmp.Or(cmp.Compare(aw, bw), strings.Compare(aFolded, bFolded), strings.Compare(aLabel, bLabel))
 }
