@@ -148,13 +148,7 @@ func (l *lazyRenders) lead(ctx context.Context, f *renderFlight, base, early *Ar
 	src := l.srcs[base.Path]
 	out := l.cache.get(l.rkey, src, l.snap)
 	if out == nil {
-		if l.cache == nil {
-			out = renderSource(l.renderer, l.snap, src, l.bodies[base.Path], l.plain)
-		} else {
-			rec := &recorder{links: l.snap}
-			out = renderSource(l.renderer, rec, src, l.bodies[base.Path], l.plain)
-			l.cache.put(l.rkey, src, out, rec.asked)
-		}
+		out = l.cache.render(l.renderer, l.rkey, l.snap, src, l.bodies[base.Path], l.plain)
 	}
 	f.out, f.art = out, l.finish(base, early, out)
 	return f.art, nil

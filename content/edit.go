@@ -241,13 +241,7 @@ func renderEdits(ctx context.Context, in buildInput, prev *Snapshot, edits []edi
 			changed[k] = true
 			return
 		}
-		if in.opts.RenderCache == nil {
-			e.out = renderSource(prev.renderer, prev, e.src, body, plain)
-			return
-		}
-		rec := &recorder{links: prev}
-		e.out = renderSource(prev.renderer, rec, e.src, body, plain)
-		in.opts.RenderCache.put(rkey, e.src, e.out, rec.asked)
+		e.out = in.opts.RenderCache.render(prev.renderer, rkey, prev, e.src, body, plain)
 	})
 	if err != nil {
 		return err

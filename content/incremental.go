@@ -153,13 +153,7 @@ func build(ctx context.Context, in buildInput) (*Snapshot, Update, error) {
 			changed[j] = true
 			return
 		}
-		if in.opts.RenderCache == nil {
-			outs[i] = renderSource(s.renderer, s, src, body, plain)
-			return
-		}
-		rec := &recorder{links: s}
-		outs[i] = renderSource(s.renderer, rec, src, body, plain)
-		in.opts.RenderCache.put(rkey, src, outs[i], rec.asked)
+		outs[i] = in.opts.RenderCache.render(s.renderer, rkey, s, src, body, plain)
 	})
 	if err != nil {
 		return nil, Update{}, err

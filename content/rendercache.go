@@ -152,6 +152,19 @@ func sameAnswers(asked []question, links render.Resolver) bool {
 // put stores a render that succeeded and has nothing left to highlight. A
 // plain one that has (kb serve's first load) is about to be rendered again
 // highlighted: writing it too slowed the first page of a cold start.
+// render renders src with r, its links resolved by links, and keeps the
+// outcome with the links it asked about, so that get can tell later
+// whether they still resolve the same; a nil cache only renders.
+func (c *RenderCache) render(r *render.Renderer, rkey render.Options, links render.Resolver, src *source, body []byte, plain bool) *rendered {
+	if c == nil {
+		return renderSource(r, links, src, body, plain)
+	}
+	rec := &recorder{links: links}
+	out := renderSource(r, rec, src, body, plain)
+	c.put(rkey, src, out, rec.asked)
+	return out
+}
+
 func (c *RenderCache) put(rkey render.Options, src *source, out *rendered, asked []question) {
 	if c == nil || out.unrendered != "" || out.doc.Unhighlighted {
 		return
