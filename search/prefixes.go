@@ -1,7 +1,5 @@
 package search
 
-import "sync"
-
 // Completions of the word being typed (search as you type) are looked up in
 // four dictionaries, up to maxPrefixScan entries each, and every kept
 // completion in five fields: most of an as-you-type search's planning.
@@ -24,30 +22,17 @@ type completion struct {
 	fields uint8
 }
 
+// prefixCache keeps the completions of typed prefixes per manifest.
 type prefixCache struct {
-	mu  sync.Mutex
-	man *manifest // the state of the index the entries describe
-	m   map[string][]completion
+	c stateCache[*manifest, []completion]
 }
 
 // get returns the cached completions of prefix under man.
 func (c *prefixCache) get(man *manifest, prefix string) ([]completion, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.man != man {
-		return nil, false
-	}
-	v, ok := c.m[prefix]
-	return v, ok
+	return c.c.get(man, prefix)
 }
 
-// put remembers the completions of prefix under man, forgetting entries of
-// an older state, or all of them when the cache is full.
+// put remembers the completions of prefix under man.
 func (c *prefixCache) put(man *manifest, prefix string, v []completion) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.man != man || len(c.m) >= maxCachedPrefixes {
-		c.man, c.m = man, make(map[string][]completion)
-	}
-	c.m[prefix] = v
+	c.c.put(man, prefix, v, maxCachedPrefixes)
 }

@@ -7,7 +7,6 @@ import (
 	"math"
 	"slices"
 	"strings"
-	"sync"
 
 	"github.com/blevesearch/bleve/v2"
 	bsearch "github.com/blevesearch/bleve/v2/search"
@@ -185,28 +184,15 @@ func (lf lookFields) addTo(h *bsearch.DocumentMatch) {
 }
 
 type lookCache struct {
-	mu   sync.Mutex
-	snap index.IndexReader // the state of the index the entries describe
-	m    map[string]lookFields
+	c stateCache[index.IndexReader, lookFields]
 }
 
 func (c *lookCache) get(snap index.IndexReader, id string) (lookFields, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.snap != snap {
-		return lookFields{}, false
-	}
-	lf, ok := c.m[id]
-	return lf, ok
+	return c.c.get(snap, id)
 }
 
 func (c *lookCache) put(snap index.IndexReader, id string, lf lookFields) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.snap != snap || len(c.m) >= maxCachedLooks {
-		c.snap, c.m = snap, make(map[string]lookFields)
-	}
-	c.m[id] = lf
+	c.c.put(snap, id, lf, maxCachedLooks)
 }
 
 // stringField returns a stored field loaded with a hit.

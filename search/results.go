@@ -4,7 +4,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -28,9 +27,7 @@ const (
 )
 
 type resultCache struct {
-	mu  sync.Mutex
-	man *manifest
-	m   map[string]cachedResults
+	c stateCache[*manifest, cachedResults]
 }
 
 type cachedResults struct {
@@ -55,12 +52,7 @@ func resultKey(q Query, f filters) (key string, ok bool) {
 
 // get returns a copy of the answer kept for key under man, if it is recent.
 func (c *resultCache) get(man *manifest, key string, now time.Time) (Results, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.man != man {
-		return Results{}, false
-	}
-	e, ok := c.m[key]
+	e, ok := c.c.get(man, key)
 	if !ok || now.Sub(e.at) > resultTTL || now.Before(e.at) {
 		return Results{}, false
 	}
@@ -70,12 +62,7 @@ func (c *resultCache) get(man *manifest, key string, now time.Time) (Results, bo
 // put keeps a copy of res for key under man, forgetting the answers of an
 // older state, or all of them when the cache is full.
 func (c *resultCache) put(man *manifest, key string, res Results, now time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.man != man || len(c.m) >= maxCachedResults {
-		c.man, c.m = man, make(map[string]cachedResults)
-	}
-	c.m[key] = cachedResults{res: res.clone(), at: now}
+	c.c.put(man, key, cachedResults{res: res.clone(), at: now}, maxCachedResults)
 }
 
 // clone copies the slices of r that a caller may change (the server drops
