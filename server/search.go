@@ -201,6 +201,10 @@ func (s *Server) apiSearch(c *echo.Context) error {
 		return s.searchError(c, err)
 	}
 	if q.Empty() {
+		if strings.TrimSpace(c.Request().URL.Query().Get("q")) != "" {
+			// Given but without a word (punctuation, bytes that are not text): say so rather than that q is missing.
+			return echo.NewHTTPError(http.StatusBadRequest, "q holds no words to search for (punctuation and bytes that are not UTF-8 text are not searched), e.g. ?q=etcd+no+leader")
+		}
 		return echo.NewHTTPError(http.StatusBadRequest, "q is required: the words to search for, e.g. ?q=etcd+no+leader")
 	}
 	res, err := s.runSearch(c, q)

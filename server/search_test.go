@@ -90,6 +90,8 @@ func TestSearchAPIBadInput(t *testing.T) {
 	}{
 		{name: "empty", query: "q=", status: 400, want: "q"},
 		{name: "missing", query: "", status: 400, want: "q"},
+		{name: "spaces", query: "q=+++", status: 400, want: "q is required"},
+		{name: "not UTF-8", query: "q=%FF%FE", status: 400, want: "no words"},
 		{name: "over 1 KB", query: "q=" + strings.Repeat("a", 1100), status: 400},
 		{name: "negative limit", query: "q=etcd&limit=-1", status: 400, want: "limit"},
 		{name: "text limit", query: "q=etcd&limit=ten", status: 400, want: "limit"},
