@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"os"
 	"runtime"
 	rtmetrics "runtime/metrics"
 	"slices"
@@ -62,7 +63,13 @@ func BenchmarkPagesUnderSearchAbuse(b *testing.B) {
 	ctx := context.Background()
 	lib := content.NewLibrary(gen.Files(10_000, 1), content.Options{NoHighlight: true}, slog.New(slog.DiscardHandler))
 	require.NoError(b, lib.Load(ctx))
-	idx, err := search.Open(b.TempDir(), search.Options{ThreadNice: search.DefaultThreadNice})
+	// As kb serve runs searches: one Go processor more than search slots.
+	slots := runtime.GOMAXPROCS(0)
+	b.Cleanup(func() { runtime.GOMAXPROCS(slots) })
+	if os.Getenv("KB_ABUSE_NO_SPARE") == "" {
+		runtime.GOMAXPROCS(slots + 1)
+	}
+	idx, err := search.Open(b.TempDir(), search.Options{ThreadNice: search.DefaultThreadNice, MaxConcurrent: slots})
 	require.NoError(b, err)
 	b.Cleanup(func() { idx.Close() })
 	require.NoError(b, idx.Sync(ctx, lib.Snapshot()))
