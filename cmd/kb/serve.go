@@ -143,7 +143,7 @@ func serve(ctx context.Context, cfg config, now func() time.Time, stderr io.Writ
 	// A search thread at a lower priority keeps its Go processor while the
 	// kernel holds it back, so pages get one more processor than there are
 	// search slots (BenchmarkPagesUnderSearchAbuse on two cores, pair by
-	// pair: page p99 under a search flood 1.4-2.9x idle with it, 2.5-3.4x
+	// pair: page p99 under a search flood median 1.55x idle with it, 2.9x
 	// without). An explicit GOMAXPROCS is left as it is.
 	slots := runtime.GOMAXPROCS(0)
 	if cfg.SearchNice > 0 && os.Getenv("GOMAXPROCS") == "" {
