@@ -24,6 +24,20 @@ import (
 // the same shell) takes nearly all of it from them, which is why it is a
 // setting (--search-nice 0 keeps searches at normal priority).
 
+// Procs is the GOMAXPROCS to run with beside searches on threads at nice,
+// given cores: one more than cores when nice lowers them. A search's
+// thread that the kernel holds back keeps its Go processor, and a page
+// readied meanwhile waited for it (BenchmarkPagesUnderSearchAbuse on two
+// cores, pair by pair: page p99 under a search flood a median 1.55x idle
+// with the spare processor, 2.9x without). Set it after Open, whose
+// search slots are one per processor.
+func Procs(cores, nice int) int {
+	if !threadPriorities || nice <= 0 {
+		return cores
+	}
+	return cores + 1
+}
+
 // workers run searches, at most one per search slot.
 type workers struct {
 	n      int

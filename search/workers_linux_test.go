@@ -39,3 +39,10 @@ func TestSearchThreadsNiceZero(t *testing.T) {
 	w.do(func() { inside = syscall.Gettid() })
 	assert.Equal(t, caller, inside)
 }
+
+// TestProcs: a spare processor beside lowered search threads, none beside
+// searches at normal priority.
+func TestProcs(t *testing.T) {
+	assert.Equal(t, 3, Procs(2, DefaultThreadNice))
+	assert.Equal(t, 2, Procs(2, 0))
+}

@@ -63,14 +63,14 @@ func BenchmarkPagesUnderSearchAbuse(b *testing.B) {
 	ctx := context.Background()
 	lib := content.NewLibrary(gen.Files(10_000, 1), content.Options{NoHighlight: true}, slog.New(slog.DiscardHandler))
 	require.NoError(b, lib.Load(ctx))
-	// As kb serve runs searches: one Go processor more than search slots.
-	slots := runtime.GOMAXPROCS(0)
-	b.Cleanup(func() { runtime.GOMAXPROCS(slots) })
-	if os.Getenv("KB_ABUSE_NO_SPARE") == "" {
-		runtime.GOMAXPROCS(slots + 1)
-	}
-	idx, err := search.Open(b.TempDir(), search.Options{ThreadNice: search.DefaultThreadNice, MaxConcurrent: slots})
+	idx, err := search.Open(b.TempDir(), search.Options{ThreadNice: search.DefaultThreadNice})
 	require.NoError(b, err)
+	// As kb serve runs (KB_ABUSE_NO_SPARE=1: without the spare processor).
+	cores := runtime.GOMAXPROCS(0)
+	b.Cleanup(func() { runtime.GOMAXPROCS(cores) })
+	if os.Getenv("KB_ABUSE_NO_SPARE") == "" {
+		runtime.GOMAXPROCS(search.Procs(cores, search.DefaultThreadNice))
+	}
 	b.Cleanup(func() { idx.Close() })
 	require.NoError(b, idx.Sync(ctx, lib.Snapshot()))
 	theme, err := themes.Open("")

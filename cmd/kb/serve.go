@@ -140,16 +140,7 @@ func serve(ctx context.Context, cfg config, now func() time.Time, stderr io.Writ
 	if cfg.SearchNice < 0 || cfg.SearchNice > 19 {
 		return fmt.Errorf("--search-nice %d: want 0 (normal priority) to 19", cfg.SearchNice)
 	}
-	// A search thread at a lower priority keeps its Go processor while the
-	// kernel holds it back, so pages get one more processor than there are
-	// search slots (BenchmarkPagesUnderSearchAbuse on two cores, pair by
-	// pair: page p99 under a search flood median 1.55x idle with it, 2.9x
-	// without). An explicit GOMAXPROCS is left as it is.
-	slots := runtime.GOMAXPROCS(0)
-	if cfg.SearchNice > 0 && os.Getenv("GOMAXPROCS") == "" {
-		runtime.GOMAXPROCS(slots + 1)
-	}
-	idx, err := search.Open(indexDir(cfg.Data), search.Options{Logger: log.With("component", "search"), Popularity: pop.Of, ReadOnly: readOnly, Evidence: ev.Of, ThreadNice: cfg.SearchNice, MaxConcurrent: slots})
+	idx, err := search.Open(indexDir(cfg.Data), search.Options{Logger: log.With("component", "search"), Popularity: pop.Of, ReadOnly: readOnly, Evidence: ev.Of, ThreadNice: cfg.SearchNice})
 	switch {
 	case errors.Is(err, search.ErrLocked):
 		return fmt.Errorf("the search index in %s is in use by another kb: stop it, or give this one another --data", cfg.Data)
@@ -206,6 +197,12 @@ func serve(ctx context.Context, cfg config, now func() time.Time, stderr io.Writ
 	})
 	if err != nil {
 		return err
+	}
+	// Search slots and render budgets are sized by now, one per core; the
+	// runtime gets search.Procs (a spare processor beside lowered search
+	// threads). An explicit GOMAXPROCS is left as it is.
+	if os.Getenv("GOMAXPROCS") == "" {
+		runtime.GOMAXPROCS(search.Procs(runtime.GOMAXPROCS(0), cfg.SearchNice))
 	}
 	// The listener opens before the content is read: /healthz answers at
 	// once, /readyz says the content is loading, and pages answer 503 with
