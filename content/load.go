@@ -598,6 +598,11 @@ func parallel(ctx context.Context, n int, fn func(int)) error {
 	var err error
 feed:
 	for i := range n {
+		// select picks at random among ready cases, so an ended ctx is
+		// checked first: otherwise work could still be handed out after it.
+		if err = ctx.Err(); err != nil {
+			break
+		}
 		select {
 		case next <- i:
 		case <-ctx.Done():
