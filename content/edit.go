@@ -11,7 +11,6 @@ import (
 	"path"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"kb/render"
@@ -30,7 +29,11 @@ type edited struct {
 	out  *rendered
 	old  *Article
 	a    *Article
-	kept bool // old is published again
+	kept bool     // old is published again
+	req  *Article // the source's article before its claims are settled
+	// settledOnly: the file is unchanged, but the claims the edits
+	// settled give the article another id, aliases or warnings
+	settledOnly bool
 }
 
 // applyEdit brings in a change of a few existing articles of a folder in
@@ -81,7 +84,7 @@ func applyEdit(ctx context.Context, in buildInput) (_ *Snapshot, _ Update, ok bo
 			src = old.src
 		}
 		e.src, e.old = src, prev.lookupArticle(e.f.path)
-		if e.old == nil || lost(e.old) {
+		if e.old == nil || hasReserved(e.old) {
 			return nil, Update{}, false, nil
 		}
 		if old.src.base.Hash == src.base.Hash && old.src.base.Unrendered == src.base.Unrendered && (plain || !old.out.doc.Unhighlighted) {
@@ -104,25 +107,52 @@ func applyEdit(ctx context.Context, in buildInput) (_ *Snapshot, _ Update, ok bo
 		i, _ := slices.BinarySearchFunc(s.Articles, p, func(a *Article, p string) int { return strings.Compare(a.Path, p) })
 		return i
 	}
+	for j := range edits {
+		edits[j].req = edits[j].src.instance(site, "")
+	}
+	outcome := s.settleClaims(edits)
+	isEdit := map[string]bool{}
+	for _, e := range edits {
+		isEdit[e.f.path] = true
+	}
+	for p := range outcome { // articles whose claims the edits settled otherwise: made again too
+		if isEdit[p] {
+			continue
+		}
+		en := s.mustEntry(p)
+		old := s.lookupArticle(p)
+		edits = append(edits, edited{src: en.src, out: en.out, old: old, req: en.src.instance(site, ""), settledOnly: true})
+	}
+	slices.SortFunc(edits, func(a, b edited) int { return strings.Compare(a.old.Path, b.old.Path) })
+	claimsCopied := false // s.claims is prev's until an outcome differs
 	var released []string // ids the edited articles had and have no more
 	for j := range edits {
 		e := &edits[j]
-		a := e.src.instance(site, "")
-		if !s.claim(a, e.old) || prev.nearLosers(e.old, a) {
-			return nil, Update{}, false, nil
-		}
+		a, st := e.req, outcome[e.old.Path]
+		a.URL, a.ID, a.Aliases = e.old.URL, st.id, st.aliases // a URL goes by path, and the paths are the same
+		a.Warnings = slices.Concat(a.Warnings, st.warns.url, st.warns.id, st.warns.aliases)
 		finish(a, e.out)
 		a.Class = s.Access.Class(a.Path, a.Access)
 		a.Warnings = append(a.Warnings, prev.movedLinkWarnings(a)...)
 		s.applyHistory(a)
-		if !s.claimAlerts(a, e.old) {
-			return nil, Update{}, false, nil
+		a.Warnings = append(a.Warnings, st.warns.alerts...)
+		if !st.warns.equal(s.claims[a.Path]) {
+			if !claimsCopied {
+				s.claims, claimsCopied = maps.Clone(s.claims), true
+			}
+			if st.warns.empty() {
+				delete(s.claims, a.Path)
+			} else {
+				s.claims[a.Path] = st.warns
+			}
 		}
-		set(&s.top.entries, a.Path, entry{src: e.src, out: e.out})
-		if s.top.listed == nil {
-			s.top.listed = map[int]file{}
+		if !e.settledOnly {
+			set(&s.top.entries, a.Path, entry{src: e.src, out: e.out})
+			if s.top.listed == nil {
+				s.top.listed = map[int]file{}
+			}
+			s.top.listed[e.i] = e.f
 		}
-		s.top.listed[e.i] = e.f
 		if e.out == prev.mustEntry(a.Path).out && sameArticle(e.old, a) {
 			e.a, e.kept = e.old, true
 			continue // its lookups stay; the entry above still records the file as listed now
@@ -132,13 +162,16 @@ func applyEdit(ctx context.Context, in buildInput) (_ *Snapshot, _ Update, ok bo
 			released = append(released, e.old.ID)
 		}
 		s.Articles[byPathIndex(a.Path)] = a
-		s.replaceKeys(e.old, a)
+		s.replaceKeys(e.old, a, st.lost)
 		s.relink(prev, e.old, a)
 		s.retag(e.old, a)
 		s.refolder(e.old, a)
 		s.sum.sub(e.old)
 		s.sum.add(a)
 		s.plainLeft += b2i(a.Doc.Unhighlighted) - b2i(e.old.Doc.Unhighlighted)
+	}
+	if claimsCopied {
+		s.recomposeWarnings()
 	}
 	s.renameAlerts(prev, edits)
 	if len(s.moves.to) > 0 {
@@ -273,128 +306,10 @@ func (s *Snapshot) mustEntry(p string) entry {
 	return e
 }
 
-// claim settles a's id, URL and aliases as assign would, where a replaces
-// old: it reports false when one of them is another article's (assign
-// would warn and pick), so only a load of everything settles it, and for a
-// URL of kb's own routes, whose warning (naming the id) is also the
-// snapshot's.
-func (s *Snapshot) claim(a, old *Article) bool {
-	if owner, ok := s.urlArticle(a.URL); a.URL != old.URL || !ok || owner != old || IsReserved(a.URL) {
-		return false
-	}
-	if owner, ok := s.idArticle(a.ID); ok && owner != old {
-		return false
-	}
-	kept := a.Aliases[:0]
-	for _, al := range a.Aliases {
-		if _, ok := s.urlArticle(al); ok {
-			return false
-		}
-		if owner, ok := s.aliasArticle(al); ok && owner != old {
-			return false
-		}
-		if !slices.Contains(kept, al) {
-			kept = append(kept, al)
-		}
-	}
-	a.Aliases = kept
-	return true
-}
-
-// claimAlerts reports whether every alert a's front matter lists is free
-// or old's, as indexAlerts would give it to a without a warning.
-func (s *Snapshot) claimAlerts(a, old *Article) bool {
-	for _, name := range a.Alerts {
-		if k := AlertKey(name); k != "" {
-			if owner, ok := s.alertArticle(k); ok && owner != old && owner != a {
-				return false
-			}
-		}
-	}
-	return true
-}
-
-// nearLosers reports whether old has an id, URL, alias or alert that a
-// does not and that an article which lost one to another (s.losers)
-// claims, or whether the id changes and old's or a's is one that assign
-// may have chosen for such an article: giving it up or taking it would
-// change who wins. (A claim a keeps is won by a as it was by old, whose
-// path is a's; a claiming what a loser claims is another's claim too,
-// which claim and claimAlerts refuse.)
-func (s *Snapshot) nearLosers(old, a *Article) bool {
-	if len(s.losers) == 0 {
-		return false
-	}
-	d := s.disputed
-	d.once.Do(func() {
-		d.keys = map[string]bool{}
-		for _, l := range s.losers {
-			e, _ := s.entry(l.Path) // a loser is never edited, so its entry is the full build's
-			for k := range claims(e.src.base) {
-				d.keys[k] = true
-			}
-			d.derived = append(d.derived, DeriveID(l.Path))
-		}
-	})
-	kept := map[string]bool{}
-	for k := range claims(a) {
-		kept[k] = true
-	}
-	for k := range claims(old) {
-		if d.keys[k] && !kept[k] {
-			return true
-		}
-	}
-	if old.ID == a.ID {
-		return false
-	}
-	for _, derived := range d.derived {
-		for _, x := range []*Article{old, a} {
-			if x.ID == derived || strings.HasPrefix(x.ID, derived+"-") {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// disputes is what the articles that lost a claim (Snapshot.losers) claim:
-// worked out once for a full build and shared by the snapshots edits make
-// from it, which leave those articles as they are.
-type disputes struct {
-	once    sync.Once
-	keys    map[string]bool
-	derived []string // the ids derived from their paths, which assign's replacement ids start with
-}
-
-// claims yields the keys an article claims: its id, its URL and aliases
-// (one namespace: an alias may be another's URL) and its alerts.
-func claims(a *Article) func(yield func(string) bool) {
-	return func(yield func(string) bool) {
-		if !yield("id\x00"+a.ID) || !yield("url\x00"+a.URL) {
-			return
-		}
-		for _, al := range a.Aliases {
-			if !yield("url\x00" + al) {
-				return
-			}
-		}
-		for _, name := range a.Alerts {
-			if !yield("alert\x00" + AlertKey(name)) {
-				return
-			}
-		}
-	}
-}
-
-// lost reports whether assign or indexAlerts gave a claim of a to another.
-func lost(a *Article) bool {
-	return slices.ContainsFunc(a.Warnings, func(w Warning) bool { return w.Kind == WarnDuplicate })
-}
-
 // replaceKeys points the lookups at a instead of old: path and URL keys
-// stay, the id, aliases and front-matter alerts follow a.
-func (s *Snapshot) replaceKeys(old, a *Article) {
+// stay, the id, aliases and front-matter alerts follow a, but for the
+// alert keys it lost to another runbook.
+func (s *Snapshot) replaceKeys(old, a *Article, lost map[string]bool) {
 	set(&s.top.byPath, a.Path, a)
 	set(&s.top.byURL, a.URL, a)
 	if v, _ := s.foldedPathArticle(strings.ToLower(a.Path)); v == old {
@@ -423,7 +338,7 @@ func (s *Snapshot) replaceKeys(old, a *Article) {
 		}
 	}
 	for _, name := range a.Alerts {
-		if k := AlertKey(name); k != "" {
+		if k := AlertKey(name); k != "" && !lost[k] {
 			set(&s.top.alerts, k, a)
 		}
 	}

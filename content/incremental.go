@@ -104,7 +104,9 @@ func build(ctx context.Context, in buildInput) (*Snapshot, Update, error) {
 	s.listed, s.relistable = files, len(walkWarns) == 0
 	s.siteKey = fmt.Sprintf("%+v", site)
 	s.Access = site.Policy()
-	warns = append(warns, s.assign(articles)...)
+	assigned, urlWarns := s.assign(articles)
+	s.fixedWarns = len(warns) + urlWarns
+	warns = append(warns, assigned...)
 	renames := s.settleMoves(in, srcs)
 
 	reuse := prev != nil && prev.rkey == rkey

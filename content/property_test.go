@@ -294,9 +294,9 @@ func TestEditsMatchFullLoad(t *testing.T) {
 }
 
 // TestEditBesideADispute: an article that won an alert, an id and an alias
-// from another is edited in place keeping them (the edit path), then
-// gives them up (a whole load: the other file wins them); both equal a
-// fresh load.
+// from another is edited in place keeping them, then gives them up (the
+// other file wins them), then the other file gives them up too and the
+// first takes them back; each is an edit, and each equals a fresh load.
 func TestEditBesideADispute(t *testing.T) {
 	root := t.TempDir()
 	writeFiles(t, root, map[string][]byte{
@@ -318,8 +318,100 @@ func TestEditBesideADispute(t *testing.T) {
 	}
 	check("one.md", "---\nid: same\nalerts: [DiskFull]\naliases: [/old]\n---\n# A\n\nBody, edited.\n", true)
 	check("three.md", "# C\n\nSee [one](one.md).\n", true)
-	check("one.md", "---\nalerts: [Other]\n---\n# A\n\nBody.\n", false)
+	check("one.md", "---\nalerts: [Other]\n---\n# A\n\nBody.\n", true)
 	r, ok := lib.Snapshot().ByAlert("DiskFull")
 	require.True(t, ok)
 	assert.Equal(t, "two.md", r.Path)
+	b, ok := lib.Snapshot().ByID("same")
+	require.True(t, ok)
+	assert.Equal(t, "two.md", b.Path, "the id goes to the file that lost it")
+	assert.Empty(t, lib.Snapshot().Warnings, "nothing is disputed any more")
+	check("two.md", "# B\n", true)
+	check("one.md", "---\nid: same\nalerts: [DiskFull]\naliases: [/old]\n---\n# A\n", true)
+	r, ok = lib.Snapshot().ByAlert("DiskFull")
+	require.True(t, ok)
+	assert.Equal(t, "one.md", r.Path)
+}
+
+// TestClaimEditsMatchFullLoad is the property test of settling disputed
+// claims in an edit: files that claim a few ids (some the ids derived
+// from other files' paths, or the numbered ids a loser gets), aliases
+// (some another file's URL) and alerts take rounds of random edits of
+// existing files; every round takes the edit path, and after every round
+// the snapshot equals a fresh full load in every derived lookup, its
+// warnings in order included.
+func TestClaimEditsMatchFullLoad(t *testing.T) {
+	root := t.TempDir()
+	rng := rand.New(rand.NewPCG(16, 3))
+	one := func(list ...string) string { return list[rng.IntN(len(list))] }
+	var ps []string
+	for i := range 40 {
+		ps = append(ps, fmt.Sprintf("%s/f%d.md", one("runbooks", "docs", "runbooks/sub"), i))
+	}
+	slices.Sort(ps)
+	ps = slices.Compact(ps)
+	ids := []string{"shared", "other", DeriveID(ps[0]), DeriveID(ps[1]), DeriveID(ps[2]) + "-2", "shared-2", DeriveID(ps[3]) + "-3"}
+	aliases := []string{"/old/a", "/old/b", URLFor(ps[4]), "/old/c"}
+	alerts := []string{"DiskFull", "disk-full", "EtcdNoLeader", "Other"}
+	content := func(round int) []byte {
+		fm := ""
+		if rng.IntN(2) == 0 {
+			fm += "id: " + one(ids...) + "\n"
+		}
+		if n := rng.IntN(3); n > 0 {
+			fm += "aliases: [" + one(aliases...)
+			if n > 1 {
+				fm += ", " + one(aliases...)
+			}
+			fm += "]\n"
+		}
+		if n := rng.IntN(3); n > 0 {
+			fm += "alerts: [" + one(alerts...)
+			if n > 1 {
+				fm += ", " + one(alerts...)
+			}
+			fm += "]\n"
+		}
+		return []byte(fmt.Sprintf("---\ntitle: %s\n%s---\n# H\n\nRound %d, see [x](/%s).\n", one("DiskFull", "Plain", "Other"), fm, round, ps[rng.IntN(len(ps))]))
+	}
+	files := map[string][]byte{}
+	for _, p := range ps {
+		files[p] = content(0)
+	}
+	writeFiles(t, root, files)
+	lib := NewLibrary(rootFS(t, root), Options{}, discardLogger())
+	require.NoError(t, lib.Load(context.Background()))
+	require.NotEmpty(t, lib.Snapshot().Warnings, "the collection disputes claims")
+
+	rounds := 150
+	if race.Enabled {
+		rounds = 60
+	}
+	settledOthers := 0
+	for round := range rounds {
+		var changed []string
+		for range 1 + rng.IntN(3) {
+			p := ps[rng.IntN(len(ps))]
+			full := filepath.Join(root, filepath.FromSlash(p))
+			require.NoError(t, os.WriteFile(full, content(round+1), 0o644))
+			at := time.Date(2026, 3, 1, 0, 0, round, 0, time.UTC)
+			require.NoError(t, os.Chtimes(full, at, at))
+			changed = append(changed, p)
+		}
+		upd, err := lib.Apply(context.Background(), changed)
+		require.NoError(t, err)
+		require.True(t, lib.Snapshot().edited, "round %d took the edit path", round)
+		for _, a := range upd.Updated {
+			if !slices.Contains(changed, a.Path) {
+				settledOthers++
+			}
+		}
+		fresh := NewLibrary(rootFS(t, root), Options{}, discardLogger())
+		require.NoError(t, fresh.Load(context.Background()))
+		want, got := snapshotView(fresh.Snapshot()), snapshotView(lib.Snapshot())
+		require.Equal(t, strings.Join(want, "\n"), strings.Join(got, "\n"), "round %d, changed %v", round, changed)
+		require.Equal(t, fresh.Snapshot().Warnings, lib.Snapshot().Warnings, "round %d", round)
+	}
+	t.Logf("%d articles other than the edited ones were settled again", settledOthers)
+	assert.Positive(t, settledOthers, "edits moved claims between files")
 }

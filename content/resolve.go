@@ -83,9 +83,10 @@ func (s *Snapshot) indexAlerts(articles []*Article) {
 				continue
 			}
 			if other, dup := s.alerts[k]; dup && other != a {
-				w := Warning{Path: a.Path, Kind: WarnDuplicate, Message: "alert " + name + " is also claimed by " + other.Path + ", which keeps it"}
+				w := alertTakenWarning(a, name, other.Path)
 				a.Warnings = append(a.Warnings, w)
 				s.Warnings = append(s.Warnings, w)
+				s.noteClaim(w, alertStep)
 				continue
 			}
 			s.alerts[k] = a

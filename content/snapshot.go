@@ -60,17 +60,17 @@ type Snapshot struct {
 	// relistable: the next load may take listed and attached, with the
 	// changed paths looked at again, for a walk (relist)
 	relistable bool
-	top        layers           // keys changed by edits on top of the maps above (layer.go)
-	sum        digest           // the articles' part of Version, kept for an edit to update
-	fileSum    [32]byte         // the attachments' part of Version
-	losers     []*Article       // articles that lost an id, URL, alias or alert to another: an edit near them loads everything
-	disputed   *disputes        // what losers claim, worked out at the first edit
-	plainLeft  int              // articles whose code is not highlighted yet: the next load highlights them all
-	edited     bool             // made by applyEdit from its predecessor, not by a whole build
-	hist       *history         // git metadata, nil without git
-	renderer   *render.Renderer // kept while the render options stay the same
-	rkey       render.Options   // options of renderer
-	siteKey    string           // kb.yaml as parsed, to notice a change
+	top        layers                // keys changed by edits on top of the maps above (layer.go)
+	sum        digest                // the articles' part of Version, kept for an edit to update
+	fileSum    [32]byte              // the attachments' part of Version
+	claims     map[string]claimWarns // article path → the claims it lost (claims.go); shared, copied by an edit that changes it
+	fixedWarns int                   // Warnings that no edit changes: kb.yaml's, the listing's, assign's URL pass
+	plainLeft  int                   // articles whose code is not highlighted yet: the next load highlights them all
+	edited     bool                  // made by applyEdit from its predecessor, not by a whole build
+	hist       *history              // git metadata, nil without git
+	renderer   *render.Renderer      // kept while the render options stay the same
+	rkey       render.Options        // options of renderer
+	siteKey    string                // kb.yaml as parsed, to notice a change
 
 	lazy *lazyRenders // renders on request in an early snapshot; nil in a complete one
 }
@@ -91,8 +91,9 @@ func newSnapshot(site Site, files fs.FS, attached []file) *Snapshot {
 
 // assign settles ids, URLs and aliases before rendering (links are resolved
 // against them). Where two files claim the same one, the file whose path sorts
-// first keeps it, so the outcome never depends on load order.
-func (s *Snapshot) assign(articles []*Article) []Warning {
+// first keeps it, so the outcome never depends on load order. It returns
+// its warnings and how many of them its first pass (URLs) wrote.
+func (s *Snapshot) assign(articles []*Article) ([]Warning, int) {
 	slices.SortFunc(articles, func(a, b *Article) int { return strings.Compare(a.Path, b.Path) })
 	s.Articles = articles
 	s.byPath = make(map[string]*Article, len(articles))
@@ -101,11 +102,12 @@ func (s *Snapshot) assign(articles []*Article) []Warning {
 	s.byURL = make(map[string]*Article, len(articles))
 	s.byFoldedURL = make(map[string]*Article, len(articles))
 	s.aliases = map[string]*Article{}
+	s.claims = map[string]claimWarns{}
 	var warns []Warning
-	warn := func(a *Article, kind WarningKind, format string, args ...any) {
-		w := Warning{Path: a.Path, Kind: kind, Message: fmt.Sprintf(format, args...)}
+	warn := func(a *Article, w Warning, step func(*claimWarns) *[]Warning) {
 		a.Warnings = append(a.Warnings, w)
 		warns = append(warns, w)
+		s.noteClaim(w, step)
 	}
 	for _, a := range articles {
 		s.byPath[a.Path] = a
@@ -114,21 +116,19 @@ func (s *Snapshot) assign(articles []*Article) []Warning {
 		}
 		if other, dup := s.byURL[a.URL]; dup {
 			alt := "/" + strings.TrimSuffix(a.Path, path.Ext(a.Path))
-			warn(a, WarnDuplicate, "URL %s is already %s's; this file is served at %s", a.URL, other.Path, alt)
+			warn(a, urlTakenWarning(a, a.URL, other.Path, alt), urlStep)
 			a.URL = alt
 		}
 		s.byURL[a.URL] = a
 		if IsReserved(a.URL) {
-			warn(a, WarnReserved, "URL %s collides with one of kb's own routes; rename the file or folder (it stays reachable at /a/%s)", a.URL, a.ID)
+			warn(a, reservedWarning(a), urlStep)
 		}
 	}
+	urlWarns := len(warns)
 	for _, a := range articles {
 		if other, dup := s.byID[a.ID]; dup {
-			alt := DeriveID(a.Path)
-			for i := 2; alt == a.ID || s.byID[alt] != nil; i++ {
-				alt = fmt.Sprintf("%s-%d", DeriveID(a.Path), i)
-			}
-			warn(a, WarnDuplicate, "id %q is also used by %s, which keeps it; this file gets id %q", a.ID, other.Path, alt)
+			alt := altID(a.Path, a.ID, func(x string) bool { return s.byID[x] != nil })
+			warn(a, idTakenWarning(a, a.ID, other.Path, alt), idStep)
 			a.ID = alt
 		}
 		s.byID[a.ID] = a
@@ -140,12 +140,12 @@ func (s *Snapshot) assign(articles []*Article) []Warning {
 		kept := a.Aliases[:0]
 		for _, al := range a.Aliases {
 			if owner, ok := s.byURL[al]; ok {
-				warn(a, WarnDuplicate, "alias %s is the URL of %s; the article wins and the alias is ignored", al, owner.Path)
+				warn(a, aliasIsURLWarning(a, al, owner.Path), aliasStep)
 				continue
 			}
 			if other, dup := s.aliases[al]; dup {
 				if other != a {
-					warn(a, WarnDuplicate, "alias %s is also claimed by %s, which keeps it", al, other.Path)
+					warn(a, aliasTakenWarning(a, al, other.Path), aliasStep)
 				}
 				continue
 			}
@@ -154,7 +154,7 @@ func (s *Snapshot) assign(articles []*Article) []Warning {
 		}
 		a.Aliases = kept
 	}
-	return warns
+	return warns, urlWarns
 }
 
 // mapArticles points the lookups at the articles that are published, which
@@ -231,14 +231,11 @@ func (s *Snapshot) index(articles []*Article) {
 	s.services = map[string][]*Article{}
 	s.backlinks = map[string][]*Article{}
 	s.folders = map[string]*Folder{"": {Path: ""}}
-	s.sum, s.losers, s.plainLeft, s.disputed = digest{}, nil, 0, &disputes{}
+	s.sum, s.plainLeft = digest{}, 0
 	for _, a := range articles {
 		s.sum.add(a)
 		if a.Doc.Unhighlighted {
 			s.plainLeft++
-		}
-		if lost(a) {
-			s.losers = append(s.losers, a)
 		}
 		for _, t := range a.Tags {
 			s.tags[t] = append(s.tags[t], a)
