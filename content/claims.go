@@ -101,10 +101,14 @@ type settled struct {
 // article it settled: the edited ones and those whose outcome changed
 // (they must be made again). Its cost is that of the edited articles and
 // the articles that lost a claim, not of the collection.
-func (s *Snapshot) settleClaims(edits []edited) map[string]settled {
-	edited := map[string]*Article{}
+func (s *Snapshot) settleClaims(prev *Snapshot, edits []edited) map[string]settled {
+	edited := map[string]*Article{} // the edited articles that are there now
+	isEdit := map[string]bool{}     // and those removed
 	for _, e := range edits {
-		edited[e.f.path] = e.req
+		isEdit[e.path] = true
+		if e.req != nil {
+			edited[e.path] = e.req
+		}
 	}
 	req := func(p string) *Article { // the claims of the article at p as its front matter makes them
 		if a, ok := edited[p]; ok {
@@ -117,7 +121,20 @@ func (s *Snapshot) settleClaims(edits []edited) map[string]settled {
 	// Aliases and alerts: every key is settled on its own.
 	aliasKeys, alertKeys := map[string]bool{}, map[string]bool{}
 	for _, e := range edits {
-		for _, x := range []*Article{req(e.f.path), s.mustEntry(e.f.path).src.base} {
+		var was []*Article
+		if e.old != nil {
+			was = []*Article{prev.mustEntry(e.path).src.base, e.old}
+			if e.req == nil || e.kind == editAdded {
+				aliasKeys[e.old.URL] = true // an alias that was its URL may be free now
+			}
+		}
+		if e.kind == editAdded {
+			aliasKeys[e.req.URL] = true // an alias that is its URL now is not one any more
+		}
+		for _, x := range append(was, e.req) {
+			if x == nil {
+				continue
+			}
 			for _, al := range x.Aliases {
 				aliasKeys[al] = true
 			}
@@ -136,20 +153,20 @@ func (s *Snapshot) settleClaims(edits []edited) map[string]settled {
 	}
 	touched := map[string]bool{}
 	for k := range aliasKeys {
-		if a, ok := s.aliasArticle(k); ok && edited[a.Path] == nil {
+		if a, ok := s.aliasArticle(k); ok && !isEdit[a.Path] {
 			first(aliasWin, k, a.Path)
 			touched[a.Path] = true
 		}
 	}
 	for k := range alertKeys {
-		if a, ok := s.alertArticle(k); ok && edited[a.Path] == nil {
+		if a, ok := s.alertArticle(k); ok && !isEdit[a.Path] {
 			first(alertWin, k, a.Path)
 			touched[a.Path] = true
 		}
 	}
 	idCands := map[string]bool{}
 	for p, c := range s.claims {
-		if edited[p] != nil {
+		if isEdit[p] {
 			continue
 		}
 		if len(c.id) > 0 {
@@ -207,7 +224,7 @@ func (s *Snapshot) settleClaims(edits []edited) map[string]settled {
 	// Ids: assign's pass in path order over the articles whose id may
 	// change, the others' ids fixed. A later article whose id one of them
 	// takes may lose it, so it joins them and the pass starts again.
-	ids, idWarns := s.settleIDs(idCands, req)
+	ids, idWarns := s.settleIDs(idCands, isEdit, req)
 	for p := range idCands {
 		touched[p] = true
 	}
@@ -248,7 +265,7 @@ func (s *Snapshot) settleClaims(edits []edited) map[string]settled {
 				st.lost[k] = true
 			}
 		}
-		if edited[p] == nil {
+		if !isEdit[p] {
 			was, _ := s.pathArticle(p)
 			if was.ID == st.id && slices.Equal(was.Aliases, st.aliases) && st.warns.equal(s.claims[p]) {
 				continue // settled as before: the article stays
@@ -260,11 +277,12 @@ func (s *Snapshot) settleClaims(edits []edited) map[string]settled {
 }
 
 // settleIDs runs assign's id pass over the articles at cands, in path
-// order, where every other article keeps its id (it won it). It returns
+// order, where every other article keeps its id (it won it) but for the
+// edited ones not among cands (removed). It returns
 // the ids given to those that lost theirs, with the warning of each.
 // cands grows by the articles that turn out to lose their id to one of
 // them.
-func (s *Snapshot) settleIDs(cands map[string]bool, req func(string) *Article) (map[string]string, map[string]Warning) {
+func (s *Snapshot) settleIDs(cands, isEdit map[string]bool, req func(string) *Article) (map[string]string, map[string]Warning) {
 	for {
 		ids, warns := map[string]string{}, map[string]Warning{}
 		takenBy := map[string]string{} // id → the candidate given it
@@ -276,7 +294,7 @@ func (s *Snapshot) settleIDs(cands map[string]bool, req func(string) *Article) (
 				if h, ok := takenBy[x]; ok {
 					return h, true
 				}
-				if a, ok := s.idArticle(x); ok && !cands[a.Path] {
+				if a, ok := s.idArticle(x); ok && !cands[a.Path] && !isEdit[a.Path] { // a removed article has none
 					if a.Path < p {
 						return a.Path, true
 					}

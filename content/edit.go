@@ -20,31 +20,45 @@ import (
 // checkout) go through the full build, which renders in parallel anyway.
 const maxEditFiles = 64
 
-// edited is one article an edit replaces: the one published (old) and
-// its successor.
+// editKind says why an article is in an edit.
+type editKind int
+
+const (
+	editChanged  editKind = iota // its file changed
+	editAdded                    // its file is new
+	editRemoved                  // its file is gone
+	editSettled                  // its file is unchanged, but the claims the edit settled give it another id, aliases or warnings
+	editRelinked                 // its file is unchanged, but it links to a path that an article came to or left: rendered again
+)
+
+// edited is one article an edit replaces, adds or removes: the one
+// published (old, nil when added) and its successor (a, nil when removed).
 type edited struct {
-	i    int // index in listed
-	f    file
+	kind editKind
+	path string
+	i    int  // index in listed (editChanged)
+	f    file // as listed now (editChanged, editAdded)
 	src  *source
 	out  *rendered
 	old  *Article
 	a    *Article
-	kept bool     // old is published again
 	req  *Article // the source's article before its claims are settled
-	// settledOnly: the file is unchanged, but the claims the edits
-	// settled give the article another id, aliases or warnings
-	settledOnly bool
+	kept bool     // old is published again
 }
 
-// applyEdit brings in a change of a few existing articles of a folder in
-// time proportional to those articles, not to the collection: it copies
-// the published snapshot and changes the lookups of those articles alone
+// applyEdit brings in a change of a few articles of a folder in time
+// proportional to those articles, not to the collection: it copies the
+// published snapshot and changes the lookups of those articles alone
 // (through layers), where build would make every article and map again.
-// It applies when Watch's hints name files of in.prev that are still
-// there, nothing else changed (kb.yaml, git history, attachments, the set
-// of files) and no id, URL, alias or alert of theirs is disputed; ok is
-// false otherwise, and build does the whole load. TestEditsMatchFullLoad
-// holds the two to the same outcome.
+// It applies when Watch's hints name Markdown files that changed, came or
+// went, and nothing else changed (kb.yaml, git history, attachments,
+// folders named as such); claims that files dispute are settled again
+// among the files that claim them (settleClaims), an added or removed file
+// renders again the articles that link to its path, and a file gone and
+// one come with its id or content is a rename, as build finds it. ok is
+// false otherwise (and for a URL that two files claim), and build does the
+// whole load. TestEditsMatchFullLoad, TestIncrementalMatchesFullLoad and
+// TestClaimEditsMatchFullLoad hold the two to the same outcome.
 func applyEdit(ctx context.Context, in buildInput) (_ *Snapshot, _ Update, ok bool, _ error) {
 	start := time.Now()
 	prev := in.prev
@@ -73,91 +87,169 @@ func applyEdit(ctx context.Context, in buildInput) (_ *Snapshot, _ Update, ok bo
 	if !plain && prev.plainLeft > 0 {
 		return nil, Update{}, false, nil // build highlights them along with the edit
 	}
+	moved := false // a file came or went
 	for j := range edits {
 		e := &edits[j]
+		if e.kind != editChanged {
+			moved = true
+		}
+		if e.kind != editAdded {
+			e.old = prev.lookupArticle(e.path)
+			if e.old == nil || hasReserved(e.old) {
+				return nil, Update{}, false, nil
+			}
+		}
+		if e.kind == editRemoved {
+			if len(prev.claims[e.path].url) > 0 {
+				return nil, Update{}, false, nil // its URL was taken: the fixed warnings change
+			}
+			continue
+		}
 		src, gone := readArticle(in.files, e.f, maxSize, in.opts.RenderCache.frontMatter())
 		if gone {
 			return nil, Update{}, false, nil
 		}
-		old, _ := prev.entry(e.f.path)
+		e.src = src
+		if e.kind == editAdded {
+			continue
+		}
+		old := prev.mustEntry(e.path)
 		if old.src.base.Hash == src.base.Hash && old.src.file.same(src.file) {
-			src = old.src
+			e.src = old.src
 		}
-		e.src, e.old = src, prev.lookupArticle(e.f.path)
-		if e.old == nil || hasReserved(e.old) {
-			return nil, Update{}, false, nil
-		}
-		if old.src.base.Hash == src.base.Hash && old.src.base.Unrendered == src.base.Unrendered && (plain || !old.out.doc.Unhighlighted) {
+		if old.src.base.Hash == e.src.base.Hash && old.src.base.Unrendered == e.src.base.Unrendered && (plain || !old.out.doc.Unhighlighted) {
 			e.out = old.out
 		}
 	}
-	edits = slices.DeleteFunc(edits, func(e edited) bool { return e.src == prev.mustEntry(e.f.path).src })
+	edits = slices.DeleteFunc(edits, func(e edited) bool { return e.kind == editChanged && e.src == prev.mustEntry(e.path).src })
 	if len(edits) == 0 {
 		return prev, Update{Snapshot: prev}, true, nil
 	}
-	if err := renderEdits(ctx, in, prev, edits, rkey, maxSize, plain); err != nil {
-		return nil, Update{}, true, err
+	if moved && len(prev.listed)+len(prev.attached)+len(edits) > in.opts.maxFiles() {
+		return nil, Update{}, false, nil // the walk says why
 	}
 
 	s := *prev
 	s.files, s.Site, s.top, s.edited = in.files, site, prev.top.clone(), true
 	s.Articles = slices.Clone(prev.Articles)
 	s.folders, s.tags, s.services = maps.Clone(prev.folders), maps.Clone(prev.tags), maps.Clone(prev.services)
+	for j := range edits {
+		if e := &edits[j]; e.src != nil {
+			e.req = e.src.instance(site, "")
+		}
+	}
+	var renames []Rename
+	var affected []string // lower-cased paths whose links resolve otherwise now
+	if moved {
+		if renames, affected, ok = s.movePaths(prev, edits); !ok {
+			return nil, Update{}, false, nil
+		}
+	}
+	outcome := s.settleClaims(prev, edits)
+	isEdit := map[string]bool{}
+	for _, e := range edits {
+		isEdit[e.path] = true
+	}
+	more := map[string]editKind{} // articles the edits change that are not edited themselves
+	for p := range outcome {
+		if !isEdit[p] {
+			more[p] = editSettled
+		}
+	}
+	if len(affected) > 0 {
+		for p, en := range s.allEntries() {
+			if !isEdit[p] && linksToAny(en.out, affected) {
+				more[p] = editRelinked
+			}
+		}
+	}
+	for p, kind := range more {
+		en := s.mustEntry(p)
+		e := edited{kind: kind, path: p, src: en.src, out: en.out, old: s.lookupArticle(p), req: en.src.instance(site, "")}
+		if kind == editRelinked {
+			e.out = nil
+		}
+		edits = append(edits, e)
+	}
+	slices.SortFunc(edits, func(a, b edited) int { return strings.Compare(a.path, b.path) })
+	if err := renderEdits(ctx, in, &s, edits, rkey, maxSize, plain); err != nil {
+		return nil, Update{}, true, err
+	}
+
 	byPathIndex := func(p string) int {
 		i, _ := slices.BinarySearchFunc(s.Articles, p, func(a *Article, p string) int { return strings.Compare(a.Path, p) })
 		return i
 	}
-	for j := range edits {
-		edits[j].req = edits[j].src.instance(site, "")
-	}
-	outcome := s.settleClaims(edits)
-	isEdit := map[string]bool{}
-	for _, e := range edits {
-		isEdit[e.f.path] = true
-	}
-	for p := range outcome { // articles whose claims the edits settled otherwise: made again too
-		if isEdit[p] {
-			continue
-		}
-		en := s.mustEntry(p)
-		old := s.lookupArticle(p)
-		edits = append(edits, edited{src: en.src, out: en.out, old: old, req: en.src.instance(site, ""), settledOnly: true})
-	}
-	slices.SortFunc(edits, func(a, b edited) int { return strings.Compare(a.old.Path, b.old.Path) })
 	claimsCopied := false // s.claims is prev's until an outcome differs
+	setClaims := func(p string, c claimWarns) {
+		if c.equal(s.claims[p]) {
+			return
+		}
+		if !claimsCopied {
+			s.claims, claimsCopied = maps.Clone(s.claims), true
+		}
+		if c.empty() {
+			delete(s.claims, p)
+		} else {
+			s.claims[p] = c
+		}
+	}
 	var released []string // ids the edited articles had and have no more
 	for j := range edits {
 		e := &edits[j]
-		a, st := e.req, outcome[e.old.Path]
-		a.URL, a.ID, a.Aliases = e.old.URL, st.id, st.aliases // a URL goes by path, and the paths are the same
+		if e.kind == editRemoved {
+			old := e.old
+			released = append(released, old.ID)
+			setClaims(old.Path, claimWarns{})
+			s.dropKeys(old)
+			s.relink(prev, old, nil)
+			s.retag(old, nil)
+			s.unfolder(old)
+			s.sum.sub(old)
+			s.plainLeft -= b2i(old.Doc.Unhighlighted)
+			continue
+		}
+		a := e.req
+		st, settledHere := outcome[e.path]
+		if !settledHere {
+			st = s.current(e.old)
+		}
+		if e.old != nil {
+			a.URL = e.old.URL // a URL goes by path, and no URL changes hands in an edit
+		}
+		a.ID, a.Aliases = st.id, st.aliases
 		a.Warnings = slices.Concat(a.Warnings, st.warns.url, st.warns.id, st.warns.aliases)
 		finish(a, e.out)
 		a.Class = s.Access.Class(a.Path, a.Access)
-		a.Warnings = append(a.Warnings, prev.movedLinkWarnings(a)...)
+		a.Warnings = append(a.Warnings, s.movedLinkWarnings(a)...)
 		s.applyHistory(a)
 		a.Warnings = append(a.Warnings, st.warns.alerts...)
-		if !st.warns.equal(s.claims[a.Path]) {
-			if !claimsCopied {
-				s.claims, claimsCopied = maps.Clone(s.claims), true
-			}
-			if st.warns.empty() {
-				delete(s.claims, a.Path)
-			} else {
-				s.claims[a.Path] = st.warns
-			}
-		}
-		if !e.settledOnly {
+		setClaims(a.Path, st.warns)
+		if e.kind == editChanged || e.kind == editAdded {
 			set(&s.top.entries, a.Path, entry{src: e.src, out: e.out})
-			if s.top.listed == nil {
-				s.top.listed = map[int]file{}
+			if e.kind == editChanged && !moved {
+				if s.top.listed == nil {
+					s.top.listed = map[int]file{}
+				}
+				s.top.listed[e.i] = e.f
 			}
-			s.top.listed[e.i] = e.f
+		} else if e.kind == editRelinked {
+			set(&s.top.entries, a.Path, entry{src: e.src, out: e.out})
 		}
-		if e.out == prev.mustEntry(a.Path).out && sameArticle(e.old, a) {
+		if e.old != nil && e.out == prev.mustEntry(a.Path).out && sameArticle(e.old, a) {
 			e.a, e.kept = e.old, true
 			continue // its lookups stay; the entry above still records the file as listed now
 		}
 		e.a = a
+		if e.old == nil {
+			s.addKeys(a, st.lost)
+			s.relink(prev, nil, a)
+			s.retag(nil, a)
+			s.enfolder(a)
+			s.sum.add(a)
+			s.plainLeft += b2i(a.Doc.Unhighlighted)
+			continue
+		}
 		if e.old.ID != a.ID {
 			released = append(released, e.old.ID)
 		}
@@ -177,44 +269,56 @@ func applyEdit(ctx context.Context, in buildInput) (_ *Snapshot, _ Update, ok bo
 	if len(s.moves.to) > 0 {
 		s.mapMoves()
 	}
-	if slices.ContainsFunc(edits, func(e edited) bool { return e.a.Class != e.old.Class }) {
+	if moved || slices.ContainsFunc(edits, func(e edited) bool { return e.a != nil && e.old != nil && e.a.Class != e.old.Class }) {
 		s.classes = s.readClasses()
+	}
+	if moved { // an old id that led to a removed article leads nowhere now
+		for id := range prev.moves.ids {
+			if _, ok := prev.ByID(id); ok {
+				released = append(released, id)
+			}
+		}
 	}
 	s.orphaned = s.stillOrphaned(prev.orphaned, released)
 	s.Version = s.version()
+	for i := range renames {
+		if a, ok := s.pathArticle(renames[i].Path); ok {
+			renames[i].ID = a.ID
+		}
+	}
 	if s.top.size() > foldAt(len(s.Articles)) {
 		s = *s.flat()
 	}
 	s.LoadTime = time.Since(start)
 
-	upd := Update{Snapshot: &s}
+	upd := Update{Snapshot: &s, Renamed: renames}
 	for _, e := range edits {
 		switch {
-		case e.kept:
-		case restyled(e.old, e.a):
+		case e.kept || e.a == nil:
+		case e.old != nil && restyled(e.old, e.a):
 			upd.Restyled = append(upd.Restyled, e.a)
 		default:
 			upd.Updated = append(upd.Updated, e.a)
 		}
 	}
 	for _, id := range released {
-		if _, ok := s.idArticle(id); !ok {
+		if _, ok := s.idArticle(id); !ok && !slices.Contains(upd.Deleted, id) {
 			upd.Deleted = append(upd.Deleted, id)
 		}
 	}
 	slices.Sort(upd.Deleted)
-	upd.Published = len(upd.Updated) > 0 || len(upd.Deleted) > 0 || len(upd.Restyled) > 0
+	upd.Published = len(upd.Updated) > 0 || len(upd.Deleted) > 0 || len(upd.Restyled) > 0 || len(renames) > 0
 	if !upd.Published {
 		return prev, Update{Snapshot: prev}, true, nil
 	}
 	return &s, upd, true, nil
 }
 
-// editedFiles returns the articles of in.prev that in.hints name, looked at
-// again, sorted by path; hints naming nothing kb lists (an editor's
-// temporary file, gone again) are left out. ok is false for any other
-// change: a file added, removed or turned into something else, an
-// attachment, a folder.
+// editedFiles returns the Markdown files that in.hints name and that
+// changed, came or went since in.prev, looked at again, sorted by path;
+// hints naming nothing kb lists (an editor's temporary file, gone again)
+// are left out. ok is false for any other change: an attachment, a
+// folder, a file turned into something else.
 func editedFiles(in buildInput) (_ []edited, ok bool) {
 	prev := in.prev
 	hints := newPathSet(in.hints)
@@ -230,18 +334,26 @@ func editedFiles(in buildInput) (_ []edited, ok bool) {
 		_, isArticle := prev.entry(p)
 		_, isFile := prev.attachments[p]
 		switch {
-		case isFile || exists != isArticle:
+		case isFile:
 			return nil, false
-		case !exists && (listedBelow(prev.listed, p) || listedBelow(prev.attached, p)):
+		case !exists && !isArticle && (listedBelow(prev.listed, p) || listedBelow(prev.attached, p)):
 			return nil, false // a folder removed
-		case !exists:
+		case !exists && !isArticle:
 			continue
+		case !exists:
+			out = append(out, edited{kind: editRemoved, path: p})
+		case !isArticle:
+			if !strings.EqualFold(path.Ext(p), ".md") {
+				return nil, false // an attachment came
+			}
+			out = append(out, edited{kind: editAdded, path: p, f: f})
+		default:
+			i, found := slices.BinarySearchFunc(prev.listed, p, func(e file, p string) int { return walkCompare(e.path, p) })
+			if !found {
+				return nil, false
+			}
+			out = append(out, edited{kind: editChanged, path: p, i: i, f: f})
 		}
-		i, found := slices.BinarySearchFunc(prev.listed, p, func(e file, p string) int { return walkCompare(e.path, p) })
-		if !found {
-			return nil, false
-		}
-		out = append(out, edited{i: i, f: f})
 	}
 	return out, true
 }
@@ -253,19 +365,19 @@ func listedBelow(list []file, dir string) bool {
 }
 
 // renderEdits renders the edited articles whose rendering cannot be
-// reused. Links resolve against prev: an edit changes no path, URL or
-// attachment, so every link resolves as it would in the new snapshot.
-func renderEdits(ctx context.Context, in buildInput, prev *Snapshot, edits []edited, rkey render.Options, maxSize int64, plain bool) error {
+// reused. Links resolve against s, whose paths, URLs and moves are
+// already the new ones.
+func renderEdits(ctx context.Context, in buildInput, s *Snapshot, edits []edited, rkey render.Options, maxSize int64, plain bool) error {
 	var todo []int
 	for j, e := range edits {
-		if e.out == nil {
+		if e.out == nil && e.src != nil {
 			todo = append(todo, j)
 		}
 	}
 	changed := make([]bool, len(todo))
 	err := parallel(ctx, len(todo), func(k int) {
 		e := &edits[todo[k]]
-		if out := in.opts.RenderCache.get(rkey, e.src, prev); out != nil {
+		if out := in.opts.RenderCache.get(rkey, e.src, s); out != nil {
 			e.out = out
 			return
 		}
@@ -274,7 +386,7 @@ func renderEdits(ctx context.Context, in buildInput, prev *Snapshot, edits []edi
 			changed[k] = true
 			return
 		}
-		e.out = in.opts.RenderCache.render(prev.renderer, rkey, prev, e.src, body, plain)
+		e.out = in.opts.RenderCache.render(s.renderer, rkey, s, e.src, body, plain)
 	})
 	if err != nil {
 		return err
@@ -282,14 +394,16 @@ func renderEdits(ctx context.Context, in buildInput, prev *Snapshot, edits []edi
 	var cerr changedError
 	for k, c := range changed {
 		if c {
-			cerr = append(cerr, edits[todo[k]].f.path)
+			cerr = append(cerr, edits[todo[k]].path)
 		}
 	}
 	if cerr != nil {
 		return cerr
 	}
 	for _, e := range edits {
-		e.src.drop()
+		if e.src != nil {
+			e.src.drop()
+		}
 	}
 	return nil
 }
@@ -360,8 +474,23 @@ func (s *Snapshot) linkTargets(a *Article) []string {
 }
 
 // relink takes old out of the backlinks of what it linked to in prev and
-// puts a into those of what it links to now.
+// puts a into those of what it links to now; either may be nil (an
+// article added or removed).
 func (s *Snapshot) relink(prev *Snapshot, old, a *Article) {
+	if old != nil {
+		s.unlink(prev, old)
+	}
+	if a == nil {
+		return
+	}
+	for _, t := range s.linkTargets(a) {
+		l, _ := look(s.backlinks, s.top.backlinks, t)
+		set(&s.top.backlinks, t, inserted(l, a))
+	}
+}
+
+// unlink takes old out of the backlinks of what it linked to in prev.
+func (s *Snapshot) unlink(prev *Snapshot, old *Article) {
 	for _, t := range prev.linkTargets(old) {
 		l, _ := look(s.backlinks, s.top.backlinks, t)
 		l = without(l, old)
@@ -371,14 +500,26 @@ func (s *Snapshot) relink(prev *Snapshot, old, a *Article) {
 			set(&s.top.backlinks, t, l)
 		}
 	}
-	for _, t := range s.linkTargets(a) {
-		l, _ := look(s.backlinks, s.top.backlinks, t)
-		set(&s.top.backlinks, t, inserted(l, a))
-	}
 }
 
 // retag moves a's tags and service from old to a.
 func (s *Snapshot) retag(old, a *Article) {
+	if old != nil {
+		s.untag(old)
+	}
+	if a == nil {
+		return
+	}
+	for _, t := range a.Tags {
+		s.tags[t] = inserted(s.tags[t], a)
+	}
+	if a.Service != "" {
+		s.services[a.Service] = inserted(s.services[a.Service], a)
+	}
+}
+
+// untag takes old out of its tags and service.
+func (s *Snapshot) untag(old *Article) {
 	for _, t := range old.Tags {
 		if l := without(s.tags[t], old); len(l) > 0 {
 			s.tags[t] = l
@@ -386,18 +527,12 @@ func (s *Snapshot) retag(old, a *Article) {
 			delete(s.tags, t)
 		}
 	}
-	for _, t := range a.Tags {
-		s.tags[t] = inserted(s.tags[t], a)
-	}
 	if old.Service != "" {
 		if l := without(s.services[old.Service], old); len(l) > 0 {
 			s.services[old.Service] = l
 		} else {
 			delete(s.services, old.Service)
 		}
-	}
-	if a.Service != "" {
-		s.services[a.Service] = inserted(s.services[a.Service], a)
 	}
 }
 
@@ -409,17 +544,64 @@ func (s *Snapshot) refolder(old, a *Article) {
 	if i := slices.Index(nf.Articles, old); i >= 0 {
 		nf.Articles[i] = a
 	}
+	s.putFolder(nf.Path, nf)
+}
+
+// enfolder puts the added article a into its folder, made when new.
+func (s *Snapshot) enfolder(a *Article) {
+	nf := &Folder{Path: a.Folder()}
+	if f := s.folders[nf.Path]; f != nil {
+		nf.Folders, nf.Articles = f.Folders, f.Articles
+	}
+	nf.Articles = inserted(nf.Articles, a)
+	s.putFolder(nf.Path, nf)
+}
+
+// unfolder takes the removed article old out of its folder, and the
+// folder out of the tree once nothing is left in it.
+func (s *Snapshot) unfolder(old *Article) {
+	f := s.folders[old.Folder()]
+	nf := &Folder{Path: f.Path, Folders: f.Folders, Articles: without(f.Articles, old)}
+	if len(nf.Articles) == 0 && len(nf.Folders) == 0 && nf.Path != "" {
+		nf = nil
+	}
+	s.putFolder(f.Path, nf)
+}
+
+// putFolder stores nf at dir (nil: no folder there any more) and copies
+// the folders above it to hold it. Subfolders are in the order index
+// makes them, that of the first article below each in path order, which
+// is that of their paths with a slash appended.
+func (s *Snapshot) putFolder(dir string, nf *Folder) {
 	for {
-		s.folders[nf.Path] = nf
-		if nf.Path == "" {
+		if nf == nil {
+			delete(s.folders, dir)
+		} else {
+			s.folders[dir] = nf
+		}
+		if dir == "" {
 			return
 		}
-		parent := s.folders[parentDir(nf.Path)]
-		np := &Folder{Path: parent.Path, Folders: slices.Clone(parent.Folders), Articles: parent.Articles}
-		if i := slices.Index(np.Folders, f); i >= 0 {
-			np.Folders[i] = nf
+		pdir := parentDir(dir)
+		np := &Folder{Path: pdir}
+		if p := s.folders[pdir]; p != nil {
+			np.Folders, np.Articles = slices.Clone(p.Folders), p.Articles
 		}
-		f, nf = parent, np
+		i := slices.IndexFunc(np.Folders, func(f *Folder) bool { return f.Path == dir })
+		switch {
+		case i >= 0 && nf == nil:
+			np.Folders = slices.Delete(np.Folders, i, i+1)
+		case i >= 0:
+			np.Folders[i] = nf
+		case nf != nil:
+			j, _ := slices.BinarySearchFunc(np.Folders, dir+"/", func(f *Folder, d string) int { return strings.Compare(f.Path+"/", d) })
+			np.Folders = slices.Insert(np.Folders, j, nf)
+		}
+		nf = np
+		if len(np.Folders) == 0 && len(np.Articles) == 0 && pdir != "" {
+			nf = nil
+		}
+		dir = pdir
 	}
 }
 
@@ -429,7 +611,9 @@ func (s *Snapshot) renameAlerts(prev *Snapshot, edits []edited) {
 	now := map[*Article]*Article{} // old → its successor
 	keys := map[string]bool{}
 	for _, e := range edits {
-		now[e.old] = e.a
+		if e.old != nil {
+			now[e.old] = e.a
+		}
 		for _, x := range []*Article{e.old, e.a} {
 			for _, k := range alertNameKeys(x) {
 				keys[k] = true
@@ -450,7 +634,7 @@ func (s *Snapshot) renameAlerts(prev *Snapshot, edits []edited) {
 			}
 		}
 		for _, e := range edits {
-			if (best == nil || e.a.Path < best.Path) && slices.Contains(alertNameKeys(e.a), k) {
+			if e.a != nil && (best == nil || e.a.Path < best.Path) && slices.Contains(alertNameKeys(e.a), k) {
 				best = e.a
 			}
 		}
@@ -475,7 +659,7 @@ func (s *Snapshot) renameAlerts(prev *Snapshot, edits []edited) {
 
 // alertNameKeys returns the keys indexAlerts gives runbook a in alertNames.
 func alertNameKeys(a *Article) []string {
-	if a.Type != TypeRunbook {
+	if a == nil || a.Type != TypeRunbook {
 		return nil
 	}
 	var out []string

@@ -371,30 +371,14 @@ func (s *Snapshot) settleMoves(in buildInput, srcs map[string]*source) []Rename 
 				gone[p] = e.src
 			}
 		}
-		if len(gone) == 0 {
-			break
-		}
-		byID, byHash := map[string]string{}, map[string]string{}
-		for _, p := range slices.Sorted(maps.Keys(gone)) {
-			b := gone[p].base
-			byID[b.ID] = p
-			if b.Size > 0 && b.Unrendered == "" {
-				byHash[b.Hash] = p
-			}
-		}
+		var came []string
 		for _, p := range slices.Sorted(maps.Keys(srcs)) {
-			if _, existed := prev.entries[p]; existed {
-				continue
+			if _, existed := prev.entries[p]; !existed {
+				came = append(came, p)
 			}
-			b := srcs[p].base
-			old, ok := byID[b.ID]
-			if !ok {
-				old, ok = byHash[b.Hash]
-			}
-			if ok && gone[old] != nil {
-				delete(gone, old)
-				add(old, p)
-			}
+		}
+		for _, r := range folderRenames(gone, came, srcs) {
+			add(r[0], r[1])
 		}
 	}
 	s.moves = s.moves.with(moves, ids)

@@ -188,13 +188,19 @@ func TestIncrementalMatchesFullLoad(t *testing.T) {
 				changed = append(changed, p, to)
 			}
 		}
-		_, err := lib.Apply(context.Background(), changed)
+		upd, err := lib.Apply(context.Background(), changed)
 		require.NoError(t, err)
+		if upd.Published {
+			assert.True(t, lib.Snapshot().edited, "round %d took the edit path", round)
+		}
 		fresh := NewLibrary(rootFS(t, root), Options{}, discardLogger())
 		require.NoError(t, fresh.Load(context.Background()))
 		want, got := snapshotView(fresh.Snapshot()), snapshotView(lib.Snapshot())
 		assert.Greater(t, len(want), 4*len(fresh.Snapshot().Articles))
 		require.Equal(t, strings.Join(want, "\n"), strings.Join(got, "\n"), "round %d, changed %v", round, changed)
+		require.Equal(t, fresh.Snapshot().Warnings, lib.Snapshot().Warnings, "round %d", round)
+		require.Equal(t, fresh.Snapshot().listed, lib.Snapshot().flat().listed, "round %d: the listing the next load starts from", round)
+		require.Equal(t, fresh.Snapshot().Version, lib.Snapshot().Version, "round %d", round)
 	}
 }
 

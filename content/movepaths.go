@@ -1,0 +1,231 @@
+package content
+
+import (
+	"maps"
+	"slices"
+	"strings"
+)
+
+// movePaths brings the files that an edit adds and removes into s's
+// listing, article list, path and URL lookups (an added article is its
+// req until settled) and moves, finding the renames among them as build
+// does (folderRenames). It returns the renames and the lower-cased paths
+// whose links resolve otherwise now, whose linking articles render again.
+// ok is false when a URL would change hands, which build settles: a URL
+// another file lost to a removed one, a new file's URL already taken, or
+// one of kb's routes.
+func (s *Snapshot) movePaths(prev *Snapshot, edits []edited) (_ []Rename, affected []string, ok bool) {
+	listed := slices.Clone(prev.listed)
+	for i, f := range prev.top.listed {
+		listed[i] = f
+	}
+	for _, e := range edits {
+		if e.kind == editChanged {
+			listed[e.i] = e.f
+		}
+	}
+	byPath := func(a *Article, p string) int { return strings.Compare(a.Path, p) }
+	byWalk := func(f file, p string) int { return walkCompare(f.path, p) }
+	var foldedPaths, foldedURLs []string
+	var gone map[string]*source // removed files, for renames
+	var came []string           // added files, by path
+	for _, e := range edits {
+		if e.kind != editRemoved {
+			continue
+		}
+		u := e.old.URL
+		for p, c := range s.claims {
+			if len(c.url) > 0 && p != e.path && URLFor(p) == u {
+				return nil, nil, false
+			}
+		}
+		i, _ := slices.BinarySearchFunc(listed, e.path, byWalk)
+		listed = slices.Delete(listed, i, i+1)
+		i, _ = slices.BinarySearchFunc(s.Articles, e.path, byPath)
+		s.Articles = slices.Delete(s.Articles, i, i+1)
+		unset(&s.top.byPath, e.path)
+		unset(&s.top.byURL, u)
+		unset(&s.top.entries, e.path)
+		foldedPaths, foldedURLs = append(foldedPaths, strings.ToLower(e.path)), append(foldedURLs, strings.ToLower(u))
+		if gone == nil {
+			gone = map[string]*source{}
+		}
+		gone[e.path] = prev.mustEntry(e.path).src
+	}
+	for _, e := range edits {
+		if e.kind != editAdded {
+			continue
+		}
+		u := e.req.URL
+		if _, taken := s.urlArticle(u); taken || IsReserved(u) {
+			return nil, nil, false
+		}
+		listed = insertListed(listed, e.f)
+		i, _ := slices.BinarySearchFunc(s.Articles, e.path, byPath)
+		s.Articles = slices.Insert(s.Articles, i, e.req)
+		set(&s.top.byPath, e.path, e.req)
+		set(&s.top.byURL, u, e.req)
+		foldedPaths, foldedURLs = append(foldedPaths, strings.ToLower(e.path)), append(foldedURLs, strings.ToLower(u))
+		came = append(came, e.path)
+	}
+	s.listed, s.top.listed = listed, nil
+	s.refold(foldedPaths, func(a *Article) string { return a.Path }, &s.top.byFoldedPath, s.foldedPathArticle)
+	s.refold(foldedURLs, func(a *Article) string { return a.URL }, &s.top.byFoldedURL, s.foldedURLArticle)
+
+	var renames []Rename
+	var changes []Change
+	ids := map[string]string{}
+	srcs := map[string]*source{}
+	for _, e := range edits {
+		if e.kind == editAdded {
+			srcs[e.path] = e.src
+		}
+	}
+	for _, r := range folderRenames(gone, came, srcs) {
+		old := prev.lookupArticle(r[0])
+		renames = append(renames, Rename{OldPath: r[0], Path: r[1], OldID: old.ID})
+		ids[old.ID] = r[0]
+		changes = append(changes, Change{Op: ChangeRenamed, OldPath: r[0], Path: r[1]})
+	}
+	s.moves = s.moves.with(changes, ids)
+
+	for _, p := range append(slices.Collect(maps.Keys(gone)), came...) {
+		affected = append(affected, strings.ToLower(p))
+	}
+	movedURL := func(snap *Snapshot, p string) string {
+		if a, ok := snap.moved(p); ok {
+			return a.URL
+		}
+		return ""
+	}
+	for _, m := range []*moveSet{prev.moves, s.moves} {
+		for p := range m.to {
+			if movedURL(prev, p) != movedURL(s, p) {
+				affected = append(affected, strings.ToLower(p))
+			}
+		}
+		if prev.moves == s.moves {
+			break
+		}
+	}
+	return renames, affected, true
+}
+
+// folderRenames pairs files gone from a folder with files come to it
+// (came, sorted) that have the id their front matter asks for or, failing
+// that, the exact content of one gone: [old, new] path pairs, in the order
+// of came. build and applyEdit both take them as renames.
+func folderRenames(gone map[string]*source, came []string, srcs map[string]*source) [][2]string {
+	if len(gone) == 0 {
+		return nil
+	}
+	gone = maps.Clone(gone)
+	byID, byHash := map[string]string{}, map[string]string{}
+	for _, p := range slices.Sorted(maps.Keys(gone)) {
+		b := gone[p].base
+		byID[b.ID] = p
+		if b.Size > 0 && b.Unrendered == "" {
+			byHash[b.Hash] = p
+		}
+	}
+	var out [][2]string
+	for _, p := range came {
+		b := srcs[p].base
+		old, ok := byID[b.ID]
+		if !ok {
+			old, ok = byHash[b.Hash]
+		}
+		if ok && gone[old] != nil {
+			delete(gone, old)
+			out = append(out, [2]string{old, p})
+		}
+	}
+	return out
+}
+
+// refold settles the folded lookup *top for each lower-cased key: the
+// first article in path order whose key, lower-cased, it is, as assign
+// gives it.
+func (s *Snapshot) refold(keys []string, key func(*Article) string, top *layer[*Article], look func(string) (*Article, bool)) {
+	for _, k := range slices.Compact(slices.Sorted(slices.Values(keys))) {
+		var owner *Article
+		for _, a := range s.Articles {
+			if v := key(a); strings.EqualFold(v, k) && strings.ToLower(v) == k {
+				owner = a
+				break
+			}
+		}
+		switch v, ok := look(k); {
+		case owner == nil && ok:
+			unset(top, k)
+		case owner != nil && v != owner:
+			set(top, k, owner)
+		}
+	}
+}
+
+// linksToAny reports whether out links to one of the lower-cased paths.
+func linksToAny(out *rendered, paths []string) bool {
+	for _, l := range out.doc.Links {
+		if l.Target == "" {
+			continue
+		}
+		for _, p := range paths {
+			if strings.EqualFold(l.Target, p) && strings.ToLower(l.Target) == p {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// current is the outcome of the claims of old as they stand, for an
+// article made again whose claims the edit did not settle.
+func (s *Snapshot) current(old *Article) settled {
+	st := settled{id: old.ID, aliases: old.Aliases, warns: s.claims[old.Path]}
+	for _, name := range old.Alerts {
+		if k := AlertKey(name); k != "" {
+			if owner, ok := s.alertArticle(k); !ok || owner != old {
+				if st.lost == nil {
+					st.lost = map[string]bool{}
+				}
+				st.lost[k] = true
+			}
+		}
+	}
+	return st
+}
+
+// dropKeys takes the removed article old out of the id, alias and alert
+// lookups that lead to it (movePaths took its path and URL out).
+func (s *Snapshot) dropKeys(old *Article) {
+	if v, _ := s.idArticle(old.ID); v == old {
+		unset(&s.top.byID, old.ID)
+	}
+	for _, al := range old.Aliases {
+		if v, _ := s.aliasArticle(al); v == old {
+			unset(&s.top.aliases, al)
+		}
+	}
+	for _, name := range old.Alerts {
+		if k := AlertKey(name); k != "" {
+			if v, _ := s.alertArticle(k); v == old {
+				unset(&s.top.alerts, k)
+			}
+		}
+	}
+}
+
+// addKeys puts the added article a into the id, alias and alert lookups
+// (movePaths put in its path and URL), but for the alerts it lost.
+func (s *Snapshot) addKeys(a *Article, lost map[string]bool) {
+	set(&s.top.byID, a.ID, a)
+	for _, al := range a.Aliases {
+		set(&s.top.aliases, al, a)
+	}
+	for _, name := range a.Alerts {
+		if k := AlertKey(name); k != "" && !lost[k] {
+			set(&s.top.alerts, k, a)
+		}
+	}
+}
