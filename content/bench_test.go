@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -74,7 +75,9 @@ func BenchmarkLoadCorpus(b *testing.B) {
 // articles (internal/gen) brought into a new snapshot, against reading and
 // rendering that one file with bare goldmark ("bare"), and against the
 // same edit through the whole build that every load took before applyEdit
-// ("kb-whole"). KB_BENCH_ARTICLES sets the size (50000 for issue 16's other one).
+// ("kb-whole"). The -lost-alert, -add, -remove and -rename variants edit an
+// article that lost an alert to another, add a file, remove it, and rename
+// one. KB_BENCH_ARTICLES sets the size (50000 for issue 16's other one).
 func BenchmarkApplyOneFile(b *testing.B) {
 	root := b.TempDir()
 	var paths []string
@@ -103,24 +106,111 @@ func BenchmarkApplyOneFile(b *testing.B) {
 		name string
 		opts Options
 	}{{"kb", Options{}}, {"kb-whole", Options{wholeBuilds: true}}} {
-		b.Run(mode.name, func(b *testing.B) {
-			lib := NewLibrary(os.DirFS(root), mode.opts, slog.New(slog.DiscardHandler))
-			if err := lib.Load(context.Background()); err != nil {
-				b.Fatal(err)
-			}
-			n := 0
-			for b.Loop() {
-				n++
-				if err := os.WriteFile(full, fmt.Appendf(slices.Clone(orig), "\nedit %d\n", n), 0o644); err != nil {
-					b.Fatal(err)
-				}
-				upd, err := lib.Apply(context.Background(), []string{edited})
-				if err != nil || len(upd.Updated) != 1 {
-					b.Fatalf("%v, %d updated", err, len(upd.Updated))
-				}
-			}
+		lib := NewLibrary(os.DirFS(root), mode.opts, slog.New(slog.DiscardHandler))
+		if err := lib.Load(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+		check := func(b *testing.B) {
 			if s := lib.Snapshot(); s.edited == mode.opts.wholeBuilds {
 				b.Fatalf("%s: the last snapshot was made by applyEdit: %v", mode.name, s.edited)
+			}
+		}
+		apply := func(b *testing.B, paths ...string) Update {
+			upd, err := lib.Apply(context.Background(), paths)
+			if err != nil || !upd.Published {
+				b.Fatalf("%v, published %v", err, upd.Published)
+			}
+			return upd
+		}
+		n := 0
+		editOf := func(b *testing.B, p string, orig []byte) {
+			n++
+			if err := os.WriteFile(filepath.Join(root, filepath.FromSlash(p)), fmt.Appendf(slices.Clone(orig), "\nedit %d\n", n), 0o644); err != nil {
+				b.Fatal(err)
+			}
+			if upd := apply(b, p); len(upd.Updated) != 1 {
+				b.Fatalf("%d updated", len(upd.Updated))
+			}
+		}
+		b.Run(mode.name, func(b *testing.B) {
+			for b.Loop() {
+				editOf(b, edited, orig)
+			}
+			check(b)
+		})
+		// An article that lost an alert to another (internal/gen's alert
+		// names collide): its edit settles the claim again.
+		var loser string
+		for p, c := range lib.Snapshot().claims {
+			if len(c.alerts) > 0 && (loser == "" || p < loser) {
+				loser = p
+			}
+		}
+		loserOrig, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(loser)))
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(mode.name+"-lost-alert", func(b *testing.B) {
+			for b.Loop() {
+				editOf(b, loser, loserOrig)
+			}
+			check(b)
+		})
+		// A file added next to the edited one and removed again, each
+		// timed on its own; a rename of it, there and back.
+		added := path.Join(path.Dir(edited), "added-by-bench.md")
+		addedFull := filepath.Join(root, filepath.FromSlash(added))
+		b.Run(mode.name+"-add", func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				n++
+				if err := os.WriteFile(addedFull, fmt.Appendf(slices.Clone(orig), "\nadded %d\n", n), 0o644); err != nil {
+					b.Fatal(err)
+				}
+				apply(b, added)
+				b.StopTimer()
+				check(b)
+				if err := os.Remove(addedFull); err != nil {
+					b.Fatal(err)
+				}
+				apply(b, added)
+				b.StartTimer()
+			}
+		})
+		b.Run(mode.name+"-remove", func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				b.StopTimer()
+				n++
+				if err := os.WriteFile(addedFull, fmt.Appendf(slices.Clone(orig), "\nadded %d\n", n), 0o644); err != nil {
+					b.Fatal(err)
+				}
+				apply(b, added)
+				if err := os.Remove(addedFull); err != nil {
+					b.Fatal(err)
+				}
+				b.StartTimer()
+				if upd := apply(b, added); len(upd.Deleted) != 1 {
+					b.Fatalf("deleted %v", upd.Deleted)
+				}
+				check(b)
+			}
+		})
+		b.Run(mode.name+"-rename", func(b *testing.B) {
+			from, to := edited, added
+			for b.Loop() {
+				if err := os.Rename(filepath.Join(root, filepath.FromSlash(from)), filepath.Join(root, filepath.FromSlash(to))); err != nil {
+					b.Fatal(err)
+				}
+				if upd := apply(b, from, to); len(upd.Renamed) != 1 {
+					b.Fatalf("renamed %v", upd.Renamed)
+				}
+				from, to = to, from
+			}
+			check(b)
+			if from != edited {
+				if err := os.Rename(filepath.Join(root, filepath.FromSlash(from)), full); err != nil {
+					b.Fatal(err)
+				}
+				apply(b, from, edited)
 			}
 		})
 	}

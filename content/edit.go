@@ -156,12 +156,8 @@ func applyEdit(ctx context.Context, in buildInput) (_ *Snapshot, _ Update, ok bo
 			more[p] = editSettled
 		}
 	}
-	if len(affected) > 0 {
-		for p, en := range s.allEntries() {
-			if !isEdit[p] && linksToAny(en.out, affected) {
-				more[p] = editRelinked
-			}
-		}
+	for p := range s.linking(affected, isEdit) {
+		more[p] = editRelinked
 	}
 	for p, kind := range more {
 		en := s.mustEntry(p)

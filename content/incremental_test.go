@@ -540,3 +540,34 @@ func TestRerenderReadsTheFileAgain(t *testing.T) {
 	assert.Contains(t, a.Doc.Text, "version 2")
 	assert.Contains(t, paths(upd.Updated), "a.md")
 }
+
+// TestAddRemoveCaseClash: files whose paths differ in letter case only
+// come and go as edits; a link written in other letter case resolves to
+// the first of them in path order, as a whole build resolves it, after
+// each step.
+func TestAddRemoveCaseClash(t *testing.T) {
+	dir := writeTree(t, map[string]string{
+		"docs/disk.md": "# lower\n",
+		"b.md":         "# B\n\nSee [disk](docs/DISK.md).\n",
+	})
+	lib := folderLibrary(t, dir)
+	step := func(what string, change func(), paths ...string) {
+		t.Helper()
+		change()
+		upd := apply(t, lib, paths...)
+		require.True(t, upd.Published, what)
+		assert.True(t, lib.Snapshot().edited, "%s: the edit path", what)
+		fresh := folderLibrary(t, dir)
+		require.Equal(t, strings.Join(snapshotView(fresh.Snapshot()), "\n"), strings.Join(snapshotView(lib.Snapshot()), "\n"), what)
+		b := mustArticle(t, lib.Snapshot(), "b.md")
+		fb := mustArticle(t, fresh.Snapshot(), "b.md")
+		assert.Equal(t, fb.Doc.Links, b.Doc.Links, what)
+	}
+	step("a clash comes", func() { writeFile(t, dir, "docs/Disk.md", "# upper\n") }, "docs/Disk.md")
+	assert.Equal(t, []string{"b.md"}, paths(lib.Snapshot().Backlinks(mustArticle(t, lib.Snapshot(), "docs/Disk.md"))), "b's link goes to the first path")
+	step("its first goes", func() { require.NoError(t, os.Remove(filepath.Join(dir, "docs/Disk.md"))) }, "docs/Disk.md")
+	step("the last goes", func() { require.NoError(t, os.Remove(filepath.Join(dir, "docs/disk.md"))) }, "docs/disk.md")
+	assert.Contains(t, messages(mustArticle(t, lib.Snapshot(), "b.md").Warnings), "broken link")
+	step("one comes back", func() { writeFile(t, dir, "docs/DISK.md", "# shouting\n") }, "docs/DISK.md")
+	assert.Empty(t, lib.Snapshot().Warnings)
+}

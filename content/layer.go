@@ -121,6 +121,7 @@ func (s *Snapshot) flat() *Snapshot {
 	f.byURL, f.byFoldedURL, f.aliases = fold(s.byURL, t.byURL), fold(s.byFoldedURL, t.byFoldedURL), fold(s.aliases, t.aliases)
 	f.alerts, f.alertNames = fold(s.alerts, t.alerts), fold(s.alertNames, t.alertNames)
 	f.backlinks, f.entries = fold(s.backlinks, t.backlinks), fold(s.entries, t.entries)
+	f.linkers = &linkIndex{} // of the entries folded
 	if len(t.listed) > 0 {
 		f.listed = slices.Clone(s.listed)
 		for i, file := range t.listed {

@@ -1,9 +1,11 @@
 package content
 
 import (
+	"iter"
 	"maps"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // movePaths brings the files that an edit adds and removes into s's
@@ -69,8 +71,23 @@ func (s *Snapshot) movePaths(prev *Snapshot, edits []edited) (_ []Rename, affect
 		came = append(came, e.path)
 	}
 	s.listed, s.top.listed = listed, nil
-	s.refold(foldedPaths, func(a *Article) string { return a.Path }, &s.top.byFoldedPath, s.foldedPathArticle)
-	s.refold(foldedURLs, func(a *Article) string { return a.URL }, &s.top.byFoldedURL, s.foldedURLArticle)
+	var cameArticles []*Article
+	for _, e := range edits {
+		if e.kind == editAdded {
+			cameArticles = append(cameArticles, e.req)
+		}
+	}
+	clashes := slices.Concat(
+		s.refold(foldedPaths, func(a *Article) string { return a.Path }, &s.top.byFoldedPath, s.foldedPathArticle, gone, cameArticles),
+		s.refold(foldedURLs, func(a *Article) string { return a.URL }, &s.top.byFoldedURL, s.foldedURLArticle, gone, cameArticles))
+	if slices.ContainsFunc(clashes, func(k string) bool { return !s.clashes[k] }) {
+		if s.clashes = maps.Clone(s.clashes); s.clashes == nil {
+			s.clashes = map[string]bool{}
+		}
+		for _, k := range clashes {
+			s.clashes[k] = true
+		}
+	}
 
 	var renames []Rename
 	var changes []Change
@@ -145,23 +162,54 @@ func folderRenames(gone map[string]*source, came []string, srcs map[string]*sour
 
 // refold settles the folded lookup *top for each lower-cased key: the
 // first article in path order whose key, lower-cased, it is, as assign
-// gives it.
-func (s *Snapshot) refold(keys []string, key func(*Article) string, top *layer[*Article], look func(string) (*Article, bool)) {
+// gives it, now that the articles at gone went and came came. Only a key
+// that two articles have had (s.clashes) needs a look at every article
+// when its owner goes; otherwise the owner is the one there was or one
+// that came. It returns the keys that two articles have now.
+func (s *Snapshot) refold(keys []string, key func(*Article) string, top *layer[*Article], look func(string) (*Article, bool), gone map[string]*source, came []*Article) []string {
+	var clashes []string
+	match := func(a *Article, k string) bool {
+		v := key(a)
+		return strings.EqualFold(v, k) && strings.ToLower(v) == k
+	}
 	for _, k := range slices.Compact(slices.Sorted(slices.Values(keys))) {
+		v, ok := look(k)
 		var owner *Article
-		for _, a := range s.Articles {
-			if v := key(a); strings.EqualFold(v, k) && strings.ToLower(v) == k {
-				owner = a
-				break
+		n := 0
+		switch {
+		case ok && gone[v.Path] != nil && s.clashes[k]:
+			for _, a := range s.Articles { // the articles that came are among them
+				if match(a, k) {
+					if owner == nil {
+						owner = a
+					}
+					n++
+				}
+			}
+		default:
+			if ok && gone[v.Path] == nil {
+				owner, n = v, 1
+			}
+			for _, a := range came {
+				if match(a, k) {
+					n++
+					if owner == nil || a.Path < owner.Path {
+						owner = a
+					}
+				}
 			}
 		}
-		switch v, ok := look(k); {
+		if n > 1 {
+			clashes = append(clashes, k)
+		}
+		switch {
 		case owner == nil && ok:
 			unset(top, k)
 		case owner != nil && v != owner:
 			set(top, k, owner)
 		}
 	}
+	return clashes
 }
 
 // linksToAny reports whether out links to one of the lower-cased paths.
@@ -226,6 +274,57 @@ func (s *Snapshot) addKeys(a *Article, lost map[string]bool) {
 	for _, name := range a.Alerts {
 		if k := AlertKey(name); k != "" && !lost[k] {
 			set(&s.top.alerts, k, a)
+		}
+	}
+}
+
+// linkIndex lists, for every lower-cased link target of a snapshot's
+// entries map, the articles whose rendering links there: made once for
+// the map (a whole build's, or one folded from layers) and shared by the
+// snapshots that edits make over it, so an added or removed file finds
+// the articles linking to its path without reading every article's links.
+type linkIndex struct {
+	once sync.Once
+	by   map[string][]string
+}
+
+// linking yields the articles of s (other than skip's) whose links point
+// at one of the lower-cased paths: those of the index that no edit
+// changed since, and those edits changed that do now.
+func (s *Snapshot) linking(paths []string, skip map[string]bool) iter.Seq[string] {
+	idx := s.linkers
+	idx.once.Do(func() {
+		idx.by = map[string][]string{}
+		for p, e := range s.entries {
+			seen := map[string]bool{}
+			for _, l := range e.out.doc.Links {
+				if t := strings.ToLower(l.Target); l.Target != "" && !seen[t] {
+					seen[t] = true
+					idx.by[t] = append(idx.by[t], p)
+				}
+			}
+		}
+	})
+	return func(yield func(string) bool) {
+		seen := map[string]bool{}
+		for _, t := range paths {
+			for _, p := range idx.by[t] {
+				if _, changed := s.top.entries[p]; changed || skip[p] || seen[p] {
+					continue
+				}
+				seen[p] = true
+				if !yield(p) {
+					return
+				}
+			}
+		}
+		for p, sl := range s.top.entries {
+			if sl.ok && !skip[p] && !seen[p] && linksToAny(sl.v.out, paths) {
+				seen[p] = true
+				if !yield(p) {
+					return
+				}
+			}
 		}
 	}
 }

@@ -65,6 +65,8 @@ type Snapshot struct {
 	fileSum    [32]byte              // the attachments' part of Version
 	claims     map[string]claimWarns // article path → the claims it lost (claims.go); shared, copied by an edit that changes it
 	fixedWarns int                   // Warnings that no edit changes: kb.yaml's, the listing's, assign's URL pass
+	clashes    map[string]bool       // lower-cased paths and URLs that two articles or more have had: removing one looks for the next
+	linkers    *linkIndex            // who links to what in entries, made at the first edit that needs it
 	plainLeft  int                   // articles whose code is not highlighted yet: the next load highlights them all
 	edited     bool                  // made by applyEdit from its predecessor, not by a whole build
 	hist       *history              // git metadata, nil without git
@@ -102,7 +104,7 @@ func (s *Snapshot) assign(articles []*Article) ([]Warning, int) {
 	s.byURL = make(map[string]*Article, len(articles))
 	s.byFoldedURL = make(map[string]*Article, len(articles))
 	s.aliases = map[string]*Article{}
-	s.claims = map[string]claimWarns{}
+	s.claims, s.clashes = map[string]claimWarns{}, map[string]bool{}
 	var warns []Warning
 	warn := func(a *Article, w Warning, step func(*claimWarns) *[]Warning) {
 		a.Warnings = append(a.Warnings, w)
@@ -113,6 +115,8 @@ func (s *Snapshot) assign(articles []*Article) ([]Warning, int) {
 		s.byPath[a.Path] = a
 		if _, taken := s.byFoldedPath[strings.ToLower(a.Path)]; !taken {
 			s.byFoldedPath[strings.ToLower(a.Path)] = a
+		} else {
+			s.clashes[strings.ToLower(a.Path)] = true
 		}
 		if other, dup := s.byURL[a.URL]; dup {
 			alt := "/" + strings.TrimSuffix(a.Path, path.Ext(a.Path))
@@ -134,6 +138,8 @@ func (s *Snapshot) assign(articles []*Article) ([]Warning, int) {
 		s.byID[a.ID] = a
 		if _, taken := s.byFoldedURL[strings.ToLower(a.URL)]; !taken {
 			s.byFoldedURL[strings.ToLower(a.URL)] = a
+		} else {
+			s.clashes[strings.ToLower(a.URL)] = true
 		}
 	}
 	for _, a := range articles {
@@ -231,7 +237,7 @@ func (s *Snapshot) index(articles []*Article) {
 	s.services = map[string][]*Article{}
 	s.backlinks = map[string][]*Article{}
 	s.folders = map[string]*Folder{"": {Path: ""}}
-	s.sum, s.plainLeft = digest{}, 0
+	s.sum, s.plainLeft, s.linkers = digest{}, 0, &linkIndex{}
 	for _, a := range articles {
 		s.sum.add(a)
 		if a.Doc.Unhighlighted {
