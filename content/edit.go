@@ -62,8 +62,12 @@ type edited struct {
 func applyEdit(ctx context.Context, in buildInput) (_ *Snapshot, _ Update, ok bool, _ error) {
 	start := time.Now()
 	prev := in.prev
-	if prev == nil || in.full || in.opts.wholeBuilds || len(in.hints) == 0 || len(in.hints) > maxEditFiles || in.commit != "" || prev.Commit != "" ||
-		!prev.relistable || prev.lazy != nil || in.renames != nil || in.hist != prev.hist || in.histErr != nil || prev.renderer == nil {
+	if prev == nil || in.full || in.opts.wholeBuilds || (in.commit != "") != (prev.Commit != "") ||
+		!prev.relistable || prev.lazy != nil || in.histErr != nil || prev.renderer == nil {
+		return nil, Update{}, false, nil
+	}
+	hints, ok := editHints(in)
+	if !ok || len(hints) > maxEditFiles {
 		return nil, Update{}, false, nil
 	}
 	site, warns := loadSite(in.files)
@@ -78,7 +82,7 @@ func applyEdit(ctx context.Context, in buildInput) (_ *Snapshot, _ Update, ok bo
 	if rkey != prev.rkey {
 		return nil, Update{}, false, nil
 	}
-	edits, ok := editedFiles(in)
+	edits, ok := editedFiles(in, hints)
 	if !ok {
 		return nil, Update{}, false, nil
 	}
@@ -106,8 +110,8 @@ func applyEdit(ctx context.Context, in buildInput) (_ *Snapshot, _ Update, ok bo
 			continue
 		}
 		src, gone := readArticle(in.files, e.f, maxSize, in.opts.RenderCache.frontMatter())
-		if gone {
-			return nil, Update{}, false, nil
+		if gone || in.strict && src.readErr != nil {
+			return nil, Update{}, false, nil // build says what is wrong
 		}
 		e.src = src
 		if e.kind == editAdded {
@@ -121,8 +125,11 @@ func applyEdit(ctx context.Context, in buildInput) (_ *Snapshot, _ Update, ok bo
 			e.out = old.out
 		}
 	}
-	edits = slices.DeleteFunc(edits, func(e edited) bool { return e.kind == editChanged && e.src == prev.mustEntry(e.path).src })
-	if len(edits) == 0 {
+	newHistory := in.hist != prev.hist
+	edits = slices.DeleteFunc(edits, func(e edited) bool {
+		return e.kind == editChanged && e.src == prev.mustEntry(e.path).src && (!newHistory || in.hist.last[e.path] == prev.hist.last[e.path])
+	})
+	if len(edits) == 0 && in.commit == prev.Commit && !newHistory {
 		return prev, Update{Snapshot: prev}, true, nil
 	}
 	if moved && len(prev.listed)+len(prev.attached)+len(edits) > in.opts.maxFiles() {
@@ -131,6 +138,7 @@ func applyEdit(ctx context.Context, in buildInput) (_ *Snapshot, _ Update, ok bo
 
 	s := *prev
 	s.files, s.Site, s.top, s.edited = in.files, site, prev.top.clone(), true
+	s.Commit, s.hist = in.commit, in.hist
 	s.Articles = slices.Clone(prev.Articles)
 	s.folders, s.tags, s.services = maps.Clone(prev.folders), maps.Clone(prev.tags), maps.Clone(prev.services)
 	for j := range edits {
@@ -140,8 +148,9 @@ func applyEdit(ctx context.Context, in buildInput) (_ *Snapshot, _ Update, ok bo
 	}
 	var renames []Rename
 	var affected []string // lower-cased paths whose links resolve otherwise now
-	if moved {
-		if renames, affected, ok = s.movePaths(prev, edits); !ok {
+	relisted := moved || newHistory && len(in.hist.moves) > 0
+	if relisted {
+		if renames, affected, ok = s.movePaths(in, edits); !ok {
 			return nil, Update{}, false, nil
 		}
 	}
@@ -223,7 +232,7 @@ func applyEdit(ctx context.Context, in buildInput) (_ *Snapshot, _ Update, ok bo
 		setClaims(a.Path, st.warns)
 		if e.kind == editChanged || e.kind == editAdded {
 			set(&s.top.entries, a.Path, entry{src: e.src, out: e.out})
-			if e.kind == editChanged && !moved {
+			if e.kind == editChanged && !relisted {
 				if s.top.listed == nil {
 					s.top.listed = map[int]file{}
 				}
@@ -268,14 +277,16 @@ func applyEdit(ctx context.Context, in buildInput) (_ *Snapshot, _ Update, ok bo
 	if moved || slices.ContainsFunc(edits, func(e edited) bool { return e.a != nil && e.old != nil && e.a.Class != e.old.Class }) {
 		s.classes = s.readClasses()
 	}
-	if moved { // an old id that led to a removed article leads nowhere now
+	led := released // ids that may lead nowhere now
+	if moved {      // an old id that led to a removed article, say
+		led = slices.Clone(released)
 		for id := range prev.moves.ids {
 			if _, ok := prev.ByID(id); ok {
-				released = append(released, id)
+				led = append(led, id)
 			}
 		}
 	}
-	s.orphaned = s.stillOrphaned(prev.orphaned, released)
+	s.orphaned = s.stillOrphaned(prev.orphaned, led)
 	s.Version = s.version()
 	for i := range renames {
 		if a, ok := s.pathArticle(renames[i].Path); ok {
@@ -303,21 +314,50 @@ func applyEdit(ctx context.Context, in buildInput) (_ *Snapshot, _ Update, ok bo
 		}
 	}
 	slices.Sort(upd.Deleted)
-	upd.Published = len(upd.Updated) > 0 || len(upd.Deleted) > 0 || len(upd.Restyled) > 0 || len(renames) > 0
+	upd.Published = len(upd.Updated) > 0 || len(upd.Deleted) > 0 || len(upd.Restyled) > 0 || len(renames) > 0 ||
+		s.Commit != prev.Commit || relisted
 	if !upd.Published {
 		return prev, Update{Snapshot: prev}, true, nil
 	}
 	return &s, upd, true, nil
 }
 
-// editedFiles returns the Markdown files that in.hints name and that
+// editHints returns the paths an edit looks at again: Watch's hints for
+// a folder; for a commit that follows the one served, the paths git
+// diff lists between the two and those whose last commit the history
+// read since then changed. ok is false when they are not known: a folder
+// load without hints, a rewritten ref, history not extended from the
+// snapshot's.
+func editHints(in buildInput) ([]string, bool) {
+	prev := in.prev
+	if in.commit == "" {
+		return in.hints, len(in.hints) > 0 && in.renames == nil && in.hist == prev.hist
+	}
+	if in.renames == nil || in.hist == nil || prev.hist == nil || in.hist != prev.hist && in.hist.baseHead != prev.hist.head {
+		return nil, false
+	}
+	var out []string
+	for _, c := range in.renames {
+		out = append(out, c.Path)
+		if c.OldPath != "" {
+			out = append(out, c.OldPath)
+		}
+	}
+	if in.hist != prev.hist {
+		out = append(out, in.hist.touched...)
+	}
+	slices.Sort(out)
+	return slices.Compact(out), true
+}
+
+// editedFiles returns the Markdown files that paths name and that
 // changed, came or went since in.prev, looked at again, sorted by path;
 // hints naming nothing kb lists (an editor's temporary file, gone again)
 // are left out. ok is false for any other change: an attachment, a
 // folder, a file turned into something else.
-func editedFiles(in buildInput) (_ []edited, ok bool) {
+func editedFiles(in buildInput, paths []string) (_ []edited, ok bool) {
 	prev := in.prev
-	hints := newPathSet(in.hints)
+	hints := newPathSet(paths)
 	if hints[""] {
 		return nil, false
 	}

@@ -3,9 +3,12 @@ package content
 import (
 	"context"
 	"fmt"
+	"maps"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -16,6 +19,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"kb/gitrepo/gitrepotest"
+	"kb/internal/gen"
+	"kb/internal/race"
 )
 
 func sync1(t *testing.T, lib *Library) Update {
@@ -385,4 +390,85 @@ func TestGitFetchAge(t *testing.T) {
 	folder := NewLibrary(os.DirFS(clone), Options{}, discardLogger())
 	_, ok = folder.FetchAge()
 	assert.False(t, ok, "a folder is never fetched")
+}
+
+// TestGitCommitsMatchFullLoad is the property test of commits in git mode
+// taken as edits: rounds of one or two commits (bodies, front matter with
+// ids and alerts that collide, links to any file, files added, deleted and
+// renamed with git mv, an edit and its revert, an empty commit) are synced;
+// every round takes the edit path, and the snapshot equals a fresh load of
+// the same commit in every derived lookup, warnings, listing and version.
+func TestGitCommitsMatchFullLoad(t *testing.T) {
+	r := gitrepotest.New(t)
+	files := map[string]string{}
+	for p, f := range gen.Files(60, 5) {
+		files[p] = string(f.Data)
+	}
+	r.CommitFiles("first", files)
+	lib, _ := gitLibrary(t, r.Dir, "main")
+	rng := rand.New(rand.NewPCG(16, 4))
+	pick := func() string {
+		ps := slices.Sorted(maps.Keys(files))
+		return ps[rng.IntN(len(ps))]
+	}
+	one := func(list ...string) string { return list[rng.IntN(len(list))] }
+	rounds := 40
+	if race.Enabled {
+		rounds = 15
+	}
+	added := 0
+	for round := range rounds {
+		for range 1 + rng.IntN(2) {
+			switch op := rng.IntN(10); {
+			case op < 5:
+				p := pick()
+				fm := "title: " + one("Edited", "DiskFull", fmt.Sprintf("Round %d", round)) + "\n"
+				if rng.IntN(3) == 0 {
+					fm += "id: " + one("shared", fmt.Sprintf("r%d", round)) + "\n"
+				}
+				if rng.IntN(3) == 0 {
+					fm += "alerts: [" + one("DiskFull", "Other") + "]\n"
+				}
+				rel, err := filepath.Rel(filepath.Dir(p), pick())
+				require.NoError(t, err)
+				files[p] = fmt.Sprintf("---\n%s---\n# H\n\nSee [x](%s).\n", fm, filepath.ToSlash(rel))
+				r.CommitFiles("edit", map[string]string{p: files[p]})
+			case op < 6 && len(files) > 40:
+				p := pick()
+				delete(files, p)
+				r.Git("rm", "-q", p)
+				r.Commit("delete")
+			case op < 7:
+				added++
+				p := fmt.Sprintf("new/n%d/added-%d.md", added%2, added)
+				files[p] = fmt.Sprintf("# Added %d\n\nText.\n", added)
+				r.CommitFiles("add", map[string]string{p: files[p]})
+			case op < 8:
+				p := pick()
+				added++
+				to := fmt.Sprintf("moved/%d-%s", added, filepath.Base(p))
+				require.NoError(t, os.MkdirAll(filepath.Join(r.Dir, "moved"), 0o755))
+				r.Git("mv", p, to)
+				r.Commit("rename")
+				files[to] = files[p]
+				delete(files, p)
+			case op < 9: // an edit and its revert: the file is as it was, its last commit is not
+				p := pick()
+				r.CommitFiles("edit", map[string]string{p: files[p] + "\nMore.\n"})
+				r.CommitFiles("revert", map[string]string{p: files[p]})
+			default:
+				r.Commit("empty")
+			}
+		}
+		upd := sync1(t, lib)
+		require.True(t, upd.Published, "round %d: a new commit is published", round)
+		assert.True(t, lib.Snapshot().edited, "round %d took the edit path", round)
+		fresh, _ := gitLibrary(t, r.Dir, "main")
+		want, got := fresh.Snapshot(), lib.Snapshot()
+		require.Equal(t, want.Commit, got.Commit)
+		require.Equal(t, strings.Join(snapshotView(want), "\n"), strings.Join(snapshotView(got), "\n"), "round %d", round)
+		require.Equal(t, want.Warnings, got.Warnings, "round %d", round)
+		require.Equal(t, want.listed, got.flat().listed, "round %d", round)
+		require.Equal(t, want.Version, got.Version, "round %d", round)
+	}
 }

@@ -21,8 +21,11 @@ type history struct {
 	log  *gitrepo.Log       // what git log said; a later scan builds on it
 	head string             // the commit described
 	last map[string]*Commit // root-relative path → last commit that changed it
-	// moves lists renames of Markdown files, oldest first.
-	moves []Change
+	// moves lists renames of Markdown files, oldest first: for a history
+	// extended from another (baseHead), those of the commits read since.
+	moves    []Change
+	baseHead string   // the head of the history this one extends; "" when read whole
+	touched  []string // with baseHead: the paths whose last commit differs from that history's
 }
 
 // scanHistory reads the last commit of every file and the renames of the
@@ -38,6 +41,9 @@ func (g *GitRepo) scanHistory(ctx context.Context, head string, since *history) 
 		return nil, fromGit(err)
 	}
 	h := &history{log: log, head: log.Head, last: log.Last}
+	if since != nil {
+		h.baseHead, h.touched = since.head, log.Touched
+	}
 	for _, r := range log.Renames {
 		if isMarkdownPath(r.Path) && isMarkdownPath(r.OldPath) {
 			h.moves = append(h.moves, r)

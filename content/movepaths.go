@@ -16,7 +16,8 @@ import (
 // ok is false when a URL would change hands, which build settles: a URL
 // another file lost to a removed one, a new file's URL already taken, or
 // one of kb's routes.
-func (s *Snapshot) movePaths(prev *Snapshot, edits []edited) (_ []Rename, affected []string, ok bool) {
+func (s *Snapshot) movePaths(in buildInput, edits []edited) (_ []Rename, affected []string, ok bool) {
+	prev := in.prev
 	listed := slices.Clone(prev.listed)
 	for i, f := range prev.top.listed {
 		listed[i] = f
@@ -89,16 +90,34 @@ func (s *Snapshot) movePaths(prev *Snapshot, edits []edited) (_ []Rename, affect
 		}
 	}
 
+	// The renames, as settleMoves records them: git history's new ones
+	// first, then those of git diff or, for a folder, folderRenames.
 	var renames []Rename
 	var changes []Change
 	ids := map[string]string{}
-	srcs := map[string]*source{}
-	for _, e := range edits {
-		if e.kind == editAdded {
-			srcs[e.path] = e.src
+	if in.hist != nil && prev.hist != in.hist {
+		for _, m := range in.hist.moves {
+			changes = append(changes, m)
+			ids[DeriveID(m.OldPath)] = m.OldPath
 		}
 	}
-	for _, r := range folderRenames(gone, came, srcs) {
+	var pairs [][2]string
+	if in.renames != nil {
+		for _, c := range in.renames {
+			if _, now := s.pathArticle(c.Path); c.Op == ChangeRenamed && now && prev.lookupArticle(c.OldPath) != nil {
+				pairs = append(pairs, [2]string{c.OldPath, c.Path})
+			}
+		}
+	} else {
+		srcs := map[string]*source{}
+		for _, e := range edits {
+			if e.kind == editAdded {
+				srcs[e.path] = e.src
+			}
+		}
+		pairs = folderRenames(gone, came, srcs)
+	}
+	for _, r := range pairs {
 		old := prev.lookupArticle(r[0])
 		renames = append(renames, Rename{OldPath: r[0], Path: r[1], OldID: old.ID})
 		ids[old.ID] = r[0]

@@ -77,9 +77,13 @@ func (r refOrigin) read(ctx context.Context, in *buildInput, base *Snapshot) (bo
 		}
 		if ok {
 			since = base.hist
-			// Net renames between the two commits, for Update.Renamed.
+			// The net changes between the two commits: the paths an edit
+			// looks at again, and the renames, for Update.Renamed.
 			if in.renames, err = r.repo.Changed(ctx, base.Commit, commit); err != nil {
 				return false, err
+			}
+			if in.renames == nil {
+				in.renames = []Change{} // known to be none: the commits changed no content file
 			}
 		} else {
 			r.log.Warn("git ref was rewritten (force-push); reading its history again", "from", gitrepo.Short(base.Commit), "to", gitrepo.Short(commit))

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -140,6 +142,10 @@ type Log struct {
 	// Renames lists the renames within the folder in the commits read
 	// (not those of the Log it was built on), oldest first.
 	Renames []Change
+	// Touched lists, sorted, the paths whose last commit the commits read
+	// set or removed: for a Log built on another, the files whose Last
+	// differs from that one's.
+	Touched []string
 }
 
 // ReadLog reads the last commit of every file of the folder and its renames
@@ -191,6 +197,7 @@ func (g *Repo) ReadLog(ctx context.Context, head string, since *Log, depth int) 
 	for i := len(renames) - 1; i >= 0; i-- {
 		h.Renames = append(h.Renames, renames[i])
 	}
+	h.Touched = slices.Sorted(maps.Keys(seen))
 	return h, nil
 }
 
