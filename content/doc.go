@@ -6,9 +6,12 @@
 // Library.Apply reloads just those) or from the commits of a git ref
 // (NewGitLibrary; Library.Pull and Sync move to a new commit, reading blobs,
 // never a working tree). Either way a reload builds a complete new snapshot,
-// reusing what did not change, and publishes it with one atomic swap; an
-// edit of a few existing files makes it from the last one, changing only
-// their entries (applyEdit, layers over the shared maps). The first load
+// reusing what did not change, and publishes it with one atomic swap; a
+// change of a few files (edited, added, removed or renamed in a folder, or
+// a commit that follows the one served) makes it from the last one,
+// changing only their entries and those of the articles it concerns
+// (applyEdit, layers over the shared maps; disputed claims are settled
+// among their claimants, settleClaims). The first load
 // also publishes an early snapshot (Library.Early) once every file is
 // read, whose articles are rendered on request (Snapshot.Rendered) until
 // the complete one replaces it. Git is
