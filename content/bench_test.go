@@ -106,6 +106,7 @@ func BenchmarkApplyOneFile(b *testing.B) {
 		name string
 		opts Options
 	}{{"kb", Options{}}, {"kb-whole", Options{wholeBuilds: true}}} {
+		mode.opts.MaxFiles = n + 1 // room for the file added at 50,000 (DefaultMaxFiles)
 		lib := NewLibrary(os.DirFS(root), mode.opts, slog.New(slog.DiscardHandler))
 		if err := lib.Load(context.Background()); err != nil {
 			b.Fatal(err)

@@ -132,7 +132,11 @@ func applyEdit(ctx context.Context, in buildInput) (_ *Snapshot, _ Update, ok bo
 	if len(edits) == 0 && in.commit == prev.Commit && !newHistory {
 		return prev, Update{Snapshot: prev}, true, nil
 	}
-	if moved && len(prev.listed)+len(prev.attached)+len(edits) > in.opts.maxFiles() {
+	files := len(prev.listed) + len(prev.attached)
+	for _, e := range edits {
+		files += b2i(e.kind == editAdded) - b2i(e.kind == editRemoved)
+	}
+	if files > in.opts.maxFiles() {
 		return nil, Update{}, false, nil // the walk says why
 	}
 
