@@ -110,6 +110,9 @@
 //     or more before the first heading) is never the best section.
 //     [rare-words] In that share each query word weighs by its rarity in
 //     article text (the inverse document frequency of its rarest term).
+//     [log-shares] The log-format words of pasted text (ts, caller, msg...)
+//     weigh 0.3× in that share and in the query share (rule 19) as they do
+//     in the query: rare in prose, they are in every log line a runbook quotes.
 //  16. The titles and notes of the tickets an article solved (at most 20,
 //     300 bytes each) are a field of it (Options.Evidence), updated when a
 //     link is written or removed; a hit found through one names it

@@ -125,6 +125,7 @@ type plan struct {
 	q         query.Query
 	marks     marks
 	words     int      // distinct query words planned
+	logWords  []int    // the query words that are log-format words of pasted text
 	highlight []string // words to mark in the opened page (Results.Highlight)
 	ignored   int      // words past MaxTerms
 	unknown   []string // words found nowhere, for suggestions
@@ -190,6 +191,7 @@ func (pl *planner) build(p parsed, filters []query.Query) plan {
 				if keys[t] {
 					c = boosted(c, logWordWeight)
 					keyWords[t] = true
+					out.logWords = append(out.logWords, pl.marks.cur)
 				}
 				clauses = append(clauses, c)
 			}

@@ -273,6 +273,13 @@ func (tc *titleTerms) wordWeights(pln plan) []float64 {
 			wts[w] = max(wts[w], tc.rarity(term))
 		}
 	}
+	if tc.pl.off.on(RuleLogShares) {
+		// ts, caller, msg are rare in prose but in every log line a
+		// runbook quotes: they weigh in the shares as in the query
+		for _, w := range pln.logWords {
+			wts[w] *= logWordWeight
+		}
+	}
 	return wts
 }
 
