@@ -62,7 +62,10 @@
 //     level, msg, info...) weigh 0.3×; the keys of pairs count as words
 //     (timeout=5s, "reason":...). A number of up
 //     to five digits that the collection's text has (a port: 10249) is a
-//     word, not noise.
+//     word, not noise. [log-dates] The dates and times of pasted text in
+//     any common log format (Feb 07 11:50:13, 2022/02/08 10:22:31,
+//     08 Feb 2022, a zone after them) and its numbers of one or two digits
+//     (counters, indexes, line numbers) are noise too.
 //  6. [synonyms] The acronyms of long CamelCase identifiers are indexed
 //     with the text (PersistentVolumeClaim is pvc), and a short list of
 //     operations synonyms (oom, cert, k8s, db, pg, max, flip, kubectl's

@@ -157,10 +157,17 @@ func (pl *planner) build(p parsed, filters []query.Query) plan {
 		}
 		var ts []string
 		var keys map[string]bool // log-format words of pasted text
+		var dates [][]int        // dates and times of pasted text
+		if pl.pasted && pl.off.on(RuleLogDates) {
+			dates = dateTimes(it.text)
+		}
 		for start, end := range word.Spans(it.text) {
 			t := it.text[start:end]
 			if pl.pasted {
 				if isNoise(t) && !pl.namedNumber(t) {
+					continue
+				}
+				if dates != nil && inRanges(dates, start, end) || pl.off.on(RuleLogDates) && isSmallNumber(t) {
 					continue
 				}
 				if isLogWord(t) {

@@ -21,11 +21,12 @@ const (
 	RuleFieldSum      Rule = "field-sum"      // a word's field scores add up, not times the share of fields matched
 	RuleWordFamily    Rule = "word-family"    // a stem matches the stems of its derived words the stemmer leaves apart (fail, failure)
 	RuleLogShares     Rule = "log-shares"     // log-format words of pasted text weigh little in the shares of the query too
+	RuleLogDates      Rule = "log-dates"      // dates and times of pasted text in any log format, and numbers of one or two digits, are noise
 )
 
 // Rules lists the rules Options.Off may name, in the order doc.go states them.
 func Rules() []Rule {
-	return []Rule{RuleTitleCoverage, RuleLearnedWords, RuleIdentParts, RuleSymptomWords, RulePastedLines, RuleSynonyms, RuleWordFamily, RuleBestSection, RuleRareWords, RuleLogShares, RuleQueryShare, RuleFieldSum}
+	return []Rule{RuleTitleCoverage, RuleLearnedWords, RuleIdentParts, RuleSymptomWords, RulePastedLines, RuleLogDates, RuleSynonyms, RuleWordFamily, RuleBestSection, RuleRareWords, RuleLogShares, RuleQueryShare, RuleFieldSum}
 }
 
 // ruleSet holds the rules switched off.
