@@ -75,7 +75,9 @@
 //     stem too, so it serves every form of itself (flip: flipping, flips).
 //     [word-family] A stem also matches, at 0.8×, the stems of its derived
 //     words that the Porter stemmer leaves apart: fail and failur
-//     (failing, failures), config and configur.
+//     (failing, failures), config and configur. [explained-words] A word
+//     the index lacks that a synonym or a word family stands for (flipping:
+//     flap) is no typo: it is not also corrected (slip, fail, file).
 //  7. Articles that match more of the query's words rank higher: each
 //     article's score is scaled by the share of the query's words it matches.
 //  8. A word found in more fields of an article counts more than a word

@@ -319,6 +319,7 @@ func (pl *planner) word(raw string, typing bool) query.Query {
 	if q := pl.alert(content.AlertKey(raw), alertWeight); q != nil {
 		alts = append(alts, q)
 	}
+	explained := false // a synonym or a word family stands for a word the index lacks
 	if pl.off.on(RuleSynonyms) {
 		stem := ""
 		if len(prose) == 1 {
@@ -328,6 +329,7 @@ func (pl *planner) word(raw string, typing bool) query.Query {
 			toks := pl.analyze(syn)
 			if len(toks) > 0 && !slices.ContainsFunc(toks, func(t string) bool { return !pl.exists(t) }) {
 				addSeq(toks, synonymWeight)
+				explained = true
 			}
 		}
 	}
@@ -335,7 +337,13 @@ func (pl *planner) word(raw string, typing bool) query.Query {
 	if pl.off.on(RuleWordFamily) && len(prose) == 1 {
 		for _, t := range pl.family(prose[0]) {
 			addSeq([]string{t}, familyWeight)
+			explained = true
 		}
+	}
+	if !known && explained && pl.off.on(RuleExplainedWords) {
+		// a word the index lacks but a synonym names (flipping: flap) is
+		// no typo: corrections (slip, fail, file) would only add noise
+		return disjunction(alts)
 	}
 
 	if typing && !known { // a whole word of the index is taken as typed
@@ -354,9 +362,15 @@ func (pl *planner) word(raw string, typing bool) query.Query {
 			alts = append(alts, q)
 		}
 	}
+	return disjunction(alts)
+}
+
+// disjunction returns the query matching any of alts; nil for none (stop
+// words only).
+func disjunction(alts []query.Query) query.Query {
 	switch len(alts) {
 	case 0:
-		return nil // stop words only
+		return nil
 	case 1:
 		return alts[0]
 	}
