@@ -99,7 +99,9 @@
 //     indexed words it begins, at 0.6×.
 //  12. A word found nowhere in the index matches the closest indexed words
 //     instead: one edit away for words of 4 to 7 letters (0.5×), two edits
-//     for words of 8 to 24 letters (0.3×).
+//     for words of 8 to 24 letters (0.3×). [stem-edits] The stem is
+//     corrected within the edits its own length allows: alocation's stem
+//     aloc within one, since two edits of four letters reach anything.
 //  13. A quoted phrase (typed, not pasted) must occur as a phrase in the
 //     title, outline, body or code; when no article has every phrase, their
 //     words are searched for instead (Results.PhrasesAsWords).

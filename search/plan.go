@@ -776,7 +776,13 @@ func (pl *planner) expand(prefix string) []completion {
 // index.
 func (pl *planner) corrections(tok, raw string) query.Query {
 	runes := len([]rune(raw))
-	cands := pl.fuzzyIn(fuzzyFields(), tok, runes)
+	stemRunes := runes
+	if pl.off.on(RuleStemEdits) {
+		// the stem of a long word can be short (alocation: aloc), and two
+		// edits of four letters reach anything (abov, ac, alot)
+		stemRunes = min(runes, len([]rune(tok)))
+	}
+	cands := pl.fuzzyIn(fuzzyFields(), tok, stemRunes)
 	if pl.off.on(RuleSymptomWords) {
 		// stemming can move a misspelt word out of reach (rule 4): the
 		// word as typed is corrected against the unstemmed words too

@@ -22,12 +22,13 @@ const (
 	RuleWordFamily     Rule = "word-family"     // a stem matches the stems of its derived words the stemmer leaves apart (fail, failure)
 	RuleLogShares      Rule = "log-shares"      // log-format words of pasted text weigh little in the shares of the query too
 	RuleExplainedWords Rule = "explained-words" // a word the index lacks that a synonym or word family explains is not also corrected
+	RuleStemEdits      Rule = "stem-edits"      // a misspelt word's stem is corrected within the edits the stem's own length allows
 	RuleLogDates       Rule = "log-dates"       // dates and times of pasted text in any log format, and numbers of one or two digits, are noise
 )
 
 // Rules lists the rules Options.Off may name, in the order doc.go states them.
 func Rules() []Rule {
-	return []Rule{RuleTitleCoverage, RuleLearnedWords, RuleIdentParts, RuleSymptomWords, RulePastedLines, RuleLogDates, RuleSynonyms, RuleWordFamily, RuleExplainedWords, RuleBestSection, RuleRareWords, RuleLogShares, RuleQueryShare, RuleFieldSum}
+	return []Rule{RuleTitleCoverage, RuleLearnedWords, RuleIdentParts, RuleSymptomWords, RuleStemEdits, RulePastedLines, RuleLogDates, RuleSynonyms, RuleWordFamily, RuleExplainedWords, RuleBestSection, RuleRareWords, RuleLogShares, RuleQueryShare, RuleFieldSum}
 }
 
 // ruleSet holds the rules switched off.
