@@ -117,6 +117,9 @@
 //     or more before the first heading) is never the best section.
 //     [rare-words] In that share each query word weighs by its rarity in
 //     article text (the inverse document frequency of its rarest term).
+//     [matched-rarity] In pasted text a word earns, in that share, the
+//     rarity of the term of it the article matched, not of its rarest term:
+//     a pasted path's common part (prometheus) earns less than its rare one.
 //     [log-shares] The log-format words of pasted text (ts, caller, msg...)
 //     weigh 0.3× in that share and in the query share (rule 19) as they do
 //     in the query: rare in prose, they are in every log line a runbook quotes.

@@ -20,6 +20,7 @@ const (
 	RuleQueryShare     Rule = "query-share"     // the share of a typed query's rarity an article matches
 	RuleFieldSum       Rule = "field-sum"       // a word's field scores add up, not times the share of fields matched
 	RuleWordFamily     Rule = "word-family"     // a stem matches the stems of its derived words the stemmer leaves apart (fail, failure)
+	RuleMatchedRarity  Rule = "matched-rarity"  // a query word earns in the shares the rarity of the term matched, not of its rarest
 	RuleLogShares      Rule = "log-shares"      // log-format words of pasted text weigh little in the shares of the query too
 	RuleExplainedWords Rule = "explained-words" // a word the index lacks that a synonym or word family explains is not also corrected
 	RuleStemEdits      Rule = "stem-edits"      // a misspelt word's stem is corrected within the edits the stem's own length allows
@@ -28,7 +29,7 @@ const (
 
 // Rules lists the rules Options.Off may name, in the order doc.go states them.
 func Rules() []Rule {
-	return []Rule{RuleTitleCoverage, RuleLearnedWords, RuleIdentParts, RuleSymptomWords, RuleStemEdits, RulePastedLines, RuleLogDates, RuleSynonyms, RuleWordFamily, RuleExplainedWords, RuleBestSection, RuleRareWords, RuleLogShares, RuleQueryShare, RuleFieldSum}
+	return []Rule{RuleTitleCoverage, RuleLearnedWords, RuleIdentParts, RuleSymptomWords, RuleStemEdits, RulePastedLines, RuleLogDates, RuleSynonyms, RuleWordFamily, RuleExplainedWords, RuleBestSection, RuleRareWords, RuleMatchedRarity, RuleLogShares, RuleQueryShare, RuleFieldSum}
 }
 
 // ruleSet holds the rules switched off.
