@@ -103,3 +103,44 @@ func TestSectionAfterEditNotFromCache(t *testing.T) {
 	require.NotNil(t, sec)
 	assert.Equal(t, "overview", sec.ID)
 }
+
+// A log line that the right runbook quotes in a code block is evidence for
+// the section that quotes it: the hit names that section, and the section's
+// share of a pasted line lifts the runbook over one whose prose holds the
+// line's context words.
+func TestPastedLineInSectionCode(t *testing.T) {
+	r := render.New(render.Options{})
+	rendered := func(p, src string) *content.Article {
+		doc, err := r.Render(render.Input{Path: p, Source: []byte(src)})
+		require.NoError(t, err)
+		a := art(p, "")
+		a.Doc = *doc
+		a.Title = doc.Title
+		return a
+	}
+	right := rendered("runbooks/prometheus/out-of-order.md", "# Out of order samples\n\n## Overview\n\nSamples arrive late.\n\n"+
+		"## Symptoms\n\nThe server logs:\n\n```\nmsg=\"Error on ingesting out-of-order samples\" num_dropped=12\n```\n\n"+
+		"## Fix\n\nCheck the clocks of the senders.\n")
+	other := rendered("runbooks/prometheus/scrape.md", "# Scrape manager\n\n## Targets\n\n"+
+		"The scrape manager logs an error when a target is down.\n")
+	line := `level=warn ts=2024-01-01T00:00:00Z caller=scrape.go:1492 component="scrape manager" scrape_pool=web target=http://10.0.0.1:9229/metrics msg="Error on ingesting out-of-order samples" num_dropped=12`
+
+	x := openSynced(t, Options{}, right, other)
+	res, err := x.Search(t.Context(), Query{Text: line})
+	require.NoError(t, err)
+	require.NotEmpty(t, res.Hits)
+	assert.Equal(t, right.ID, res.Hits[0].ID, "hits: %v", ids(res))
+	require.NotNil(t, res.Hits[0].Section)
+	assert.Equal(t, "h-symptoms", res.Hits[0].Section.ID)
+
+	off := openSynced(t, Options{Off: []Rule{RuleSectionCode}}, right, other)
+	res, err = off.Search(t.Context(), Query{Text: line})
+	require.NoError(t, err)
+	require.NotEmpty(t, res.Hits)
+	for _, h := range res.Hits {
+		if h.ID == right.ID && h.Section != nil {
+			assert.NotEqual(t, "h-symptoms", h.Section.ID, "without the rule code belongs to no section")
+		}
+	}
+	assert.Equal(t, other.ID, res.Hits[0].ID, "without the rule the context words win: %v", ids(res))
+}
