@@ -103,7 +103,7 @@ func (x *Index) rerank(ctx context.Context, g *generation, pl *planner, pln plan
 			factor *= 1 + coverageWeight*tc.coverage(m)
 		}
 		secs := decodeSections(stringField(m, fieldSecs))
-		best, share := bestSection(secs, m, pln, wts, pl.off.on(RuleSectionCode))
+		best, share := bestSection(secs, m, pln, wts, pl.pasted && pl.off.on(RuleSectionCode))
 		if best > 0 {
 			d.section = &Section{ID: secs[best].id, Title: secs[best].title}
 		}
