@@ -10,7 +10,7 @@ import (
 // The render cache's file format: a magic line, then the questions and the
 // document as length-prefixed fields (uvarints). A generic encoding (gob)
 // spent more time compiling its decoder for every file than decoding.
-const cacheMagic = "kb render cache 2\n"
+const cacheMagic = "kb render cache 1\n"
 
 var errCacheFormat = errors.New("not a render cache entry")
 
@@ -51,7 +51,6 @@ func encodeEntry(c cacheEntry) []byte {
 		e.int(h.Level)
 		e.str(h.ID)
 		e.str(h.Text)
-		e.int(h.CodeOffset)
 	}
 	e.uint(uint64(len(d.Links)))
 	for _, l := range d.Links {
@@ -157,7 +156,7 @@ func decodeEntry(b []byte) (cacheEntry, error) {
 	doc := &c.Doc
 	doc.Title, doc.Text, doc.Code, doc.Unhighlighted = d.str(), d.str(), d.str(), d.bool()
 	for range d.count() {
-		doc.Headings = append(doc.Headings, render.Heading{Level: d.int(), ID: d.str(), Text: d.str(), CodeOffset: d.int()})
+		doc.Headings = append(doc.Headings, render.Heading{Level: d.int(), ID: d.str(), Text: d.str()})
 	}
 	for range d.count() {
 		doc.Links = append(doc.Links, render.Link{Dest: d.str(), Target: d.str(), URL: d.str(), Anchor: d.str(), Kind: render.LinkKind(d.int()), Image: d.bool(), Broken: d.bool(), Line: d.int()})

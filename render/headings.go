@@ -93,7 +93,7 @@ func (st *state) heading(h *ast.Heading) {
 	}
 	id = st.uniqueID(st.prefixed(id), explicit)
 	h.SetAttributeString("id", id)
-	st.headings = append(st.headings, Heading{Level: h.Level, ID: id, Text: text, CodeOffset: st.code.next()})
+	st.headings = append(st.headings, Heading{Level: h.Level, ID: id, Text: text})
 }
 
 func explicitID(h *ast.Heading) string {

@@ -89,10 +89,6 @@ type Heading struct {
 	Level int
 	ID    string // as in the HTML, prefix included
 	Text  string
-	// CodeOffset is the byte offset in Doc.Code of the first code block
-	// after the heading (at or past its end when none follows): the search
-	// index tells by it which section a code block belongs to.
-	CodeOffset int
 }
 
 // LinkKind says what a link points at.
@@ -304,4 +300,4 @@ func (l *limitWriter) Write(p []byte) (int, error) {
 // rendered documents that outlive the process (content.RenderCache) key on
 // it together with the goldmark and chroma versions: change it with any
 // change to the output.
-const Version = "2"
+const Version = "1"

@@ -400,30 +400,3 @@ func TestConcurrentRender(t *testing.T) {
 	}
 	wg.Wait()
 }
-
-// Each heading knows where its section's code starts in Doc.Code, so the
-// search index can tell which section quotes a code block.
-func TestHeadingCodeOffset(t *testing.T) {
-	doc := renderDoc(t, "# Title\n\n```\nintro block\n```\n\n## Symptoms\n\nThe log says:\n\n"+
-		"```\nlevel=error msg=\"dial failed\"\n```\n\nand `inline span`.\n\n## Empty\n\nNo code here.\n\n## Fix\n\n    indented fix\n")
-	require.Len(t, doc.Headings, 3)
-	for _, tt := range []struct {
-		head, code string
-	}{
-		{"Symptoms", "level=error msg=\"dial failed\"\n\ninline span\n"},
-		{"Empty", "indented fix"},
-		{"Fix", "indented fix"},
-	} {
-		var h render.Heading
-		for _, hd := range doc.Headings {
-			if hd.Text == tt.head {
-				h = hd
-			}
-		}
-		require.Equal(t, tt.head, h.Text)
-		assert.True(t, strings.HasPrefix(doc.Code[h.CodeOffset:], tt.code), "code after %s: %q", tt.head, doc.Code[h.CodeOffset:])
-	}
-	assert.True(t, strings.HasPrefix(doc.Code, "intro block"), "code before the first heading: %q", doc.Code)
-	assert.Less(t, doc.Headings[0].CodeOffset, doc.Headings[1].CodeOffset)
-	assert.Equal(t, doc.Headings[1].CodeOffset, doc.Headings[2].CodeOffset, "a section without code ends where it starts")
-}

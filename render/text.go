@@ -36,14 +36,6 @@ func (t *textBuilder) space() {
 
 func (t *textBuilder) newline() { t.sep = '\n' }
 
-// next returns the offset at which the next piece will start.
-func (t *textBuilder) next() int {
-	if t.sep != 0 && t.b.Len() > 0 {
-		return t.b.Len() + 1
-	}
-	return t.b.Len()
-}
-
 // String returns the text, copied when the builder's spare capacity (it
 // starts at half the source) would stay allocated with it for the life of
 // the Doc.

@@ -115,9 +115,6 @@
 //     hit names that section (Hit.Section). Sections are found from the last
 //     heading back, and a table of contents at the top (three heading lines
 //     or more before the first heading) is never the best section.
-//     [section-code] A section holds the words of its code blocks too, at
-//     the code field's 0.7×: a log line the runbook quotes in a code block
-//     is evidence for the section that quotes it.
 //     [rare-words] In that share each query word weighs by its rarity in
 //     article text (the inverse document frequency of its rarest term).
 //     [matched-rarity] In pasted text a word earns, in that share, the

@@ -41,8 +41,7 @@ func fingerprint(a *content.Article, ev Evidence) string {
 		hashValue(h, strings.Join(list, "\x01"))
 	}
 	for _, hd := range a.Doc.Headings {
-		// a code block moved to another section changes no text
-		hashValue(h, strconv.Itoa(hd.Level)+" "+strconv.Itoa(hd.CodeOffset)+" "+hd.ID+" "+hd.Text)
+		hashValue(h, strconv.Itoa(hd.Level)+" "+hd.ID+" "+hd.Text)
 	}
 	texts, keys := ev.ticketTexts()
 	hashValue(h, strings.Join(texts, "\x01")+keys)

@@ -23,9 +23,8 @@ import (
 // 4: symptom words, learned words, acronyms, sections, tickets, alert rules;
 // 5: sections found from the last heading back, tables of contents;
 // 6: facet values with doc values, counted by the collector;
-// 7: the read class of kb.yaml access: rules; 8: the code offset of each
-// section).
-const MappingVersion = 8
+// 7: the read class of kb.yaml access: rules).
+const MappingVersion = 7
 
 // Fields of an indexed article.
 const (

@@ -31,7 +31,7 @@ func textFields() []weighted {
 		{fieldJoined, 2.5},
 		{fieldOutline, 2},
 		{fieldBody, 1},
-		{fieldCode, codeWeight},
+		{fieldCode, 0.7},
 		{fieldRules, rulesWeight},
 		{fieldTickets, ticketWeight},
 	}
@@ -60,14 +60,13 @@ func prefixFields() []weighted {
 
 // phraseFields are the fields a quoted phrase is matched in.
 func phraseFields() []weighted {
-	return []weighted{{fieldName, 4}, {fieldOutline, 2}, {fieldBody, 1}, {fieldCode, codeWeight}}
+	return []weighted{{fieldName, 4}, {fieldOutline, 2}, {fieldBody, 1}, {fieldCode, 0.7}}
 }
 
 // Ranking constants; doc.go states the rules they implement.
 const (
 	nameWeight       = 2    // a word of a name; title coverage (rule 1) adds up to as much again
 	partsWeight      = 2    // a part of a name (rule 1: the share of the name covered adds more)
-	codeWeight       = 0.7  // a word of a code block or span, in the query and in a section's share of it
 	alertWeight      = 10   // a word, or the whole query, that is exactly an alert name
 	prefixWeight     = 0.6  // a completion of the word being typed
 	fuzzyWeight1     = 0.5  // a word one edit away from a typo

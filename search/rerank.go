@@ -103,7 +103,7 @@ func (x *Index) rerank(ctx context.Context, g *generation, pl *planner, pln plan
 			factor *= 1 + coverageWeight*tc.coverage(m)
 		}
 		secs := decodeSections(stringField(m, fieldSecs))
-		best, share := bestSection(secs, m, pln, wts, pl.pasted && pl.off.on(RuleSectionCode))
+		best, share := bestSection(secs, m, pln, wts)
 		if best > 0 {
 			d.section = &Section{ID: secs[best].id, Title: secs[best].title}
 		}
@@ -351,16 +351,15 @@ func shareOf(ws map[int]float64, wts shareWeights) float64 {
 }
 
 // bestSection returns the section of the hit that holds the largest share
-// of the query's words (in its heading or its text, weighed by wts; with
-// sectionCode also in its code blocks, at the code field's weight), and
+// of the query's words (in its heading or its text, weighed by wts), and
 // that share. Section 0, the text before the first heading, counts like
 // the others but has no anchor.
-func bestSection(secs []section, m *bsearch.DocumentMatch, pln plan, wts shareWeights, sectionCode bool) (best int, share float64) {
+func bestSection(secs []section, m *bsearch.DocumentMatch, pln plan, wts shareWeights) (best int, share float64) {
 	if pln.words == 0 {
 		return 0, 0
 	}
 	found := make([]map[int]float64, len(secs))
-	noteW := func(sec int, term string, weight float64) {
+	note := func(sec int, term string) {
 		w, ok := pln.marks.word[term]
 		if !ok || sec < 0 || sec >= len(secs) {
 			return
@@ -368,24 +367,12 @@ func bestSection(secs []section, m *bsearch.DocumentMatch, pln plan, wts shareWe
 		if found[sec] == nil {
 			found[sec] = map[int]float64{}
 		}
-		found[sec][w] = max(found[sec][w], weight*wts.of(term))
+		found[sec][w] = max(found[sec][w], wts.of(term))
 	}
-	note := func(sec int, term string) { noteW(sec, term, 1) }
 	for term, locs := range m.Locations[fieldBody] {
 		for _, l := range locs {
 			if len(l.ArrayPositions) == 0 || l.ArrayPositions[0] == 0 {
 				note(sectionAt(secs, int(l.Start)), term)
-			}
-		}
-	}
-	if sectionCode {
-		// a log line quoted in a code block is evidence for the
-		// section it is in, weighed as code is weighed in the query
-		for term, locs := range m.Locations[fieldCode] {
-			for _, l := range locs {
-				if len(l.ArrayPositions) == 0 || l.ArrayPositions[0] == 0 {
-					noteW(sectionAtCode(secs, int(l.Start)), term, codeWeight)
-				}
 			}
 		}
 	}

@@ -16,7 +16,6 @@ const (
 	RulePastedLines    Rule = "pasted-lines"    // a pasted log line: no required phrases, noise weighs little
 	RuleSynonyms       Rule = "synonyms"        // acronyms of the collection's identifiers and operations synonyms
 	RuleBestSection    Rule = "best-section"    // the best-matching section's share of the query
-	RuleSectionCode    Rule = "section-code"    // a section's code blocks count in its share of the query
 	RuleRareWords      Rule = "rare-words"      // a section's share of the query weighs each word by its rarity
 	RuleQueryShare     Rule = "query-share"     // the share of a typed query's rarity an article matches
 	RuleFieldSum       Rule = "field-sum"       // a word's field scores add up, not times the share of fields matched
@@ -30,7 +29,7 @@ const (
 
 // Rules lists the rules Options.Off may name, in the order doc.go states them.
 func Rules() []Rule {
-	return []Rule{RuleTitleCoverage, RuleLearnedWords, RuleIdentParts, RuleSymptomWords, RuleStemEdits, RulePastedLines, RuleLogDates, RuleSynonyms, RuleWordFamily, RuleExplainedWords, RuleBestSection, RuleSectionCode, RuleRareWords, RuleMatchedRarity, RuleLogShares, RuleQueryShare, RuleFieldSum}
+	return []Rule{RuleTitleCoverage, RuleLearnedWords, RuleIdentParts, RuleSymptomWords, RuleStemEdits, RulePastedLines, RuleLogDates, RuleSynonyms, RuleWordFamily, RuleExplainedWords, RuleBestSection, RuleRareWords, RuleMatchedRarity, RuleLogShares, RuleQueryShare, RuleFieldSum}
 }
 
 // ruleSet holds the rules switched off.

@@ -13,7 +13,6 @@ import (
 // has no id.
 type section struct {
 	off   int    // byte offset of the heading line in the body text
-	code  int    // byte offset in the code text of the section's first code
 	id    string // the heading's anchor, as in the page's HTML
 	title string
 	// toc is set on section 0 when it is a table of contents (it repeats
@@ -43,7 +42,7 @@ func sectionsOf(a *content.Article) []section {
 		if hd.Level == 1 && strings.EqualFold(hd.Text, a.Doc.Title) {
 			continue
 		}
-		heads = append(heads, section{id: hd.ID, title: hd.Text, code: hd.CodeOffset})
+		heads = append(heads, section{id: hd.ID, title: hd.Text})
 	}
 	text := a.Doc.Text
 	end := len(text)
@@ -87,8 +86,7 @@ func lastLineIndex(text, line string) int {
 }
 
 // encodeSections writes sections as the stored field fieldSecs: one record
-// per section after the first, "offset\x1fcode offset\x1fid\x1ftitle",
-// separated by \x1e.
+// per section after the first, "offset\x1fid\x1ftitle", separated by \x1e.
 func encodeSections(secs []section) string {
 	var b strings.Builder
 	if len(secs) > 0 && secs[0].toc {
@@ -102,8 +100,6 @@ func encodeSections(secs []section) string {
 			b.WriteByte('\x1e')
 		}
 		b.WriteString(strconv.Itoa(s.off))
-		b.WriteByte('\x1f')
-		b.WriteString(strconv.Itoa(s.code))
 		b.WriteByte('\x1f')
 		b.WriteString(s.id)
 		b.WriteByte('\x1f')
@@ -121,19 +117,15 @@ func decodeSections(s string) []section {
 		return out
 	}
 	for _, rec := range strings.Split(s, "\x1e") {
-		f := strings.SplitN(rec, "\x1f", 4)
-		if len(f) != 4 {
+		f := strings.SplitN(rec, "\x1f", 3)
+		if len(f) != 3 {
 			continue
 		}
 		off, err := strconv.Atoi(f[0])
 		if err != nil || off < 0 {
 			continue
 		}
-		code, err := strconv.Atoi(f[1])
-		if err != nil || code < 0 {
-			continue
-		}
-		out = append(out, section{off: off, code: code, id: f[2], title: f[3]})
+		out = append(out, section{off: off, id: f[1], title: f[2]})
 	}
 	return out
 }
@@ -144,19 +136,6 @@ func sectionAt(secs []section, off int) int {
 	i := 0
 	for j := 1; j < len(secs); j++ {
 		if secs[j].off > off {
-			break
-		}
-		i = j
-	}
-	return i
-}
-
-// sectionAtCode returns the index of the section holding byte offset off
-// of the code text.
-func sectionAtCode(secs []section, off int) int {
-	i := 0
-	for j := 1; j < len(secs); j++ {
-		if secs[j].code > off {
 			break
 		}
 		i = j
