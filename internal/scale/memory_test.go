@@ -1,0 +1,97 @@
+package scale
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// memoryRound is a round of the memory rows alone (KB_SCALE_ROWS=memory):
+// kb serve cold on an empty --data until it is searchable and has gone
+// quiet (highlighting and the index build done), then 200 page views and
+// 200 searches, as the anchor gets; its peak RSS, its RSS and its live heap
+// then (a heap profile after a collection, through --debug-addr). With
+// KB_SCALE_BASE naming another kb binary (main's), that one runs first in
+// every round, the same way, for a before and after in the same run. Then
+// the anchors: the bare bleve build (peak) and the bare server (steady).
+func memoryRound(t *testing.T, tab *table, kb, self, content, page, work string) {
+	kbs := []struct{ name, bin string }{{"kb", kb}}
+	if base := os.Getenv("KB_SCALE_BASE"); base != "" {
+		kbs = append([]struct{ name, bin string }{{"KB_SCALE_BASE's kb", base}}, kbs...)
+	}
+	type mem struct{ peak, steady, heap float64 }
+	got := map[string]mem{}
+	for _, k := range kbs {
+		data := filepath.Join(work, "data-"+filepath.Base(k.bin))
+		require.NoError(t, os.RemoveAll(data))
+		debug := freeAddr(t)
+		t.Setenv("KB_SCALE_FLAGS", os.Getenv("KB_SCALE_FLAGS")+" --debug-addr "+debug)
+		p := startKB(t, k.bin, content, data)
+		until(t, p.start, k.name+" searchable", searchable(p.addr))
+		quietLong(t, p)
+		for range 200 {
+			get("http://" + p.addr + page)
+			get("http://" + p.addr + "/search?q=etcd")
+		}
+		m := mem{peak: p.status("VmHWM"), steady: p.status("VmRSS"), heap: liveHeapMB(t, debug)}
+		got[k.name] = m
+		p.stop(t)
+		t.Logf("%s: peak RSS %.0f MB, steady RSS %.0f MB, live heap %.0f MB", k.name, m.peak, m.steady, m.heap)
+	}
+
+	var b struct {
+		BuildS float64 `json:"build_s"`
+	}
+	_, bleveRSS, _ := runAnchor2(t, self, "bleve", &b, "KB_SCALE_DIR="+content, "KB_SCALE_INDEX="+filepath.Join(work, "bleve"))
+	w := startAnchor(t, self, "warm", "KB_SCALE_DIR="+content, "KB_SCALE_INDEX="+filepath.Join(work, "bleve"))
+	until(t, w.start, "bare warm server", func() bool { c, _ := get("http://" + w.addr + page); return c == 200 })
+	for range 200 {
+		get("http://" + w.addr + page)
+		get("http://" + w.addr + "/search?q=etcd")
+	}
+	anchorRSS := w.status("VmRSS")
+	w.stop(t)
+	t.Logf("anchors: bleve build peak RSS %.0f MB, bare server RSS %.0f MB", bleveRSS, anchorRSS)
+
+	for _, k := range kbs {
+		m := got[k.name]
+		tab.add(k.name+": peak RSS (cold start; anchor: bleve build)", "MB", false, m.peak, bleveRSS)
+		tab.add(k.name+": steady RSS while serving", "MB", false, m.steady, anchorRSS)
+		tab.add(k.name+": live heap while serving (anchor: bare server RSS)", "MB", false, m.heap, anchorRSS)
+	}
+}
+
+// quietLong waits until p has been quiet (edit_test.go's quiet) in three
+// half-seconds running: its background work (highlighting, the index build
+// and its merges) is over.
+func quietLong(t *testing.T, p *proc) {
+	calm, q := 0, quiet(p)
+	until(t, p.start, "kb quiet", func() bool {
+		if q() {
+			calm++
+		} else {
+			calm = 0
+		}
+		return calm >= 3
+	})
+}
+
+var heapAlloc = regexp.MustCompile(`(?m)^# HeapAlloc = (\d+)$`)
+
+// liveHeapMB is the heap in use right after a collection, from the heap
+// profile of the kb serve whose --debug-addr is addr.
+func liveHeapMB(t *testing.T, addr string) float64 {
+	code, body := get(fmt.Sprintf("http://%s/debug/pprof/heap?gc=1&debug=1", addr))
+	require.Equal(t, 200, code, "heap profile")
+	m := heapAlloc.FindStringSubmatch(body)
+	require.NotNil(t, m, "HeapAlloc in the heap profile: %s", strings.TrimSpace(body[max(0, len(body)-500):]))
+	n, err := strconv.ParseFloat(m[1], 64)
+	require.NoError(t, err)
+	return n / (1 << 20)
+}
