@@ -506,8 +506,8 @@ func normaliseText(src []byte) []byte {
 // rendered is the outcome of rendering one source, shared by every snapshot
 // in which its file and the files it links to are unchanged.
 type rendered struct {
-	doc        render.Doc // doc.HTML is nil when html holds it
-	html       *storedHTML
+	doc        render.Doc // doc.HTML, Text and Code are empty when stored holds them
+	stored     *storedDoc
 	unrendered string    // why doc is empty, "" when rendered or never tried
 	warnings   []Warning // positioned in the file
 }
@@ -550,7 +550,7 @@ func renderSource(r *render.Renderer, links render.Resolver, src *source, body [
 
 // finish puts the render outcome on a and fills in its title.
 func finish(a *Article, out *rendered) {
-	a.Doc, a.html = out.doc, out.html
+	a.Doc, a.stored = out.doc, out.stored
 	if out.unrendered != "" {
 		a.Unrendered = out.unrendered
 	}

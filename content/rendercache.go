@@ -69,6 +69,9 @@ func rendererVersion() string {
 type cacheEntry struct {
 	Asked []question
 	Doc   render.Doc
+	// stored has the sizes and digest of the parts of Doc that a decode
+	// without them left out (its file is not set).
+	stored storedDoc
 }
 
 // question is one call a render made to its render.Resolver, with the answer.
@@ -122,12 +125,12 @@ func (c *RenderCache) get(rkey render.Options, src *source, links render.Resolve
 	if err != nil {
 		return nil
 	}
-	e, err := decodeEntry(b)
+	e, err := decodeEntry(b, false)
 	if err != nil || !sameAnswers(e.Asked, links) {
 		return nil
 	}
-	out := &rendered{doc: e.Doc, html: &storedHTML{file: name, size: len(e.Doc.HTML)}}
-	out.doc.HTML = nil
+	out := &rendered{doc: e.Doc, stored: &e.stored}
+	out.stored.file = name
 	for _, w := range e.Doc.Warnings {
 		out.warnings = append(out.warnings, Warning{Path: src.base.Path, Line: src.base.FileLine(w.Line), Kind: WarningKind(w.Kind), Subject: w.Subject, Message: w.Message})
 	}
@@ -170,33 +173,70 @@ func (c *RenderCache) put(rkey render.Options, src *source, out *rendered, asked
 		return
 	}
 	name := c.file(c.key(rkey, src))
-	if err := writeAtomically(name, encodeEntry(cacheEntry{Asked: asked, Doc: out.doc})); err != nil {
+	e := cacheEntry{Asked: asked, Doc: out.doc}
+	if err := writeAtomically(name, encodeEntry(e)); err != nil {
 		c.log.Debug("render cache: not stored", "path", src.base.Path, "err", err)
 		return
 	}
-	out.html = &storedHTML{file: name, size: len(out.doc.HTML)}
-	out.doc.HTML = nil // on disk now
+	d := out.doc
+	out.stored = &storedDoc{file: name, html: len(d.HTML), text: len(d.Text), code: len(d.Code), digest: textDigest(d.Text, d.Code)}
+	out.doc.HTML, out.doc.Text, out.doc.Code = nil, "", "" // on disk now
 }
 
-// storedHTML is the HTML of a render kept in a cache file.
-type storedHTML struct {
-	file string
-	size int
+// storedDoc is where a render kept in a cache file has the parts that are
+// not held in memory: its HTML, plain text and code, with their sizes (a
+// file rewritten since, or damaged, is told by them) and the digest of the
+// text and code, which the search index compares without reading them.
+type storedDoc struct {
+	file             string
+	html, text, code int
+	digest           string
+}
+
+// textDigest digests the plain text and code of a document.
+func textDigest(text, code string) string {
+	h := sha256.New()
+	h.Write([]byte(text))
+	h.Write([]byte{0})
+	h.Write([]byte(code))
+	return hex.EncodeToString(h.Sum(nil)[:16])
 }
 
 // missingHTML stands for a page whose cache file went away while kb runs
 // (someone cleared --data/render): the next load renders it again.
 const missingHTML = `<p class="kb-unrendered">This page's rendered copy was removed from kb's data folder (render/); it is rendered again when the file changes or kb restarts.</p>`
 
-func (h *storedHTML) load() []byte {
-	b, err := os.ReadFile(h.file)
-	if err == nil {
-		var e cacheEntry
-		if e, err = decodeEntry(b); err == nil && len(e.Doc.HTML) == h.size {
-			return e.Doc.HTML
-		}
+func (h *storedDoc) loadHTML() []byte {
+	if e, err := h.load(); err == nil && len(e.Doc.HTML) == h.html {
+		return e.Doc.HTML
 	}
 	return []byte(missingHTML)
+}
+
+// ErrTextGone is returned by Article.Text when the render cache no longer
+// has the article's text: its file was removed or rewritten while kb runs.
+var ErrTextGone = errors.New("the render cache no longer has the text")
+
+func (h *storedDoc) loadText() (text, code string, err error) {
+	e, err := h.load()
+	if err == nil && (len(e.Doc.Text) != h.text || len(e.Doc.Code) != h.code) {
+		err = ErrTextGone
+	}
+	if err != nil {
+		return "", "", fmt.Errorf("%s: %w", h.file, err)
+	}
+	return e.Doc.Text, e.Doc.Code, nil
+}
+
+func (h *storedDoc) load() (cacheEntry, error) {
+	b, err := os.ReadFile(h.file)
+	if errors.Is(err, os.ErrNotExist) {
+		return cacheEntry{}, ErrTextGone
+	}
+	if err != nil {
+		return cacheEntry{}, err
+	}
+	return decodeEntry(b, true)
 }
 
 func writeAtomically(name string, b []byte) error {

@@ -106,9 +106,10 @@ func FuzzRenderCacheEntry(f *testing.F) {
 		name := rc.file(rc.key(render.Options{}, src))
 		require.NoError(t, writeAtomically(name, b))
 		_ = rc.get(render.Options{}, src, emptyResolver{})
-		if e, err := decodeEntry(b); err == nil {
-			again, err := decodeEntry(encodeEntry(e))
+		if e, err := decodeEntry(b, true); err == nil {
+			again, err := decodeEntry(encodeEntry(e), true)
 			require.NoError(t, err)
+			e.stored.digest = textDigest(e.Doc.Text, e.Doc.Code) // encodeEntry writes the digest of what it has
 			require.Equal(t, e, again, "what decodes encodes to the same entry")
 		}
 	})
@@ -125,19 +126,32 @@ func TestRenderCacheRemovedWhileServing(t *testing.T) {
 	require.NoError(t, err)
 	a, _ := s.ByPath("a.md")
 	assert.Contains(t, string(a.HTML()), "Body.")
+	text, _, err := a.Text()
+	require.NoError(t, err)
+	assert.Contains(t, text, "Body.")
+	assert.Empty(t, a.Doc.Text, "the text is read from the cache, not held")
 	require.NoError(t, os.RemoveAll(rc.dir))
 	assert.Equal(t, missingHTML, string(a.HTML()))
+	_, _, err = a.Text()
+	assert.ErrorIs(t, err, ErrTextGone)
 }
 
 // TestCacheEntryRoundTrip fills every field of an entry (by reflection, so a
 // field added to render.Doc and not to the format fails here) and reads it back.
 func TestCacheEntryRoundTrip(t *testing.T) {
 	var e cacheEntry
-	fill(reflect.ValueOf(&e).Elem(), 1)
-	got, err := decodeEntry(encodeEntry(e))
+	fill(reflect.ValueOf(&e.Asked).Elem(), 1)
+	fill(reflect.ValueOf(&e.Doc).Elem(), 2)
+	got, err := decodeEntry(encodeEntry(e), true)
 	require.NoError(t, err)
+	e.stored = storedDoc{html: len(e.Doc.HTML), text: len(e.Doc.Text), code: len(e.Doc.Code), digest: textDigest(e.Doc.Text, e.Doc.Code)}
 	assert.Equal(t, e, got)
-	_, err = decodeEntry(encodeEntry(e)[:len(encodeEntry(e))-1])
+	meta, err := decodeEntry(encodeEntry(e), false)
+	require.NoError(t, err)
+	assert.Equal(t, e.stored, meta.stored, "without the bodies, their sizes and digest")
+	assert.Empty(t, meta.Doc.HTML)
+	assert.Empty(t, meta.Doc.Text+meta.Doc.Code)
+	_, err = decodeEntry(encodeEntry(e)[:len(encodeEntry(e))-1], true)
 	assert.ErrorIs(t, err, errCacheFormat, "a truncated file")
 }
 
