@@ -482,7 +482,29 @@ func readHead(fsys fs.FS, p string, limit int64) ([]byte, error) {
 	if !info.Mode().IsRegular() {
 		return nil, ErrNotRegular
 	}
-	return io.ReadAll(io.LimitReader(f, limit))
+	return readSized(io.LimitReader(f, limit), min(max(info.Size(), 0)+1, limit))
+}
+
+// readSized reads r to its end into a buffer of size bytes, grown only when
+// r holds more. io.ReadAll's buffer doubles as it fills: a first load held
+// about twice the bytes of the Markdown it read (79 MB for 40 MB at 10,000
+// articles) until every file was rendered. One byte more than the file's
+// size lets the read see the end without growing.
+func readSized(r io.Reader, size int64) ([]byte, error) {
+	buf := make([]byte, 0, max(size, 1))
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)] // the file grew since it was listed
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if errors.Is(err, io.EOF) {
+			return buf, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
 }
 
 func isBinary(src []byte) bool {
