@@ -18,7 +18,9 @@ import (
 // 200 searches, as the anchor gets; its peak RSS, its RSS and its live heap
 // then (a heap profile after a collection, through --debug-addr). With
 // KB_SCALE_BASE naming another kb binary (main's), that one runs first in
-// every round, the same way, for a before and after in the same run. Then
+// every round, the same way, for a before and after in the same run.
+// KB_SCALE_HEAP=DIR writes heap profiles there, when searchable and when
+// measured (BINARY-searchable.pprof, BINARY-steady.pprof). Then
 // the anchors: the bare bleve build (peak) and the bare server (steady).
 func memoryRound(t *testing.T, tab *table, kb, self, content, page, work string) {
 	kbs := []struct{ name, bin string }{{"kb", kb}}
@@ -34,12 +36,14 @@ func memoryRound(t *testing.T, tab *table, kb, self, content, page, work string)
 		t.Setenv("KB_SCALE_FLAGS", os.Getenv("KB_SCALE_FLAGS")+" --debug-addr "+debug)
 		p := startKB(t, k.bin, content, data)
 		until(t, p.start, k.name+" searchable", searchable(p.addr))
+		saveHeap(t, debug, k.bin, "searchable")
 		quietLong(t, p)
 		for range 200 {
 			get("http://" + p.addr + page)
 			get("http://" + p.addr + "/search?q=etcd")
 		}
 		m := mem{peak: p.status("VmHWM"), steady: p.status("VmRSS"), heap: liveHeapMB(t, debug)}
+		saveHeap(t, debug, k.bin, "steady")
 		got[k.name] = m
 		p.stop(t)
 		t.Logf("%s: peak RSS %.0f MB, steady RSS %.0f MB, live heap %.0f MB", k.name, m.peak, m.steady, m.heap)
@@ -94,4 +98,16 @@ func liveHeapMB(t *testing.T, addr string) float64 {
 	n, err := strconv.ParseFloat(m[1], 64)
 	require.NoError(t, err)
 	return n / (1 << 20)
+}
+
+// saveHeap writes a heap profile of the kb serve whose --debug-addr is addr
+// into KB_SCALE_HEAP, when set, named after its binary and when it was taken.
+func saveHeap(t *testing.T, addr, bin, when string) {
+	dir := os.Getenv("KB_SCALE_HEAP")
+	if dir == "" {
+		return
+	}
+	code, body := get(fmt.Sprintf("http://%s/debug/pprof/heap", addr))
+	require.Equal(t, 200, code, "heap profile")
+	require.NoError(t, os.WriteFile(filepath.Join(dir, filepath.Base(bin)+"-"+when+".pprof"), []byte(body), 0o644))
 }
