@@ -52,6 +52,7 @@ func memoryRound(t *testing.T, tab *table, kb, self, content, page, work string)
 	var b struct {
 		BuildS float64 `json:"build_s"`
 	}
+	require.NoError(t, os.RemoveAll(filepath.Join(work, "bleve"))) // the last round's
 	_, bleveRSS, _ := runAnchor2(t, self, "bleve", &b, "KB_SCALE_DIR="+content, "KB_SCALE_INDEX="+filepath.Join(work, "bleve"))
 	w := startAnchor(t, self, "warm", "KB_SCALE_DIR="+content, "KB_SCALE_INDEX="+filepath.Join(work, "bleve"))
 	until(t, w.start, "bare warm server", func() bool { c, _ := get("http://" + w.addr + page); return c == 200 })
@@ -97,6 +98,14 @@ func liveHeapMB(t *testing.T, addr string) float64 {
 	require.NotNil(t, m, "HeapAlloc in the heap profile: %s", strings.TrimSpace(body[max(0, len(body)-500):]))
 	n, err := strconv.ParseFloat(m[1], 64)
 	require.NoError(t, err)
+	var where []string // where the rest of the RSS is
+	for _, f := range []string{"HeapSys", "HeapIdle", "HeapReleased", "Sys", "NextGC"} {
+		if m := regexp.MustCompile(`(?m)^# ` + f + ` = (\d+)$`).FindStringSubmatch(body); m != nil {
+			v, _ := strconv.ParseFloat(m[1], 64)
+			where = append(where, fmt.Sprintf("%s %.0f MB", f, v/(1<<20)))
+		}
+	}
+	t.Logf("heap after a collection: HeapAlloc %.0f MB, %s", n/(1<<20), strings.Join(where, ", "))
 	return n / (1 << 20)
 }
 
