@@ -29,6 +29,9 @@ type RenderCache struct {
 	version string
 	log     *slog.Logger
 	fm      *fmCache // decoded front matter, so a restart skips the YAML parser
+
+	mu    sync.Mutex
+	plain map[string]bool // files of plain renders written by this process (put)
 }
 
 // OpenRenderCache uses dir (made when missing) for rendered documents.
@@ -39,7 +42,7 @@ func OpenRenderCache(dir string, log *slog.Logger) (*RenderCache, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &RenderCache{dir: dir, version: rendererVersion(), log: log, fm: newFMCache(dir)}, nil
+	return &RenderCache{dir: dir, version: rendererVersion(), log: log, fm: newFMCache(dir), plain: map[string]bool{}}, nil
 }
 
 // frontMatter returns the cache of decoded front matter, nil without a cache.
@@ -152,9 +155,6 @@ func sameAnswers(asked []question, links render.Resolver) bool {
 	return true
 }
 
-// put stores a render that succeeded and has nothing left to highlight. A
-// plain one that has (kb serve's first load) is about to be rendered again
-// highlighted: writing it too slowed the first page of a cold start.
 // render renders src with r, its links resolved by links, and keeps the
 // outcome with the links it asked about, so that get can tell later
 // whether they still resolve the same; a nil cache only renders.
@@ -168,11 +168,28 @@ func (c *RenderCache) render(r *render.Renderer, rkey render.Options, links rend
 	return out
 }
 
+// plainSuffix ends the name of a plain render's file (put).
+const plainSuffix = ".plain"
+
+// put stores a render that succeeded, and lets its HTML, text and code go
+// from memory. A plain one (code left to highlight: kb serve's first load)
+// is rendered again highlighted soon; it goes in a file of its own that get
+// never reads, so that the first load holds none of its pages' HTML and
+// text while the index is built from them (the build reads the text from
+// there). Those files are kept while this process runs (prune): the index
+// build and the pages of the plain snapshot may read them after the
+// highlighted snapshot replaced it; the next start's prune removes them.
 func (c *RenderCache) put(rkey render.Options, src *source, out *rendered, asked []question) {
-	if c == nil || out.unrendered != "" || out.doc.Unhighlighted {
+	if c == nil || out.unrendered != "" {
 		return
 	}
 	name := c.file(c.key(rkey, src))
+	if out.doc.Unhighlighted {
+		name += plainSuffix
+		c.mu.Lock()
+		c.plain[name] = true
+		c.mu.Unlock()
+	}
 	e := cacheEntry{Asked: asked, Doc: out.doc}
 	if err := writeAtomically(name, encodeEntry(e)); err != nil {
 		c.log.Debug("render cache: not stored", "path", src.base.Path, "err", err)
@@ -260,12 +277,19 @@ func writeAtomically(name string, b []byte) error {
 	return err
 }
 
-// prune removes the files of the cache that keep does not name, and
+func (c *RenderCache) wrotePlain(name string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.plain[name]
+}
+
+// prune removes the files of the cache that keep does not name, but for
+// the plain renders this process wrote (put), and
 // returns how many went.
 func (c *RenderCache) prune(keep map[string]bool) (int, error) {
 	removed := 0
 	err := filepath.WalkDir(c.dir, func(p string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() || keep[p] || p == c.fm.file {
+		if err != nil || d.IsDir() || keep[p] || p == c.fm.file || c.wrotePlain(p) {
 			return err
 		}
 		if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {

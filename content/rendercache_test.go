@@ -181,8 +181,8 @@ func fill(v reflect.Value, n int) {
 }
 
 // TestRenderCachePruned: after highlighting, the cache holds the files of
-// the served snapshot only (an edit's old version goes); plain renders of
-// code are not stored.
+// the served snapshot only (an edit's old version goes) and the plain
+// renders of code this process wrote, which the next start removes.
 func TestRenderCachePruned(t *testing.T) {
 	ctx := context.Background()
 	root, data := t.TempDir(), t.TempDir()
@@ -196,10 +196,22 @@ func TestRenderCachePruned(t *testing.T) {
 	write("b.md", "# B\n\nEdited.\n")
 	_, err = lib.Apply(ctx, []string{"b.md"})
 	require.NoError(t, err)
-	assert.Len(t, cacheFiles(t, rc.dir), 3, "b, and from the edit (any load after the first highlights) a and b edited")
+	assert.Len(t, cacheFiles(t, rc.dir), 4, "a plain and b, and from the edit (any load after the first highlights) a and b edited")
 	_, err = lib.Highlight(ctx)
 	require.NoError(t, err)
-	assert.Len(t, cacheFiles(t, rc.dir), 2, "a highlighted and b edited")
+	assert.Len(t, cacheFiles(t, rc.dir), 3, "a highlighted and b edited, and a plain, which the plain snapshot's readers may still read")
 	a, _ := lib.Snapshot().ByPath("a.md")
 	assert.Contains(t, string(a.HTML()), "chroma")
+
+	rc, err = OpenRenderCache(filepath.Join(data, "render"), nil) // the next start
+	require.NoError(t, err)
+	lib = NewLibrary(os.DirFS(root), Options{RenderCache: rc, DeferHighlight: true}, slog.New(slog.DiscardHandler))
+	require.NoError(t, lib.Load(ctx))
+	_, err = lib.Highlight(ctx)
+	require.NoError(t, err)
+	files := cacheFiles(t, rc.dir)
+	assert.Len(t, files, 2, "a highlighted and b edited")
+	for _, f := range files {
+		assert.NotContains(t, f, plainSuffix)
+	}
 }
