@@ -17,16 +17,20 @@ import (
 // quiet (highlighting and the index build done), then 200 page views and
 // 200 searches, as the anchor gets; its peak RSS, its RSS and its live heap
 // then (a heap profile after a collection, through --debug-addr). With
-// KB_SCALE_BASE naming another kb binary (main's), that one runs first in
-// every round, the same way, for a before and after in the same run.
+// KB_SCALE_BASE naming other kb binaries (main's; several, separated by
+// commas), those run first in every round, the same way, for a before and
+// after in the same run.
 // KB_SCALE_HEAP=DIR writes heap profiles there, when searchable and when
 // measured (BINARY-searchable.pprof, BINARY-steady.pprof). Then
 // the anchors: the bare bleve build (peak) and the bare server (steady).
 func memoryRound(t *testing.T, tab *table, kb, self, content, page, work string) {
-	kbs := []struct{ name, bin string }{{"kb", kb}}
-	if base := os.Getenv("KB_SCALE_BASE"); base != "" {
-		kbs = append([]struct{ name, bin string }{{"KB_SCALE_BASE's kb", base}}, kbs...)
+	var kbs []struct{ name, bin string }
+	for _, base := range strings.Split(os.Getenv("KB_SCALE_BASE"), ",") {
+		if base != "" {
+			kbs = append(kbs, struct{ name, bin string }{filepath.Base(base), base})
+		}
 	}
+	kbs = append(kbs, struct{ name, bin string }{"kb", kb})
 	type mem struct{ peak, steady, heap float64 }
 	got := map[string]mem{}
 	for _, k := range kbs {
