@@ -49,8 +49,9 @@ func memoryRound(t *testing.T, tab *table, kb, self, content, page, work string)
 		m := mem{peak: p.status("VmHWM"), steady: p.status("VmRSS"), heap: liveHeapMB(t, debug)}
 		saveHeap(t, debug, k.bin, "steady")
 		got[k.name] = m
+		rssLine := fmt.Sprintf("anonymous %.0f, files mapped %.0f", p.status("RssAnon"), p.status("RssFile"))
 		p.stop(t)
-		t.Logf("%s: peak RSS %.0f MB, steady RSS %.0f MB, live heap %.0f MB", k.name, m.peak, m.steady, m.heap)
+		t.Logf("%s: peak RSS %.0f MB, steady RSS %.0f MB (%s), live heap %.0f MB", k.name, m.peak, m.steady, rssLine, m.heap)
 	}
 
 	var b struct {
@@ -65,8 +66,9 @@ func memoryRound(t *testing.T, tab *table, kb, self, content, page, work string)
 		get("http://" + w.addr + "/search?q=etcd")
 	}
 	anchorRSS := w.status("VmRSS")
+	anchorLine := fmt.Sprintf("anonymous %.0f, files mapped %.0f", w.status("RssAnon"), w.status("RssFile"))
 	w.stop(t)
-	t.Logf("anchors: bleve build peak RSS %.0f MB, bare server RSS %.0f MB", bleveRSS, anchorRSS)
+	t.Logf("anchors: bleve build peak RSS %.0f MB, bare server RSS %.0f MB (%s)", bleveRSS, anchorRSS, anchorLine)
 
 	for _, k := range kbs {
 		m := got[k.name]
