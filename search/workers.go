@@ -25,17 +25,20 @@ import (
 // setting (--search-nice 0 keeps searches at normal priority).
 
 // Procs is the GOMAXPROCS to run with beside searches on threads at nice,
-// given cores: one more than cores when nice lowers them. A search's
-// thread that the kernel holds back keeps its Go processor, and a page
-// readied meanwhile waited for it (BenchmarkPagesUnderSearchAbuse on two
-// cores, pair by pair: page p99 under a search flood a median 1.55x idle
-// with the spare processor, 2.9x without). Set it after Open, whose
-// search slots are one per processor.
+// given cores: when nice lowers them, a processor for each search slot
+// (one per core) and cores more for everything else. A search's thread
+// that the kernel holds back keeps its Go processor, and a page readied
+// meanwhile waited for one; with as many processors left as cores, pages
+// never share one with a search (BenchmarkPagesUnderSearchAbuse on two
+// cores, alternating run by run: page p99 under a search flood a median
+// 1.26x idle with 4 processors, 7 of 8 runs under 2x; 2.11x with 3, 3 of 8;
+// 2.9x with 2). Set it after Open, whose search slots are one per
+// processor.
 func Procs(cores, nice int) int {
 	if !threadPriorities || nice <= 0 {
 		return cores
 	}
-	return cores + 1
+	return 2 * cores
 }
 
 // workers run searches, at most one per search slot.

@@ -40,9 +40,10 @@ func TestSearchThreadsNiceZero(t *testing.T) {
 	assert.Equal(t, caller, inside)
 }
 
-// TestProcs: a spare processor beside lowered search threads, none beside
+// TestProcs: processors for pages beside lowered search threads, none beside
 // searches at normal priority.
 func TestProcs(t *testing.T) {
-	assert.Equal(t, 3, Procs(2, DefaultThreadNice))
+	assert.Equal(t, 4, Procs(2, DefaultThreadNice))
+	assert.Equal(t, 16, Procs(8, DefaultThreadNice))
 	assert.Equal(t, 2, Procs(2, 0))
 }

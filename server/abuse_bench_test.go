@@ -10,6 +10,7 @@ import (
 	"runtime"
 	rtmetrics "runtime/metrics"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -65,12 +66,17 @@ func BenchmarkPagesUnderSearchAbuse(b *testing.B) {
 	require.NoError(b, lib.Load(ctx))
 	idx, err := search.Open(b.TempDir(), search.Options{ThreadNice: search.DefaultThreadNice})
 	require.NoError(b, err)
-	// As kb serve runs (KB_ABUSE_NO_SPARE=1: without the spare processor).
+	// As kb serve runs; KB_ABUSE_PROCS=n runs with GOMAXPROCS n instead,
+	// to compare processor counts in one binary.
 	cores := runtime.GOMAXPROCS(0)
 	b.Cleanup(func() { runtime.GOMAXPROCS(cores) })
-	if os.Getenv("KB_ABUSE_NO_SPARE") == "" {
-		runtime.GOMAXPROCS(search.Procs(cores, search.DefaultThreadNice))
+	procs := search.Procs(cores, search.DefaultThreadNice)
+	if v := os.Getenv("KB_ABUSE_PROCS"); v != "" {
+		n, err := strconv.Atoi(v)
+		require.NoError(b, err, "KB_ABUSE_PROCS")
+		procs = n
 	}
+	runtime.GOMAXPROCS(procs)
 	b.Cleanup(func() { idx.Close() })
 	require.NoError(b, idx.Sync(ctx, lib.Snapshot()))
 	theme, err := themes.Open("")

@@ -199,8 +199,8 @@ func serve(ctx context.Context, cfg config, now func() time.Time, stderr io.Writ
 		return err
 	}
 	// Search slots and render budgets are sized by now, one per core; the
-	// runtime gets search.Procs (a spare processor beside lowered search
-	// threads). An explicit GOMAXPROCS is left as it is.
+	// runtime gets search.Procs (processors for pages beside those lowered
+	// search threads keep). An explicit GOMAXPROCS is left as it is.
 	if os.Getenv("GOMAXPROCS") == "" {
 		runtime.GOMAXPROCS(search.Procs(runtime.GOMAXPROCS(0), cfg.SearchNice))
 	}
