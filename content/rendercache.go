@@ -128,7 +128,7 @@ func (c *RenderCache) get(rkey render.Options, src *source, links render.Resolve
 	if err != nil {
 		return nil
 	}
-	e, err := decodeEntry(b, false)
+	e, err := decodeEntry(b, 0)
 	if err != nil || !sameAnswers(e.Asked, links) {
 		return nil
 	}
@@ -224,7 +224,7 @@ func textDigest(text, code string) string {
 const missingHTML = `<p class="kb-unrendered">This page's rendered copy was removed from kb's data folder (render/); it is rendered again when the file changes or kb restarts.</p>`
 
 func (h *storedDoc) loadHTML() []byte {
-	if e, err := h.load(); err == nil && len(e.Doc.HTML) == h.html {
+	if e, err := h.load(withHTML); err == nil && len(e.Doc.HTML) == h.html {
 		return e.Doc.HTML
 	}
 	return []byte(missingHTML)
@@ -235,7 +235,7 @@ func (h *storedDoc) loadHTML() []byte {
 var ErrTextGone = errors.New("the render cache no longer has the text")
 
 func (h *storedDoc) loadText() (text, code string, err error) {
-	e, err := h.load()
+	e, err := h.load(withText)
 	if err == nil && (len(e.Doc.Text) != h.text || len(e.Doc.Code) != h.code) {
 		err = ErrTextGone
 	}
@@ -245,7 +245,7 @@ func (h *storedDoc) loadText() (text, code string, err error) {
 	return e.Doc.Text, e.Doc.Code, nil
 }
 
-func (h *storedDoc) load() (cacheEntry, error) {
+func (h *storedDoc) load(with parts) (cacheEntry, error) {
 	b, err := os.ReadFile(h.file)
 	if errors.Is(err, os.ErrNotExist) {
 		return cacheEntry{}, ErrTextGone
@@ -253,7 +253,7 @@ func (h *storedDoc) load() (cacheEntry, error) {
 	if err != nil {
 		return cacheEntry{}, err
 	}
-	return decodeEntry(b, true)
+	return decodeEntry(b, with)
 }
 
 func writeAtomically(name string, b []byte) error {

@@ -106,8 +106,8 @@ func FuzzRenderCacheEntry(f *testing.F) {
 		name := rc.file(rc.key(render.Options{}, src))
 		require.NoError(t, writeAtomically(name, b))
 		_ = rc.get(render.Options{}, src, emptyResolver{})
-		if e, err := decodeEntry(b, true); err == nil {
-			again, err := decodeEntry(encodeEntry(e), true)
+		if e, err := decodeEntry(b, withText|withHTML); err == nil {
+			again, err := decodeEntry(encodeEntry(e), withText|withHTML)
 			require.NoError(t, err)
 			e.stored.digest = textDigest(e.Doc.Text, e.Doc.Code) // encodeEntry writes the digest of what it has
 			require.Equal(t, e, again, "what decodes encodes to the same entry")
@@ -142,16 +142,16 @@ func TestCacheEntryRoundTrip(t *testing.T) {
 	var e cacheEntry
 	fill(reflect.ValueOf(&e.Asked).Elem(), 1)
 	fill(reflect.ValueOf(&e.Doc).Elem(), 2)
-	got, err := decodeEntry(encodeEntry(e), true)
+	got, err := decodeEntry(encodeEntry(e), withText|withHTML)
 	require.NoError(t, err)
 	e.stored = storedDoc{html: len(e.Doc.HTML), text: len(e.Doc.Text), code: len(e.Doc.Code), digest: textDigest(e.Doc.Text, e.Doc.Code)}
 	assert.Equal(t, e, got)
-	meta, err := decodeEntry(encodeEntry(e), false)
+	meta, err := decodeEntry(encodeEntry(e), 0)
 	require.NoError(t, err)
 	assert.Equal(t, e.stored, meta.stored, "without the bodies, their sizes and digest")
 	assert.Empty(t, meta.Doc.HTML)
 	assert.Empty(t, meta.Doc.Text+meta.Doc.Code)
-	_, err = decodeEntry(encodeEntry(e)[:len(encodeEntry(e))-1], true)
+	_, err = decodeEntry(encodeEntry(e)[:len(encodeEntry(e))-1], withText|withHTML)
 	assert.ErrorIs(t, err, errCacheFormat, "a truncated file")
 }
 

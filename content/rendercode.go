@@ -145,10 +145,17 @@ func (d *decoder) count() int {
 	return int(n)
 }
 
-// decodeEntry decodes a cache file. Without bodies, the HTML, text and
-// code are left out, their sizes and digest set in stored: what a load
-// keeps in memory.
-func decodeEntry(b []byte, bodies bool) (cacheEntry, error) {
+// The parts of a cache file that decodeEntry copies out besides what a load
+// keeps in memory; of those left out, stored has the sizes and digest.
+type parts uint8
+
+const (
+	withText parts = 1 << iota // Doc.Text and Doc.Code
+	withHTML                   // Doc.HTML
+)
+
+// decodeEntry decodes a cache file, with the parts asked for.
+func decodeEntry(b []byte, with parts) (cacheEntry, error) {
 	var c cacheEntry
 	if len(b) < len(cacheMagic) || string(b[:len(cacheMagic)]) != cacheMagic {
 		return c, errCacheFormat
@@ -161,7 +168,7 @@ func decodeEntry(b []byte, bodies bool) (cacheEntry, error) {
 	doc.Title, c.stored.digest = d.str(), d.str()
 	text, code := d.raw(), d.raw()
 	c.stored.text, c.stored.code = len(text), len(code)
-	if bodies {
+	if with&withText != 0 {
 		doc.Text, doc.Code = string(text), string(code)
 	}
 	doc.Unhighlighted = d.bool()
@@ -182,7 +189,7 @@ func decodeEntry(b []byte, bodies bool) (cacheEntry, error) {
 		return cacheEntry{}, d.err
 	}
 	c.stored.html = len(html)
-	if bodies {
+	if with&withHTML != 0 {
 		doc.HTML = append([]byte{}, html...)
 	}
 	return c, nil
