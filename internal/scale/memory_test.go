@@ -33,11 +33,12 @@ func memoryRound(t *testing.T, tab *table, kb, self, content, page, work string)
 	kbs = append(kbs, struct{ name, bin string }{"kb", kb})
 	type mem struct{ peak, steady, heap, ready float64 }
 	got := map[string]mem{}
+	flags := os.Getenv("KB_SCALE_FLAGS")
 	for _, k := range kbs {
 		data := filepath.Join(work, "data-"+filepath.Base(k.bin))
 		require.NoError(t, os.RemoveAll(data))
 		debug := freeAddr(t)
-		t.Setenv("KB_SCALE_FLAGS", os.Getenv("KB_SCALE_FLAGS")+" --debug-addr "+debug)
+		t.Setenv("KB_SCALE_FLAGS", flags+" --debug-addr "+debug)
 		p := startKB(t, k.bin, content, data)
 		ready := until(t, p.start, k.name+" searchable", searchable(p.addr))
 		saveHeap(t, debug, k.bin, "searchable")
