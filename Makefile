@@ -105,7 +105,8 @@ clean:
 
 ## bench-scale: kb against the bare libraries (bleve build, goldmark render, net/http, bleve update, net/http + bleve search) on generated
 ## collections of 10,000 and 50,000 articles, alternating A B A B; KB_SCALE_SIZES=10000 KB_SCALE_ROUNDS=1 shorten it,
-## KB_SCALE_ROWS=search runs the search rows alone, KB_SCALE_WORK=DIR keeps collections and indexes for the next run.
+## KB_SCALE_ROWS=search runs the search rows alone, KB_SCALE_ROWS=memory the memory rows (KB_SCALE_BASE=BIN,... other kb
+## binaries beside, KB_SCALE_HEAP=DIR heap profiles), KB_SCALE_WORK=DIR keeps collections and indexes for the next run.
 ## Needs wrk (apt-get install -y wrk). Not part of make test: 10k takes minutes a round, 50k far longer.
 .PHONY: bench-scale
 bench-scale:

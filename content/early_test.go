@@ -118,7 +118,9 @@ func TestEarlySnapshotMatchesCompleteLoad(t *testing.T) {
 			assert.Equal(t, "runbooks/disk-full.md", old.Path)
 			assert.True(t, early.Attachment("runbooks/img/pic.png"))
 			assert.Equal(t, "dup", mustArticle(t, early, "runbooks/dup.md").Title, "a title from the file name until rendered")
-			assert.Equal(t, "No heading here.", strings.TrimSpace(got["runbooks/dup.md"].Doc.Text))
+			dupText, _, err := got["runbooks/dup.md"].Text()
+			require.NoError(t, err)
+			assert.Equal(t, "No heading here.", strings.TrimSpace(dupText))
 			assert.Empty(t, early.Backlinks(mustArticle(t, early, "runbooks/etcd.md")), "links between articles wait for the complete snapshot")
 			assert.NotEmpty(t, want.Backlinks(mustArticle(t, want, "runbooks/etcd.md")))
 		})
@@ -129,8 +131,14 @@ func TestEarlySnapshotMatchesCompleteLoad(t *testing.T) {
 func assertSameArticle(t *testing.T, want, got *Article) {
 	t.Helper()
 	assert.Equal(t, string(want.HTML()), string(got.HTML()), want.Path)
+	wt, wc, err := want.Text()
+	require.NoError(t, err)
+	gt, gc, err := got.Text()
+	require.NoError(t, err)
+	assert.Equal(t, wt+"\x00"+wc, gt+"\x00"+gc, want.Path)
 	w, g := *want, *got
-	w.Doc.HTML, g.Doc.HTML, w.html, g.html = nil, nil, nil, nil
+	w.Doc.HTML, g.Doc.HTML, w.stored, g.stored = nil, nil, nil, nil
+	w.Doc.Text, g.Doc.Text, w.Doc.Code, g.Doc.Code = "", "", "", ""
 	if w.LastCommit != nil && g.LastCommit != nil {
 		assert.Equal(t, *w.LastCommit, *g.LastCommit, want.Path)
 		w.LastCommit, g.LastCommit = nil, nil

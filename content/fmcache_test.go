@@ -17,6 +17,7 @@ import (
 // but the rendered HTML and the pointers, so two loads compare field by field.
 func articleView(a *Article) string {
 	d := a.Doc
+	d.Text, d.Code, _ = a.Text() // from the render cache, as the index reads them
 	return fmt.Sprintf("%s|%s|%s|%q|%q|%s|%s|%s|%v|%v|%v|%v|%v|%s|%s|%s|%s|%d|%v|%v|%q|%s|%v|%d|%q|%v|%v|%v|%v",
 		a.ID, a.Path, a.URL, a.Title, a.Summary, a.Type, a.Service, a.Severity, a.Alerts, a.Tags, a.Owners, a.Aliases,
 		a.Access == nil, a.Access, a.Class, a.Reviewed, a.ReviewEvery, a.Size, a.Extra, a.Warnings, a.Unrendered, a.Hash,

@@ -495,7 +495,7 @@ func sameArticle(a, b *Article) bool {
 // it in its HTML alone: its code highlighted now, say. Nothing the search
 // index holds has changed.
 func restyled(a, b *Article) bool {
-	return sameArticle(a, b) && a.Doc.Title == b.Doc.Title && a.Doc.Text == b.Doc.Text && a.Doc.Code == b.Doc.Code &&
+	return sameArticle(a, b) && a.Doc.Title == b.Doc.Title && a.TextDigest() == b.TextDigest() &&
 		slices.Equal(a.Doc.Headings, b.Doc.Headings) && slices.Equal(a.Doc.Links, b.Doc.Links) &&
 		slices.Equal(a.Doc.Warnings, b.Doc.Warnings)
 }

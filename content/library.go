@@ -204,8 +204,8 @@ func (l *Library) pruneCache() {
 	}
 	keep := make(map[string]bool, len(s.entries))
 	for _, e := range s.allEntries() {
-		if e.out != nil && e.out.html != nil {
-			keep[e.out.html.file] = true
+		if e.out != nil && e.out.stored != nil {
+			keep[e.out.stored.file] = true
 		}
 	}
 	l.saveFrontMatter(s)

@@ -1,6 +1,7 @@
 package content
 
 import (
+	"bytes"
 	"context"
 	"io/fs"
 	"os"
@@ -277,4 +278,23 @@ func TestSimilar(t *testing.T) {
 func TestLoadTime(t *testing.T) {
 	s := load(t, fstest.MapFS{"a.md": {Data: []byte("# A"), ModTime: time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC)}})
 	assert.Equal(t, 2026, s.Articles[0].Updated.Year())
+}
+
+// TestReadSized: a file is read into a buffer of its size (plus the byte
+// that sees the end), not the doubling one of io.ReadAll; a file that grew
+// since its size was taken is read whole all the same.
+func TestReadSized(t *testing.T) {
+	body := bytes.Repeat([]byte("runbook line\n"), 1000)
+	got, err := readSized(bytes.NewReader(body), int64(len(body))+1)
+	require.NoError(t, err)
+	assert.Equal(t, body, got)
+	assert.Equal(t, len(body)+1, cap(got), "no buffer past the size")
+
+	got, err = readSized(bytes.NewReader(body), 100)
+	require.NoError(t, err)
+	assert.Equal(t, body, got, "grown past a stale size")
+
+	got, err = readSized(bytes.NewReader(nil), 1)
+	require.NoError(t, err)
+	assert.Empty(t, got)
 }

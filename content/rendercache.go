@@ -29,6 +29,9 @@ type RenderCache struct {
 	version string
 	log     *slog.Logger
 	fm      *fmCache // decoded front matter, so a restart skips the YAML parser
+
+	mu    sync.Mutex
+	plain map[string]bool // files of plain renders written by this process (put)
 }
 
 // OpenRenderCache uses dir (made when missing) for rendered documents.
@@ -39,7 +42,7 @@ func OpenRenderCache(dir string, log *slog.Logger) (*RenderCache, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &RenderCache{dir: dir, version: rendererVersion(), log: log, fm: newFMCache(dir)}, nil
+	return &RenderCache{dir: dir, version: rendererVersion(), log: log, fm: newFMCache(dir), plain: map[string]bool{}}, nil
 }
 
 // frontMatter returns the cache of decoded front matter, nil without a cache.
@@ -69,6 +72,9 @@ func rendererVersion() string {
 type cacheEntry struct {
 	Asked []question
 	Doc   render.Doc
+	// stored has the sizes and digest of the parts of Doc that a decode
+	// without them left out (its file is not set).
+	stored storedDoc
 }
 
 // question is one call a render made to its render.Resolver, with the answer.
@@ -122,12 +128,12 @@ func (c *RenderCache) get(rkey render.Options, src *source, links render.Resolve
 	if err != nil {
 		return nil
 	}
-	e, err := decodeEntry(b)
+	e, err := decodeEntry(b, 0)
 	if err != nil || !sameAnswers(e.Asked, links) {
 		return nil
 	}
-	out := &rendered{doc: e.Doc, html: &storedHTML{file: name, size: len(e.Doc.HTML)}}
-	out.doc.HTML = nil
+	out := &rendered{doc: e.Doc, stored: &e.stored}
+	out.stored.file = name
 	for _, w := range e.Doc.Warnings {
 		out.warnings = append(out.warnings, Warning{Path: src.base.Path, Line: src.base.FileLine(w.Line), Kind: WarningKind(w.Kind), Subject: w.Subject, Message: w.Message})
 	}
@@ -149,9 +155,6 @@ func sameAnswers(asked []question, links render.Resolver) bool {
 	return true
 }
 
-// put stores a render that succeeded and has nothing left to highlight. A
-// plain one that has (kb serve's first load) is about to be rendered again
-// highlighted: writing it too slowed the first page of a cold start.
 // render renders src with r, its links resolved by links, and keeps the
 // outcome with the links it asked about, so that get can tell later
 // whether they still resolve the same; a nil cache only renders.
@@ -165,38 +168,92 @@ func (c *RenderCache) render(r *render.Renderer, rkey render.Options, links rend
 	return out
 }
 
+// plainSuffix ends the name of a plain render's file (put).
+const plainSuffix = ".plain"
+
+// put stores a render that succeeded, and lets its HTML, text and code go
+// from memory. A plain one (code left to highlight: kb serve's first load)
+// is rendered again highlighted soon; it goes in a file of its own that get
+// never reads, so that the first load holds none of its pages' HTML and
+// text while the index is built from them (the build reads the text from
+// there). Those files are kept while this process runs (prune): the index
+// build and the pages of the plain snapshot may read them after the
+// highlighted snapshot replaced it; the next start's prune removes them.
 func (c *RenderCache) put(rkey render.Options, src *source, out *rendered, asked []question) {
-	if c == nil || out.unrendered != "" || out.doc.Unhighlighted {
+	if c == nil || out.unrendered != "" {
 		return
 	}
 	name := c.file(c.key(rkey, src))
-	if err := writeAtomically(name, encodeEntry(cacheEntry{Asked: asked, Doc: out.doc})); err != nil {
+	if out.doc.Unhighlighted {
+		name += plainSuffix
+		c.mu.Lock()
+		c.plain[name] = true
+		c.mu.Unlock()
+	}
+	e := cacheEntry{Asked: asked, Doc: out.doc}
+	if err := writeAtomically(name, encodeEntry(e)); err != nil {
 		c.log.Debug("render cache: not stored", "path", src.base.Path, "err", err)
 		return
 	}
-	out.html = &storedHTML{file: name, size: len(out.doc.HTML)}
-	out.doc.HTML = nil // on disk now
+	d := out.doc
+	out.stored = &storedDoc{file: name, html: len(d.HTML), text: len(d.Text), code: len(d.Code), digest: textDigest(d.Text, d.Code)}
+	out.doc.HTML, out.doc.Text, out.doc.Code = nil, "", "" // on disk now
 }
 
-// storedHTML is the HTML of a render kept in a cache file.
-type storedHTML struct {
-	file string
-	size int
+// storedDoc is where a render kept in a cache file has the parts that are
+// not held in memory: its HTML, plain text and code, with their sizes (a
+// file rewritten since, or damaged, is told by them) and the digest of the
+// text and code, which the search index compares without reading them.
+type storedDoc struct {
+	file             string
+	html, text, code int
+	digest           string
+}
+
+// textDigest digests the plain text and code of a document.
+func textDigest(text, code string) string {
+	h := sha256.New()
+	h.Write([]byte(text))
+	h.Write([]byte{0})
+	h.Write([]byte(code))
+	return hex.EncodeToString(h.Sum(nil)[:16])
 }
 
 // missingHTML stands for a page whose cache file went away while kb runs
 // (someone cleared --data/render): the next load renders it again.
 const missingHTML = `<p class="kb-unrendered">This page's rendered copy was removed from kb's data folder (render/); it is rendered again when the file changes or kb restarts.</p>`
 
-func (h *storedHTML) load() []byte {
-	b, err := os.ReadFile(h.file)
-	if err == nil {
-		var e cacheEntry
-		if e, err = decodeEntry(b); err == nil && len(e.Doc.HTML) == h.size {
-			return e.Doc.HTML
-		}
+func (h *storedDoc) loadHTML() []byte {
+	if e, err := h.load(withHTML); err == nil && len(e.Doc.HTML) == h.html {
+		return e.Doc.HTML
 	}
 	return []byte(missingHTML)
+}
+
+// ErrTextGone is returned by Article.Text when the render cache no longer
+// has the article's text: its file was removed or rewritten while kb runs.
+var ErrTextGone = errors.New("the render cache no longer has the text")
+
+func (h *storedDoc) loadText() (text, code string, err error) {
+	e, err := h.load(withText)
+	if err == nil && (len(e.Doc.Text) != h.text || len(e.Doc.Code) != h.code) {
+		err = ErrTextGone
+	}
+	if err != nil {
+		return "", "", fmt.Errorf("%s: %w", h.file, err)
+	}
+	return e.Doc.Text, e.Doc.Code, nil
+}
+
+func (h *storedDoc) load(with parts) (cacheEntry, error) {
+	b, err := os.ReadFile(h.file)
+	if errors.Is(err, os.ErrNotExist) {
+		return cacheEntry{}, ErrTextGone
+	}
+	if err != nil {
+		return cacheEntry{}, err
+	}
+	return decodeEntry(b, with)
 }
 
 func writeAtomically(name string, b []byte) error {
@@ -220,12 +277,19 @@ func writeAtomically(name string, b []byte) error {
 	return err
 }
 
-// prune removes the files of the cache that keep does not name, and
+func (c *RenderCache) wrotePlain(name string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.plain[name]
+}
+
+// prune removes the files of the cache that keep does not name, but for
+// the plain renders this process wrote (put), and
 // returns how many went.
 func (c *RenderCache) prune(keep map[string]bool) (int, error) {
 	removed := 0
 	err := filepath.WalkDir(c.dir, func(p string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() || keep[p] || p == c.fm.file {
+		if err != nil || d.IsDir() || keep[p] || p == c.fm.file || c.wrotePlain(p) {
 			return err
 		}
 		if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {

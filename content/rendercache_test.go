@@ -106,9 +106,10 @@ func FuzzRenderCacheEntry(f *testing.F) {
 		name := rc.file(rc.key(render.Options{}, src))
 		require.NoError(t, writeAtomically(name, b))
 		_ = rc.get(render.Options{}, src, emptyResolver{})
-		if e, err := decodeEntry(b); err == nil {
-			again, err := decodeEntry(encodeEntry(e))
+		if e, err := decodeEntry(b, withText|withHTML); err == nil {
+			again, err := decodeEntry(encodeEntry(e), withText|withHTML)
 			require.NoError(t, err)
+			e.stored.digest = textDigest(e.Doc.Text, e.Doc.Code) // encodeEntry writes the digest of what it has
 			require.Equal(t, e, again, "what decodes encodes to the same entry")
 		}
 	})
@@ -125,19 +126,32 @@ func TestRenderCacheRemovedWhileServing(t *testing.T) {
 	require.NoError(t, err)
 	a, _ := s.ByPath("a.md")
 	assert.Contains(t, string(a.HTML()), "Body.")
+	text, _, err := a.Text()
+	require.NoError(t, err)
+	assert.Contains(t, text, "Body.")
+	assert.Empty(t, a.Doc.Text, "the text is read from the cache, not held")
 	require.NoError(t, os.RemoveAll(rc.dir))
 	assert.Equal(t, missingHTML, string(a.HTML()))
+	_, _, err = a.Text()
+	assert.ErrorIs(t, err, ErrTextGone)
 }
 
 // TestCacheEntryRoundTrip fills every field of an entry (by reflection, so a
 // field added to render.Doc and not to the format fails here) and reads it back.
 func TestCacheEntryRoundTrip(t *testing.T) {
 	var e cacheEntry
-	fill(reflect.ValueOf(&e).Elem(), 1)
-	got, err := decodeEntry(encodeEntry(e))
+	fill(reflect.ValueOf(&e.Asked).Elem(), 1)
+	fill(reflect.ValueOf(&e.Doc).Elem(), 2)
+	got, err := decodeEntry(encodeEntry(e), withText|withHTML)
 	require.NoError(t, err)
+	e.stored = storedDoc{html: len(e.Doc.HTML), text: len(e.Doc.Text), code: len(e.Doc.Code), digest: textDigest(e.Doc.Text, e.Doc.Code)}
 	assert.Equal(t, e, got)
-	_, err = decodeEntry(encodeEntry(e)[:len(encodeEntry(e))-1])
+	meta, err := decodeEntry(encodeEntry(e), 0)
+	require.NoError(t, err)
+	assert.Equal(t, e.stored, meta.stored, "without the bodies, their sizes and digest")
+	assert.Empty(t, meta.Doc.HTML)
+	assert.Empty(t, meta.Doc.Text+meta.Doc.Code)
+	_, err = decodeEntry(encodeEntry(e)[:len(encodeEntry(e))-1], withText|withHTML)
 	assert.ErrorIs(t, err, errCacheFormat, "a truncated file")
 }
 
@@ -167,8 +181,8 @@ func fill(v reflect.Value, n int) {
 }
 
 // TestRenderCachePruned: after highlighting, the cache holds the files of
-// the served snapshot only (an edit's old version goes); plain renders of
-// code are not stored.
+// the served snapshot only (an edit's old version goes) and the plain
+// renders of code this process wrote, which the next start removes.
 func TestRenderCachePruned(t *testing.T) {
 	ctx := context.Background()
 	root, data := t.TempDir(), t.TempDir()
@@ -182,10 +196,22 @@ func TestRenderCachePruned(t *testing.T) {
 	write("b.md", "# B\n\nEdited.\n")
 	_, err = lib.Apply(ctx, []string{"b.md"})
 	require.NoError(t, err)
-	assert.Len(t, cacheFiles(t, rc.dir), 3, "b, and from the edit (any load after the first highlights) a and b edited")
+	assert.Len(t, cacheFiles(t, rc.dir), 4, "a plain and b, and from the edit (any load after the first highlights) a and b edited")
 	_, err = lib.Highlight(ctx)
 	require.NoError(t, err)
-	assert.Len(t, cacheFiles(t, rc.dir), 2, "a highlighted and b edited")
+	assert.Len(t, cacheFiles(t, rc.dir), 3, "a highlighted and b edited, and a plain, which the plain snapshot's readers may still read")
 	a, _ := lib.Snapshot().ByPath("a.md")
 	assert.Contains(t, string(a.HTML()), "chroma")
+
+	rc, err = OpenRenderCache(filepath.Join(data, "render"), nil) // the next start
+	require.NoError(t, err)
+	lib = NewLibrary(os.DirFS(root), Options{RenderCache: rc, DeferHighlight: true}, slog.New(slog.DiscardHandler))
+	require.NoError(t, lib.Load(ctx))
+	_, err = lib.Highlight(ctx)
+	require.NoError(t, err)
+	files := cacheFiles(t, rc.dir)
+	assert.Len(t, files, 2, "a highlighted and b edited")
+	for _, f := range files {
+		assert.NotContains(t, f, plainSuffix)
+	}
 }

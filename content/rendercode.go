@@ -10,7 +10,7 @@ import (
 // The render cache's file format: a magic line, then the questions and the
 // document as length-prefixed fields (uvarints). A generic encoding (gob)
 // spent more time compiling its decoder for every file than decoding.
-const cacheMagic = "kb render cache 1\n"
+const cacheMagic = "kb render cache 2\n"
 
 var errCacheFormat = errors.New("not a render cache entry")
 
@@ -43,6 +43,7 @@ func encodeEntry(c cacheEntry) []byte {
 	}
 	d := c.Doc
 	e.str(d.Title)
+	e.str(textDigest(d.Text, d.Code))
 	e.str(d.Text)
 	e.str(d.Code)
 	e.bool(d.Unhighlighted)
@@ -144,7 +145,17 @@ func (d *decoder) count() int {
 	return int(n)
 }
 
-func decodeEntry(b []byte) (cacheEntry, error) {
+// The parts of a cache file that decodeEntry copies out besides what a load
+// keeps in memory; of those left out, stored has the sizes and digest.
+type parts uint8
+
+const (
+	withText parts = 1 << iota // Doc.Text and Doc.Code
+	withHTML                   // Doc.HTML
+)
+
+// decodeEntry decodes a cache file, with the parts asked for.
+func decodeEntry(b []byte, with parts) (cacheEntry, error) {
 	var c cacheEntry
 	if len(b) < len(cacheMagic) || string(b[:len(cacheMagic)]) != cacheMagic {
 		return c, errCacheFormat
@@ -154,7 +165,13 @@ func decodeEntry(b []byte) (cacheEntry, error) {
 		c.Asked = append(c.Asked, question{Attachment: d.bool(), Path: d.str(), URL: d.str(), OK: d.bool()})
 	}
 	doc := &c.Doc
-	doc.Title, doc.Text, doc.Code, doc.Unhighlighted = d.str(), d.str(), d.str(), d.bool()
+	doc.Title, c.stored.digest = d.str(), d.str()
+	text, code := d.raw(), d.raw()
+	c.stored.text, c.stored.code = len(text), len(code)
+	if with&withText != 0 {
+		doc.Text, doc.Code = string(text), string(code)
+	}
+	doc.Unhighlighted = d.bool()
 	for range d.count() {
 		doc.Headings = append(doc.Headings, render.Heading{Level: d.int(), ID: d.str(), Text: d.str()})
 	}
@@ -171,6 +188,9 @@ func decodeEntry(b []byte) (cacheEntry, error) {
 	if d.err != nil {
 		return cacheEntry{}, d.err
 	}
-	doc.HTML = append([]byte{}, html...)
+	c.stored.html = len(html)
+	if with&withHTML != 0 {
+		doc.HTML = append([]byte{}, html...)
+	}
 	return c, nil
 }

@@ -274,8 +274,8 @@ rmSync(tmp, { recursive: true, force: true });
 
 const minor = axeSummary.filter((v) => v.impact !== "critical" && v.impact !== "serious");
 const byId = {};
-for (const v of minor) byId[`${v.impact} ${v.id}`] = (byId[`${v.impact} ${v.id}`] || 0) + 1;
-if (Object.keys(byId).length) console.log("axe, moderate and minor (page × scheme × width):", JSON.stringify(byId));
+for (const v of minor) (byId[`${v.impact} ${v.id}`] ||= new Set()).add(v.page);
+for (const [k, pages] of Object.entries(byId)) console.log(`axe, ${k} on: ${[...pages].join(", ")}`);
 const failed = results.filter((r) => r.status === "FAIL").length;
 const skipped = results.filter((r) => r.status === "skip").length;
 console.log(`${results.length - failed - skipped} passed, ${failed} failed, ${skipped} skipped in ${((Date.now() - started) / 1000).toFixed(1)} s`);

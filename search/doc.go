@@ -62,7 +62,10 @@
 //     level, msg, info...) weigh 0.3×; the keys of pairs count as words
 //     (timeout=5s, "reason":...). A number of up
 //     to five digits that the collection's text has (a port: 10249) is a
-//     word, not noise.
+//     word, not noise. [log-dates] The dates and times of pasted text in
+//     any common log format (Feb 07 11:50:13, 2022/02/08 10:22:31,
+//     08 Feb 2022, a zone after them) and its numbers of one or two digits
+//     (counters, indexes, line numbers) are noise too.
 //  6. [synonyms] The acronyms of long CamelCase identifiers are indexed
 //     with the text (PersistentVolumeClaim is pvc), and a short list of
 //     operations synonyms (oom, cert, k8s, db, pg, max, flip, kubectl's
@@ -72,7 +75,9 @@
 //     stem too, so it serves every form of itself (flip: flipping, flips).
 //     [word-family] A stem also matches, at 0.8×, the stems of its derived
 //     words that the Porter stemmer leaves apart: fail and failur
-//     (failing, failures), config and configur.
+//     (failing, failures), config and configur. [explained-words] A word
+//     the index lacks that a synonym or a word family stands for (flipping:
+//     flap) is no typo: it is not also corrected (slip, fail, file).
 //  7. Articles that match more of the query's words rank higher: each
 //     article's score is scaled by the share of the query's words it matches.
 //  8. A word found in more fields of an article counts more than a word
@@ -94,7 +99,9 @@
 //     indexed words it begins, at 0.6×.
 //  12. A word found nowhere in the index matches the closest indexed words
 //     instead: one edit away for words of 4 to 7 letters (0.5×), two edits
-//     for words of 8 to 24 letters (0.3×).
+//     for words of 8 to 24 letters (0.3×). [stem-edits] The stem is
+//     corrected within the edits its own length allows: alocation's stem
+//     aloc within one, since two edits of four letters reach anything.
 //  13. A quoted phrase (typed, not pasted) must occur as a phrase in the
 //     title, outline, body or code; when no article has every phrase, their
 //     words are searched for instead (Results.PhrasesAsWords).
@@ -110,6 +117,12 @@
 //     or more before the first heading) is never the best section.
 //     [rare-words] In that share each query word weighs by its rarity in
 //     article text (the inverse document frequency of its rarest term).
+//     [matched-rarity] In pasted text a word earns, in that share, the
+//     rarity of the term of it the article matched, not of its rarest term:
+//     a pasted path's common part (prometheus) earns less than its rare one.
+//     [log-shares] The log-format words of pasted text (ts, caller, msg...)
+//     weigh 0.3× in that share and in the query share (rule 19) as they do
+//     in the query: rare in prose, they are in every log line a runbook quotes.
 //  16. The titles and notes of the tickets an article solved (at most 20,
 //     300 bytes each) are a field of it (Options.Evidence), updated when a
 //     link is written or removed; a hit found through one names it

@@ -34,7 +34,7 @@ type document struct {
 // The evidence about it counts too.
 func fingerprint(a *content.Article, ev Evidence) string {
 	h := sha256.New()
-	for _, s := range []string{a.ID, a.Path, a.URL, a.Title, a.Summary, string(a.Type), a.Service, a.Doc.Title, a.Doc.Text, a.Doc.Code, classTerm(a.Class)} {
+	for _, s := range []string{a.ID, a.Path, a.URL, a.Title, a.Summary, string(a.Type), a.Service, a.Doc.Title, a.TextDigest(), classTerm(a.Class)} {
 		hashValue(h, s)
 	}
 	for _, list := range [][]string{a.Tags, a.Alerts, ev.Alerts} {
@@ -66,8 +66,9 @@ type docOptions struct {
 	learned learnedWords
 }
 
-// newDocument builds the indexed form of a.
-func newDocument(a *content.Article, o docOptions) document {
+// newDocument builds the indexed form of a, whose plain text and code
+// (Article.Text) are text and code.
+func newDocument(a *content.Article, text, code string, o docOptions) document {
 	fields := map[string]any{}
 	set := func(name string, v any) { fields[name] = v }
 	sp := o.learned.splitter(o.off)
@@ -103,10 +104,10 @@ func newDocument(a *content.Article, o docOptions) document {
 	outline = append(outline, a.Service, strings.ReplaceAll(a.Folder(), "/", " "))
 	set(fieldOutline, outline)
 	set(fieldSummary, a.Summary)
-	set(fieldSecs, encodeSections(sectionsOf(a)))
+	set(fieldSecs, encodeSections(sectionsOf(a, text)))
 	set(fieldWords, nonEmpty([]string{strings.Join(names, " "), nameExp, strings.Join(heads, " "), strings.Join(a.Tags, " "), a.Service}))
-	set(fieldBody, withIdents(a.Doc.Text, sp, o.off))
-	set(fieldCode, withIdents(a.Doc.Code, sp, o.off))
+	set(fieldBody, withIdents(text, sp, o.off))
+	set(fieldCode, withIdents(code, sp, o.off))
 	if texts, tkeys := o.ev.ticketTexts(); len(texts) > 0 {
 		set(fieldTickets, texts)
 		set(fieldTicketK, tkeys)
@@ -134,7 +135,7 @@ func newDocument(a *content.Article, o docOptions) document {
 	set(fieldTitle, a.Title)
 	set(fieldURL, a.URL)
 	set(fieldPath, a.Path)
-	set(fieldSnippet, truncateUTF8(a.Doc.Text, snippetSource))
+	set(fieldSnippet, truncateUTF8(text, snippetSource))
 
 	return document{id: a.ID, fields: fields, fingerprint: fingerprint(a, o.ev), facets: facets}
 }

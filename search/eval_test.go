@@ -99,10 +99,12 @@ func minRecallAt3() map[string]float64 {
 		// were dropped: they gained on dev only, never on a test half),
 		// 0.892 after field-sum, 0.908 after stemmed synonyms and the
 		// pasted section weight, 0.900 after word families (R@1 and MRR
-		// rose on both halves, one dev error fell from third to fourth)
-		"prometheus-heldout": 0.90,
-		// 0.917 after the second round of issue 11, 0.924 after field-sum
-		"gitlab": 0.92,
+		// rose on both halves, one dev error fell from third to fourth),
+		// 0.908 after the pasted-text rules of the fourth round
+		"prometheus-heldout": 0.905,
+		// 0.917 after the second round of issue 11, 0.924 after field-sum,
+		// 0.931 after the fourth round
+		"gitlab": 0.93,
 	}
 }
 

@@ -27,12 +27,15 @@ const (
 // three adjacent parts of its CamelCase words that appear, lower-cased, as
 // a word or an identifier part (connectors only) in minLearnedUses
 // articles or more.
+// An article whose text cannot be read (Article.Text) counts by its title
+// and path alone.
 func learnWords(articles []*content.Article) learnedWords {
 	candidates := map[string]bool{}
 	lowerUses := map[string]int{}
 	for _, a := range articles {
 		seen := map[string]bool{}
-		for _, text := range []string{a.Title, a.Doc.Title, a.Doc.Text, a.Doc.Code, a.Path} {
+		body, code, _ := a.Text() // the index build says which texts are missing
+		for _, text := range []string{a.Title, a.Doc.Title, body, code, a.Path} {
 			for start, end := range word.Spans(text) {
 				tok := text[start:end]
 				if hasUpperAfterLower(tok) {

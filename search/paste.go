@@ -1,6 +1,7 @@
 package search
 
 import (
+	"regexp"
 	"strings"
 	"unicode"
 
@@ -109,4 +110,44 @@ func isLogWord(w string) bool {
 		return true
 	}
 	return false
+}
+
+// dateTimeRE matches the dates and times of log lines in the common formats
+// (rule log-dates): ISO and slashed dates with their time (2022-02-01
+// 03:12:55.201, 2022/02/08 10:22:31), syslog's and Redis's month names with
+// a day (Feb 07, 08 Feb 2022), a time alone (11:50:13, klog's
+// 07:51:12.340512) and the zone after it.
+var dateTimeRE = regexp.MustCompile(`(?i)` +
+	`\b\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?:[t ]?\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d+)?(?:z|[+-]\d{2}:?\d{2})?(?:\s+(?:utc|gmt)\b)?)?` +
+	`|\b(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*,?\s+)?` + months + `\.?\s+\d{1,2}\b(?:,?\s+\d{4}\b)?` +
+	`|\b\d{1,2}\s+` + months + `\.?(?:\s+\d{4}\b)?` +
+	`|\b\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?(?:z|[+-]\d{2}:?\d{2})?(?:\s+(?:utc|gmt)\b)?`)
+
+const months = `(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b`
+
+// dateTimes returns the byte ranges of text's dates and times: in pasted
+// text they are noise, however a log format writes them, down to the
+// minutes and seconds no runbook shares.
+func dateTimes(text string) [][]int {
+	if !strings.ContainsFunc(text, unicode.IsDigit) {
+		return nil
+	}
+	return dateTimeRE.FindAllStringIndex(text, -1)
+}
+
+// inRanges reports whether [start, end) lies inside one of rs.
+func inRanges(rs [][]int, start, end int) bool {
+	for _, r := range rs {
+		if start >= r[0] && end <= r[1] {
+			return true
+		}
+	}
+	return false
+}
+
+// isSmallNumber reports whether t is a number of one or two digits: in
+// pasted text a counter, an index, a line or exit code, which every log
+// line has and no runbook names.
+func isSmallNumber(t string) bool {
+	return len(t) <= 2 && strings.TrimFunc(t, unicode.IsDigit) == ""
 }

@@ -1,6 +1,7 @@
 package search
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -54,4 +55,28 @@ func FuzzPastedQuery(f *testing.F) {
 			assert.ErrorIs(t, err, ErrBadQuery)
 		}
 	})
+}
+
+func TestDateTimes(t *testing.T) {
+	tests := []struct {
+		text string
+		want []string
+	}{
+		{"Feb 07 11:50:13 praefect-02 praefect[3311]: panic", []string{"Feb 07", "11:50:13"}},
+		{"2022/02/08 10:22:31 [emerg] unknown directive", []string{"2022/02/08 10:22:31"}},
+		{"2022-02-01 03:12:55.201 GMT [29881]: LOG:", []string{"2022-02-01 03:12:55.201", "GMT"}},
+		{"4125:M 08 Feb 2022 10:11:12.345 # Client", []string{"08 Feb 2022", "10:11:12.345"}},
+		{"E0802 07:51:12.340512       1 reflector.go:138]", []string{"07:51:12.340512"}},
+		{"ts=2024-06-30T04:12:09.004Z caller=scrape.go:1738", []string{"2024-06-30T04:12:09.004Z"}},
+		{"may not be scheduled on 3 nodes: march of the pods", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.text, func(t *testing.T) {
+			var got []string
+			for _, r := range dateTimes(tt.text) {
+				got = append(got, tt.text[r[0]:r[1]])
+			}
+			assert.Equal(t, strings.Join(tt.want, "|"), strings.ReplaceAll(strings.Join(got, "|"), " GMT", "|GMT"))
+		})
+	}
 }

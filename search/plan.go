@@ -125,6 +125,7 @@ type plan struct {
 	q         query.Query
 	marks     marks
 	words     int      // distinct query words planned
+	logWords  []int    // the query words that are log-format words of pasted text
 	highlight []string // words to mark in the opened page (Results.Highlight)
 	ignored   int      // words past MaxTerms
 	unknown   []string // words found nowhere, for suggestions
@@ -156,10 +157,17 @@ func (pl *planner) build(p parsed, filters []query.Query) plan {
 		}
 		var ts []string
 		var keys map[string]bool // log-format words of pasted text
+		var dates [][]int        // dates and times of pasted text
+		if pl.pasted && pl.off.on(RuleLogDates) {
+			dates = dateTimes(it.text)
+		}
 		for start, end := range word.Spans(it.text) {
 			t := it.text[start:end]
 			if pl.pasted {
 				if isNoise(t) && !pl.namedNumber(t) {
+					continue
+				}
+				if dates != nil && inRanges(dates, start, end) || pl.off.on(RuleLogDates) && isSmallNumber(t) {
 					continue
 				}
 				if isLogWord(t) {
@@ -190,6 +198,7 @@ func (pl *planner) build(p parsed, filters []query.Query) plan {
 				if keys[t] {
 					c = boosted(c, logWordWeight)
 					keyWords[t] = true
+					out.logWords = append(out.logWords, pl.marks.cur)
 				}
 				clauses = append(clauses, c)
 			}
@@ -310,6 +319,7 @@ func (pl *planner) word(raw string, typing bool) query.Query {
 	if q := pl.alert(content.AlertKey(raw), alertWeight); q != nil {
 		alts = append(alts, q)
 	}
+	explained := false // a synonym or a word family stands for a word the index lacks
 	if pl.off.on(RuleSynonyms) {
 		stem := ""
 		if len(prose) == 1 {
@@ -319,6 +329,7 @@ func (pl *planner) word(raw string, typing bool) query.Query {
 			toks := pl.analyze(syn)
 			if len(toks) > 0 && !slices.ContainsFunc(toks, func(t string) bool { return !pl.exists(t) }) {
 				addSeq(toks, synonymWeight)
+				explained = true
 			}
 		}
 	}
@@ -326,7 +337,13 @@ func (pl *planner) word(raw string, typing bool) query.Query {
 	if pl.off.on(RuleWordFamily) && len(prose) == 1 {
 		for _, t := range pl.family(prose[0]) {
 			addSeq([]string{t}, familyWeight)
+			explained = true
 		}
+	}
+	if !known && explained && pl.off.on(RuleExplainedWords) {
+		// a word the index lacks but a synonym names (flipping: flap) is
+		// no typo: corrections (slip, fail, file) would only add noise
+		return disjunction(alts)
 	}
 
 	if typing && !known { // a whole word of the index is taken as typed
@@ -345,9 +362,15 @@ func (pl *planner) word(raw string, typing bool) query.Query {
 			alts = append(alts, q)
 		}
 	}
+	return disjunction(alts)
+}
+
+// disjunction returns the query matching any of alts; nil for none (stop
+// words only).
+func disjunction(alts []query.Query) query.Query {
 	switch len(alts) {
 	case 0:
-		return nil // stop words only
+		return nil
 	case 1:
 		return alts[0]
 	}
@@ -753,7 +776,13 @@ func (pl *planner) expand(prefix string) []completion {
 // index.
 func (pl *planner) corrections(tok, raw string) query.Query {
 	runes := len([]rune(raw))
-	cands := pl.fuzzyIn(fuzzyFields(), tok, runes)
+	stemRunes := runes
+	if pl.off.on(RuleStemEdits) {
+		// the stem of a long word can be short (alocation: aloc), and two
+		// edits of four letters reach anything (abov, ac, alot)
+		stemRunes = min(runes, len([]rune(tok)))
+	}
+	cands := pl.fuzzyIn(fuzzyFields(), tok, stemRunes)
 	if pl.off.on(RuleSymptomWords) {
 		// stemming can move a misspelt word out of reach (rule 4): the
 		// word as typed is corrected against the unstemmed words too

@@ -255,35 +255,71 @@ func (tc *titleTerms) rarity(t string) float64 {
 	return r
 }
 
+// shareWeights weigh the query's words in the shares of the query that a
+// hit, a section or a ticket holds.
+type shareWeights struct {
+	word []float64 // the weight of each query word
+	// credit is the part of its word's weight that matching a term earns;
+	// a term not in it earns all of it
+	credit map[string]float64
+}
+
+// of returns the part of its word's weight that matching term earns.
+func (sw shareWeights) of(term string) float64 {
+	if c, ok := sw.credit[term]; ok {
+		return c
+	}
+	return 1
+}
+
 // wordWeights returns the weight of each query word in the shares of the
 // query that a section or a ticket holds: with rule rare-words, the rarity
 // in article text of the rarest term it stands for, so that a section
 // holding the query's rare words (unassigned, rollover) outweighs one
-// holding its common ones (error, failed); else 1 each.
-func (tc *titleTerms) wordWeights(pln plan) []float64 {
+// holding its common ones (error, failed); else 1 each. With rule
+// matched-rarity, matching one term of a word earns the rarity of that term,
+// not of the word's rarest: a pasted path's common part (prometheus) earns
+// less than its rare one (rulefiles).
+func (tc *titleTerms) wordWeights(pln plan) shareWeights {
 	wts := make([]float64, pln.words)
 	if !tc.pl.off.on(RuleRareWords) {
 		for i := range wts {
 			wts[i] = 1
 		}
-		return wts
+		return shareWeights{word: wts}
 	}
 	for term, w := range pln.marks.word {
 		if w >= 0 && w < len(wts) {
 			wts[w] = max(wts[w], tc.rarity(term))
 		}
 	}
-	return wts
+	var credit map[string]float64
+	if tc.pl.off.on(RuleMatchedRarity) && tc.pl.pasted {
+		credit = make(map[string]float64, len(pln.marks.word))
+		for term, w := range pln.marks.word {
+			if w >= 0 && w < len(wts) && wts[w] > 0 {
+				credit[term] = tc.rarity(term) / wts[w]
+			}
+		}
+	}
+	if tc.pl.off.on(RuleLogShares) {
+		// ts, caller, msg are rare in prose but in every log line a
+		// runbook quotes: they weigh in the shares as in the query
+		for _, w := range pln.logWords {
+			wts[w] *= logWordWeight
+		}
+	}
+	return shareWeights{word: wts, credit: credit}
 }
 
 // matchedShare returns the share of the query's words, weighed by wts,
 // that hit m matched in any field.
-func matchedShare(m *bsearch.DocumentMatch, pln plan, wts []float64) float64 {
-	ws := map[int]bool{}
+func matchedShare(m *bsearch.DocumentMatch, pln plan, wts shareWeights) float64 {
+	ws := map[int]float64{}
 	for _, terms := range m.Locations {
 		for term := range terms {
 			if w, ok := pln.marks.word[term]; ok {
-				ws[w] = true
+				ws[w] = max(ws[w], wts.of(term))
 			}
 		}
 	}
@@ -291,23 +327,22 @@ func matchedShare(m *bsearch.DocumentMatch, pln plan, wts []float64) float64 {
 }
 
 // ones returns n weights of 1.
-func ones(n int) []float64 {
+func ones(n int) shareWeights {
 	out := make([]float64, n)
 	for i := range out {
 		out[i] = 1
 	}
-	return out
+	return shareWeights{word: out}
 }
 
-// shareOf returns the weight of the query words in ws, as a share of the
-// weight of all of them.
-func shareOf(ws map[int]bool, wts []float64) float64 {
+// shareOf returns the weight the query words in ws earned (the part of
+// each word's weight by its index), as a share of the weight of all of
+// them.
+func shareOf(ws map[int]float64, wts shareWeights) float64 {
 	var total, got float64
-	for i, w := range wts {
+	for i, w := range wts.word {
 		total += w
-		if ws[i] {
-			got += w
-		}
+		got += w * ws[i]
 	}
 	if total == 0 {
 		return 0
@@ -319,20 +354,20 @@ func shareOf(ws map[int]bool, wts []float64) float64 {
 // of the query's words (in its heading or its text, weighed by wts), and
 // that share. Section 0, the text before the first heading, counts like
 // the others but has no anchor.
-func bestSection(secs []section, m *bsearch.DocumentMatch, pln plan, wts []float64) (best int, share float64) {
+func bestSection(secs []section, m *bsearch.DocumentMatch, pln plan, wts shareWeights) (best int, share float64) {
 	if pln.words == 0 {
 		return 0, 0
 	}
-	found := make([]map[int]bool, len(secs))
+	found := make([]map[int]float64, len(secs))
 	note := func(sec int, term string) {
 		w, ok := pln.marks.word[term]
 		if !ok || sec < 0 || sec >= len(secs) {
 			return
 		}
 		if found[sec] == nil {
-			found[sec] = map[int]bool{}
+			found[sec] = map[int]float64{}
 		}
-		found[sec][w] = true
+		found[sec][w] = max(found[sec][w], wts.of(term))
 	}
 	for term, locs := range m.Locations[fieldBody] {
 		for _, l := range locs {
@@ -362,12 +397,12 @@ func bestSection(secs []section, m *bsearch.DocumentMatch, pln plan, wts []float
 // matchedTicket returns the solved ticket whose title or summary holds the
 // most distinct query words, if the hit matched through one, and the share
 // of the query's words it holds.
-func matchedTicket(m *bsearch.DocumentMatch, keys string, pln plan, wts []float64) (*Ticket, float64) {
+func matchedTicket(m *bsearch.DocumentMatch, keys string, pln plan, wts shareWeights) (*Ticket, float64) {
 	locs := m.Locations[fieldTickets]
 	if len(locs) == 0 || keys == "" || pln.words == 0 {
 		return nil, 0
 	}
-	words := map[int]map[int]bool{} // ticket → query words
+	words := map[int]map[int]float64{} // ticket → query words
 	for term, ls := range locs {
 		w, ok := pln.marks.word[term]
 		if !ok {
@@ -377,9 +412,9 @@ func matchedTicket(m *bsearch.DocumentMatch, keys string, pln plan, wts []float6
 			if len(l.ArrayPositions) > 0 {
 				i := int(l.ArrayPositions[0])
 				if words[i] == nil {
-					words[i] = map[int]bool{}
+					words[i] = map[int]float64{}
 				}
-				words[i][w] = true
+				words[i][w] = max(words[i][w], wts.of(term))
 			}
 		}
 	}

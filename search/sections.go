@@ -29,14 +29,14 @@ const tocMark = "toc\x1e"
 // make the text there a table of contents.
 const minTOCLines = 3
 
-// sectionsOf returns the sections of a's body: one per heading of its
+// sectionsOf returns the sections of a's body, whose plain text is text: one per heading of its
 // outline (outlineHeadings, in the same order) after the untitled start.
 // Headings are found from the last one back, each as the last line of the
 // body text that is the heading, before where the next one was found: a
 // table of contents at the top repeats every heading as a line, and
 // matching forwards would put every section inside it. A heading the text
 // does not have starts where the next one does.
-func sectionsOf(a *content.Article) []section {
+func sectionsOf(a *content.Article, text string) []section {
 	var heads []section
 	for _, hd := range a.Doc.Headings {
 		if hd.Level == 1 && strings.EqualFold(hd.Text, a.Doc.Title) {
@@ -44,7 +44,6 @@ func sectionsOf(a *content.Article) []section {
 		}
 		heads = append(heads, section{id: hd.ID, title: hd.Text})
 	}
-	text := a.Doc.Text
 	end := len(text)
 	for i := len(heads) - 1; i >= 0; i-- {
 		if j := lastLineIndex(text[:end], heads[i].title); j >= 0 {

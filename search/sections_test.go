@@ -24,7 +24,7 @@ func TestSectionsAfterTableOfContents(t *testing.T) {
 	a.Doc.Headings = []render.Heading{{Level: 1, Text: "Troubleshooting"}, {Level: 2, ID: "overview", Text: "Overview"},
 		{Level: 2, ID: "shard-allocation-failure", Text: "Shard allocation failure"}, {Level: 2, ID: "retry", Text: "Retry"}}
 
-	secs := sectionsOf(a)
+	secs := sectionsOf(a, a.Doc.Text)
 	require.Len(t, secs, 4)
 	assert.True(t, secs[0].toc, "the start repeats three headings: a table of contents")
 	for i, want := range []string{"Overview", "Shard allocation failure", "Retry"} {

@@ -146,7 +146,7 @@ func (x *Index) rebuild(ctx context.Context, snap *content.Snapshot) (err error)
 				return err
 			}
 		}
-		d := x.document(g, a)
+		d := x.document(a, x.docOptions(g, a))
 		if err := batch.Index(d.id, d.fields); err != nil {
 			return fmt.Errorf("index %s: %w", a.Path, err)
 		}
@@ -209,9 +209,20 @@ func (x *Index) docOptions(g *generation, a *content.Article) docOptions {
 	return o
 }
 
-// document builds the indexed form of a for generation g.
-func (x *Index) document(g *generation, a *content.Article) document {
-	return newDocument(a, x.docOptions(g, a))
+// document builds the indexed form of a with o, reading its text. An
+// article whose text is gone from the render cache (someone cleared it
+// while kb runs) is indexed without it and with no fingerprint, so the
+// next sync indexes it again, from the load that rendered it again.
+func (x *Index) document(a *content.Article, o docOptions) document {
+	text, code, err := a.Text()
+	if err != nil {
+		x.log.Warn("article indexed without its text until the next sync", "path", a.Path, "err", err)
+	}
+	d := newDocument(a, text, code, o)
+	if err != nil {
+		d.fingerprint = ""
+	}
+	return d
 }
 
 // setLearned adds the learned words to the batch that builds a generation.
@@ -296,7 +307,7 @@ func (x *Index) syncChanges(ctx context.Context, g *generation, snap *content.Sn
 		if old.fingerprint(a.ID) == fingerprint(a, o.ev) {
 			continue
 		}
-		d := newDocument(a, o)
+		d := x.document(a, o)
 		if err := batch.Index(d.id, d.fields); err != nil {
 			return fmt.Errorf("index %s: %w", a.Path, err)
 		}
@@ -361,7 +372,7 @@ func (x *Index) Update(ctx context.Context, articles []*content.Article) error {
 	return x.change(ctx, func(g *generation, batch *bleve.Batch, man manifest) ([]string, error) {
 		ids := make([]string, 0, len(articles))
 		for _, a := range articles {
-			d := x.document(g, a)
+			d := x.document(a, x.docOptions(g, a))
 			if err := batch.Index(d.id, d.fields); err != nil {
 				return nil, fmt.Errorf("index %s: %w", a.Path, err)
 			}

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -26,7 +27,10 @@ func BenchmarkSearchAsYouType(b *testing.B) {
 	ctx := context.Background()
 	lib := content.NewLibrary(gen.Files(10_000, 1), content.Options{NoHighlight: true}, slog.New(slog.DiscardHandler))
 	require.NoError(b, lib.Load(ctx))
-	idx, err := search.Open(b.TempDir(), search.Options{})
+	// A clock an hour later at every call: each round of prefixes is
+	// searched again, not answered from the recent answers.
+	var hours atomic.Int64
+	idx, err := search.Open(b.TempDir(), search.Options{Now: func() time.Time { return time.Unix(hours.Add(3600), 0) }})
 	require.NoError(b, err)
 	b.Cleanup(func() { idx.Close() })
 	require.NoError(b, idx.Sync(ctx, lib.Snapshot()))

@@ -113,7 +113,8 @@ func num(x float64) string {
 // TestScale is make bench-scale. KB_SCALE_SIZES (default 10000,50000) and
 // KB_SCALE_ROUNDS (default 3) shorten it; KB_SCALE_FLAGS adds flags to kb
 // serve. KB_SCALE_ROWS=search runs the search rows alone, on one kb index
-// and one bleve index kept for every round. KB_SCALE_WORK names a folder
+// and one bleve index kept for every round; KB_SCALE_ROWS=memory the
+// memory rows alone (memoryRound). KB_SCALE_WORK names a folder
 // to work in instead of a temporary one: the collections, query files and
 // the search rows' indexes in it are kept and used again by the next run.
 func TestScale(t *testing.T) {
@@ -139,8 +140,8 @@ func TestScale(t *testing.T) {
 		require.NoError(t, err, "KB_SCALE_ROUNDS")
 	}
 	rows := os.Getenv("KB_SCALE_ROWS")
-	if rows != "" && rows != "all" && rows != "search" {
-		t.Fatalf("KB_SCALE_ROWS=%q: want all or search", rows)
+	if rows != "" && rows != "all" && rows != "search" && rows != "memory" {
+		t.Fatalf("KB_SCALE_ROWS=%q: want all, search or memory", rows)
 	}
 	tmp := os.Getenv("KB_SCALE_WORK")
 	if tmp == "" {
@@ -163,6 +164,10 @@ func TestScale(t *testing.T) {
 			t.Logf("%d articles, round %d of %d", n, r+1, rounds)
 			if rows == "search" {
 				searchRound(t, &tab, kb, self, dir, filepath.Join(tmp, fmt.Sprintf("search-%d", n)), qf, r)
+				continue
+			}
+			if rows == "memory" {
+				memoryRound(t, &tab, kb, self, dir, page, filepath.Join(tmp, fmt.Sprintf("memory-%d", n)))
 				continue
 			}
 			work := filepath.Join(tmp, fmt.Sprintf("r%d-%d", n, r))
