@@ -415,6 +415,13 @@ func affectedPaths(prev, s *Snapshot) map[string]bool {
 			add(p)
 		}
 	}
+	movesChanged(prev, s, add)
+	return out
+}
+
+// movesChanged calls add with each old path whose redirect differs between
+// prev and s.
+func movesChanged(prev, s *Snapshot, add func(string)) {
 	movedURL := func(snap *Snapshot, p string) string {
 		if a, ok := snap.moved(p); ok {
 			return a.URL
@@ -431,7 +438,6 @@ func affectedPaths(prev, s *Snapshot) map[string]bool {
 			break
 		}
 	}
-	return out
 }
 
 // linksAffected reports whether out links to one of the affected paths.

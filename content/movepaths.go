@@ -128,22 +128,7 @@ func (s *Snapshot) movePaths(in buildInput, edits []edited) (_ []Rename, affecte
 	for _, p := range append(slices.Collect(maps.Keys(gone)), came...) {
 		affected = append(affected, strings.ToLower(p))
 	}
-	movedURL := func(snap *Snapshot, p string) string {
-		if a, ok := snap.moved(p); ok {
-			return a.URL
-		}
-		return ""
-	}
-	for _, m := range []*moveSet{prev.moves, s.moves} {
-		for p := range m.to {
-			if movedURL(prev, p) != movedURL(s, p) {
-				affected = append(affected, strings.ToLower(p))
-			}
-		}
-		if prev.moves == s.moves {
-			break
-		}
-	}
+	movesChanged(prev, s, func(p string) { affected = append(affected, strings.ToLower(p)) })
 	return renames, affected, true
 }
 
