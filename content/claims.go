@@ -202,24 +202,19 @@ func (s *Snapshot) settleClaims(prev *Snapshot, edits []edited) map[string]settl
 		}
 		idCands[p] = true
 	}
-	aliasOwner := func(k string) string {
-		if p, ok := aliasWin[k]; ok {
-			return p
+	// a key not settled here keeps its owner, which is not edited
+	owner := func(win map[string]string, look func(string) (*Article, bool)) func(string) string {
+		return func(k string) string {
+			if p, ok := win[k]; ok {
+				return p
+			}
+			if a, ok := look(k); ok {
+				return a.Path
+			}
+			return ""
 		}
-		if a, ok := s.aliasArticle(k); ok {
-			return a.Path // a key not settled here keeps its owner, which is not edited
-		}
-		return ""
 	}
-	alertOwner := func(k string) string {
-		if p, ok := alertWin[k]; ok {
-			return p
-		}
-		if a, ok := s.alertArticle(k); ok {
-			return a.Path
-		}
-		return ""
-	}
+	aliasOwner, alertOwner := owner(aliasWin, s.aliasArticle), owner(alertWin, s.alertArticle)
 
 	// Ids: assign's pass in path order over the articles whose id may
 	// change, the others' ids fixed. A later article whose id one of them

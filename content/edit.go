@@ -472,30 +472,8 @@ func (s *Snapshot) replaceKeys(old, a *Article, lost map[string]bool) {
 	if v, _ := s.foldedURLArticle(strings.ToLower(a.URL)); v == old {
 		set(&s.top.byFoldedURL, strings.ToLower(a.URL), a)
 	}
-	if v, _ := s.idArticle(old.ID); v == old {
-		unset(&s.top.byID, old.ID)
-	}
-	set(&s.top.byID, a.ID, a)
-	for _, al := range old.Aliases {
-		if v, _ := s.aliasArticle(al); v == old {
-			unset(&s.top.aliases, al)
-		}
-	}
-	for _, al := range a.Aliases {
-		set(&s.top.aliases, al, a)
-	}
-	for _, name := range old.Alerts {
-		if k := AlertKey(name); k != "" {
-			if v, _ := s.alertArticle(k); v == old {
-				unset(&s.top.alerts, k)
-			}
-		}
-	}
-	for _, name := range a.Alerts {
-		if k := AlertKey(name); k != "" && !lost[k] {
-			set(&s.top.alerts, k, a)
-		}
-	}
+	s.dropKeys(old)
+	s.addKeys(a, lost)
 }
 
 // linkTargets returns the paths of the articles a links to, as index

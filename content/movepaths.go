@@ -248,8 +248,9 @@ func (s *Snapshot) current(old *Article) settled {
 	return st
 }
 
-// dropKeys takes the removed article old out of the id, alias and alert
-// lookups that lead to it (movePaths took its path and URL out).
+// dropKeys takes old out of the id, alias and alert lookups that lead to
+// it (for a removed article movePaths took its path and URL out; an
+// edited one keeps them, replaceKeys).
 func (s *Snapshot) dropKeys(old *Article) {
 	if v, _ := s.idArticle(old.ID); v == old {
 		unset(&s.top.byID, old.ID)

@@ -29,8 +29,9 @@ const tocMark = "toc\x1e"
 // make the text there a table of contents.
 const minTOCLines = 3
 
-// sectionsOf returns the sections of a's body, whose plain text is text: one per heading of its
-// outline (outlineHeadings, in the same order) after the untitled start.
+// sectionsOf returns the sections of a's body, whose plain text is text:
+// one per heading of its outline (outlineHeadings, in the same order)
+// after the untitled start.
 // Headings are found from the last one back, each as the last line of the
 // body text that is the heading, before where the next one was found: a
 // table of contents at the top repeats every heading as a line, and
